@@ -11,7 +11,7 @@ sysroot=/usr/aarch64-linux-gnu
 missing=()
 command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || missing+=("aarch64-linux-gnu-gcc (apt-get install gcc-aarch64-linux-gnu)")
 command -v qemu-aarch64 >/dev/null 2>&1 || missing+=("qemu-aarch64 (apt-get install qemu-user)")
-[ -d "$sysroot/lib" ] || missing+=("$sysroot (apt-get install gcc-aarch64-linux-gnu)")
+[ -f "$sysroot/include/stdio.h" ] || missing+=("$sysroot headers and libc (apt-get install libc6-dev-arm64-cross)")
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "${CI:-}" = "true" ]; then
     echo "egemma aarch64 tests: FAILED, CI=true and missing: ${missing[*]}" >&2

@@ -28,6 +28,17 @@ static uint64_t xgetbv0(void) {
 
 enum { EAX, EBX, ECX, EDX };
 
+#if defined(__APPLE__)
+#include <sys/sysctl.h>
+/* macOS enables the AVX-512 register state lazily, on a thread's first AVX-512 instruction, so XCR0 does not
+ * show it yet; the kernel's own flag says whether it will. */
+static int macos_avx512_state(void) {
+    int v = 0;
+    size_t len = sizeof v;
+    return sysctlbyname("hw.optional.avx512f", &v, &len, NULL, 0) == 0 && v != 0;
+}
+#endif
+
 uint32_t egemma_detect_cpu_features(void) {
     uint32_t r[4];
     cpuid(0, 0, r);
@@ -40,7 +51,11 @@ uint32_t egemma_detect_cpu_features(void) {
     const int avx = (ecx1 >> 28) & 1;
     const uint64_t xcr0 = osxsave ? xgetbv0() : 0;
     const int os_avx = osxsave && avx && (xcr0 & 0x6) == 0x6;            /* XMM | YMM state */
+#if defined(__APPLE__)
+    const int os_avx512 = os_avx && ((xcr0 & 0xe0) == 0xe0 || macos_avx512_state());
+#else
     const int os_avx512 = os_avx && (xcr0 & 0xe0) == 0xe0;               /* opmask | ZMM_Hi256 | Hi16_ZMM */
+#endif
     const int os_amx = os_avx && (xcr0 & 0x60000) == 0x60000;            /* XTILECFG | XTILEDATA */
 
     uint32_t ebx7 = 0, ecx7 = 0, edx7 = 0;

@@ -4,7 +4,8 @@
  * file may hold; such a block takes the exact widening path instead (a branch never taken on real data). */
 #include "egemma_internal.h"
 
-#if defined(__AVX2__) && defined(__FMA__) && (defined(__F16C__) || defined(_MSC_VER))
+/* MSVC exposes the intrinsics without flags and defines neither __FMA__ nor __F16C__ */
+#if defined(_MSC_VER) || (defined(__AVX2__) && defined(__FMA__) && defined(__F16C__))
 #include <immintrin.h>
 
 static inline float hsum_ps_256(__m256 v) {

@@ -4,7 +4,8 @@
  * vpdpbusd, so the block's integer dot is exact for every int8 input with no branch. */
 #include "egemma_internal.h"
 
-#if defined(__AVX512F__) && defined(__AVX512VL__) && defined(__AVX512VNNI__) && defined(__AVX512BW__)
+/* MSVC exposes the intrinsics without flags and does not define __AVX512VNNI__ */
+#if defined(_MSC_VER) || (defined(__AVX512F__) && defined(__AVX512VL__) && defined(__AVX512VNNI__) && defined(__AVX512BW__))
 #include <immintrin.h>
 
 static inline float hsum_ps_256(__m256 v) {
