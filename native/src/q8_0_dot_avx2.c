@@ -1,7 +1,9 @@
 /* AVX2 tier (-mavx2 -mfma -mf16c). ggml's sign trick: maddubs needs one unsigned operand, so multiply
  * |a| (unsigned, 0..128) by b carrying a's sign; pairs then stay within int16 (<= 2*128*127).
  * The trick breaks for b == -128 (negating -128 wraps), which ggml's quantizers never produce but a GGUF
- * file may hold; such a block takes the exact widening path instead (a branch never taken on real data). */
+ * file may hold; such a block takes the exact widening path instead (a branch never taken on real data).
+ * Otherwise this is ggml's AVX2 ggml_vec_dot_q8_0_q8_0 operation for operation (lane sums of four consecutive
+ * products, one FMA accumulator, the same horizontal sum), so the results are bit-identical to llama.cpp's. */
 #include "egemma_internal.h"
 
 /* MSVC exposes the intrinsics without flags and defines neither __FMA__ nor __F16C__ */

@@ -25,33 +25,20 @@ static inline __m256i block_dot_i32(__m256i qa, __m256i qb) {
     return _mm256_sub_epi32(biased, _mm256_slli_epi32(sum_b, 7));
 }
 
+/* One accumulator, blocks in order, exactly like ggml's AVX2/VNNI path (acc = fma(d, lane sums, acc), then the
+ * same horizontal sum): the per-lane int sums equal the AVX2 tier's (four consecutive products per lane), so
+ * both tiers, and ggml, give bit-identical results on ggml-quantized data. */
 float egemma_q8_0_dot_avx512(const uint8_t *a, const uint8_t *b, int64_t n_blocks) {
-    __m256 acc0 = _mm256_setzero_ps();
-    __m256 acc1 = _mm256_setzero_ps();
-    int64_t blk = 0;
-    /* two independent accumulators hide the FMA latency */
-    for (; blk + 1 < n_blocks; blk += 2) {
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t blk = 0; blk < n_blocks; blk++) {
         const uint8_t *pa = a + blk * EGEMMA_Q8_0_BLOCK_BYTES;
         const uint8_t *pb = b + blk * EGEMMA_Q8_0_BLOCK_BYTES;
-        const __m256 d0 = _mm256_set1_ps(_cvtsh_ss(egemma_load_u16(pa)) * _cvtsh_ss(egemma_load_u16(pb)));
-        const __m256 d1 = _mm256_set1_ps(_cvtsh_ss(egemma_load_u16(pa + EGEMMA_Q8_0_BLOCK_BYTES))
-                                         * _cvtsh_ss(egemma_load_u16(pb + EGEMMA_Q8_0_BLOCK_BYTES)));
-        const __m256i s0 = block_dot_i32(_mm256_loadu_si256((const __m256i *)(pa + 2)),
-                                         _mm256_loadu_si256((const __m256i *)(pb + 2)));
-        const __m256i s1 = block_dot_i32(_mm256_loadu_si256((const __m256i *)(pa + 2 + EGEMMA_Q8_0_BLOCK_BYTES)),
-                                         _mm256_loadu_si256((const __m256i *)(pb + 2 + EGEMMA_Q8_0_BLOCK_BYTES)));
-        acc0 = _mm256_fmadd_ps(d0, _mm256_cvtepi32_ps(s0), acc0);
-        acc1 = _mm256_fmadd_ps(d1, _mm256_cvtepi32_ps(s1), acc1);
+        const __m256 d = _mm256_set1_ps(_cvtsh_ss(egemma_load_u16(pa)) * _cvtsh_ss(egemma_load_u16(pb)));
+        const __m256i s = block_dot_i32(_mm256_loadu_si256((const __m256i *)(pa + 2)),
+                                        _mm256_loadu_si256((const __m256i *)(pb + 2)));
+        acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(s), acc);
     }
-    if (blk < n_blocks) {
-        const uint8_t *pa = a + blk * EGEMMA_Q8_0_BLOCK_BYTES;
-        const uint8_t *pb = b + blk * EGEMMA_Q8_0_BLOCK_BYTES;
-        const __m256 d0 = _mm256_set1_ps(_cvtsh_ss(egemma_load_u16(pa)) * _cvtsh_ss(egemma_load_u16(pb)));
-        const __m256i s0 = block_dot_i32(_mm256_loadu_si256((const __m256i *)(pa + 2)),
-                                         _mm256_loadu_si256((const __m256i *)(pb + 2)));
-        acc0 = _mm256_fmadd_ps(d0, _mm256_cvtepi32_ps(s0), acc0);
-    }
-    return hsum_ps_256(_mm256_add_ps(acc0, acc1));
+    return hsum_ps_256(acc);
 }
 #else
 #error "q8_0_dot_avx512.c must be compiled with the avx512 tier flags (cmake/EgemmaIsaFlags.cmake)"

@@ -49,9 +49,9 @@ static double fp16_to_double(uint16_t h) {
     return (h & 0x8000) ? -v : v;
 }
 
-enum fill { FILL_RANDOM, FILL_MAX, FILL_MIN, FILL_ALTERNATE, FILL_ZERO_SCALE, FILL_SUBNORMAL, FILL_HUGE_SCALE, FILL_UNIT_SCALE };
-static const char *FILL_NAMES[] = {"random", "all+127", "all-128", "+127/-128", "zero-scale", "subnormal-scale", "max-fp16-scale", "unit-scale"};
-#define N_FILLS 8
+enum fill { FILL_RANDOM, FILL_MAX, FILL_MIN, FILL_ALTERNATE, FILL_ZERO_SCALE, FILL_SUBNORMAL, FILL_HUGE_SCALE, FILL_UNIT_SCALE, FILL_GGML };
+static const char *FILL_NAMES[] = {"random", "all+127", "all-128", "+127/-128", "zero-scale", "subnormal-scale", "max-fp16-scale", "unit-scale", "ggml-range"};
+#define N_FILLS 9
 
 static uint16_t random_scale(void) {
     /* normal fp16 in roughly [2^-10, 2^2), either sign, like real Q8_0 scales (amax/127) */
@@ -77,6 +77,7 @@ static void fill_row(uint8_t *row, int64_t n, enum fill f, int which) {
             case FILL_MAX: q[i] = 127; break;
             case FILL_MIN: q[i] = -128; break;
             case FILL_ALTERNATE: q[i] = ((i + which) % 2) ? 127 : -128; break;
+            case FILL_GGML: q[i] = (int8_t)((int)(rnd() % 255) - 127); break; /* what ggml's quantizers emit */
             default: q[i] = (int8_t)(rnd() & 0xff); break;
             }
         }
@@ -140,6 +141,21 @@ static void test_tier(int32_t tier, uint8_t *a, uint8_t *b) {
                           FILL_NAMES[f], got, exact);
             }
         }
+    }
+}
+
+/* The AVX2 and AVX-512 tiers both follow ggml's x86 order (same lane sums, one accumulator, same horizontal
+ * sum): on ggml-range data they must agree bit for bit, not just within the tolerance. */
+static void test_x86_tiers_bitwise(uint32_t caps, uint8_t *a, uint8_t *b) {
+    if (!((caps >> EGEMMA_ISA_AVX2) & 1u) || !((caps >> EGEMMA_ISA_AVX512) & 1u)) return;
+    for (int64_t n = 1; n <= 300; n++) {
+        fill_row(a, n, FILL_GGML, 0);
+        fill_row(b, n, FILL_GGML, 1);
+        egemma_set_isa_limit(EGEMMA_ISA_AVX2);
+        const float x = egemma_q8_0_dot(a, b, n);
+        egemma_set_isa_limit(EGEMMA_ISA_AVX512);
+        const float y = egemma_q8_0_dot(a, b, n);
+        CHECK(memcmp(&x, &y, sizeof x) == 0, "n=%lld: avx2 %.9g, avx512 %.9g differ", (long long)n, x, y);
     }
 }
 
@@ -208,6 +224,7 @@ int main(int argc, char **argv) {
         test_tier(t, a + 1, b + 1);
         printf("tier %-12s %s\n", egemma_isa_name(t), failures == before ? "ok" : "FAILED");
     }
+    test_x86_tiers_bitwise(caps, a, b);
     free(a);
     free(b);
     printf("%d checks, %d passed, %d failed\n", checks, checks - failures, failures);

@@ -25,7 +25,11 @@ public final class Q8Blocks {
     private Q8Blocks() {}
 
     /** Ways to fill a row. */
-    public enum Fill { RANDOM, ALL_MAX, ALL_MIN, MAX_MIN_ALTERNATING, ZERO_SCALE, SUBNORMAL_SCALE, MAX_FP16_SCALE, UNIT_SCALE }
+    public enum Fill {
+        RANDOM, ALL_MAX, ALL_MIN, MAX_MIN_ALTERNATING, ZERO_SCALE, SUBNORMAL_SCALE, MAX_FP16_SCALE, UNIT_SCALE,
+        /** quants in [-127, 127], the range ggml's quantizers produce */
+        GGML_RANGE
+    }
 
     /** A heap row of n blocks at byte offset {@code pad} (pad 1 makes the scales odd-aligned). */
     public static MemorySegment row(int n, Fill fill, long seed, int which, int pad) {
@@ -46,6 +50,7 @@ public final class Q8Blocks {
                     case ALL_MAX -> 127;
                     case ALL_MIN -> -128;
                     case MAX_MIN_ALTERNATING -> (byte) ((i + which) % 2 == 0 ? 127 : -128);
+                    case GGML_RANGE -> (byte) (r.nextInt(255) - 127);
                     default -> (byte) r.nextInt(256);
                 };
                 s.set(ValueLayout.JAVA_BYTE, p + 2 + i, q);

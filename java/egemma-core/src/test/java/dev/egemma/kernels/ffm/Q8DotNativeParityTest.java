@@ -3,6 +3,7 @@ package dev.egemma.kernels.ffm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.egemma.kernels.Q8Blocks;
 import dev.egemma.kernels.Q8Blocks.Fill;
@@ -93,6 +94,21 @@ class Q8DotNativeParityTest {
         }
         assertTrue(Math.abs(nat - em[0]) <= Q8Blocks.toleranceVsExact(n, em[1]),
                 () -> tier + " " + fill + " n=" + n + ": native " + nat + " exact " + em[0]);
+    }
+
+    @Test
+    void avx2AndAvx512TiersAgreeBitForBitOnGgmlData() {
+        // both follow ggml's x86 order (same lane sums, one accumulator, same horizontal sum)
+        EgemmaBinding b = NativeTestSupport.requireNative().binding();
+        assumeTrue(b.caps().containsAll(List.of(Isa.AVX2, Isa.AVX512)), "needs both x86 tiers, have " + b.caps());
+        for (int n = 1; n <= 300; n++) {
+            MemorySegment x = Q8Blocks.row(n, Fill.GGML_RANGE, n, 0, 0), y = Q8Blocks.row(n, Fill.GGML_RANGE, n, 1, 0);
+            b.setIsaLimit(Isa.AVX2);
+            float avx2 = b.q8_0Dot(x, 0, y, 0, n);
+            b.setIsaLimit(Isa.AVX512);
+            float avx512 = b.q8_0Dot(x, 0, y, 0, n);
+            assertEquals(Float.floatToRawIntBits(avx2), Float.floatToRawIntBits(avx512), "n=" + n + ": " + avx2 + " vs " + avx512);
+        }
     }
 
     @Test
