@@ -86,6 +86,11 @@ public final class GgufWriter {
         return metadata;
     }
 
+    public GgufWriter removeTensor(String name) {
+        tensors.remove(name);
+        return this;
+    }
+
     /** Adds a tensor whose bytes are already in {@code type}'s encoding. */
     public GgufWriter tensor(String name, GgmlType type, long[] shape, MemorySegment data) {
         byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
