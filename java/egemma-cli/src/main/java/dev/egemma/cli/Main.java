@@ -12,6 +12,8 @@ import picocli.CommandLine.Command;
         description = "EmbeddingGemma embeddings on the JVM.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                InspectCommand.class,
+                SynthCommand.class,
         })
 public final class Main implements Runnable {
 
