@@ -181,7 +181,9 @@ public final class GgufFile implements AutoCloseable {
     }
 
     private static GgufFormatException badVersion(GgufCursor c, MemorySegment seg) {
-        return c.error(4, "version", "unsupported GGUF version " + seg.get(GgufCursor.I32, 4) + " (2 and 3 are supported)");
+        int v = seg.get(GgufCursor.I32, 4);
+        String hint = supported(Integer.reverseBytes(v)) ? "; this is a big-endian GGUF, only little-endian files are supported" : "";
+        return c.error(4, "version", "unsupported GGUF version " + v + " (2 and 3 are supported)" + hint);
     }
 
     static long alignUp(long x, long alignment) {

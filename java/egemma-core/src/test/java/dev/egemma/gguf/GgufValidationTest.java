@@ -36,6 +36,21 @@ class GgufValidationTest {
     }
 
     @Test
+    void version2Parses() throws Exception {
+        byte[] b = new RawGguf().u32(GgufFile.MAGIC).u32(2).u64(0).u64(1).kvU32("k", 5).bytes();
+        try (GgufFile f = GgufFile.parse(NAME, MemorySegment.ofArray(b))) {
+            assertEquals(2, f.version());
+            assertEquals(5, f.getInt("k"));
+        }
+    }
+
+    @Test
+    void bigEndianFileIsNamedAsSuch() {
+        byte[] b = new RawGguf().u32(GgufFile.MAGIC).u32(Integer.reverseBytes(3)).u64(0).u64(0).bytes();
+        assertTrue(reject(b, 4, "version").getMessage().contains("big-endian"));
+    }
+
+    @Test
     void badMagic() {
         byte[] b = new RawGguf().u32(0x46554746).u32(3).u64(0).u64(0).bytes();
         reject(b, 0, "magic");
