@@ -169,7 +169,8 @@ final class GgufCursor {
                 throw error(p, key + "[" + i + "] length", "needs 8 bytes but only " + (size - p) + " remain");
             }
             long l = seg.get(I64, p);
-            if (l < 0 || l > size - p - 8) {
+            if (l < 0 || l > MAX_STRING) throw error(p, key + "[" + i + "]", "string of " + Long.toUnsignedString(l) + " bytes is longer than the limit of " + MAX_STRING);
+            if (l > size - p - 8) {
                 throw error(p, key + "[" + i + "]", "string of " + Long.toUnsignedString(l) + " bytes runs past the end of the file ("
                         + size + " bytes)");
             }

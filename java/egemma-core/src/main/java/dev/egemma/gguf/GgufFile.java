@@ -87,7 +87,7 @@ public final class GgufFile implements AutoCloseable {
         // A kv needs at least 8 (key length) + 4 (type) + 1 bytes, a tensor info 8 + 4 + 8 + 4 + 8.
         if (kvCount > c.remaining() / 13)
             throw c.error(16, "metadata_kv_count", kvCount + " pairs cannot fit in the " + c.remaining() + " bytes that follow");
-        if (tensorCount > c.remaining() / 32)
+        if (tensorCount > c.remaining() / 32 || tensorCount > Integer.MAX_VALUE - 8)
             throw c.error(8, "tensor_count", tensorCount + " tensors cannot fit in the " + c.remaining() + " bytes that follow");
 
         Map<String, GgufValue> metadata = new LinkedHashMap<>();
