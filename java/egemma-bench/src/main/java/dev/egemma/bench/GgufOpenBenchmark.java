@@ -28,6 +28,7 @@ import java.util.concurrent.TimeUnit;
  * Time from nothing to "ready to tokenize" on the full-shape EmbeddingGemma-300M Q8_0 model: map the
  * file, parse the metadata and tensor infos, read the hyper-parameters, check the tensors, and take the
  * tokenizer's arrays (262,144 token strings decoded, scores, types). Warm: the file is in the page cache.
+ * The fork uses ParallelGC, as the {@code egemma} launcher does.
  *
  * <p>Run: {@code java -jar java/egemma-bench/target/benchmarks.jar GgufOpenBenchmark -p model=/path/to/full-q8_0.gguf}.
  * Without {@code -p model=...} (or {@code -Degemma.model=...}) the model is generated once with
@@ -38,7 +39,7 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 5, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--add-modules", "jdk.incubator.vector"})
+@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--add-modules", "jdk.incubator.vector", "-XX:+UseParallelGC"})
 public class GgufOpenBenchmark {
     @Param("")
     public String model;
