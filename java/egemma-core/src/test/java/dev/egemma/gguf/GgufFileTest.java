@@ -73,6 +73,26 @@ class GgufFileTest {
         }
     }
 
+    /** Expected values read independently of this code base, with a 40-line Python struct parser. */
+    @Test
+    void firstValuesOfSomeGoldenTensors() throws Exception {
+        try (GgufFile f = GgufFile.open(TestData.file("golden/small-f32.gguf"))) {
+            assertArrayEquals(new float[] {-0.033454183489084244f, -0.018102023750543594f, 0.021754443645477295f, 0.077482208609581f},
+                    java.util.Arrays.copyOf(Dequantizer.row(f.tensor("token_embd.weight"), 0), 4));
+            assertArrayEquals(new float[] {0.962429940700531f, 0.9962033629417419f, 0.9264397025108337f, 1.0132341384887695f},
+                    java.util.Arrays.copyOf(Dequantizer.all(f.tensor("blk.0.attn_norm.weight")), 4));
+            assertArrayEquals(new float[] {0.007072007283568382f, 0.01186503004282713f, -0.0375746414065361f, -0.01590297743678093f},
+                    java.util.Arrays.copyOf(Dequantizer.row(f.tensor("blk.5.ffn_down.weight"), 0), 4));
+        }
+        try (GgufFile f = GgufFile.open(TestData.file("golden/small-dense-q8_0.gguf"))) {
+            // first block of token_embd: d = fp16 0.0006098747..., qs = -55, -30, 36, 127
+            float d = 0.0006098747253417969f;
+            assertArrayEquals(new float[] {-55 * d, -30 * d, 36 * d, 127 * d}, java.util.Arrays.copyOf(Dequantizer.row(f.tensor("token_embd.weight"), 0), 4));
+            float d2 = 0.002407073974609375f;
+            assertArrayEquals(new float[] {3 * d2, -31 * d2, 47 * d2, -35 * d2}, java.util.Arrays.copyOf(Dequantizer.row(f.tensor("dense_2.weight"), 0), 4));
+        }
+    }
+
     @Test
     void useAfterCloseIsAClearException() throws Exception {
         GgufFile f = GgufFile.open(TestData.file("golden/small-f32.gguf"));
