@@ -13,6 +13,8 @@ import picocli.CommandLine.Command;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 CapsCommand.class,
+                InspectCommand.class,
+                SynthCommand.class,
         })
 public final class Main implements Runnable {
 
