@@ -103,6 +103,36 @@ final class SpecialTokenMatcher {
         for (int i = 0; i < oldKeys.length; i++) if (oldKeys[i] != EMPTY) put(oldKeys[i], oldChildren[i]);
     }
 
+    /** Receives the fragments of {@link #partition} in text order. */
+    interface Sink {
+        /** {@code text[from, to)} is raw text (never empty). */
+        void raw(int from, int to);
+
+        /** A special token was split out. */
+        void token(int id);
+    }
+
+    /**
+     * Splits {@code text} into raw ranges and special tokens, left to right, taking at each position the
+     * longest enabled candidate (see {@link #match}).
+     */
+    void partition(char[] text, boolean parseSpecial, Sink sink) {
+        int n = text.length;
+        int rawStart = 0;
+        for (int i = 0; i < n; ) {
+            long m = match(text, i, n, parseSpecial);
+            if (m < 0) {
+                i++;
+                continue;
+            }
+            if (rawStart < i) sink.raw(rawStart, i);
+            sink.token((int) m);
+            i += (int) (m >>> 32);
+            rawStart = i;
+        }
+        if (rawStart < n) sink.raw(rawStart, n);
+    }
+
     /**
      * The longest enabled candidate that starts at {@code text[at]} and ends at or before {@code end}:
      * {@code (length << 32) | id}, or -1 if none does. CONTROL and UNKNOWN candidates count only when

@@ -179,34 +179,30 @@ public final class Tokenizer {
 
         SpmMerger merger = new SpmMerger(vocab, scores, byteTokens, n / 3 + 4);
         if (addSpecial && addBos) merger.emit(bos);
-        boolean prevWasToken = true; // llama.cpp: a space prefix goes before the first raw fragment too
-        int rawStart = 0;
-        for (int i = 0; i < n; ) {
-            long m = matcher.match(src, i, n, parseSpecial);
-            if (m < 0) {
-                i++;
-                continue;
+        matcher.partition(src, parseSpecial, new SpecialTokenMatcher.Sink() {
+            boolean prevWasToken = true; // llama.cpp: the space prefix goes before the first raw fragment too
+
+            @Override
+            public void raw(int from, int to) {
+                if (addSpacePrefix && prevWasToken) {
+                    char[] prefixed = new char[to - from + 1];
+                    prefixed[0] = '\u2581';
+                    System.arraycopy(escaped, from, prefixed, 1, to - from);
+                    merger.tokenize(prefixed, 0, prefixed.length);
+                } else {
+                    merger.tokenize(escaped, from, to);
+                }
+                prevWasToken = false;
             }
-            if (rawStart < i) raw(merger, escaped, rawStart, i, prevWasToken);
-            merger.emit((int) m);
-            prevWasToken = true;
-            i += (int) (m >>> 32);
-            rawStart = i;
-        }
-        if (rawStart < n) raw(merger, escaped, rawStart, n, prevWasToken);
+
+            @Override
+            public void token(int id) {
+                merger.emit(id);
+                prevWasToken = true;
+            }
+        });
         if (addSpecial && addEos) merger.emit(eos);
         return merger.result();
-    }
-
-    private void raw(SpmMerger merger, char[] escaped, int from, int to, boolean prevWasToken) {
-        if (addSpacePrefix && prevWasToken) {
-            char[] prefixed = new char[to - from + 1];
-            prefixed[0] = '\u2581';
-            System.arraycopy(escaped, from, prefixed, 1, to - from);
-            merger.tokenize(prefixed, 0, prefixed.length);
-        } else {
-            merger.tokenize(escaped, from, to);
-        }
     }
 
     /** {@code encode(text, true, true, maxTokens, policy)}. */
@@ -339,6 +335,11 @@ public final class Tokenizer {
 
     public boolean addSpacePrefix() {
         return addSpacePrefix;
+    }
+
+    /** For tests: the partition scan. */
+    SpecialTokenMatcher matcher() {
+        return matcher;
     }
 
     private void checkId(int id, String what) {
