@@ -25,19 +25,22 @@ final class SpmMerger {
     private int[] len = new int[16];
     private int[] prev = new int[16];
     private int[] next = new int[16];
-    // heap of candidate merges
-    private float[] hScore = new float[16];
-    private int[] hLeft = new int[16];
-    private int[] hRight = new int[16];
-    private int[] hSize = new int[16];
+    private int[] hash = new int[16]; // String.hashCode of the symbol's text
+    // Heap of candidate merges as two parallel longs: an ordering key (score, then left index; see key())
+    // and the payload right << 32 | size.
+    private long[] hKey = new long[16];
+    private long[] hVal = new long[16];
     private int heapSize;
 
     // output
     private int[] out;
     private int outSize;
 
-    SpmMerger(Vocabulary vocab, float[] scores, int[] byteTokens, int expectedTokens) {
+    private final boolean splitWords;
+
+    SpmMerger(Vocabulary vocab, float[] scores, int[] byteTokens, int expectedTokens, boolean splitWords) {
         this.vocab = vocab;
+        this.splitWords = splitWords;
         this.scores = scores;
         this.byteTokens = byteTokens;
         this.out = new int[Math.max(16, expectedTokens)];
@@ -56,14 +59,34 @@ final class SpmMerger {
         return Arrays.copyOf(out, outSize);
     }
 
-    /** Appends the tokens of {@code buf[from, to)} (already space-escaped) to the output. */
+    /**
+     * Appends the tokens of {@code buf[from, to)} (already space-escaped) to the output. The fragment is
+     * first cut before each U+2581 where {@link Vocabulary#canSplitBefore} proves no merge can cross: same
+     * ids, but small heaps and short symbol lists instead of one per line.
+     */
     void tokenize(char[] buf, int from, int to) {
+        if (!splitWords || !vocab.splitsAtWordStarts()) {
+            merge(buf, from, to);
+            return;
+        }
+        int pieceStart = from;
+        for (int p = from + 1; p < to; p++) {
+            if (buf[p] == '\u2581' && vocab.canSplitBefore(buf, from, to, p)) {
+                merge(buf, pieceStart, p);
+                pieceStart = p;
+            }
+        }
+        merge(buf, pieceStart, to);
+    }
+
+    private void merge(char[] buf, int from, int to) {
         int n = 0;
         ensureSymbols(to - from);
         for (int pos = from; pos < to; ) {
             int l = Character.isHighSurrogate(buf[pos]) && pos + 1 < to && Character.isLowSurrogate(buf[pos + 1]) ? 2 : 1;
             start[n] = pos;
             len[n] = l;
+            hash[n] = l == 1 ? buf[pos] : 31 * buf[pos] + buf[pos + 1];
             prev[n] = n - 1;
             next[n] = n + 1;
             n++;
@@ -75,9 +98,12 @@ final class SpmMerger {
         heapSize = 0;
         for (int i = 1; i < n; i++) tryAddPair(buf, i - 1, i);
         while (heapSize > 0) {
-            int left = hLeft[0], right = hRight[0], size = hSize[0];
+            int left = Integer.MAX_VALUE - (int) hKey[0];
+            long val = hVal[0];
+            int right = (int) (val >>> 32), size = (int) val;
             pop();
             if (len[left] == 0 || len[right] == 0 || len[left] + len[right] != size) continue; // stale
+            hash[left] = hash[left] * vocab.pow31(len[right]) + hash[right];
             len[left] += len[right];
             len[right] = 0;
             int after = next[right];
@@ -88,7 +114,7 @@ final class SpmMerger {
         }
 
         for (int i = 0; i >= 0; i = next[i]) {
-            int id = vocab.find(buf, start[i], len[i]);
+            int id = vocab.find(buf, start[i], len[i], hash[i]);
             if (id >= 0) emit(id);
             else emitBytes(buf, start[i], len[i]);
         }
@@ -129,9 +155,10 @@ final class SpmMerger {
     private void tryAddPair(char[] buf, int left, int right) {
         if (left < 0 || right < 0) return;
         int size = len[left] + len[right];
-        int id = vocab.find(buf, start[left], size);
+        if (size > vocab.maxLength()) return;
+        int id = vocab.find(buf, start[left], size, hash[left] * vocab.pow31(len[right]) + hash[right]);
         if (id < 0) return;
-        push(scores[id], left, right, size);
+        push(key(scores[id], left), (long) right << 32 | size);
     }
 
     private void ensureSymbols(int n) {
@@ -141,59 +168,53 @@ final class SpmMerger {
         len = new int[cap];
         prev = new int[cap];
         next = new int[cap];
+        hash = new int[cap];
     }
 
-    /** a ranks above b: higher score, or the same score and a smaller left index. */
-    private boolean above(float scoreA, int leftA, float scoreB, int leftB) {
-        return scoreA > scoreB || (scoreA == scoreB && leftA < leftB);
+    /**
+     * Heap order as one signed long: the score as an order-preserving int in the high half, and
+     * {@code MAX_VALUE - left} in the low half, so a larger key means a higher score or, for equal
+     * scores, a smaller left index (llama.cpp's comparator). -0.0 is folded into +0.0 because llama.cpp
+     * compares floats with {@code <} and {@code ==}, for which they are equal.
+     */
+    static long key(float score, int left) {
+        int bits = Float.floatToRawIntBits(score == 0f ? 0f : score);
+        int ordered = bits ^ ((bits >> 31) & 0x7FFF_FFFF);
+        return (long) ordered << 32 | (Integer.MAX_VALUE - left);
     }
 
-    private void push(float score, int left, int right, int size) {
-        if (heapSize == hScore.length) {
-            int cap = heapSize * 2;
-            hScore = Arrays.copyOf(hScore, cap);
-            hLeft = Arrays.copyOf(hLeft, cap);
-            hRight = Arrays.copyOf(hRight, cap);
-            hSize = Arrays.copyOf(hSize, cap);
+    private void push(long key, long val) {
+        if (heapSize == hKey.length) {
+            hKey = Arrays.copyOf(hKey, heapSize * 2);
+            hVal = Arrays.copyOf(hVal, heapSize * 2);
         }
         int i = heapSize++;
         while (i > 0) {
             int parent = (i - 1) >>> 1;
-            if (!above(score, left, hScore[parent], hLeft[parent])) break;
-            move(parent, i);
+            if (hKey[parent] >= key) break;
+            hKey[i] = hKey[parent];
+            hVal[i] = hVal[parent];
             i = parent;
         }
-        set(i, score, left, right, size);
+        hKey[i] = key;
+        hVal[i] = val;
     }
 
     private void pop() {
         int last = --heapSize;
         if (last == 0) return;
-        float score = hScore[last];
-        int left = hLeft[last], right = hRight[last], size = hSize[last];
+        long key = hKey[last], val = hVal[last];
         int i = 0;
         while (true) {
             int c = 2 * i + 1;
             if (c >= last) break;
-            if (c + 1 < last && above(hScore[c + 1], hLeft[c + 1], hScore[c], hLeft[c])) c++;
-            if (!above(hScore[c], hLeft[c], score, left)) break;
-            move(c, i);
+            if (c + 1 < last && hKey[c + 1] > hKey[c]) c++;
+            if (hKey[c] <= key) break;
+            hKey[i] = hKey[c];
+            hVal[i] = hVal[c];
             i = c;
         }
-        set(i, score, left, right, size);
-    }
-
-    private void move(int from, int to) {
-        hScore[to] = hScore[from];
-        hLeft[to] = hLeft[from];
-        hRight[to] = hRight[from];
-        hSize[to] = hSize[from];
-    }
-
-    private void set(int i, float score, int left, int right, int size) {
-        hScore[i] = score;
-        hLeft[i] = left;
-        hRight[i] = right;
-        hSize[i] = size;
+        hKey[i] = key;
+        hVal[i] = val;
     }
 }

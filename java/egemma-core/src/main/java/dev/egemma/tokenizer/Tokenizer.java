@@ -159,6 +159,11 @@ public final class Tokenizer {
      *                     when off they are tokenized as ordinary text (USER_DEFINED tokens are split out either way)
      */
     public int[] encode(String text, boolean addSpecial, boolean parseSpecial) {
+        return encode(text, addSpecial, parseSpecial, true);
+    }
+
+    /** {@code splitWords = false} merges each raw fragment whole, exactly as llama.cpp does (for tests). */
+    int[] encode(String text, boolean addSpecial, boolean parseSpecial, boolean splitWords) {
         Objects.requireNonNull(text, "text");
         int n = text.length();
         char[] src = text.toCharArray();
@@ -177,7 +182,7 @@ public final class Tokenizer {
             escaped[i] = c == ' ' ? '\u2581' : c;
         }
 
-        SpmMerger merger = new SpmMerger(vocab, scores, byteTokens, n / 3 + 4);
+        SpmMerger merger = new SpmMerger(vocab, scores, byteTokens, n / 3 + 4, splitWords);
         if (addSpecial && addBos) merger.emit(bos);
         matcher.partition(src, parseSpecial, new SpecialTokenMatcher.Sink() {
             boolean prevWasToken = true; // llama.cpp: the space prefix goes before the first raw fragment too
