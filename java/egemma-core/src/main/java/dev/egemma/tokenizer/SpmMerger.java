@@ -13,7 +13,9 @@ import java.util.Arrays;
  * merges the right symbol into the left one unless the entry is stale (either side already merged
  * elsewhere, seen as a length mismatch), then offers the two new neighbour pairs. At the end each symbol
  * is emitted as its token, or, if it is a code point missing from the vocabulary, as one byte token per
- * UTF-8 byte. The heap holds primitives in parallel arrays: no object per pair.
+ * UTF-8 byte. The heap holds primitives in parallel arrays (no object per pair), pair lookups hash a range
+ * of the buffer (no String per pair), and a fragment is first cut at word starts where no merge can cross,
+ * so heaps stay small on long lines.
  */
 final class SpmMerger {
     private final Vocabulary vocab;
