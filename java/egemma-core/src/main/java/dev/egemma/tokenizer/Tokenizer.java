@@ -45,7 +45,6 @@ public final class Tokenizer {
     private final float[] scores;
     private final TokenType[] types;
     private final int[] byteTokens; // byte value -> token id for the byte fallback, -1 if none
-    private final int[] byteOfToken; // token id -> byte value for BYTE tokens "<0xXX>", -1 otherwise
     private final SpecialTokenMatcher matcher;
     private final int bos, eos, unk, pad;
     private final boolean addBos, addEos, addSpacePrefix;
@@ -75,11 +74,6 @@ public final class Tokenizer {
         if (addBos && bos < 0) throw new IllegalArgumentException("add_bos_token is set but the vocabulary has no BOS token");
         if (addEos && eos < 0) throw new IllegalArgumentException("add_eos_token is set but the vocabulary has no EOS token");
 
-        this.byteOfToken = new int[n];
-        Arrays.fill(byteOfToken, -1);
-        for (int id = 0; id < n; id++) {
-            if (types[id] == TokenType.BYTE) byteOfToken[id] = parseByteToken(tokens[id]);
-        }
         // llama.cpp's byte_to_token: "<0xXX>" (uppercase hex), else the byte itself as a one-char text.
         // llama.cpp aborts when neither exists; we fall back to the unknown token, or fail when encoding needs it.
         this.byteTokens = new int[256];
@@ -261,7 +255,7 @@ public final class Tokenizer {
         for (int k = 0; k < ids.length; k++) {
             int id = ids[k];
             checkId(id, "ids[" + k + "]");
-            int b = byteOfToken[id];
+            int b = types[id] == TokenType.BYTE ? parseByteToken(vocab.text(id)) : -1;
             if (b >= 0) {
                 if (k == 0 && addSpacePrefix && b == ' ') continue;
                 bytes.write(b);

@@ -1,12 +1,15 @@
 package dev.egemma.tokenizer;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
 /**
  * The token texts with an exact text-to-id index that is probed with a (start, length) range of a
  * {@code char[]}, so the merge loop never builds a String per candidate pair.
  *
  * <p>All texts live in one {@code char[]} pool. The index is open addressing with linear probing over
- * {@link String#hashCode()}-compatible hashes (building it reuses each token's own hash; the merge loop
- * composes a pair's hash from its two halves). A slot packs {@code hash << 32 | min(length, 255) << 24 | id + 1}
+ * {@link String#hashCode()}-compatible hashes (the merge loop composes a pair's hash from its two halves). A slot packs {@code hash << 32 | min(length, 255) << 24 | id + 1}
  * into one long, so a probe that misses costs one memory access and a hit two (slot, then the text).
  * Like llama.cpp's {@code token_to_id}, the index covers every token whatever its type, and when two ids
  * share a text the higher id wins (llama.cpp fills its map in id order, so the last assignment stays).
@@ -48,16 +51,23 @@ final class Vocabulary {
         pool = new char[(int) total];
         for (int i = 0; i < n; i++) texts[i].getChars(0, texts[i].length(), pool, offsets[i]);
 
-        java.util.List<char[]> bridges = new java.util.ArrayList<>();
-        for (String t : texts) if (t.indexOf('\u2581', 1) > 0) bridges.add(t.toCharArray());
-        bridging = bridges.size() <= MAX_BRIDGING ? bridges.toArray(char[][]::new) : null;
-
         int cap = Integer.highestOneBit(Math.max(4, n) * 2 - 1) << 1; // power of two, load <= 0.5
         mask = cap - 1;
         slots = new long[cap];
+        List<char[]> bridges = new ArrayList<>();
         for (int id = 0; id < n; id++) {
-            int h = texts[id].hashCode();
-            long key = key(h, texts[id].length());
+            // One pass over the pool: the String.hashCode() polynomial (cheaper than asking each fresh String)
+            // and whether U+2581 occurs after the first char.
+            int from = offsets[id], end = offsets[id + 1];
+            int h = 0;
+            boolean bridge = false;
+            for (int k = from; k < end; k++) {
+                char c = pool[k];
+                h = 31 * h + c;
+                bridge |= c == '\u2581' & k > from;
+            }
+            if (bridge && bridges.size() <= MAX_BRIDGING) bridges.add(texts[id].toCharArray());
+            long key = key(h, end - from);
             int s = mix(h) & mask;
             while (true) {
                 long e = slots[s];
@@ -72,6 +82,7 @@ final class Vocabulary {
                 s = (s + 1) & mask;
             }
         }
+        bridging = bridges.size() <= MAX_BRIDGING ? bridges.toArray(char[][]::new) : null;
     }
 
     private static long key(int hash, int length) {
@@ -113,7 +124,7 @@ final class Vocabulary {
             for (int j = 1; j < t.length; j++) {
                 if (t[j] != '\u2581') continue;
                 int s = p - j;
-                if (s >= from && s + t.length <= to && java.util.Arrays.equals(t, 0, t.length, buf, s, s + t.length)) return false;
+                if (s >= from && s + t.length <= to && Arrays.equals(t, 0, t.length, buf, s, s + t.length)) return false;
             }
         }
         return true;
