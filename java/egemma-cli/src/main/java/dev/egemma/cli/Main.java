@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
                 CapsCommand.class,
                 InspectCommand.class,
                 SynthCommand.class,
+                TokenizeCommand.class,
         })
 public final class Main implements Runnable {
 
