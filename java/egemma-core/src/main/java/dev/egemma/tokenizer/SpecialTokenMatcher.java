@@ -1,0 +1,154 @@
+package dev.egemma.tokenizer;
+
+import java.util.Arrays;
+
+/**
+ * The special-token partition as one left-to-right scan: a character trie over the texts of every
+ * CONTROL, USER_DEFINED and UNKNOWN token, asked for the longest candidate starting at a position.
+ *
+ * <p>llama.cpp ({@code tokenizer_st_partition}) instead takes the candidates longest first and splits
+ * every raw fragment at each left-most occurrence. Leftmost-longest scanning gives the same fragments
+ * whenever no candidate overlaps another except as a prefix of itself made of the same character
+ * (runs of newlines, tabs, spaces), which holds for the Gemma 3 vocabulary; the test
+ * {@code SpecialTokenMatcherTest} checks the two against each other on the test corpus.
+ *
+ * <p>Children are kept in one open-addressing table keyed by {@code (node << 16) | char}; a bitset of
+ * the characters that can start a candidate rejects almost every text position with one load.
+ */
+final class SpecialTokenMatcher {
+    private static final long EMPTY = -1L;
+
+    private final long[] firstChars = new long[1 << 10]; // bitset over the 65,536 UTF-16 code units
+    private long[] keys;
+    private int[] children;
+    private int mask;
+    private int edges;
+    private int[] terminal = new int[64]; // token id ending at this node, or -1
+    private boolean[] terminalNeedsParseSpecial = new boolean[64];
+    private int nodes = 1;
+
+    SpecialTokenMatcher(Vocabulary vocab, TokenType[] types) {
+        int cap = 1 << 10;
+        keys = new long[cap];
+        children = new int[cap];
+        mask = cap - 1;
+        Arrays.fill(keys, EMPTY);
+        Arrays.fill(terminal, -1);
+        for (int id = 0; id < types.length; id++) {
+            if (!types[id].isPartitionCandidate()) continue;
+            String text = vocab.text(id);
+            if (text.isEmpty()) continue; // an empty text matches nowhere useful; llama.cpp cannot split on it either
+            insert(text, id, types[id].needsParseSpecial());
+        }
+    }
+
+    private void insert(String text, int id, boolean needsParseSpecial) {
+        char first = text.charAt(0);
+        firstChars[first >>> 6] |= 1L << first;
+        int node = 0;
+        for (int i = 0; i < text.length(); i++) {
+            int next = child(node, text.charAt(i));
+            if (next < 0) next = addChild(node, text.charAt(i));
+            node = next;
+        }
+        // Two candidates with the same text: llama.cpp's token_to_id keeps the higher id, and the partition
+        // emits the id of whichever candidate it tries first; keep the higher id for a single answer.
+        terminal[node] = id;
+        terminalNeedsParseSpecial[node] = needsParseSpecial;
+    }
+
+    private static int slot(long key, int mask) {
+        long h = key * 0x9E3779B97F4A7C15L;
+        return (int) (h >>> 40) & mask;
+    }
+
+    private int child(int node, char c) {
+        long key = ((long) node << 16) | c;
+        int s = slot(key, mask);
+        while (true) {
+            long k = keys[s];
+            if (k == key) return children[s];
+            if (k == EMPTY) return -1;
+            s = (s + 1) & mask;
+        }
+    }
+
+    private int addChild(int node, char c) {
+        if ((edges + 1) * 2 > keys.length) grow();
+        int id = nodes++;
+        if (id == terminal.length) {
+            terminal = Arrays.copyOf(terminal, id * 2);
+            Arrays.fill(terminal, id, id * 2, -1);
+            terminalNeedsParseSpecial = Arrays.copyOf(terminalNeedsParseSpecial, id * 2);
+        }
+        put(((long) node << 16) | c, id);
+        edges++;
+        return id;
+    }
+
+    private void put(long key, int value) {
+        int s = slot(key, mask);
+        while (keys[s] != EMPTY) s = (s + 1) & mask;
+        keys[s] = key;
+        children[s] = value;
+    }
+
+    private void grow() {
+        long[] oldKeys = keys;
+        int[] oldChildren = children;
+        keys = new long[oldKeys.length * 2];
+        children = new int[oldKeys.length * 2];
+        mask = keys.length - 1;
+        Arrays.fill(keys, EMPTY);
+        for (int i = 0; i < oldKeys.length; i++) if (oldKeys[i] != EMPTY) put(oldKeys[i], oldChildren[i]);
+    }
+
+    /** Receives the fragments of {@link #partition} in text order. */
+    interface Sink {
+        /** {@code text[from, to)} is raw text (never empty). */
+        void raw(int from, int to);
+
+        /** A special token was split out. */
+        void token(int id);
+    }
+
+    /**
+     * Splits {@code text} into raw ranges and special tokens, left to right, taking at each position the
+     * longest enabled candidate (see {@link #match}).
+     */
+    void partition(char[] text, boolean parseSpecial, Sink sink) {
+        int n = text.length;
+        int rawStart = 0;
+        for (int i = 0; i < n; ) {
+            long m = match(text, i, n, parseSpecial);
+            if (m < 0) {
+                i++;
+                continue;
+            }
+            if (rawStart < i) sink.raw(rawStart, i);
+            sink.token((int) m);
+            i += (int) (m >>> 32);
+            rawStart = i;
+        }
+        if (rawStart < n) sink.raw(rawStart, n);
+    }
+
+    /**
+     * The longest enabled candidate that starts at {@code text[at]} and ends at or before {@code end}:
+     * {@code (length << 32) | id}, or -1 if none does. CONTROL and UNKNOWN candidates count only when
+     * {@code parseSpecial} is on.
+     */
+    long match(char[] text, int at, int end, boolean parseSpecial) {
+        char c = text[at];
+        if ((firstChars[c >>> 6] & (1L << c)) == 0) return -1;
+        long best = -1;
+        int node = 0;
+        for (int i = at; i < end; i++) {
+            node = child(node, text[i]);
+            if (node < 0) break;
+            int id = terminal[node];
+            if (id >= 0 && (parseSpecial || !terminalNeedsParseSpecial[node])) best = ((long) (i + 1 - at) << 32) | id;
+        }
+        return best;
+    }
+}

@@ -1,0 +1,348 @@
+package dev.egemma.tokenizer;
+
+import dev.egemma.gguf.GgufFile;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * llama.cpp's SentencePiece tokenizer ({@code tokenizer.ggml.model = "llama"}, {@code LLAMA_VOCAB_TYPE_SPM}),
+ * built from a GGUF's {@code tokenizer.ggml.*} keys only, id for id the same as {@code llama_tokenize}.
+ *
+ * <p>Encoding: the text is partitioned into special-token fragments and raw fragments (USER_DEFINED tokens
+ * are always split out, CONTROL and UNKNOWN ones only with {@code parseSpecial}); each raw fragment gets
+ * a leading space if {@code add_space_prefix} is set and it is the first fragment or follows a token,
+ * has every U+0020 replaced by U+2581, and goes through greedy score-ordered pair merging with byte
+ * fallback ({@link SpmMerger}). BOS and EOS are added per {@code add_bos_token}/{@code add_eos_token}
+ * when {@code addSpecial} is on. This is not a unigram/Viterbi tokenizer.
+ *
+ * <p>Input edge cases:
+ * <ul>
+ *   <li>Empty text: no tokens besides BOS/EOS ({@code []} without specials).</li>
+ *   <li>Lone surrogates (a {@code String} that is not valid UTF-16): each is treated as U+FFFD, the
+ *       Unicode replacement character, so the text is tokenized as the valid text with U+FFFD in their
+ *       place (U+FFFD being a vocabulary token or its bytes {@code EF BF BD}). llama.cpp takes UTF-8 and
+ *       cannot be given a lone surrogate at all; Java's own UTF-8 encoder would write {@code '?'}, which
+ *       would silently look like a real question mark. {@link #decode} therefore gives U+FFFD back.</li>
+ *   <li>NUL and other control characters are ordinary code points: they merge if the vocabulary has them,
+ *       otherwise they fall back to byte tokens ({@code "\0"} is {@code <0x00>}, {@code "\r"} is {@code <0x0D>}).</li>
+ *   <li>Whitespace-only text: runs of newlines, tabs or 2+ spaces are USER_DEFINED tokens when the vocabulary
+ *       has them (Gemma: up to 31 of one character, longer runs are cut from the left); a single space is
+ *       {@code ▁}.</li>
+ *   <li>Long text: the partition is one linear scan and the merge is O(n log n) in the fragment length,
+ *       so 1 MB of text takes milliseconds, not minutes.</li>
+ * </ul>
+ *
+ * <p>Instances are immutable and thread-safe; every encode call uses its own scratch space.
+ */
+public final class Tokenizer {
+    /** llama.cpp's defaults for an SPM vocabulary whose GGUF lacks the keys. */
+    private static final int DEFAULT_BOS = 1, DEFAULT_EOS = 2, DEFAULT_UNK = 0;
+
+    private final Vocabulary vocab;
+    private final float[] scores;
+    private final TokenType[] types;
+    private final int[] byteTokens; // byte value -> token id for the byte fallback, -1 if none
+    private final SpecialTokenMatcher matcher;
+    private final int bos, eos, unk, pad;
+    private final boolean addBos, addEos, addSpacePrefix;
+
+    Tokenizer(String[] tokens, float[] scores, int[] rawTypes, int bos, int eos, int unk, int pad,
+              boolean addBos, boolean addEos, boolean addSpacePrefix) {
+        int n = tokens.length;
+        if (n == 0) throw new IllegalArgumentException("the vocabulary is empty");
+        if (scores.length != n)
+            throw new IllegalArgumentException("tokenizer.ggml.scores has " + scores.length + " entries for " + n + " tokens");
+        if (rawTypes.length != n)
+            throw new IllegalArgumentException("tokenizer.ggml.token_type has " + rawTypes.length + " entries for " + n + " tokens");
+        for (int i = 0; i < n; i++) {
+            if (tokens[i] == null) throw new IllegalArgumentException("token " + i + " has no text");
+        }
+        this.vocab = new Vocabulary(tokens);
+        this.scores = scores;
+        this.types = new TokenType[n];
+        for (int i = 0; i < n; i++) types[i] = TokenType.of(rawTypes[i]);
+        this.bos = bos;
+        this.eos = eos;
+        this.unk = unk;
+        this.pad = pad;
+        this.addBos = addBos;
+        this.addEos = addEos;
+        this.addSpacePrefix = addSpacePrefix;
+        if (addBos && bos < 0) throw new IllegalArgumentException("add_bos_token is set but the vocabulary has no BOS token");
+        if (addEos && eos < 0) throw new IllegalArgumentException("add_eos_token is set but the vocabulary has no EOS token");
+
+        // llama.cpp's byte_to_token: "<0xXX>" (uppercase hex), else the byte itself as a one-char text.
+        // llama.cpp aborts when neither exists; we fall back to the unknown token, or fail when encoding needs it.
+        this.byteTokens = new int[256];
+        for (int b = 0; b < 256; b++) {
+            int id = vocab.find(String.format("<0x%02X>", b));
+            if (id < 0 && b < 0x80) id = vocab.find(String.valueOf((char) b));
+            byteTokens[b] = id >= 0 ? id : unk;
+        }
+        this.matcher = new SpecialTokenMatcher(vocab, types);
+    }
+
+    /**
+     * Builds the tokenizer from {@code tokenizer.ggml.tokens}, {@code scores}, {@code token_type},
+     * {@code bos/eos/unknown/padding_token_id}, {@code add_bos_token}, {@code add_eos_token} and
+     * {@code add_space_prefix}. Missing optional keys take llama.cpp's SPM defaults (scores 0, type NORMAL,
+     * BOS 1, EOS 2, UNK 0, add_bos true, add_eos false, add_space_prefix true); a special id outside the
+     * vocabulary is ignored in favour of the default, as llama.cpp does.
+     *
+     * @throws IllegalArgumentException if the keys are missing, of the wrong type or inconsistent, or if
+     *                                  {@code tokenizer.ggml.model} names another tokenizer than "llama"
+     */
+    public static Tokenizer fromGguf(GgufFile f) {
+        String where = String.valueOf(f.path());
+        String model = f.getString("tokenizer.ggml.model", "llama");
+        if (!model.equals("llama"))
+            throw new IllegalArgumentException(where + ": tokenizer.ggml.model is \"" + model
+                    + "\"; only \"llama\" (SentencePiece merges) is supported");
+        if (!f.has("tokenizer.ggml.tokens")) throw new IllegalArgumentException(where + ": missing tokenizer.ggml.tokens");
+        String[] tokens = f.getStringArray("tokenizer.ggml.tokens").clone();
+        int n = tokens.length;
+        float[] scores = f.has("tokenizer.ggml.scores") ? f.getFloatArray("tokenizer.ggml.scores").clone() : new float[n];
+        int[] types;
+        if (f.has("tokenizer.ggml.token_type")) {
+            types = f.getIntArray("tokenizer.ggml.token_type");
+        } else {
+            types = new int[n];
+            Arrays.fill(types, TokenType.NORMAL.ordinal());
+        }
+        int bos = specialId(f, "tokenizer.ggml.bos_token_id", DEFAULT_BOS, n);
+        int eos = specialId(f, "tokenizer.ggml.eos_token_id", DEFAULT_EOS, n);
+        int unk = specialId(f, "tokenizer.ggml.unknown_token_id", DEFAULT_UNK, n);
+        int pad = specialId(f, "tokenizer.ggml.padding_token_id", -1, n);
+        boolean addBos = f.getBoolean("tokenizer.ggml.add_bos_token", true);
+        boolean addEos = f.getBoolean("tokenizer.ggml.add_eos_token", false);
+        boolean addSpacePrefix = f.getBoolean("tokenizer.ggml.add_space_prefix", true);
+        try {
+            return new Tokenizer(tokens, scores, types, bos, eos, unk, pad, addBos, addEos, addSpacePrefix);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static int specialId(GgufFile f, String key, int defaultId, int n) {
+        long id = f.getLong(key, defaultId);
+        if (id >= 0 && id < n) return (int) id;
+        return defaultId < n ? defaultId : -1;
+    }
+
+    private static int parseByteToken(String text) {
+        if (text.length() != 6 || !text.startsWith("<0x") || text.charAt(5) != '>') return -1;
+        int hi = Character.digit(text.charAt(3), 16), lo = Character.digit(text.charAt(4), 16);
+        return hi < 0 || lo < 0 ? -1 : hi << 4 | lo;
+    }
+
+    // ---------------------------------------------------------------- encode
+
+    /** {@code encode(text, true, true)}: BOS/EOS per the GGUF and control tokens parsed, like llama-embedding. */
+    public int[] encode(String text) {
+        return encode(text, true, true);
+    }
+
+    /**
+     * Token ids of {@code text}, exactly as llama.cpp's {@code llama_tokenize(vocab, text, add_special, parse_special)}.
+     *
+     * @param addSpecial   add BOS and/or EOS as the GGUF's {@code add_bos_token}/{@code add_eos_token} say
+     * @param parseSpecial split CONTROL/UNKNOWN token texts such as {@code <start_of_turn>} out as those tokens;
+     *                     when off they are tokenized as ordinary text (USER_DEFINED tokens are split out either way)
+     */
+    public int[] encode(String text, boolean addSpecial, boolean parseSpecial) {
+        return encode(text, addSpecial, parseSpecial, true);
+    }
+
+    /** {@code splitWords = false} merges each raw fragment whole, exactly as llama.cpp does (for tests). */
+    int[] encode(String text, boolean addSpecial, boolean parseSpecial, boolean splitWords) {
+        Objects.requireNonNull(text, "text");
+        int n = text.length();
+        char[] src = text.toCharArray();
+        char[] escaped = new char[n];
+        for (int i = 0; i < n; i++) {
+            char c = src[i];
+            if (Character.isSurrogate(c)) {
+                if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(src[i + 1])) {
+                    escaped[i] = c;
+                    escaped[i + 1] = src[i + 1];
+                    i++;
+                    continue;
+                }
+                c = src[i] = '\uFFFD'; // lone surrogate, see the class documentation
+            }
+            escaped[i] = c == ' ' ? '\u2581' : c;
+        }
+
+        SpmMerger merger = new SpmMerger(vocab, scores, byteTokens, n / 3 + 4, splitWords);
+        if (addSpecial && addBos) merger.emit(bos);
+        matcher.partition(src, parseSpecial, new SpecialTokenMatcher.Sink() {
+            boolean prevWasToken = true; // llama.cpp: the space prefix goes before the first raw fragment too
+
+            @Override
+            public void raw(int from, int to) {
+                if (addSpacePrefix && prevWasToken) {
+                    char[] prefixed = new char[to - from + 1];
+                    prefixed[0] = '\u2581';
+                    System.arraycopy(escaped, from, prefixed, 1, to - from);
+                    merger.tokenize(prefixed, 0, prefixed.length);
+                } else {
+                    merger.tokenize(escaped, from, to);
+                }
+                prevWasToken = false;
+            }
+
+            @Override
+            public void token(int id) {
+                merger.emit(id);
+                prevWasToken = true;
+            }
+        });
+        if (addSpecial && addEos) merger.emit(eos);
+        return merger.result();
+    }
+
+    /** {@code encode(text, true, true, maxTokens, policy)}. */
+    public Encoding encode(String text, int maxTokens, Truncation policy) {
+        return encode(text, true, true, maxTokens, policy);
+    }
+
+    /**
+     * Encodes and applies a length limit such as the model's context (2048 for EmbeddingGemma).
+     * {@link Truncation#TRUNCATE} keeps the first tokens and, if EOS was added, ends with EOS again, so
+     * BOS and EOS both survive; {@link Truncation#ERROR} throws {@link TooManyTokensException}.
+     * {@link Encoding#truncated()} says which happened.
+     *
+     * @throws IllegalArgumentException if {@code maxTokens} cannot even hold the special tokens
+     */
+    public Encoding encode(String text, boolean addSpecial, boolean parseSpecial, int maxTokens, Truncation policy) {
+        Objects.requireNonNull(policy, "policy");
+        int specials = addSpecial ? (addBos ? 1 : 0) + (addEos ? 1 : 0) : 0;
+        if (maxTokens < Math.max(1, specials))
+            throw new IllegalArgumentException("maxTokens " + maxTokens + " cannot hold the " + specials + " special tokens plus text");
+        int[] ids = encode(text, addSpecial, parseSpecial);
+        if (ids.length <= maxTokens) return new Encoding(ids, ids.length);
+        if (policy == Truncation.ERROR) throw new TooManyTokensException(ids.length, maxTokens);
+        int[] kept = Arrays.copyOf(ids, maxTokens);
+        if (addSpecial && addEos) kept[maxTokens - 1] = eos;
+        return new Encoding(kept, ids.length);
+    }
+
+    // ---------------------------------------------------------------- decode
+
+    /** {@code decode(ids, false)}: control tokens (BOS, EOS, ...) are left out. */
+    public String decode(int[] ids) {
+        return decode(ids, false);
+    }
+
+    /**
+     * Text of {@code ids}, as llama.cpp's {@code llama_detokenize(remove_special = false, unparse_special = keepControl)}:
+     * NORMAL pieces with U+2581 turned back into spaces, USER_DEFINED and UNKNOWN texts as they are, BYTE
+     * tokens reassembled into UTF-8 (a sequence that is not valid UTF-8 becomes U+FFFD), CONTROL texts only
+     * if {@code keepControl}, UNUSED tokens never. With {@code add_space_prefix}, one leading space of the
+     * first token's text is dropped.
+     *
+     * <p>For text without CONTROL-token texts (and without literal U+2581, which encodes like a space),
+     * {@code decode(encode(s))} is {@code s} when {@code add_space_prefix} is false.
+     *
+     * @throws IllegalArgumentException for an id outside the vocabulary
+     */
+    public String decode(int[] ids, boolean keepControl) {
+        StringBuilder sb = new StringBuilder(ids.length * 4);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        for (int k = 0; k < ids.length; k++) {
+            int id = ids[k];
+            checkId(id, "ids[" + k + "]");
+            int b = types[id] == TokenType.BYTE ? parseByteToken(vocab.text(id)) : -1;
+            if (b >= 0) {
+                if (k == 0 && addSpacePrefix && b == ' ') continue;
+                bytes.write(b);
+                continue;
+            }
+            String piece = switch (types[id]) {
+                case NORMAL -> vocab.text(id).replace('\u2581', ' ');
+                case USER_DEFINED, UNKNOWN -> vocab.text(id);
+                case CONTROL -> keepControl ? vocab.text(id) : "";
+                case BYTE -> vocab.text(id); // a BYTE token whose text is not <0xXX>: its text is all we have
+                case UNUSED, UNDEFINED -> "";
+            };
+            if (k == 0 && addSpacePrefix && piece.startsWith(" ")) piece = piece.substring(1);
+            if (bytes.size() > 0) {
+                sb.append(bytes.toString(StandardCharsets.UTF_8));
+                bytes.reset();
+            }
+            sb.append(piece);
+        }
+        if (bytes.size() > 0) sb.append(bytes.toString(StandardCharsets.UTF_8));
+        return sb.toString();
+    }
+
+    // ---------------------------------------------------------------- vocabulary
+
+    /** The token's text as stored in the vocabulary ({@code "▁world"}, {@code "<bos>"}, {@code "<0x0D>"}). */
+    public String piece(int id) {
+        checkId(id, "token id");
+        return vocab.text(id);
+    }
+
+    /** The id whose text is exactly {@code text}, or -1. */
+    public int tokenId(String text) {
+        return vocab.find(text);
+    }
+
+    public TokenType tokenType(int id) {
+        checkId(id, "token id");
+        return types[id];
+    }
+
+    public float score(int id) {
+        checkId(id, "token id");
+        return scores[id];
+    }
+
+    public int vocabSize() {
+        return vocab.size();
+    }
+
+    public int bosId() {
+        return bos;
+    }
+
+    public int eosId() {
+        return eos;
+    }
+
+    /** The unknown token's id, or -1. */
+    public int unknownId() {
+        return unk;
+    }
+
+    /** The padding token's id, or -1. */
+    public int paddingId() {
+        return pad;
+    }
+
+    public boolean addBos() {
+        return addBos;
+    }
+
+    public boolean addEos() {
+        return addEos;
+    }
+
+    public boolean addSpacePrefix() {
+        return addSpacePrefix;
+    }
+
+    /** For tests: the partition scan. */
+    SpecialTokenMatcher matcher() {
+        return matcher;
+    }
+
+    private void checkId(int id, String what) {
+        if (id < 0 || id >= types.length)
+            throw new IllegalArgumentException(what + " = " + id + " is outside the vocabulary [0, " + types.length + ")");
+    }
+}

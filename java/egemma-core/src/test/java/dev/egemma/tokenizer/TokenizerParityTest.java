@@ -1,0 +1,93 @@
+package dev.egemma.tokenizer;
+
+import dev.egemma.gguf.GgufFile;
+import dev.egemma.testing.TestData;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/** Token ids against llama.cpp's, recorded in testdata/: every line, every mode, no exceptions list. */
+class TokenizerParityTest {
+    private static GgufFile vocabFile;
+    private static Tokenizer tok;
+
+    @BeforeAll
+    static void load() throws IOException {
+        vocabFile = GgufFile.open(TestData.file("embeddinggemma-vocab.gguf"));
+        tok = Tokenizer.fromGguf(vocabFile);
+    }
+
+    @AfterAll
+    static void close() {
+        vocabFile.close();
+    }
+
+    @Test
+    void publicVectorsInAllThreeModes() throws IOException {
+        List<String> lines = Files.readAllLines(TestData.file("tokenizer/public.jsonl"), StandardCharsets.UTF_8);
+        assertTrue(lines.size() >= 2000, "expected the full public.jsonl, found " + lines.size() + " lines");
+        List<String> failures = new ArrayList<>();
+        int checked = 0;
+        for (int ln = 0; ln < lines.size(); ln++) {
+            if (lines.get(ln).isBlank()) continue;
+            Map<String, Object> row = MiniJson.object(lines.get(ln));
+            String text = (String) row.get("text");
+            check(failures, ln, "ids", text, MiniJson.ints(row.get("ids")), tok.encode(text, true, true));
+            check(failures, ln, "ids_no_special", text, MiniJson.ints(row.get("ids_no_special")), tok.encode(text, false, true));
+            check(failures, ln, "ids_no_parse_special", text, MiniJson.ints(row.get("ids_no_parse_special")), tok.encode(text, true, false));
+            checked++;
+        }
+        if (!failures.isEmpty())
+            fail(failures.size() + " mismatches over " + checked + " texts; first ones:\n" + String.join("\n", failures.subList(0, Math.min(10, failures.size()))));
+        assertEquals(lines.stream().filter(l -> !l.isBlank()).count(), checked);
+    }
+
+    private static void check(List<String> failures, int line, String mode, String text, int[] expected, int[] actual) {
+        if (!Arrays.equals(expected, actual))
+            failures.add("line " + (line + 1) + " " + mode + " " + quote(text) + "\n  expected " + Arrays.toString(expected) + "\n  actual   " + Arrays.toString(actual));
+    }
+
+    static String quote(String s) {
+        StringBuilder b = new StringBuilder("\"");
+        s.codePoints().limit(120).forEach(cp -> {
+            if (cp < 0x20 || cp == 0x7f) b.append(String.format("\\x%02x", cp));
+            else b.appendCodePoint(cp);
+        });
+        return b.append(s.length() > 120 ? "...\"" : "\"").toString();
+    }
+
+    /** The golden models keep the first 16,384 tokens of the vocabulary: byte fallback replaces the rest. */
+    @ParameterizedTest
+    @ValueSource(strings = {"small-f32", "small-dense-f32", "small-dense-q8_0"})
+    void goldenTokensWithTruncatedVocabulary(String model) throws IOException {
+        try (GgufFile f = GgufFile.open(TestData.file("golden/" + model + ".gguf"))) {
+            Tokenizer small = Tokenizer.fromGguf(f);
+            assertEquals(16384, small.vocabSize());
+            Map<String, Object> golden = MiniJson.object(Files.readString(TestData.file("golden/" + model + ".golden.json")));
+            List<?> items = (List<?>) golden.get("items");
+            assertEquals(22, items.size());
+            for (Object o : items) {
+                @SuppressWarnings("unchecked") Map<String, Object> item = (Map<String, Object>) o;
+                String text = (String) item.get("text");
+                int[] expected = MiniJson.ints(item.get("tokens"));
+                assertEquals(Arrays.toString(expected), Arrays.toString(small.encode(text)), () -> model + " " + quote(text));
+                List<?> pieces = (List<?>) item.get("pieces");
+                for (int k = 0; k < expected.length; k++) assertEquals(pieces.get(k), small.piece(expected[k]));
+            }
+        }
+    }
+}
