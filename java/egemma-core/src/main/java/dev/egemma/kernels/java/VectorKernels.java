@@ -4,6 +4,7 @@ import dev.egemma.kernels.WeightMatrix;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -25,6 +26,29 @@ public final class VectorKernels extends ScalarKernels {
     private static final VectorSpecies<Byte> B = L == 16 ? ByteVector.SPECIES_128 : ByteVector.SPECIES_64;
     /** Activation rows per pass over a weight tile: their quantized values stay in L2 while the tile streams. */
     private static final int M_CHUNK = 64;
+
+    /** Shuffles pairing lane i with i^8, i^4, i^2, i^1 (the first only for 16 lanes). */
+    private static final VectorShuffle<Float>[] FOLD = folds();
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] folds() {
+        int steps = Integer.numberOfTrailingZeros(L);
+        VectorShuffle<Float>[] f = new VectorShuffle[steps];
+        for (int i = 0; i < steps; i++) {
+            int bit = L >> (i + 1);
+            f[i] = VectorShuffle.fromOp(F, lane -> lane ^ bit);
+        }
+        return f;
+    }
+
+    /**
+     * Sum of the lanes in a fixed pairwise order. {@code reduceLanes} may add in a different order once the JIT
+     * intrinsifies it, and a result must not depend on compilation state (nor, through it, on batch composition).
+     */
+    static float hsum(FloatVector v) {
+        for (VectorShuffle<Float> f : FOLD) v = v.add(v.rearrange(f));
+        return v.lane(0);
+    }
 
     /** Needs 8 or 16 float lanes (AVX2, AVX-512); narrower CPUs use {@link ScalarKernels}. */
     public static boolean isUsable() {
@@ -54,42 +78,53 @@ public final class VectorKernels extends ScalarKernels {
         int k = a.cols(), nb = k / 32, m = a.rows();
         long rb = w.rowBytes();
         float[] q = a.q(), d = a.d();
+        // weight rows widened to float once per (activation chunk, row pair), then reused by every row quad
+        float[] x0 = new float[k], x1 = new float[k], s0 = new float[nb], s1 = new float[nb];
         for (int i0 = 0; i0 < m; i0 += M_CHUNK) {
             int i1 = Math.min(m, i0 + M_CHUNK);
             int n = n0;
             for (; n + 1 < n1; n += 2) {
-                long w0 = n * rb, w1 = w0 + rb;
+                widen(s, n * rb, nb, x0, s0);
+                widen(s, (n + 1) * rb, nb, x1, s1);
                 int i = i0;
-                for (; i + 3 < i1; i += 4) tile4x2(q, d, i, k, nb, s, w0, w1, out, ldOut, n);
+                for (; i + 3 < i1; i += 4) tile4x2(q, d, i, k, nb, x0, s0, x1, s1, out, ldOut, n);
                 for (; i < i1; i++) {
-                    out[i * ldOut + n] = dot1(q, d, i, k, nb, s, w0);
-                    out[i * ldOut + n + 1] = dot1(q, d, i, k, nb, s, w1);
+                    out[i * ldOut + n] = dot1(q, d, i, k, nb, x0, s0);
+                    out[i * ldOut + n + 1] = dot1(q, d, i, k, nb, x1, s1);
                 }
             }
             for (; n < n1; n++) {
-                long w0 = n * rb;
-                for (int i = i0; i < i1; i++) out[i * ldOut + n] = dot1(q, d, i, k, nb, s, w0);
+                widen(s, n * rb, nb, x0, s0);
+                for (int i = i0; i < i1; i++) out[i * ldOut + n] = dot1(q, d, i, k, nb, x0, s0);
             }
         }
     }
 
-    /** Rows i..i+3 of the activations against weight rows at byte offsets w0 and w1 (outputs n, n+1). */
-    private static void tile4x2(float[] q, float[] d, int i, int k, int nb, MemorySegment s, long w0, long w1,
+    /** One Q8_0 weight row: int8 values as floats into {@code x}, block scales into {@code sc}. */
+    private static void widen(MemorySegment s, long rowOff, int nb, float[] x, float[] sc) {
+        for (int b = 0; b < nb; b++) {
+            long o = rowOff + b * 34L;
+            sc[b] = scale(s, o);
+            for (int j = 0; j < 32; j += L) wload(s, o + 2 + j).intoArray(x, b * 32 + j);
+        }
+    }
+
+    /** Rows i..i+3 of the activations against two widened weight rows (outputs n, n+1). */
+    private static void tile4x2(float[] q, float[] d, int i, int k, int nb, float[] y0, float[] s0, float[] y1, float[] s1,
                                 float[] out, int ldOut, int n) {
         FloatVector c00 = FloatVector.zero(F), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
         int r0 = i * k, r1 = r0 + k, r2 = r1 + k, r3 = r2 + k;
         int dr = i * nb;
         for (int b = 0; b < nb; b++) {
-            long o0 = w0 + b * 34L, o1 = w1 + b * 34L;
             int ab = b * 32;
-            FloatVector x0 = wload(s, o0 + 2), x1 = wload(s, o1 + 2);
+            FloatVector x0 = FloatVector.fromArray(F, y0, ab), x1 = FloatVector.fromArray(F, y1, ab);
             FloatVector a0 = FloatVector.fromArray(F, q, r0 + ab), a1 = FloatVector.fromArray(F, q, r1 + ab);
             FloatVector a2 = FloatVector.fromArray(F, q, r2 + ab), a3 = FloatVector.fromArray(F, q, r3 + ab);
             FloatVector t00 = a0.mul(x0), t01 = a0.mul(x1), t10 = a1.mul(x0), t11 = a1.mul(x1);
             FloatVector t20 = a2.mul(x0), t21 = a2.mul(x1), t30 = a3.mul(x0), t31 = a3.mul(x1);
             for (int j = L; j < 32; j += L) {
-                x0 = wload(s, o0 + 2 + j);
-                x1 = wload(s, o1 + 2 + j);
+                x0 = FloatVector.fromArray(F, y0, ab + j);
+                x1 = FloatVector.fromArray(F, y1, ab + j);
                 a0 = FloatVector.fromArray(F, q, r0 + ab + j);
                 a1 = FloatVector.fromArray(F, q, r1 + ab + j);
                 a2 = FloatVector.fromArray(F, q, r2 + ab + j);
@@ -99,36 +134,35 @@ public final class VectorKernels extends ScalarKernels {
                 t20 = a2.fma(x0, t20); t21 = a2.fma(x1, t21);
                 t30 = a3.fma(x0, t30); t31 = a3.fma(x1, t31);
             }
-            float s0 = scale(s, o0), s1 = scale(s, o1);
+            float w0 = s0[b], w1 = s1[b];
             float d0 = d[dr + b], d1 = d[dr + nb + b], d2 = d[dr + 2 * nb + b], d3 = d[dr + 3 * nb + b];
-            c00 = t00.fma(FloatVector.broadcast(F, s0 * d0), c00); c01 = t01.fma(FloatVector.broadcast(F, s1 * d0), c01);
-            c10 = t10.fma(FloatVector.broadcast(F, s0 * d1), c10); c11 = t11.fma(FloatVector.broadcast(F, s1 * d1), c11);
-            c20 = t20.fma(FloatVector.broadcast(F, s0 * d2), c20); c21 = t21.fma(FloatVector.broadcast(F, s1 * d2), c21);
-            c30 = t30.fma(FloatVector.broadcast(F, s0 * d3), c30); c31 = t31.fma(FloatVector.broadcast(F, s1 * d3), c31);
+            c00 = t00.fma(FloatVector.broadcast(F, w0 * d0), c00); c01 = t01.fma(FloatVector.broadcast(F, w1 * d0), c01);
+            c10 = t10.fma(FloatVector.broadcast(F, w0 * d1), c10); c11 = t11.fma(FloatVector.broadcast(F, w1 * d1), c11);
+            c20 = t20.fma(FloatVector.broadcast(F, w0 * d2), c20); c21 = t21.fma(FloatVector.broadcast(F, w1 * d2), c21);
+            c30 = t30.fma(FloatVector.broadcast(F, w0 * d3), c30); c31 = t31.fma(FloatVector.broadcast(F, w1 * d3), c31);
         }
         int o = i * ldOut + n;
-        out[o] = c00.reduceLanes(VectorOperators.ADD);
-        out[o + 1] = c01.reduceLanes(VectorOperators.ADD);
-        out[o + ldOut] = c10.reduceLanes(VectorOperators.ADD);
-        out[o + ldOut + 1] = c11.reduceLanes(VectorOperators.ADD);
-        out[o + 2 * ldOut] = c20.reduceLanes(VectorOperators.ADD);
-        out[o + 2 * ldOut + 1] = c21.reduceLanes(VectorOperators.ADD);
-        out[o + 3 * ldOut] = c30.reduceLanes(VectorOperators.ADD);
-        out[o + 3 * ldOut + 1] = c31.reduceLanes(VectorOperators.ADD);
+        out[o] = hsum(c00);
+        out[o + 1] = hsum(c01);
+        out[o + ldOut] = hsum(c10);
+        out[o + ldOut + 1] = hsum(c11);
+        out[o + 2 * ldOut] = hsum(c20);
+        out[o + 2 * ldOut + 1] = hsum(c21);
+        out[o + 3 * ldOut] = hsum(c30);
+        out[o + 3 * ldOut + 1] = hsum(c31);
     }
 
-    /** One activation row against one weight row, the same operation sequence as one pair of {@link #tile4x2}. */
-    private static float dot1(float[] q, float[] d, int i, int k, int nb, MemorySegment s, long w0) {
+    /** One activation row against one widened weight row, the same operation sequence as one pair of {@link #tile4x2}. */
+    private static float dot1(float[] q, float[] d, int i, int k, int nb, float[] y, float[] sc) {
         FloatVector c = FloatVector.zero(F);
         int r = i * k, dr = i * nb;
         for (int b = 0; b < nb; b++) {
-            long o = w0 + b * 34L;
             int ab = b * 32;
-            FloatVector t = FloatVector.fromArray(F, q, r + ab).mul(wload(s, o + 2));
-            for (int j = L; j < 32; j += L) t = FloatVector.fromArray(F, q, r + ab + j).fma(wload(s, o + 2 + j), t);
-            c = t.fma(FloatVector.broadcast(F, scale(s, o) * d[dr + b]), c);
+            FloatVector t = FloatVector.fromArray(F, q, r + ab).mul(FloatVector.fromArray(F, y, ab));
+            for (int j = L; j < 32; j += L) t = FloatVector.fromArray(F, q, r + ab + j).fma(FloatVector.fromArray(F, y, ab + j), t);
+            c = t.fma(FloatVector.broadcast(F, sc[b] * d[dr + b]), c);
         }
-        return c.reduceLanes(VectorOperators.ADD);
+        return hsum(c);
     }
 
     @Override
@@ -147,7 +181,7 @@ public final class VectorKernels extends ScalarKernels {
         FloatVector acc = FloatVector.zero(F);
         int j = 0;
         for (; j <= n - L; j += L) acc = FloatVector.fromArray(F, x, xo + j).fma(FloatVector.fromArray(F, y, yo + j), acc);
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = hsum(acc);
         for (; j < n; j++) s += x[xo + j] * y[yo + j];
         return s;
     }
