@@ -77,69 +77,50 @@ public final class VectorKernels extends ScalarKernels {
         MemorySegment s = w.data();
         int k = a.cols(), nb = k / 32, m = a.rows();
         long rb = w.rowBytes();
-        float[] q = a.q(), d = a.d();
-        // weight rows widened to float once per (activation chunk, row pair), then reused by every row quad
-        float[] x0 = new float[k], x1 = new float[k], s0 = new float[nb], s1 = new float[nb];
+        float[] q = a.dq();
+        // weight rows dequantized (q * d, exact in float) once per (activation chunk, row pair), reused by every row quad
+        float[] x0 = new float[k], x1 = new float[k];
         for (int i0 = 0; i0 < m; i0 += M_CHUNK) {
             int i1 = Math.min(m, i0 + M_CHUNK);
             int n = n0;
             for (; n + 1 < n1; n += 2) {
-                widen(s, n * rb, nb, x0, s0);
-                widen(s, (n + 1) * rb, nb, x1, s1);
+                widen(s, n * rb, nb, x0);
+                widen(s, (n + 1) * rb, nb, x1);
                 int i = i0;
-                for (; i + 3 < i1; i += 4) tile4x2(q, d, i, k, nb, x0, s0, x1, s1, out, ldOut, n);
+                for (; i + 3 < i1; i += 4) tile4x2(q, i, k, x0, x1, out, ldOut, n);
                 for (; i < i1; i++) {
-                    out[i * ldOut + n] = dot1(q, d, i, k, nb, x0, s0);
-                    out[i * ldOut + n + 1] = dot1(q, d, i, k, nb, x1, s1);
+                    out[i * ldOut + n] = dot(q, i * k, x0, 0, k);
+                    out[i * ldOut + n + 1] = dot(q, i * k, x1, 0, k);
                 }
             }
             for (; n < n1; n++) {
-                widen(s, n * rb, nb, x0, s0);
-                for (int i = i0; i < i1; i++) out[i * ldOut + n] = dot1(q, d, i, k, nb, x0, s0);
+                widen(s, n * rb, nb, x0);
+                for (int i = i0; i < i1; i++) out[i * ldOut + n] = dot(q, i * k, x0, 0, k);
             }
         }
     }
 
-    /** One Q8_0 weight row: int8 values as floats into {@code x}, block scales into {@code sc}. */
-    private static void widen(MemorySegment s, long rowOff, int nb, float[] x, float[] sc) {
+    /** One Q8_0 weight row dequantized into {@code x}: {@code q * d}, exact in float (7 + 11 significant bits). */
+    private static void widen(MemorySegment s, long rowOff, int nb, float[] x) {
         for (int b = 0; b < nb; b++) {
             long o = rowOff + b * 34L;
-            sc[b] = scale(s, o);
-            for (int j = 0; j < 32; j += L) wload(s, o + 2 + j).intoArray(x, b * 32 + j);
+            FloatVector d = FloatVector.broadcast(F, scale(s, o));
+            for (int j = 0; j < 32; j += L) wload(s, o + 2 + j).mul(d).intoArray(x, b * 32 + j);
         }
     }
 
-    /** Rows i..i+3 of the activations against two widened weight rows (outputs n, n+1). */
-    private static void tile4x2(float[] q, float[] d, int i, int k, int nb, float[] y0, float[] s0, float[] y1, float[] s1,
-                                float[] out, int ldOut, int n) {
+    /** Rows i..i+3 of the activations against two dequantized weight rows (outputs n, n+1). */
+    private static void tile4x2(float[] q, int i, int k, float[] y0, float[] y1, float[] out, int ldOut, int n) {
         FloatVector c00 = FloatVector.zero(F), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
         int r0 = i * k, r1 = r0 + k, r2 = r1 + k, r3 = r2 + k;
-        int dr = i * nb;
-        for (int b = 0; b < nb; b++) {
-            int ab = b * 32;
-            FloatVector x0 = FloatVector.fromArray(F, y0, ab), x1 = FloatVector.fromArray(F, y1, ab);
-            FloatVector a0 = FloatVector.fromArray(F, q, r0 + ab), a1 = FloatVector.fromArray(F, q, r1 + ab);
-            FloatVector a2 = FloatVector.fromArray(F, q, r2 + ab), a3 = FloatVector.fromArray(F, q, r3 + ab);
-            FloatVector t00 = a0.mul(x0), t01 = a0.mul(x1), t10 = a1.mul(x0), t11 = a1.mul(x1);
-            FloatVector t20 = a2.mul(x0), t21 = a2.mul(x1), t30 = a3.mul(x0), t31 = a3.mul(x1);
-            for (int j = L; j < 32; j += L) {
-                x0 = FloatVector.fromArray(F, y0, ab + j);
-                x1 = FloatVector.fromArray(F, y1, ab + j);
-                a0 = FloatVector.fromArray(F, q, r0 + ab + j);
-                a1 = FloatVector.fromArray(F, q, r1 + ab + j);
-                a2 = FloatVector.fromArray(F, q, r2 + ab + j);
-                a3 = FloatVector.fromArray(F, q, r3 + ab + j);
-                t00 = a0.fma(x0, t00); t01 = a0.fma(x1, t01);
-                t10 = a1.fma(x0, t10); t11 = a1.fma(x1, t11);
-                t20 = a2.fma(x0, t20); t21 = a2.fma(x1, t21);
-                t30 = a3.fma(x0, t30); t31 = a3.fma(x1, t31);
-            }
-            float w0 = s0[b], w1 = s1[b];
-            float d0 = d[dr + b], d1 = d[dr + nb + b], d2 = d[dr + 2 * nb + b], d3 = d[dr + 3 * nb + b];
-            c00 = t00.fma(FloatVector.broadcast(F, w0 * d0), c00); c01 = t01.fma(FloatVector.broadcast(F, w1 * d0), c01);
-            c10 = t10.fma(FloatVector.broadcast(F, w0 * d1), c10); c11 = t11.fma(FloatVector.broadcast(F, w1 * d1), c11);
-            c20 = t20.fma(FloatVector.broadcast(F, w0 * d2), c20); c21 = t21.fma(FloatVector.broadcast(F, w1 * d2), c21);
-            c30 = t30.fma(FloatVector.broadcast(F, w0 * d3), c30); c31 = t31.fma(FloatVector.broadcast(F, w1 * d3), c31);
+        for (int j = 0; j < k; j += L) {
+            FloatVector x0 = FloatVector.fromArray(F, y0, j), x1 = FloatVector.fromArray(F, y1, j);
+            FloatVector a0 = FloatVector.fromArray(F, q, r0 + j), a1 = FloatVector.fromArray(F, q, r1 + j);
+            FloatVector a2 = FloatVector.fromArray(F, q, r2 + j), a3 = FloatVector.fromArray(F, q, r3 + j);
+            c00 = a0.fma(x0, c00); c01 = a0.fma(x1, c01);
+            c10 = a1.fma(x0, c10); c11 = a1.fma(x1, c11);
+            c20 = a2.fma(x0, c20); c21 = a2.fma(x1, c21);
+            c30 = a3.fma(x0, c30); c31 = a3.fma(x1, c31);
         }
         int o = i * ldOut + n;
         out[o] = hsum(c00);
@@ -150,19 +131,6 @@ public final class VectorKernels extends ScalarKernels {
         out[o + 2 * ldOut + 1] = hsum(c21);
         out[o + 3 * ldOut] = hsum(c30);
         out[o + 3 * ldOut + 1] = hsum(c31);
-    }
-
-    /** One activation row against one widened weight row, the same operation sequence as one pair of {@link #tile4x2}. */
-    private static float dot1(float[] q, float[] d, int i, int k, int nb, float[] y, float[] sc) {
-        FloatVector c = FloatVector.zero(F);
-        int r = i * k, dr = i * nb;
-        for (int b = 0; b < nb; b++) {
-            int ab = b * 32;
-            FloatVector t = FloatVector.fromArray(F, q, r + ab).mul(FloatVector.fromArray(F, y, ab));
-            for (int j = L; j < 32; j += L) t = FloatVector.fromArray(F, q, r + ab + j).fma(FloatVector.fromArray(F, y, ab + j), t);
-            c = t.fma(FloatVector.broadcast(F, sc[b] * d[dr + b]), c);
-        }
-        return hsum(c);
     }
 
     @Override
