@@ -12,6 +12,9 @@ import picocli.CommandLine.Command;
         description = "EmbeddingGemma embeddings on the JVM.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                CapsCommand.class,
+                InspectCommand.class,
+                SynthCommand.class,
                 TokenizeCommand.class,
         })
 public final class Main implements Runnable {

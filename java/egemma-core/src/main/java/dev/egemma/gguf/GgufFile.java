@@ -3,20 +3,19 @@ package dev.egemma.gguf;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A GGUF file (v2/v3, little-endian), mapped once read-only. Metadata is parsed at open; tensors are
- * slices of the mapping (no copy, no dequantization). Closing releases the mapping; any use after close
- * throws {@link IllegalStateException}.
+ * A GGUF file (v2/v3, little-endian), mapped once read-only. Metadata is parsed at open (arrays of
+ * strings lazily, see {@link GgufStringArray}); tensors are slices of the mapping (no copy, no
+ * dequantization). Closing releases the mapping; any use after close throws {@link IllegalStateException}.
  *
  * <p>Layout: magic "GGUF", u32 version, u64 tensor_count, u64 kv_count, kv pairs, tensor infos,
  * padding to {@code general.alignment}, tensor data.
@@ -24,9 +23,12 @@ import java.util.Map;
 public final class GgufFile implements AutoCloseable {
     public static final int MAGIC = 0x46554747; // "GGUF" read as little-endian u32
     public static final int DEFAULT_ALIGNMENT = 32;
+    /** ggml's GGML_MAX_NAME: tensor names are at most 63 bytes. */
+    public static final int MAX_TENSOR_NAME = 63;
+    public static final int MAX_DIMS = 4;
 
     private final Path path;
-    private final Arena arena;
+    private final Arena arena; // null for images not owned by this object
     private final MemorySegment mapping;
     private final int version;
     private final Map<String, GgufValue> metadata;
@@ -52,7 +54,7 @@ public final class GgufFile implements AutoCloseable {
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();
-            MemorySegment seg = size == 0 ? MemorySegment.NULL.reinterpret(0)
+            MemorySegment seg = size == 0 ? MemorySegment.ofArray(new byte[0])
                     : ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
             return parse(path, arena, seg);
         } catch (Throwable t) {
@@ -61,71 +63,85 @@ public final class GgufFile implements AutoCloseable {
         }
     }
 
+    /**
+     * Parses a GGUF image already in memory (a heap segment, or a mapping the caller owns and keeps
+     * alive). {@code name} is used in messages. {@link #close()} then only marks this object closed.
+     */
+    public static GgufFile parse(String name, MemorySegment image) throws GgufFormatException {
+        return parse(Path.of(name), null, image);
+    }
+
     private static GgufFile parse(Path path, Arena arena, MemorySegment seg) throws GgufFormatException {
-        Cursor c = new Cursor(path.toString(), seg);
-        int magic = c.i32("magic");
-        if (magic != MAGIC) throw c.error(0, "magic", String.format("expected \"GGUF\", found 0x%08x", magic));
+        GgufCursor c = new GgufCursor(path.toString(), seg);
+        if (seg.byteSize() < 24) {
+            // Still report the first field that is bad or missing.
+            if (seg.byteSize() >= 4 && c.i32("magic") != MAGIC) throw badMagic(c, seg);
+            if (seg.byteSize() >= 8 && !supported(c.i32("version"))) throw badVersion(c, seg);
+            throw c.error(seg.byteSize(), "header", "truncated: the header needs 24 bytes, the file has " + seg.byteSize());
+        }
+        if (c.i32("magic") != MAGIC) throw badMagic(c, seg);
         int version = c.i32("version");
-        if (version != 2 && version != 3) throw c.error(4, "version", "unsupported GGUF version " + version + " (2 and 3 are)");
+        if (!supported(version)) throw badVersion(c, seg);
         long tensorCount = c.u64("tensor_count");
         long kvCount = c.u64("metadata_kv_count");
-        // Each kv needs at least 8 (key len) + 4 (type) bytes, each tensor info at least 8+4+4+8.
-        if (kvCount < 0 || kvCount > c.remaining() / 12) throw c.error(16, "metadata_kv_count", kvCount + " pairs cannot fit in the file");
-        if (tensorCount < 0 || tensorCount > c.remaining() / 24) throw c.error(8, "tensor_count", tensorCount + " tensors cannot fit in the file");
+        // A kv needs at least 8 (key length) + 4 (type) + 1 bytes, a tensor info 8 + 4 + 8 + 4 + 8.
+        if (kvCount > c.remaining() / 13)
+            throw c.error(16, "metadata_kv_count", kvCount + " pairs cannot fit in the " + c.remaining() + " bytes that follow");
+        if (tensorCount > c.remaining() / 32 || tensorCount > Integer.MAX_VALUE - 8)
+            throw c.error(8, "tensor_count", tensorCount + " tensors cannot fit in the " + c.remaining() + " bytes that follow");
 
         Map<String, GgufValue> metadata = new LinkedHashMap<>();
+        long alignmentAt = -1;
         for (long i = 0; i < kvCount; i++) {
             long at = c.pos;
-            String key = c.string("metadata key #" + i);
+            String key = c.string("metadata key #" + i, 1 << 16);
             GgufValueType type = c.valueType("type of " + key);
+            long valueAt = c.pos;
             GgufValue value = c.value(type, key, 0);
             if (metadata.putIfAbsent(key, value) != null) throw c.error(at, key, "duplicate metadata key");
+            if (key.equals("general.alignment")) alignmentAt = valueAt;
         }
 
         int alignment = DEFAULT_ALIGNMENT;
         GgufValue a = metadata.get("general.alignment");
         if (a != null) {
-            if (a.type() != GgufValueType.UINT32 && a.type() != GgufValueType.INT32)
-                throw new GgufFormatException(path + ": general.alignment has type " + a.type() + ", expected u32");
-            long al = ((Number) a.value()).longValue();
+            if (a.type() != GgufValueType.UINT32)
+                throw c.error(alignmentAt, "general.alignment", "type " + a.type() + ", expected UINT32");
+            long al = (Long) a.value();
             if (al <= 0 || al > (1 << 20) || (al & (al - 1)) != 0)
-                throw new GgufFormatException(path + ": general.alignment " + al + " is not a power of two in 1..2^20");
+                throw c.error(alignmentAt, "general.alignment", al + " is not a power of two in 1..2^20");
             alignment = (int) al;
         }
 
-        record Info(String name, GgmlType type, long[] shape, long offset, long bytes, long at) {}
+        record Info(String name, GgmlType type, long[] shape, long offset, long bytes, long at, long offsetAt) {}
         Info[] infos = new Info[(int) tensorCount];
         for (int i = 0; i < tensorCount; i++) {
             long at = c.pos;
-            String name = c.string("tensor name #" + i);
+            String name = c.string("tensor name #" + i, MAX_TENSOR_NAME);
             int nDims = c.i32("n_dims of " + name);
-            if (nDims < 1 || nDims > 4) throw c.error(c.pos - 4, "n_dims of " + name, nDims + " (must be 1..4)");
+            if (nDims < 1 || nDims > MAX_DIMS) throw c.error(c.pos - 4, "n_dims of " + name, nDims + " (must be 1.." + MAX_DIMS + ")");
             long[] shape = new long[nDims];
             long elements = 1;
             for (int d = 0; d < nDims; d++) {
                 shape[d] = c.u64("ne[" + d + "] of " + name);
                 if (shape[d] <= 0) throw c.error(c.pos - 8, "ne[" + d + "] of " + name, shape[d] + " (must be > 0)");
-                try {
-                    elements = Math.multiplyExact(elements, shape[d]);
-                } catch (ArithmeticException e) {
-                    throw c.error(c.pos - 8, "shape of " + name, "element count overflows");
-                }
+                if (elements > Long.MAX_VALUE / shape[d])
+                    throw c.error(c.pos - 8, "shape of " + name, "element count " + Arrays.toString(Arrays.copyOf(shape, d + 1)) + " overflows");
+                elements *= shape[d];
             }
             int typeId = c.i32("type of " + name);
             GgmlType type = GgmlType.byId(typeId);
-            if (type == null) throw c.error(c.pos - 4, "type of " + name, "unknown ggml type id " + typeId);
+            if (type == null) throw c.error(c.pos - 4, "type of " + name, "unknown ggml type id " + typeId + " in tensor " + name);
+            long offsetAt = c.pos;
             long offset = c.u64("offset of " + name);
             if (shape[0] % type.blockSize != 0)
                 throw c.error(at, "shape of " + name, "ne[0]=" + shape[0] + " is not a multiple of " + type + "'s block size " + type.blockSize);
-            long bytes;
-            try {
-                bytes = type.byteSize(elements);
-            } catch (ArithmeticException e) {
-                throw c.error(at, "shape of " + name, "byte size overflows");
-            }
-            if (offset < 0 || offset % alignment != 0)
-                throw c.error(c.pos - 8, "offset of " + name, offset + " is not aligned to " + alignment);
-            infos[i] = new Info(name, type, shape, offset, bytes, at);
+            long blocks = elements / type.blockSize;
+            if (blocks > Long.MAX_VALUE / type.typeSize) throw c.error(at, "shape of " + name, "byte size overflows");
+            long bytes = blocks * type.typeSize;
+            if (offset % alignment != 0)
+                throw c.error(offsetAt, "offset of " + name, offset + " is not a multiple of the alignment " + alignment);
+            infos[i] = new Info(name, type, shape, offset, bytes, at, offsetAt);
         }
 
         long dataOffset = alignUp(c.pos, alignment);
@@ -133,23 +149,41 @@ public final class GgufFile implements AutoCloseable {
             throw c.error(c.pos, "tensor data", "data section starts at " + dataOffset + ", past the end of the file (" + seg.byteSize() + " bytes)");
         long dataSize = seg.byteSize() - Math.min(dataOffset, seg.byteSize());
 
-        Map<String, GgufTensor> tensors = new LinkedHashMap<>();
         Info[] byOffset = infos.clone();
-        java.util.Arrays.sort(byOffset, java.util.Comparator.comparingLong(Info::offset));
+        Arrays.sort(byOffset, Comparator.comparingLong(Info::offset));
         long end = 0;
+        String prev = null;
         for (Info info : byOffset) {
             if (info.offset > dataSize || info.bytes > dataSize - info.offset)
-                throw c.error(info.at, "tensor " + info.name, "data [" + info.offset + ", +" + info.bytes + ") lies outside the data section of " + dataSize + " bytes");
+                throw c.error(info.offsetAt, "offset of " + info.name, "data [" + info.offset + ", " + info.offset + "+" + info.bytes
+                        + ") lies outside the data section of " + dataSize + " bytes (file offset " + dataOffset + ")");
             if (info.offset < end)
-                throw c.error(info.at, "tensor " + info.name, "data at " + info.offset + " overlaps the previous tensor, which ends at " + end);
+                throw c.error(info.offsetAt, "offset of " + info.name, "data at " + info.offset + " overlaps tensor " + prev + ", which ends at " + end);
             end = info.offset + info.bytes;
+            prev = info.name;
         }
+        Map<String, GgufTensor> tensors = new LinkedHashMap<>();
         for (Info info : infos) {
             if (tensors.containsKey(info.name)) throw c.error(info.at, "tensor " + info.name, "duplicate tensor name");
             MemorySegment slice = seg.asSlice(dataOffset + info.offset, info.bytes).asReadOnly();
             tensors.put(info.name, new GgufTensor(info.name, info.type, info.shape, info.offset, info.bytes, slice));
         }
-        return new GgufFile(Path.of(c.file), arena, seg, version, metadata, tensors, dataOffset, alignment);
+        return new GgufFile(path, arena, seg, version, metadata, tensors, dataOffset, alignment);
+    }
+
+    private static boolean supported(int version) {
+        return version == 2 || version == 3;
+    }
+
+    private static GgufFormatException badMagic(GgufCursor c, MemorySegment seg) {
+        int magic = seg.get(GgufCursor.I32, 0);
+        return c.error(0, "magic", String.format("expected \"GGUF\" (0x%08x), found 0x%08x", MAGIC, magic));
+    }
+
+    private static GgufFormatException badVersion(GgufCursor c, MemorySegment seg) {
+        int v = seg.get(GgufCursor.I32, 4);
+        String hint = supported(Integer.reverseBytes(v)) ? "; this is a big-endian GGUF, only little-endian files are supported" : "";
+        return c.error(4, "version", "unsupported GGUF version " + v + " (2 and 3 are supported)" + hint);
     }
 
     static long alignUp(long x, long alignment) {
@@ -173,10 +207,13 @@ public final class GgufFile implements AutoCloseable {
         return dataOffset;
     }
 
+    /** All metadata in file order. */
     public Map<String, GgufValue> metadata() {
+        ensureOpen();
         return metadata;
     }
 
+    /** All tensors in file order. */
     public Map<String, GgufTensor> tensors() {
         ensureOpen();
         return tensors;
@@ -195,16 +232,18 @@ public final class GgufFile implements AutoCloseable {
     }
 
     public boolean has(String key) {
+        ensureOpen();
         return metadata.containsKey(key);
     }
 
     public GgufValue value(String key) {
+        ensureOpen();
         GgufValue v = metadata.get(key);
         if (v == null) throw new IllegalArgumentException(path + ": missing metadata key " + key);
         return v;
     }
 
-    /** Any integer type, as long. */
+    /** Any integer type, as long (u64 as raw bits). */
     public long getLong(String key) {
         GgufValue v = value(key);
         if (!(v.value() instanceof Integer || v.value() instanceof Long))
@@ -258,19 +297,27 @@ public final class GgufFile implements AutoCloseable {
         return has(key) ? getString(key) : defaultValue;
     }
 
+    /** A fresh copy of an array of strings (decoded once per file, then cached). */
     public String[] getStringArray(String key) {
-        GgufValue v = value(key);
-        if (v.value() instanceof String[] s) return s;
-        throw new IllegalArgumentException(path + ": metadata " + key + " is " + v + ", expected an array of strings");
+        return stringArray(key).toArray().clone();
     }
 
+    /** The lazily decoded view of an array of strings: {@code size()}, {@code get(i)}, {@code bytes(i)}. */
+    public GgufStringArray stringArray(String key) {
+        GgufValue v = value(key);
+        GgufStringArray a = v.stringArray();
+        if (a == null) throw new IllegalArgumentException(path + ": metadata " + key + " is " + v + ", expected an array of strings");
+        return a;
+    }
+
+    /** An array of f32 (shared with the metadata: do not modify). */
     public float[] getFloatArray(String key) {
         GgufValue v = value(key);
         if (v.value() instanceof float[] f) return f;
         throw new IllegalArgumentException(path + ": metadata " + key + " is " + v + ", expected an array of f32");
     }
 
-    /** An array of i32 or u32 (u32 as raw bits). */
+    /** An array of i32 or u32 (u32 as raw bits; shared with the metadata: do not modify). */
     public int[] getIntArray(String key) {
         GgufValue v = value(key);
         if (v.value() instanceof int[] a) return a;
@@ -285,157 +332,12 @@ public final class GgufFile implements AutoCloseable {
         return closed;
     }
 
+    /** Releases the mapping; tensor slices and undecoded string arrays become unusable (IllegalStateException). */
     @Override
     public synchronized void close() {
         if (!closed) {
             closed = true;
-            arena.close();
-        }
-    }
-
-    /** Bounds-checked little-endian reads over the mapping; every failure names file, offset and field. */
-    private static final class Cursor {
-        private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-        private static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-        private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-        private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-        private static final ValueLayout.OfDouble F64 = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-        /** Nesting limit for arrays of arrays: deeper is certainly garbage, and recursion must stay bounded. */
-        private static final int MAX_DEPTH = 8;
-
-        final String file;
-        final MemorySegment seg;
-        long pos;
-
-        Cursor(String file, MemorySegment seg) {
-            this.file = file;
-            this.seg = seg;
-        }
-
-        long remaining() {
-            return seg.byteSize() - pos;
-        }
-
-        GgufFormatException error(long at, String field, String problem) {
-            return new GgufFormatException(file, at, field, problem);
-        }
-
-        private long need(long n, String field) throws GgufFormatException {
-            if (n < 0 || n > remaining())
-                throw error(pos, field, "needs " + n + " bytes but only " + remaining() + " remain (file is " + seg.byteSize() + " bytes)");
-            long at = pos;
-            pos += n;
-            return at;
-        }
-
-        int i32(String field) throws GgufFormatException {
-            return seg.get(I32, need(4, field));
-        }
-
-        long u64(String field) throws GgufFormatException {
-            long v = seg.get(I64, need(8, field));
-            if (v < 0) throw error(pos - 8, field, "value " + Long.toUnsignedString(v) + " is too large");
-            return v;
-        }
-
-        GgufValueType valueType(String field) throws GgufFormatException {
-            int id = i32(field);
-            GgufValueType t = GgufValueType.byId(id);
-            if (t == null) throw error(pos - 4, field, "unknown value type id " + id);
-            return t;
-        }
-
-        String string(String field) throws GgufFormatException {
-            long len = u64(field + " length");
-            long at = need(len, field);
-            if (len > Integer.MAX_VALUE - 8) throw error(at, field, "string of " + len + " bytes is too long");
-            byte[] bytes = new byte[(int) len];
-            MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, at, bytes, 0, (int) len);
-            return new String(bytes, StandardCharsets.UTF_8);
-        }
-
-        GgufValue value(GgufValueType type, String key, int depth) throws GgufFormatException {
-            return switch (type) {
-                case UINT8 -> GgufValue.of(type, seg.get(ValueLayout.JAVA_BYTE, need(1, key)) & 0xff);
-                case INT8 -> GgufValue.of(type, (int) seg.get(ValueLayout.JAVA_BYTE, need(1, key)));
-                case UINT16 -> GgufValue.of(type, seg.get(I16, need(2, key)) & 0xffff);
-                case INT16 -> GgufValue.of(type, (int) seg.get(I16, need(2, key)));
-                case UINT32 -> GgufValue.of(type, seg.get(I32, need(4, key)) & 0xffffffffL);
-                case INT32 -> GgufValue.of(type, seg.get(I32, need(4, key)));
-                case UINT64, INT64 -> GgufValue.of(type, seg.get(I64, need(8, key)));
-                case FLOAT32 -> GgufValue.of(type, seg.get(F32, need(4, key)));
-                case FLOAT64 -> GgufValue.of(type, seg.get(F64, need(8, key)));
-                case BOOL -> {
-                    byte b = seg.get(ValueLayout.JAVA_BYTE, need(1, key));
-                    if (b != 0 && b != 1) throw error(pos - 1, key, "bool value " + b + " (must be 0 or 1)");
-                    yield GgufValue.of(type, b == 1);
-                }
-                case STRING -> GgufValue.of(type, string(key));
-                case ARRAY -> array(key, depth);
-            };
-        }
-
-        private GgufValue array(String key, int depth) throws GgufFormatException {
-            if (depth >= MAX_DEPTH) throw error(pos, key, "arrays nested deeper than " + MAX_DEPTH);
-            GgufValueType et = valueType(key + " element type");
-            long n = u64(key + " array length");
-            long minElem = et.width > 0 ? et.width : (et == GgufValueType.STRING ? 8 : 12);
-            if (n > remaining() / minElem || n > Integer.MAX_VALUE - 8)
-                throw error(pos - 8, key, "array of " + n + " " + et + " cannot fit in the remaining " + remaining() + " bytes");
-            int len = (int) n;
-            switch (et) {
-                case UINT8, INT8 -> {
-                    byte[] a = new byte[len];
-                    MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, need(len, key), a, 0, len);
-                    return GgufValue.array(et, a);
-                }
-                case BOOL -> {
-                    long at = need(len, key);
-                    boolean[] a = new boolean[len];
-                    for (int i = 0; i < len; i++) {
-                        byte b = seg.get(ValueLayout.JAVA_BYTE, at + i);
-                        if (b != 0 && b != 1) throw error(at + i, key + "[" + i + "]", "bool value " + b + " (must be 0 or 1)");
-                        a[i] = b == 1;
-                    }
-                    return GgufValue.array(et, a);
-                }
-                case UINT16, INT16 -> {
-                    short[] a = new short[len];
-                    MemorySegment.copy(seg, I16, need(2L * len, key), a, 0, len);
-                    return GgufValue.array(et, a);
-                }
-                case UINT32, INT32 -> {
-                    int[] a = new int[len];
-                    MemorySegment.copy(seg, I32, need(4L * len, key), a, 0, len);
-                    return GgufValue.array(et, a);
-                }
-                case UINT64, INT64 -> {
-                    long[] a = new long[len];
-                    MemorySegment.copy(seg, I64, need(8L * len, key), a, 0, len);
-                    return GgufValue.array(et, a);
-                }
-                case FLOAT32 -> {
-                    float[] a = new float[len];
-                    MemorySegment.copy(seg, F32, need(4L * len, key), a, 0, len);
-                    return GgufValue.array(et, a);
-                }
-                case FLOAT64 -> {
-                    double[] a = new double[len];
-                    MemorySegment.copy(seg, F64, need(8L * len, key), a, 0, len);
-                    return GgufValue.array(et, a);
-                }
-                case STRING -> {
-                    String[] a = new String[len];
-                    for (int i = 0; i < len; i++) a[i] = string(key + "[" + i + "]");
-                    return GgufValue.array(et, a);
-                }
-                case ARRAY -> {
-                    GgufValue[] a = new GgufValue[len];
-                    for (int i = 0; i < len; i++) a[i] = array(key + "[" + i + "]", depth + 1);
-                    return GgufValue.array(et, a);
-                }
-                default -> throw new AssertionError(et);
-            }
+            if (arena != null) arena.close();
         }
     }
 }

@@ -149,14 +149,23 @@ public record ModelConfig(
         }
         boolean d2 = f.tensor("dense_2.weight") != null, d3 = f.tensor("dense_3.weight") != null;
         if (d2 || d3) {
+            // llama.cpp creates them with the shapes the dense_* metadata gives, and asserts the outer widths.
             if (!(d2 && d3)) problems.add("dense_2.weight and dense_3.weight must both exist or both be absent");
-            else {
-                GgufTensor t2 = f.tensor("dense_2.weight"), t3 = f.tensor("dense_3.weight");
-                expect(f, problems, "dense_2.weight", WEIGHT_TYPES, nEmbd, t2.shape().length == 2 ? t2.shape()[1] : -1);
-                expect(f, problems, "dense_3.weight", WEIGHT_TYPES, t2.shape().length == 2 ? t2.shape()[1] : -1, nEmbd);
-                if (t3.shape().length == 2 && t2.shape().length == 2 && t3.shape()[0] != t2.shape()[1])
-                    problems.add("dense_3.weight input " + t3.shape()[0] + " != dense_2.weight output " + t2.shape()[1]);
-            }
+            if (dense2Out <= 0 || dense3In <= 0)
+                problems.add("dense tensors present but " + ARCH + ".dense_2_feat_out / dense_3_feat_in are missing");
+            else if (dense2Out != dense3In)
+                problems.add(ARCH + ".dense_2_feat_out " + dense2Out + " != dense_3_feat_in " + dense3In);
+            long in2 = f.getLong(ARCH + ".dense_2_feat_in", nEmbd), out3 = f.getLong(ARCH + ".dense_3_feat_out", nEmbd);
+            if (in2 != nEmbd) problems.add(ARCH + ".dense_2_feat_in " + in2 + " != embedding_length " + nEmbd);
+            if (out3 != nEmbd) problems.add(ARCH + ".dense_3_feat_out " + out3 + " != embedding_length " + nEmbd);
+            if (d2) expect(f, problems, "dense_2.weight", WEIGHT_TYPES, nEmbd, dense2Out);
+            if (d3) expect(f, problems, "dense_3.weight", WEIGHT_TYPES, dense3In, nEmbd);
+        }
+        if (f.has("tokenizer.ggml.tokens")) {
+            int tokens = f.value("tokenizer.ggml.tokens").length();
+            if (tokens != vocabSize) problems.add("tokenizer.ggml.tokens has " + tokens + " entries but token_embd.weight has " + vocabSize + " rows");
+        } else {
+            problems.add("missing metadata tokenizer.ggml.tokens");
         }
         if (poolingType != POOLING_MEAN) problems.add("pooling_type " + poolingType + " is not supported (only 1 = MEAN)");
         return problems;

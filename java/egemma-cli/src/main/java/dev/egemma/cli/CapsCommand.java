@@ -1,0 +1,77 @@
+package dev.egemma.cli;
+
+import dev.egemma.kernels.Backends;
+import dev.egemma.kernels.ffm.CpuFeature;
+import dev.egemma.kernels.ffm.EgemmaBinding;
+import dev.egemma.kernels.ffm.Isa;
+import dev.egemma.kernels.ffm.LoadAttempt;
+import dev.egemma.kernels.ffm.NativeLibrary;
+import dev.egemma.kernels.ffm.NativePlatform;
+import dev.egemma.kernels.java.Q8Dot;
+import java.io.PrintWriter;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code egemma caps}: what this machine and build can run: the platform, the backend chosen
+ * ({@code -Degemma.backend}), libegemma's path (or why it is unavailable), the CPU features it detected, its
+ * usable kernel tiers and the active one ({@code -Degemma.isa} / {@code EGEMMA_ISA} lower it).
+ */
+@Command(name = "caps", mixinStandardHelpOptions = true,
+        description = {"Print the detected ISA tiers, the chosen tier and backend, and where libegemma was loaded from (or why not).",
+                "JVM options go in EGEMMA_JAVA_OPTS, e.g. EGEMMA_JAVA_OPTS=-Degemma.isa=avx2 ./egemma caps"})
+public final class CapsCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-v", "--verbose"}, description = "Also list every location the loader tried.")
+    boolean verbose;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        NativePlatform platform = NativePlatform.current();
+        out.printf("platform:     %s (%s %s, %d CPUs, Java %s)%n", platform.classifier(), System.getProperty("os.name"),
+                System.getProperty("os.arch"), Runtime.getRuntime().availableProcessors(), Runtime.version());
+        Backends.Selection sel;
+        try {
+            sel = Backends.selection();
+        } catch (RuntimeException e) {
+            err.println("egemma caps: " + e.getMessage());
+            return 1;
+        }
+        out.printf("backend:      %s (requested %s)%n", lower(sel.kind()), lower(sel.requested()));
+        NativeLibrary lib = sel.nativeLibrary();
+        if (lib == null) {
+            out.printf("library:      unavailable: %s%n", sel.unavailabilityCause().replace(System.lineSeparator(), System.lineSeparator() + "              "));
+        } else {
+            EgemmaBinding b = lib.binding();
+            out.printf("library:      %s (from %s; libegemma %s, ABI %d)%n", lib.path(), lib.source().label(), b.version(), b.abiVersion());
+            out.printf("cpu features: %s%n", join(b.cpuFeatures().stream().map(CpuFeature::label).collect(Collectors.toList())));
+            Set<Isa> caps = b.caps();
+            out.printf("isa tiers:    %s%n", join(caps.stream().map(Isa::cName).collect(Collectors.toList())));
+            out.printf("active tier:  %s%n", b.activeIsa().cName());
+            if (verbose) {
+                for (LoadAttempt a : lib.attempts()) out.printf("tried:        %s%n", a);
+            }
+        }
+        out.printf("java vector:  %s%n", Q8Dot.VECTOR_AVAILABLE ? "Vector API on (Q8_0 dot)" : "Vector API unavailable, scalar Java kernels");
+        out.flush();
+        return 0;
+    }
+
+    private static String lower(Enum<?> e) {
+        return e.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    private static String join(java.util.List<String> items) {
+        return items.isEmpty() ? "(none)" : String.join(" ", items);
+    }
+}

@@ -1,0 +1,41 @@
+package dev.egemma.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.egemma.kernels.Backends;
+import dev.egemma.kernels.ffm.NativePlatform;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/** {@code egemma caps} with the CLI's own classpath, which carries the egemma-native JAR of this platform. */
+class CapsCommandTest {
+
+    @Test
+    void printsTiersBackendAndLibrary() {
+        PrintStream old = System.out;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        int code;
+        try {
+            System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+            code = Main.run("caps", "--verbose");
+        } finally {
+            System.setOut(old);
+        }
+        String out = buf.toString(StandardCharsets.UTF_8);
+        assertEquals(0, code, out);
+        assertTrue(out.contains("platform:     " + NativePlatform.current().classifier()), out);
+        assertTrue(out.contains("backend:      " + Backends.kind().name().toLowerCase()), out);
+        if (!Backends.nativeAvailable()) {
+            boolean ci = "true".equalsIgnoreCase(System.getenv("CI"));
+            assertTrue(!ci, "CI=true and libegemma did not load from the CLI classpath: " + out);
+            assumeTrue(false, "libegemma unavailable: " + out);
+        }
+        assertTrue(out.contains("isa tiers:    scalar"), out);
+        assertTrue(out.contains("active tier:  "), out);
+        assertTrue(out.contains("library:      ") && out.contains("from classpath"), out);
+    }
+}

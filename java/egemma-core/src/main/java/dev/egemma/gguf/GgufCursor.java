@@ -1,0 +1,183 @@
+package dev.egemma.gguf;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Bounds-checked little-endian reads over a GGUF image. Every length is checked against the bytes that
+ * remain before anything is allocated, so a file cannot make the reader allocate more than its own size;
+ * every failure is a {@link GgufFormatException} naming file, offset and field.
+ */
+final class GgufCursor {
+    static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfDouble F64 = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    /** Nesting limit for arrays of arrays: deeper is certainly garbage, and recursion must stay bounded. */
+    static final int MAX_DEPTH = 8;
+    /** Longest metadata key or scalar string accepted (the longest real ones, chat templates, are ~10 KB). */
+    static final long MAX_STRING = 1L << 26;
+
+    final String file;
+    final MemorySegment seg;
+    long pos;
+
+    GgufCursor(String file, MemorySegment seg) {
+        this.file = file;
+        this.seg = seg;
+    }
+
+    long remaining() {
+        return seg.byteSize() - pos;
+    }
+
+    GgufFormatException error(long at, String field, String problem) {
+        return new GgufFormatException(file, at, field, problem);
+    }
+
+    /** Claims {@code n} bytes at the cursor and returns their offset. */
+    long need(long n, String field) throws GgufFormatException {
+        if (n < 0 || n > remaining())
+            throw error(pos, field, "needs " + n + " bytes but only " + remaining() + " remain (file is " + seg.byteSize() + " bytes)");
+        long at = pos;
+        pos += n;
+        return at;
+    }
+
+    int i32(String field) throws GgufFormatException {
+        return seg.get(I32, need(4, field));
+    }
+
+    /** A u64 used as a count, size or offset: must fit a signed long. */
+    long u64(String field) throws GgufFormatException {
+        long v = seg.get(I64, need(8, field));
+        if (v < 0) throw error(pos - 8, field, "value " + Long.toUnsignedString(v) + " is too large");
+        return v;
+    }
+
+    GgufValueType valueType(String field) throws GgufFormatException {
+        int id = i32(field);
+        GgufValueType t = GgufValueType.byId(id);
+        if (t == null) throw error(pos - 4, field, "unknown value type id " + id);
+        return t;
+    }
+
+    String string(String field, long maxLength) throws GgufFormatException {
+        long len = u64(field + " length");
+        if (len > maxLength) throw error(pos - 8, field, "string of " + len + " bytes is longer than the limit of " + maxLength);
+        long at = need(len, field);
+        byte[] bytes = new byte[(int) len];
+        MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, at, bytes, 0, (int) len);
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    GgufValue value(GgufValueType type, String key, int depth) throws GgufFormatException {
+        return switch (type) {
+            case UINT8 -> GgufValue.of(type, seg.get(ValueLayout.JAVA_BYTE, need(1, key)) & 0xff);
+            case INT8 -> GgufValue.of(type, (int) seg.get(ValueLayout.JAVA_BYTE, need(1, key)));
+            case UINT16 -> GgufValue.of(type, seg.get(I16, need(2, key)) & 0xffff);
+            case INT16 -> GgufValue.of(type, (int) seg.get(I16, need(2, key)));
+            case UINT32 -> GgufValue.of(type, seg.get(I32, need(4, key)) & 0xffffffffL);
+            case INT32 -> GgufValue.of(type, seg.get(I32, need(4, key)));
+            case UINT64, INT64 -> GgufValue.of(type, seg.get(I64, need(8, key)));
+            case FLOAT32 -> GgufValue.of(type, seg.get(F32, need(4, key)));
+            case FLOAT64 -> GgufValue.of(type, seg.get(F64, need(8, key)));
+            case BOOL -> {
+                byte b = seg.get(ValueLayout.JAVA_BYTE, need(1, key));
+                if (b != 0 && b != 1) throw error(pos - 1, key, "bool value " + b + " (must be 0 or 1)");
+                yield GgufValue.of(type, b == 1);
+            }
+            case STRING -> GgufValue.of(type, string(key, MAX_STRING));
+            case ARRAY -> array(key, depth);
+        };
+    }
+
+    private GgufValue array(String key, int depth) throws GgufFormatException {
+        if (depth >= MAX_DEPTH) throw error(pos, key, "arrays nested deeper than " + MAX_DEPTH);
+        GgufValueType et = valueType(key + " element type");
+        long n = u64(key + " array length");
+        // The smallest encoding of one element bounds how many can fit: a string is at least its u64
+        // length, a nested array at least its element type and u64 length.
+        long minElem = et.width > 0 ? et.width : (et == GgufValueType.STRING ? 8 : 12);
+        if (n > remaining() / minElem || n > Integer.MAX_VALUE - 8)
+            throw error(pos - 8, key + " array length", n + " elements of " + et + " cannot fit in the remaining " + remaining() + " bytes");
+        int len = (int) n;
+        switch (et) {
+            case UINT8, INT8 -> {
+                byte[] a = new byte[len];
+                MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, need(len, key), a, 0, len);
+                return GgufValue.array(et, a);
+            }
+            case BOOL -> {
+                long at = need(len, key);
+                boolean[] a = new boolean[len];
+                for (int i = 0; i < len; i++) {
+                    byte b = seg.get(ValueLayout.JAVA_BYTE, at + i);
+                    if (b != 0 && b != 1) throw error(at + i, key + "[" + i + "]", "bool value " + b + " (must be 0 or 1)");
+                    a[i] = b == 1;
+                }
+                return GgufValue.array(et, a);
+            }
+            case UINT16, INT16 -> {
+                short[] a = new short[len];
+                MemorySegment.copy(seg, I16, need(2L * len, key), a, 0, len);
+                return GgufValue.array(et, a);
+            }
+            case UINT32, INT32 -> {
+                int[] a = new int[len];
+                MemorySegment.copy(seg, I32, need(4L * len, key), a, 0, len);
+                return GgufValue.array(et, a);
+            }
+            case UINT64, INT64 -> {
+                long[] a = new long[len];
+                MemorySegment.copy(seg, I64, need(8L * len, key), a, 0, len);
+                return GgufValue.array(et, a);
+            }
+            case FLOAT32 -> {
+                float[] a = new float[len];
+                MemorySegment.copy(seg, F32, need(4L * len, key), a, 0, len);
+                return GgufValue.array(et, a);
+            }
+            case FLOAT64 -> {
+                double[] a = new double[len];
+                MemorySegment.copy(seg, F64, need(8L * len, key), a, 0, len);
+                return GgufValue.array(et, a);
+            }
+            case STRING -> {
+                return GgufValue.array(et, stringArray(key, len));
+            }
+            case ARRAY -> {
+                GgufValue[] a = new GgufValue[len];
+                for (int i = 0; i < len; i++) a[i] = array(key + "[" + i + "]", depth + 1);
+                return GgufValue.array(et, a);
+            }
+            default -> throw new AssertionError(et);
+        }
+    }
+
+    /** Walks the length prefixes only; the bytes are decoded later, on demand. */
+    private GgufStringArray stringArray(String key, int len) throws GgufFormatException {
+        long base = pos;
+        long[] ends = new long[len];
+        long p = pos, size = seg.byteSize();
+        for (int i = 0; i < len; i++) {
+            if (size - p < 8) {
+                pos = p;
+                throw error(p, key + "[" + i + "] length", "needs 8 bytes but only " + (size - p) + " remain");
+            }
+            long l = seg.get(I64, p);
+            if (l < 0 || l > MAX_STRING) throw error(p, key + "[" + i + "]", "string of " + Long.toUnsignedString(l) + " bytes is longer than the limit of " + MAX_STRING);
+            if (l > size - p - 8) {
+                throw error(p, key + "[" + i + "]", "string of " + Long.toUnsignedString(l) + " bytes runs past the end of the file ("
+                        + size + " bytes)");
+            }
+            p += 8 + l;
+            ends[i] = p;
+        }
+        pos = p;
+        return new GgufStringArray(file, seg, base, ends);
+    }
+}

@@ -1,0 +1,161 @@
+package dev.egemma.kernels;
+
+import dev.egemma.kernels.ffm.Isa;
+import dev.egemma.kernels.ffm.NativeLibrary;
+import dev.egemma.kernels.ffm.NativeLibraryLoader;
+import dev.egemma.kernels.ffm.NativeLibraryUnavailableException;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * Chooses the compute backend once per process, in the manner of Lucene's {@code VectorizationProvider}:
+ * {@code -Degemma.backend=auto|native|java} (default {@code auto}).
+ * <ul>
+ * <li>{@code auto}: libegemma if it loads, else the pure-Java backend, with one WARNING naming every place tried
+ * and why each failed;</li>
+ * <li>{@code native}: libegemma or an {@link IllegalStateException} carrying that same list, at first use;</li>
+ * <li>{@code java}: the pure-Java backend; the native library is not even looked for.</li>
+ * </ul>
+ * A {@code -Degemma.native.path} that cannot be loaded is an error for {@code auto} too.
+ * {@code -Degemma.isa=<tier>} (or the environment variable {@code EGEMMA_ISA}, read by libegemma itself) caps
+ * the native kernel tier, e.g. {@code avx2} on an AVX-512 machine.
+ */
+public final class Backends {
+
+    public static final String PROP_BACKEND = "egemma.backend";
+    public static final String PROP_ISA = "egemma.isa";
+    public static final String ENV_ISA = "EGEMMA_ISA";
+
+    /** What the user asked for. */
+    public enum Requested { AUTO, NATIVE, JAVA }
+
+    /** What runs. */
+    public enum Kind { NATIVE, JAVA }
+
+    /**
+     * Outcome of the choice.
+     *
+     * @param requested what {@code egemma.backend} asked for
+     * @param kind the backend chosen
+     * @param nativeLibrary the loaded library, or null
+     * @param unavailabilityCause why the native backend is not used (null when it is)
+     */
+    public record Selection(Requested requested, Kind kind, NativeLibrary nativeLibrary, String unavailabilityCause) {}
+
+    private static final System.Logger LOG = System.getLogger(Backends.class.getName());
+
+    private Backends() {}
+
+    /** The selection or the error of {@code native} without a library; computed once, rethrown on every use. */
+    private static final class Holder {
+        static final Selection SELECTION;
+        static final RuntimeException FAILURE;
+
+        static {
+            Selection s = null;
+            RuntimeException f = null;
+            try {
+                s = select(parseRequested(System.getProperty(PROP_BACKEND)),
+                        () -> NativeLibraryLoader.fromSystemProperties().load(), System.getProperty(PROP_ISA),
+                        msg -> LOG.log(System.Logger.Level.WARNING, msg));
+            } catch (RuntimeException e) {
+                f = e;
+            }
+            SELECTION = s;
+            FAILURE = f;
+        }
+    }
+
+    /**
+     * The process-wide selection, made on first use.
+     *
+     * @throws IllegalStateException with {@code -Degemma.backend=native} when libegemma cannot be loaded
+     * @throws IllegalArgumentException for a bad {@code egemma.backend} or {@code egemma.isa} value
+     */
+    public static Selection selection() {
+        if (Holder.FAILURE instanceof IllegalStateException e) throw new IllegalStateException(e.getMessage(), e);
+        if (Holder.FAILURE instanceof IllegalArgumentException e) throw new IllegalArgumentException(e.getMessage(), e);
+        if (Holder.FAILURE != null) throw new IllegalStateException(Holder.FAILURE.getMessage(), Holder.FAILURE);
+        return Holder.SELECTION;
+    }
+
+    /** The backend in use. With {@code -Degemma.backend=native} and no library this throws. */
+    public static Kind kind() {
+        return selection().kind();
+    }
+
+    /** Whether libegemma is loaded and used. */
+    public static boolean nativeAvailable() {
+        return selection().nativeLibrary() != null;
+    }
+
+    /** Why libegemma is not used (every path tried and why it failed), or empty when it is used. */
+    public static Optional<String> unavailabilityCause() {
+        return Optional.ofNullable(selection().unavailabilityCause());
+    }
+
+    /** The loaded library, when the native backend is in use. */
+    public static Optional<NativeLibrary> nativeLibrary() {
+        return Optional.ofNullable(selection().nativeLibrary());
+    }
+
+    static Requested parseRequested(String value) {
+        if (value == null || value.isBlank()) return Requested.AUTO;
+        try {
+            return Requested.valueOf(value.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("-D" + PROP_BACKEND + "=" + value + " is not one of auto, native, java", e);
+        }
+    }
+
+    /**
+     * The selection logic, separate from the system properties so that tests can run it with any loader.
+     *
+     * @param requested what was asked for
+     * @param loader loads libegemma or throws {@link NativeLibraryUnavailableException}
+     * @param isaLimit value of {@code egemma.isa} or null
+     * @param warn receives the one fallback warning of {@code auto}
+     * @throws IllegalStateException for {@code native} when the library cannot be loaded
+     */
+    public static Selection select(Requested requested, Supplier<NativeLibrary> loader, String isaLimit,
+                                   Consumer<String> warn) {
+        if (requested == Requested.JAVA) {
+            return new Selection(requested, Kind.JAVA, null, "-D" + PROP_BACKEND + "=java");
+        }
+        NativeLibrary lib;
+        try {
+            lib = loader.get();
+        } catch (NativeLibraryUnavailableException e) {
+            if (requested == Requested.NATIVE) {
+                throw new IllegalStateException("-D" + PROP_BACKEND + "=native but " + e.getMessage(), e);
+            }
+            if (e.explicitPathFailed()) {
+                // an explicit library path is a request for that library: never fall back silently
+                throw new IllegalStateException(e.getMessage(), e);
+            }
+            warn.accept("egemma: using the Java backend because " + e.getMessage()
+                    + System.lineSeparator() + "  (set -D" + PROP_BACKEND + "=java to choose it without this warning)");
+            return new Selection(requested, Kind.JAVA, null, e.getMessage());
+        }
+        String env = System.getenv(ENV_ISA);
+        if (env != null && !env.isBlank()) {
+            try {
+                Isa.byName(env);
+            } catch (IllegalArgumentException e) {
+                warn.accept("egemma: " + ENV_ISA + "=" + env + " ignored: " + e.getMessage());
+            }
+        }
+        if (isaLimit != null && !isaLimit.isBlank()) {
+            Isa limit;
+            try {
+                limit = Isa.byName(isaLimit);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("-D" + PROP_ISA + ": " + e.getMessage(), e);
+            }
+            lib.binding().setIsaLimit(limit);
+        }
+        return new Selection(requested, Kind.NATIVE, lib, null);
+    }
+}

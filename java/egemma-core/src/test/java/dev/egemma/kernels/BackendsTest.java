@@ -1,0 +1,82 @@
+package dev.egemma.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.egemma.kernels.ffm.LoadAttempt;
+import dev.egemma.kernels.ffm.NativeLibrary;
+import dev.egemma.kernels.ffm.NativeLibraryUnavailableException;
+import dev.egemma.kernels.ffm.NativeTestSupport;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+
+class BackendsTest {
+
+    private static final List<LoadAttempt> TRIED = List.of(
+            new LoadAttempt(LoadAttempt.Source.JAVA_LIBRARY_PATH, "/opt/x/libegemma.so", "no such file"),
+            new LoadAttempt(LoadAttempt.Source.CLASSPATH, "META-INF/native/linux-x86_64/libegemma.so", "not on the classpath"));
+
+    private static Supplier<NativeLibrary> missing() {
+        return () -> { throw new NativeLibraryUnavailableException("libegemma is not available", TRIED, false); };
+    }
+
+    @Test
+    void javaNeverLooksForTheLibrary() {
+        List<String> warnings = new ArrayList<>();
+        var s = Backends.select(Backends.Requested.JAVA, () -> { throw new AssertionError("loader called"); }, null, warnings::add);
+        assertEquals(Backends.Kind.JAVA, s.kind());
+        assertNull(s.nativeLibrary());
+        assertTrue(warnings.isEmpty());
+    }
+
+    @Test
+    void autoFallsBackWithOneWarningNamingEveryPath() {
+        List<String> warnings = new ArrayList<>();
+        var s = Backends.select(Backends.Requested.AUTO, missing(), null, warnings::add);
+        assertEquals(Backends.Kind.JAVA, s.kind());
+        assertEquals(1, warnings.size());
+        assertTrue(warnings.get(0).contains("/opt/x/libegemma.so") && warnings.get(0).contains("not on the classpath"), warnings.get(0));
+        assertTrue(s.unavailabilityCause().contains("/opt/x/libegemma.so"));
+    }
+
+    @Test
+    void nativeFailsFastWithTheSameList() {
+        var e = assertThrows(IllegalStateException.class,
+                () -> Backends.select(Backends.Requested.NATIVE, missing(), null, w -> { throw new AssertionError(w); }));
+        assertTrue(e.getMessage().contains("egemma.backend=native") && e.getMessage().contains("/opt/x/libegemma.so"), e.getMessage());
+    }
+
+    @Test
+    void unloadableExplicitPathIsAnErrorEvenForAuto() {
+        Supplier<NativeLibrary> bad = () -> {
+            throw new NativeLibraryUnavailableException("libegemma could not be loaded from -Degemma.native.path=/x",
+                    List.of(new LoadAttempt(LoadAttempt.Source.EXPLICIT_PATH, "/x", "no such file")), true);
+        };
+        var e = assertThrows(IllegalStateException.class, () -> Backends.select(Backends.Requested.AUTO, bad, null, w -> {}));
+        assertTrue(e.getMessage().contains("-Degemma.native.path=/x"), e.getMessage());
+    }
+
+    @Test
+    void autoUsesTheLibraryWhenItLoads() {
+        NativeLibrary lib = NativeTestSupport.requireNative();
+        var s = Backends.select(Backends.Requested.AUTO, () -> lib, null, w -> { throw new AssertionError(w); });
+        assertEquals(Backends.Kind.NATIVE, s.kind());
+        assertNull(s.unavailabilityCause());
+    }
+
+    @Test
+    void badSettingsAreRejectedByName() {
+        var e = assertThrows(IllegalArgumentException.class, () -> Backends.parseRequested("gpu"));
+        assertTrue(e.getMessage().contains("egemma.backend=gpu"), e.getMessage());
+        assertEquals(Backends.Requested.AUTO, Backends.parseRequested(null));
+        assertEquals(Backends.Requested.NATIVE, Backends.parseRequested(" Native "));
+        NativeLibrary lib = NativeTestSupport.requireNative();
+        var isa = assertThrows(IllegalArgumentException.class,
+                () -> Backends.select(Backends.Requested.AUTO, () -> lib, "sse9", w -> {}));
+        assertTrue(isa.getMessage().contains("egemma.isa") && isa.getMessage().contains("sse9"), isa.getMessage());
+    }
+}

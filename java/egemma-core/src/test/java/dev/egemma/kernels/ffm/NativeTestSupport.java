@@ -1,0 +1,44 @@
+package dev.egemma.kernels.ffm;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.opentest4j.AssertionFailedError;
+
+/**
+ * Loads libegemma for tests from the egemma-native classifier JAR on the test classpath (never from the CMake
+ * build directory, never from java.library.path), extracted under target/. Without it a test is skipped with
+ * the loader's reasons, except in CI (environment CI=true), where it fails.
+ */
+public final class NativeTestSupport {
+    private NativeTestSupport() {}
+
+    private static NativeLibrary library;
+    private static RuntimeException failure;
+
+    public static boolean inCi() {
+        return "true".equalsIgnoreCase(System.getenv("CI"));
+    }
+
+    /** Extraction directory of the tests: inside the module's target/, so a test run never writes to ~/.cache. */
+    public static Path workdir() {
+        return Path.of("target", "native-cache").toAbsolutePath();
+    }
+
+    public static synchronized NativeLibrary requireNative() {
+        if (library == null && failure == null) {
+            try {
+                library = new NativeLibraryLoader(null, List.of(), NativeTestSupport.class.getClassLoader(), workdir(),
+                        NativePlatform.current()).load();
+            } catch (RuntimeException e) {
+                failure = e;
+            }
+        }
+        if (library != null) return library;
+        String msg = "libegemma is not loadable from the egemma-native classifier JAR: " + failure.getMessage();
+        if (inCi()) throw new AssertionFailedError("CI=true, so this is a failure: " + msg, failure);
+        assumeTrue(false, msg);
+        throw new IllegalStateException("unreachable");
+    }
+}

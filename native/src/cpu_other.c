@@ -1,0 +1,4 @@
+/* Architectures without SIMD tiers: only the scalar tier runs. */
+#include "egemma_internal.h"
+
+uint32_t egemma_detect_cpu_features(void) { return 0; }

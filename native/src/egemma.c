@@ -1,0 +1,156 @@
+/* Library entry points: version, CPU capabilities, tier selection and the dispatching kernel wrappers.
+ * Compiled without ISA flags (it runs on every CPU); the tier translation units are only called through the
+ * table below once the CPU is known to support them. Which tiers exist is decided by CMake
+ * (EGEMMA_HAVE_<TIER>), per target architecture. */
+#include <stdlib.h>
+
+#include "egemma_internal.h"
+
+#ifndef EGEMMA_VERSION_STRING
+#define EGEMMA_VERSION_STRING "unknown"
+#endif
+
+static const char *const ISA_NAMES[EGEMMA_ISA_COUNT] = {"scalar", "avx2", "avx512", "amx", "neon", "neon_dotprod"};
+
+/* Position of a tier in its chain; a limit keeps tiers of the same chain whose rank is not above it. */
+static const int ISA_RANK[EGEMMA_ISA_COUNT] = {0, 1, 2, 3, 1, 2};
+static const int ISA_IS_ARM[EGEMMA_ISA_COUNT] = {0, 0, 0, 0, 1, 1};
+
+#if defined(__aarch64__) || defined(_M_ARM64)
+#define TARGET_IS_ARM 1
+#else
+#define TARGET_IS_ARM 0
+#endif
+
+/* Kernels per tier; NULL where this build has no translation unit for the tier. */
+static const egemma_q8_0_dot_fn Q8_0_DOT[EGEMMA_ISA_COUNT] = {
+    egemma_q8_0_dot_scalar,
+#ifdef EGEMMA_HAVE_AVX2
+    egemma_q8_0_dot_avx2,
+#else
+    NULL,
+#endif
+#ifdef EGEMMA_HAVE_AVX512
+    egemma_q8_0_dot_avx512,
+#else
+    NULL,
+#endif
+    NULL, /* amx: the tile GEMM of issue 6; a dot product has nothing to gain from tiles */
+#ifdef EGEMMA_HAVE_NEON
+    egemma_q8_0_dot_neon,
+#else
+    NULL,
+#endif
+#ifdef EGEMMA_HAVE_NEON_DOTPROD
+    egemma_q8_0_dot_neon_dotprod,
+#else
+    NULL,
+#endif
+};
+
+/* Process-wide state, set once by init() and changed only by egemma_set_isa_limit. Written before any
+ * kernel runs (documented contract), so plain variables; `initialized` is published last. */
+static uint32_t g_features;
+static uint32_t g_caps;
+static int32_t g_active;
+static egemma_q8_0_dot_fn g_q8_0_dot = egemma_q8_0_dot_scalar;
+static int g_initialized;
+
+#if defined(_MSC_VER)
+/* MSVC: volatile accesses have acquire/release semantics on x86/x64 (/volatile:ms, the default there) */
+#define LOAD_ACQUIRE(p) (*(volatile int *)(p))
+#define STORE_RELEASE(p, v) (*(volatile int *)(p) = (v))
+#else
+#define LOAD_ACQUIRE(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define STORE_RELEASE(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
+#endif
+
+static uint32_t caps_from_features(uint32_t f) {
+    uint32_t caps = 1u << EGEMMA_ISA_SCALAR;
+    const uint32_t avx2 = EGEMMA_CPU_AVX2 | EGEMMA_CPU_FMA | EGEMMA_CPU_F16C;
+    const uint32_t avx512 = avx2 | EGEMMA_CPU_AVX512F | EGEMMA_CPU_AVX512BW | EGEMMA_CPU_AVX512VL | EGEMMA_CPU_AVX512VNNI;
+    if (Q8_0_DOT[EGEMMA_ISA_AVX2] && (f & avx2) == avx2) caps |= 1u << EGEMMA_ISA_AVX2;
+    if (Q8_0_DOT[EGEMMA_ISA_AVX512] && (f & avx512) == avx512) caps |= 1u << EGEMMA_ISA_AVX512;
+    if (Q8_0_DOT[EGEMMA_ISA_NEON] && (f & EGEMMA_CPU_NEON)) caps |= 1u << EGEMMA_ISA_NEON;
+    if (Q8_0_DOT[EGEMMA_ISA_NEON_DOTPROD] && (f & (EGEMMA_CPU_NEON | EGEMMA_CPU_DOTPROD)) == (EGEMMA_CPU_NEON | EGEMMA_CPU_DOTPROD))
+        caps |= 1u << EGEMMA_ISA_NEON_DOTPROD;
+    return caps;
+}
+
+/* best usable tier whose rank does not exceed max_rank */
+static int32_t best_tier(uint32_t caps, int max_rank) {
+    int32_t best = EGEMMA_ISA_SCALAR;
+    for (int32_t t = 0; t < EGEMMA_ISA_COUNT; t++) {
+        if ((caps >> t) & 1u && ISA_IS_ARM[t] == TARGET_IS_ARM && ISA_RANK[t] <= max_rank && ISA_RANK[t] > ISA_RANK[best])
+            best = t;
+    }
+    return best;
+}
+
+static void activate(int32_t tier) {
+    g_active = tier;
+    g_q8_0_dot = Q8_0_DOT[tier] ? Q8_0_DOT[tier] : egemma_q8_0_dot_scalar;
+}
+
+static int32_t isa_from_name(const char *name) {
+    for (int32_t t = 0; t < EGEMMA_ISA_COUNT; t++)
+        if (strcmp(name, ISA_NAMES[t]) == 0) return t;
+    return -1;
+}
+
+static int32_t apply_limit(int32_t isa) {
+    if (isa < 0 || isa >= EGEMMA_ISA_COUNT) return EGEMMA_ERR_BAD_ARGUMENT;
+    if (isa != EGEMMA_ISA_SCALAR && ISA_IS_ARM[isa] != TARGET_IS_ARM) return EGEMMA_ERR_UNSUPPORTED;
+    activate(best_tier(g_caps, ISA_RANK[isa]));
+    return g_active;
+}
+
+/* Idempotent: two threads racing here compute and store the same values. */
+static void init(void) {
+    if (LOAD_ACQUIRE(&g_initialized)) return;
+    g_features = egemma_detect_cpu_features();
+    g_caps = caps_from_features(g_features);
+    activate(best_tier(g_caps, 99));
+    /* EGEMMA_ISA=<tier name> caps the tier for the whole process (an unknown name is ignored; the Java
+     * side validates and reports it) */
+    const char *env = getenv("EGEMMA_ISA");
+    if (env != NULL && env[0] != '\0') {
+        int32_t t = isa_from_name(env);
+        if (t >= 0) apply_limit(t);
+    }
+    STORE_RELEASE(&g_initialized, 1);
+}
+
+EGEMMA_API const char *egemma_version(void) { return EGEMMA_VERSION_STRING; }
+
+EGEMMA_API int32_t egemma_abi_version(void) { return EGEMMA_ABI_VERSION; }
+
+EGEMMA_API uint32_t egemma_cpu_features(void) {
+    init();
+    return g_features;
+}
+
+EGEMMA_API uint32_t egemma_caps(void) {
+    init();
+    return g_caps;
+}
+
+EGEMMA_API int32_t egemma_active_isa(void) {
+    init();
+    return g_active;
+}
+
+EGEMMA_API int32_t egemma_set_isa_limit(int32_t isa) {
+    init();
+    return apply_limit(isa);
+}
+
+EGEMMA_API const char *egemma_isa_name(int32_t isa) {
+    return isa >= 0 && isa < EGEMMA_ISA_COUNT ? ISA_NAMES[isa] : "unknown";
+}
+
+EGEMMA_API float egemma_q8_0_dot(const void *a, const void *b, int64_t n_blocks) {
+    if (n_blocks <= 0 || a == NULL || b == NULL) return 0.0f;
+    init();
+    return g_q8_0_dot((const uint8_t *)a, (const uint8_t *)b, n_blocks);
+}
