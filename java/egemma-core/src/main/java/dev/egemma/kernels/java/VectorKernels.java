@@ -55,13 +55,60 @@ public final class VectorKernels extends ScalarKernels {
         return L == 8 || L == 16;
     }
 
+    /** System property selecting the fast Q8_0 product (not llama.cpp's float order; see {@link #VectorKernels(boolean)}). */
+    public static final String PROP_FAST_Q8 = "egemma.java.fastQ8";
+
+    private final boolean fastQ8;
+    private final GgmlQ8Matmul.Vector exact = new GgmlQ8Matmul.Vector(F);
+
+    /** llama.cpp's float order unless {@code -Degemma.java.fastQ8=true}. */
     public VectorKernels() {
+        this(Boolean.getBoolean(PROP_FAST_Q8));
+    }
+
+    /**
+     * @param fastQ8 multiply dequantized values with one FMA per product (about 2-3x faster, but sums in a
+     *               different order than llama.cpp, which Q8_0 re-quantization can amplify to ~5e-3 in the
+     *               embedding); false for llama.cpp's exact tinyBLAS order ({@link GgmlQ8Matmul})
+     */
+    public VectorKernels(boolean fastQ8) {
         if (!isUsable()) throw new IllegalStateException("preferred float species has " + L + " lanes; 8 or 16 needed");
+        this.fastQ8 = fastQ8;
     }
 
     @Override
     public String name() {
-        return "java-vector-" + F.vectorBitSize();
+        return "java-vector-" + F.vectorBitSize() + (fastQ8 ? "-fastq8" : "");
+    }
+
+    /** Q8 activations with their regrouped copy for {@link GgmlQ8Matmul.Vector}, built once per product. */
+    record RegroupedQ8(Q8Rows q8, float[] regrouped) implements dev.egemma.kernels.Activations {
+        @Override
+        public int rows() {
+            return q8.rows();
+        }
+
+        @Override
+        public int cols() {
+            return q8.cols();
+        }
+    }
+
+    @Override
+    public dev.egemma.kernels.Activations prepare(float[] a, int m, int k, WeightMatrix w) {
+        dev.egemma.kernels.Activations p = super.prepare(a, m, k, w);
+        if (!fastQ8 && p instanceof Q8Rows q) return new RegroupedQ8(q, exact.regroupActivations(q));
+        return p;
+    }
+
+    @Override
+    public void matmul(dev.egemma.kernels.Activations a, WeightMatrix w, int n0, int n1, float[] out, int ldOut) {
+        if (a instanceof RegroupedQ8 r) {
+            checkTile(r.q8(), w, n0, n1, out, ldOut);
+            exact.matmul(r.q8(), r.regrouped(), w.data(), n0, n1, out, ldOut);
+        } else {
+            super.matmul(a, w, n0, n1, out, ldOut);
+        }
     }
 
     private static FloatVector wload(MemorySegment s, long off) {
@@ -133,17 +180,6 @@ public final class VectorKernels extends ScalarKernels {
         out[o + 3 * ldOut + 1] = hsum(c31);
     }
 
-    @Override
-    void matmulFloat(FloatRows a, WeightMatrix w, int n0, int n1, float[] out, int ldOut) {
-        int k = a.cols();
-        float[] row = new float[k];
-        float[] x = a.a();
-        for (int n = n0; n < n1; n++) {
-            WeightRows.dequantizeRow(w, n, row, 0);
-            for (int i = 0; i < a.rows(); i++) out[i * ldOut + n] = dot(x, i * k, row, 0, k);
-        }
-    }
-
     /** Float dot product: vector lanes then a scalar tail. */
     static float dot(float[] x, int xo, float[] y, int yo, int n) {
         FloatVector acc = FloatVector.zero(F);
@@ -152,29 +188,6 @@ public final class VectorKernels extends ScalarKernels {
         float s = hsum(acc);
         for (; j < n; j++) s += x[xo + j] * y[yo + j];
         return s;
-    }
-
-    @Override
-    public void attention(float[] q, float[] k, float[] v, float[] out, int rowOff, int tokens,
-                          int nHead, int nHeadKv, int headDim, int headDimV, int head, int halfWindow) {
-        int g = head / (nHead / nHeadKv);
-        int qStride = nHead * headDim, kStride = nHeadKv * headDim, vStride = nHeadKv * headDimV, oStride = nHead * headDimV;
-        float[] p = new float[tokens];
-        for (int i = 0; i < tokens; i++) {
-            int lo = halfWindow < 0 ? 0 : Math.max(0, i - halfWindow);
-            int hi = halfWindow < 0 ? tokens - 1 : Math.min(tokens - 1, i + halfWindow);
-            int qo = (rowOff + i) * qStride + head * headDim;
-            float max = Float.NEGATIVE_INFINITY;
-            for (int j = lo; j <= hi; j++) {
-                float sc = dot(q, qo, k, (rowOff + j) * kStride + g * headDim, headDim);
-                p[j] = sc;
-                max = Math.max(max, sc);
-            }
-            float inv = GgmlExp.softmax(p, lo, hi, tokens, max);
-            int oo = (rowOff + i) * oStride + head * headDimV;
-            java.util.Arrays.fill(out, oo, oo + headDimV, 0f);
-            for (int j = lo; j <= hi; j++) axpy(p[j] * inv, v, (rowOff + j) * vStride + g * headDimV, out, oo, headDimV);
-        }
     }
 
     /** y += a * x. */

@@ -30,7 +30,7 @@ class KernelsTest {
     static final ValueLayout.OfFloat LE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     static List<Kernels> kernels() {
-        return List.of(new ScalarKernels(), KernelProvider.javaKernels());
+        return List.of(new ScalarKernels(), KernelProvider.javaKernels(), new VectorKernels(true));
     }
 
     static final int[] MS = {1, 2, 3, 5, 31, 33, 65};
