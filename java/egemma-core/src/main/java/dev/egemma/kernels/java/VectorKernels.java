@@ -60,6 +60,7 @@ public final class VectorKernels extends ScalarKernels {
 
     private final boolean fastQ8;
     private final GgmlQ8Matmul.Vector exact = new GgmlQ8Matmul.Vector(F);
+    private final ExactQ8Tiles tiles = new ExactQ8Tiles();
 
     /** llama.cpp's float order unless {@code -Degemma.java.fastQ8=true}. */
     public VectorKernels() {
@@ -105,7 +106,7 @@ public final class VectorKernels extends ScalarKernels {
     public void matmul(dev.egemma.kernels.Activations a, WeightMatrix w, int n0, int n1, float[] out, int ldOut) {
         if (a instanceof RegroupedQ8 r) {
             checkTile(r.q8(), w, n0, n1, out, ldOut);
-            exact.matmul(r.q8(), r.regrouped(), w.data(), n0, n1, out, ldOut);
+            tiles.matmul(r.q8(), r.regrouped(), w.data(), w.rowBytes(), n0, n1, out, ldOut);
         } else {
             super.matmul(a, w, n0, n1, out, ldOut);
         }

@@ -96,6 +96,27 @@ class KernelsTest {
         }
     }
 
+    @Test
+    void vectorQ8InLlamaCppOrderIsBitIdenticalToScalar() {
+        Random r = new Random(11);
+        Kernels scalar = new ScalarKernels(), vector = new VectorKernels(false);
+        for (int kk : new int[] {32, 96, 288, 768}) {
+            for (int n : new int[] {1, 2, 3, 5, 31, 33, 257}) {
+                WeightMatrix w = new WeightMatrix("w", GgmlType.Q8_0, n, kk, q8Matrix(r, n, kk));
+                for (int m : new int[] {1, 3, 4, 5, 33, 65, 130}) {
+                    float[] a = randoms(r, m * kk, 2f);
+                    float[] want = new float[m * n], got = new float[m * n];
+                    scalar.matmul(scalar.prepare(a, m, kk, w), w, 0, n, want, n);
+                    Activations p = vector.prepare(a, m, kk, w);
+                    int split = Math.min(n, 16);   // tiles as the forward pass hands them out
+                    vector.matmul(p, w, 0, split, got, n);
+                    if (split < n) vector.matmul(p, w, split, n, got, n);
+                    assertArrayEquals(want, got, "K=" + kk + " N=" + n + " M=" + m);
+                }
+            }
+        }
+    }
+
     /** ggml x86 quantize_row_q8_0 for one block, written from the spec: returns d, fills q. */
     static float quantizeBlockReference(float[] x, int off, float[] q) {
         float amax = 0;
