@@ -240,6 +240,21 @@ class EmbeddingEngineTest {
         assertFalse(engineThreadsAlive(), "engine threads still alive after closeNow()");
     }
 
+    @Test
+    void scratchHoldsWhatTheDocumentedFormulaSays() {
+        List<int[]> seqs = List.of(tokens("one two three", Truncation.TRUNCATE), tokens("four five six seven eight", Truncation.TRUNCATE),
+                tokens("nine", Truncation.TRUNCATE));
+        int t = seqs.stream().mapToInt(s -> s.length).sum();
+        dev.egemma.model.Scratch scratch = new dev.egemma.model.Scratch();
+        model.forward(seqs, null, scratch);
+        model.forward(seqs.subList(0, 1), null, scratch); // a smaller batch reuses, never grows
+        ModelConfig c = model.weights().config();
+        assertFalse(model.weights().hasDense());
+        assertEquals(t * EngineMemory.bytesPerToken(c) + seqs.size() * EngineMemory.bytesPerSequence(c, 0, 0), 4 * scratch.heldFloats());
+        assertEquals(2 * (1024 * EngineMemory.bytesPerToken(c) + 8 * EngineMemory.bytesPerSequence(c, 0, 0)),
+                EngineMemory.scratchBytes(c, 0, 0, EngineOptions.of(1024).withBatchThreads(2), 8));
+    }
+
     static boolean engineThreadsAlive() {
         return Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().startsWith("egemma-batch-") && t.isAlive());
     }
