@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
         description = "EmbeddingGemma embeddings on the JVM.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                BenchCommand.class,
                 CapsCommand.class,
                 EmbedCommand.class,
                 InspectCommand.class,
