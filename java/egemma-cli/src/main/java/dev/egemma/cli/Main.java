@@ -13,7 +13,9 @@ import picocli.CommandLine.Command;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 CapsCommand.class,
+                DistillCommand.class,
                 EmbedCommand.class,
+                ExportEmbeddingsCommand.class,
                 InspectCommand.class,
                 SynthCommand.class,
                 TokenizeCommand.class,

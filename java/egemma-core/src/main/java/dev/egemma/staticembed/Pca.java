@@ -1,0 +1,184 @@
+package dev.egemma.staticembed;
+
+import java.util.Arrays;
+import java.util.Random;
+
+/**
+ * PCA of the rows of a {@link RowSource} by randomized SVD (Halko, Martinsson, Tropp 2011: randomized range
+ * finder with power iterations, then Rayleigh-Ritz) of the centred matrix {@code Xc}.
+ *
+ * <p>The right singular vectors of {@code Xc} are the eigenvectors of its Gram matrix {@code Xcᵀ Xc}
+ * ({@code D x D}), so the Gram matrix is accumulated in one pass over the rows (in double; the rows can be a
+ * 800 MB mapping) and the randomized iteration runs on it: {@code Y = G Ω}, orthonormalize, {@code q} power
+ * steps, then the exact eigen-decomposition (cyclic Jacobi) of {@code Qᵀ G Q}. When {@code k + oversampling}
+ * reaches {@code D} the range is the whole space and the result is the exact PCA.
+ *
+ * <p>Deterministic for a seed: row sampling and the Gaussian test matrix come from {@link java.util.Random}
+ * (whose algorithm the JDK specifies), every loop runs in a fixed order, and each component's sign is fixed
+ * so that its largest-magnitude entry is positive.
+ */
+final class Pca {
+    static final int OVERSAMPLING = 10;
+    static final int POWER_ITERATIONS = 4;
+
+    record Fit(float[] mean, float[][] components, double[] variances) {}
+
+    private Pca() {}
+
+    /**
+     * @param k      components wanted, 1..dim
+     * @param sample rows used for the fit, chosen at random by the seed; 0 or >= rows for all rows
+     */
+    static Fit fit(RowSource src, int k, int sample, long seed) {
+        int n = src.rows(), d = src.dim();
+        if (k < 1 || k > d) throw new IllegalArgumentException("dimension " + k + " is outside 1.." + d + " (the original width)");
+        Random rnd = new Random(seed);
+        int[] rows = sampleRows(n, sample, rnd);
+
+        double[] mean = new double[d];
+        float[] x = new float[d];
+        for (int r : rows) {
+            src.row(r, x);
+            for (int i = 0; i < d; i++) mean[i] += x[i];
+        }
+        for (int i = 0; i < d; i++) mean[i] /= rows.length;
+        double[][] g = gram(src, rows, mean);
+
+        int l = Math.min(d, k + OVERSAMPLING);
+        double[][] q; // d x l, orthonormal columns stored as rows of qT (l x d)
+        if (l == d) {
+            q = identity(d);
+        } else {
+            q = new double[l][d];
+            for (double[] col : q) for (int i = 0; i < d; i++) col[i] = rnd.nextGaussian();
+            q = multiply(g, q);
+            orthonormalize(q);
+            for (int it = 0; it < POWER_ITERATIONS; it++) {
+                q = multiply(g, q);
+                orthonormalize(q);
+            }
+        }
+        // Rayleigh-Ritz: T = Qᵀ G Q (l x l), T = W Λ Wᵀ, components = (Q W)ᵀ
+        double[][] gq = multiply(g, q);
+        double[][] t = new double[l][l];
+        for (int a = 0; a < l; a++) for (int b = 0; b < l; b++) t[a][b] = dot(q[a], gq[b]);
+        for (int a = 0; a < l; a++) for (int b = a + 1; b < l; b++) t[a][b] = t[b][a] = (t[a][b] + t[b][a]) / 2;
+        double[][] w = new double[l][l]; // w[c] = eigenvector c (column of W)
+        double[] lambda = Jacobi.eigen(t, w);
+        Integer[] order = new Integer[l];
+        for (int i = 0; i < l; i++) order[i] = i;
+        Arrays.sort(order, (a, b) -> {
+            int c = Double.compare(lambda[b], lambda[a]);
+            return c != 0 ? c : Integer.compare(a, b);
+        });
+        float[][] comps = new float[k][d];
+        double[] variances = new double[k];
+        for (int c = 0; c < k; c++) {
+            double[] wc = w[order[c]];
+            double[] v = new double[d];
+            for (int j = 0; j < l; j++) {
+                double s = wc[j];
+                for (int i = 0; i < d; i++) v[i] += s * q[j][i];
+            }
+            int big = 0;
+            for (int i = 1; i < d; i++) if (Math.abs(v[i]) > Math.abs(v[big])) big = i;
+            double norm = Math.sqrt(dot(v, v)) * Math.signum(v[big] == 0 ? 1 : v[big]);
+            for (int i = 0; i < d; i++) comps[c][i] = (float) (v[i] / norm);
+            variances[c] = lambda[order[c]] / Math.max(1, rows.length - 1);
+        }
+        float[] m = new float[d];
+        for (int i = 0; i < d; i++) m[i] = (float) mean[i];
+        return new Fit(m, comps, variances);
+    }
+
+    private static int[] sampleRows(int n, int sample, Random rnd) {
+        if (sample <= 0 || sample >= n) {
+            int[] all = new int[n];
+            for (int i = 0; i < n; i++) all[i] = i;
+            return all;
+        }
+        int[] perm = new int[n];
+        for (int i = 0; i < n; i++) perm[i] = i;
+        for (int i = 0; i < sample; i++) { // partial Fisher-Yates
+            int j = i + rnd.nextInt(n - i);
+            int tmp = perm[i];
+            perm[i] = perm[j];
+            perm[j] = tmp;
+        }
+        int[] s = Arrays.copyOf(perm, sample);
+        Arrays.sort(s); // sequential reads of the source
+        return s;
+    }
+
+    /** {@code Σ (x - mean)(x - mean)ᵀ} over the rows, in blocks of rows so the D x D matrix is swept once per block. */
+    private static double[][] gram(RowSource src, int[] rows, double[] mean) {
+        int d = src.dim();
+        int block = 256;
+        double[][] g = new double[d][d];
+        double[][] xb = new double[block][d];
+        float[] x = new float[d];
+        for (int start = 0; start < rows.length; start += block) {
+            int nb = Math.min(block, rows.length - start);
+            for (int r = 0; r < nb; r++) {
+                src.row(rows[start + r], x);
+                for (int i = 0; i < d; i++) xb[r][i] = x[i] - mean[i];
+            }
+            for (int a = 0; a < d; a++) {
+                double[] ga = g[a];
+                for (int r = 0; r < nb; r++) {
+                    double[] xr = xb[r];
+                    double xa = xr[a];
+                    for (int b = a; b < d; b++) ga[b] += xa * xr[b];
+                }
+            }
+        }
+        for (int a = 0; a < d; a++) for (int b = 0; b < a; b++) g[a][b] = g[b][a];
+        return g;
+    }
+
+    private static double[][] identity(int d) {
+        double[][] q = new double[d][d];
+        for (int i = 0; i < d; i++) q[i][i] = 1;
+        return q;
+    }
+
+    /** {@code G Q} with Q given as columns (rows of the array); G symmetric. */
+    private static double[][] multiply(double[][] g, double[][] q) {
+        double[][] out = new double[q.length][];
+        for (int c = 0; c < q.length; c++) {
+            double[] col = new double[g.length];
+            for (int i = 0; i < g.length; i++) col[i] = dot(g[i], q[c]);
+            out[c] = col;
+        }
+        return out;
+    }
+
+    /** Modified Gram-Schmidt, twice (re-orthogonalization keeps the basis orthonormal to double precision). */
+    private static void orthonormalize(double[][] cols) {
+        int fallback = 0;
+        for (int pass = 0; pass < 2; pass++) {
+            for (int c = 0; c < cols.length; c++) {
+                double[] v = cols[c];
+                for (int p = 0; p < c; p++) {
+                    double s = dot(cols[p], v);
+                    double[] u = cols[p];
+                    for (int i = 0; i < v.length; i++) v[i] -= s * u[i];
+                }
+                double norm = Math.sqrt(dot(v, v));
+                if (norm < 1e-300) { // rank deficient: any unit vector orthogonal to the others will do
+                    Arrays.fill(v, 0);
+                    v[(c + fallback++) % v.length] = 1;
+                    c--; // redo this column with the new start vector
+                    continue;
+                }
+                for (int i = 0; i < v.length; i++) v[i] /= norm;
+            }
+        }
+    }
+
+    static double dot(double[] a, double[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) s += a[i] * b[i];
+        return s;
+    }
+}
