@@ -9,8 +9,8 @@ import java.util.Random;
  *
  * <p>The right singular vectors of {@code Xc} are the eigenvectors of its Gram matrix {@code Xcᵀ Xc}
  * ({@code D x D}), so the Gram matrix is accumulated in one pass over the rows (in double; the rows can be a
- * 800 MB mapping) and the randomized iteration runs on it: {@code Y = G Ω}, orthonormalize, {@code q} power
- * steps, then the exact eigen-decomposition (cyclic Jacobi) of {@code Qᵀ G Q}. When {@code k + oversampling}
+ * 800 MB mapping) and the randomized iteration runs on it: {@code Y = G Ω}, orthonormalize, power steps
+ * ({@code Y = G Q}) until the captured variance stops growing, then the exact eigen-decomposition (cyclic Jacobi) of {@code Qᵀ G Q}. When {@code k + oversampling}
  * reaches {@code D} the range is the whole space and the result is the exact PCA.
  *
  * <p>Deterministic for a seed: row sampling and the Gaussian test matrix come from {@link java.util.Random}
@@ -18,8 +18,18 @@ import java.util.Random;
  * so that its largest-magnitude entry is positive.
  */
 final class Pca {
-    static final int OVERSAMPLING = 10;
-    static final int POWER_ITERATIONS = 4;
+    /** Extra random directions: at least 10, and k itself, since synthetic and real spectra can be flat. */
+    static int oversampling(int k) {
+        return Math.max(10, k);
+    }
+
+    /**
+     * Power steps, until the captured variance grows by less than {@link #CONVERGED} (relative); each costs
+     * {@code D x D x l} on the Gram matrix, small next to the pass over the rows. Flat spectra (synthetic
+     * weights) need more steps than real ones.
+     */
+    static final int MIN_POWER_ITERATIONS = 4, MAX_POWER_ITERATIONS = 200;
+    static final double CONVERGED = 1e-7;
 
     record Fit(float[] mean, float[][] components, double[] variances) {}
 
@@ -44,7 +54,7 @@ final class Pca {
         for (int i = 0; i < d; i++) mean[i] /= rows.length;
         double[][] g = gram(src, rows, mean);
 
-        int l = Math.min(d, k + OVERSAMPLING);
+        int l = Math.min(d, k + oversampling(k));
         double[][] q; // d x l, orthonormal columns stored as rows of qT (l x d)
         if (l == d) {
             q = identity(d);
@@ -53,9 +63,15 @@ final class Pca {
             for (double[] col : q) for (int i = 0; i < d; i++) col[i] = rnd.nextGaussian();
             q = multiply(g, q);
             orthonormalize(q);
-            for (int it = 0; it < POWER_ITERATIONS; it++) {
-                q = multiply(g, q);
+            double before = 0;
+            for (int it = 0; it < MAX_POWER_ITERATIONS; it++) {
+                double[][] gq = multiply(g, q);
+                double trace = 0; // variance captured by span(Q): stops growing once the subspace has converged
+                for (int c = 0; c < l; c++) trace += dot(q[c], gq[c]);
+                q = gq;
                 orthonormalize(q);
+                if (it >= MIN_POWER_ITERATIONS && trace - before <= CONVERGED * trace) break;
+                before = trace;
             }
         }
         // Rayleigh-Ritz: T = Qᵀ G Q (l x l), T = W Λ Wᵀ, components = (Q W)ᵀ
