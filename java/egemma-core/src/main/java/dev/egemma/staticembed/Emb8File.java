@@ -17,13 +17,19 @@ import java.nio.file.StandardOpenOption;
  * A validated EMB8 v1 file (layout in {@link Emb8Layout}), mapped read-only. Every size in the header is
  * checked against the file length before anything is read; every malformed input is an
  * {@link Emb8FormatException} naming the file, the byte offset and the field. The scales, mean and
- * components are checked to be finite, so a valid file cannot produce NaN embeddings.
+ * components are range-checked (scales 0..2^64, mean within ±2^64, component entries within ±1.001), so a valid
+ * file cannot produce NaN or infinite embeddings.
  */
 public final class Emb8File implements AutoCloseable {
     static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     /** Largest embed/original dimension accepted: keeps every size product far from overflow. */
     static final int MAX_DIM = 1 << 20;
+    /**
+     * Largest scale or mean value accepted (2^64; real ones are below 1e3): 127 x 2^64 summed over 2^31 tokens
+     * still fits a float, so no valid file can make an embedding overflow to infinity.
+     */
+    static final float MAX_MAGNITUDE = 0x1p64f;
 
     private final String name;
     private final Arena arena; // null when the caller owns the memory
@@ -93,18 +99,19 @@ public final class Emb8File implements AutoCloseable {
             if (seg.get(U32, off) != 0) throw new Emb8FormatException(name, off, "reserved", "must be zero in version 1");
         Emb8Layout l = new Emb8Layout((int) vocab, (int) embed, (int) original);
         long tokOff = l.tokenizerOffset();
-        if (vocab * embed > Integer.MAX_VALUE - 8)
-            throw new Emb8FormatException(name, 8, "vocab_size x embed_dim", vocab * embed + " bytes of rows is more than this reader supports");
         if (tokOff > size)
             throw new Emb8FormatException(name, size, "tables", "truncated: vocab_size " + vocab + ", embed_dim " + embed + " and original_dim " + original
                     + " need " + tokOff + " bytes before the tokenizer, the file has " + size);
-        checkFinite(name, seg, l.meanOffset(), original, "mean", false);
-        checkFinite(name, seg, l.componentsOffset(), embed * original, "components", false);
+        if (vocab * embed > Integer.MAX_VALUE - 8)
+            throw new Emb8FormatException(name, 8, "vocab_size x embed_dim", vocab * embed + " bytes of rows is more than this reader supports");
+        checkRange(name, seg, l.meanOffset(), original, "mean", -MAX_MAGNITUDE, MAX_MAGNITUDE);
+        // components are unit vectors: no entry beyond 1 (with room for rounding)
+        checkRange(name, seg, l.componentsOffset(), embed * original, "components", -1.001f, 1.001f);
         float[] scales = new float[(int) vocab];
         MemorySegment.copy(seg, F32, l.scalesOffset(), scales, 0, scales.length);
         for (int t = 0; t < scales.length; t++)
-            if (!(scales[t] >= 0) || scales[t] == Float.POSITIVE_INFINITY)
-                throw new Emb8FormatException(name, l.scalesOffset() + 4L * t, "scales[" + t + "]", "must be finite and >= 0, found " + scales[t]);
+            if (!(scales[t] >= 0 && scales[t] <= MAX_MAGNITUDE))
+                throw new Emb8FormatException(name, l.scalesOffset() + 4L * t, "scales[" + t + "]", "must be in 0.." + MAX_MAGNITUDE + ", found " + scales[t]);
 
         String tokName = name + " (tokenizer section at byte " + tokOff + ")";
         GgufFile g;
@@ -126,11 +133,11 @@ public final class Emb8File implements AutoCloseable {
         return new Emb8File(name, arena, l, seg, scales, g, tok);
     }
 
-    private static void checkFinite(String name, MemorySegment seg, long off, long n, String field, boolean nonNegative) throws Emb8FormatException {
+    private static void checkRange(String name, MemorySegment seg, long off, long n, String field, float min, float max) throws Emb8FormatException {
         for (long i = 0; i < n; i++) {
             float v = seg.get(F32, off + 4 * i);
-            if (!Float.isFinite(v) || (nonNegative && v < 0))
-                throw new Emb8FormatException(name, off + 4 * i, field + "[" + i + "]", "must be finite, found " + v);
+            if (!(v >= min && v <= max))
+                throw new Emb8FormatException(name, off + 4 * i, field + "[" + i + "]", "must be in " + min + ".." + max + ", found " + v);
         }
     }
 

@@ -98,8 +98,8 @@ public final class StaticEmbedder implements AutoCloseable {
             double ss = 0;
             for (float v : acc) ss += (double) v * v;
             if (ss > 0) {
-                float inv = (float) (1 / Math.sqrt(ss));
-                for (int j = 0; j < dim; j++) acc[j] *= inv;
+                double inv = 1 / Math.sqrt(ss); // in double: a float 1/sqrt would overflow for denormal sums
+                for (int j = 0; j < dim; j++) acc[j] = (float) (acc[j] * inv);
             }
         } else {
             float inv = 1f / n;
