@@ -117,8 +117,9 @@ public final class Distiller {
         if (p != null) {
             double total = 0;
             for (double v : fit.variances()) total += v;
-            p.printf(Locale.ROOT, "PCA %d -> %d on %d rows: %.1f s (variance kept by the components: %.4g)%n", src.dim(), o.dim(),
-                    o.pcaSample() == 0 ? src.rows() : Math.min(o.pcaSample(), src.rows()), (System.nanoTime() - t0) / 1e9, total);
+            p.printf(Locale.ROOT, "PCA %d -> %d on %d rows: %.1f s (Gram matrix %.1f s, %d power steps; variance kept by the components: %.4g)%n",
+                    src.dim(), o.dim(), o.pcaSample() == 0 ? src.rows() : Math.min(o.pcaSample(), src.rows()), (System.nanoTime() - t0) / 1e9,
+                    fit.gramSeconds(), fit.powerIterations(), total);
         }
         float[] weights = o.zipf() > 0 ? zipfWeights(tok, o.zipf()) : null;
         int d = src.dim(), k = o.dim();

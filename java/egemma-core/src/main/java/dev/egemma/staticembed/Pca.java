@@ -28,10 +28,10 @@ final class Pca {
      * {@code D x D x l} on the Gram matrix, small next to the pass over the rows. Flat spectra (synthetic
      * weights) need more steps than real ones.
      */
-    static final int MIN_POWER_ITERATIONS = 4, MAX_POWER_ITERATIONS = 200;
-    static final double CONVERGED = 1e-7;
+    static final int MIN_POWER_ITERATIONS = 4, MAX_POWER_ITERATIONS = 50;
+    static final double CONVERGED = 1e-6;
 
-    record Fit(float[] mean, float[][] components, double[] variances) {}
+    record Fit(float[] mean, float[][] components, double[] variances, int powerIterations, double gramSeconds) {}
 
     private Pca() {}
 
@@ -52,7 +52,10 @@ final class Pca {
             for (int i = 0; i < d; i++) mean[i] += x[i];
         }
         for (int i = 0; i < d; i++) mean[i] /= rows.length;
+        long t0 = System.nanoTime();
         double[][] g = gram(src, rows, mean);
+        double gramSeconds = (System.nanoTime() - t0) / 1e9;
+        int iterations = 0;
 
         int l = Math.min(d, k + oversampling(k));
         double[][] q; // d x l, orthonormal columns stored as rows of qT (l x d)
@@ -70,6 +73,7 @@ final class Pca {
                 for (int c = 0; c < l; c++) trace += dot(q[c], gq[c]);
                 q = gq;
                 orthonormalize(q);
+                iterations++;
                 if (it >= MIN_POWER_ITERATIONS && trace - before <= CONVERGED * trace) break;
                 before = trace;
             }
@@ -104,7 +108,7 @@ final class Pca {
         }
         float[] m = new float[d];
         for (int i = 0; i < d; i++) m[i] = (float) mean[i];
-        return new Fit(m, comps, variances);
+        return new Fit(m, comps, variances, iterations, gramSeconds);
     }
 
     private static int[] sampleRows(int n, int sample, Random rnd) {
@@ -126,30 +130,25 @@ final class Pca {
         return s;
     }
 
-    /** {@code Σ (x - mean)(x - mean)ᵀ} over the rows, in blocks of rows so the D x D matrix is swept once per block. */
+    /**
+     * {@code Σ (x - mean)(x - mean)ᵀ} over the rows: the centred rows of each block of {@link Gram#BLOCK} go
+     * into a transposed float block, whose products are added to the double Gram matrix (see {@link Gram}).
+     */
     private static double[][] gram(RowSource src, int[] rows, double[] mean) {
         int d = src.dim();
-        int block = 256;
-        double[][] g = new double[d][d];
-        double[][] xb = new double[block][d];
+        Gram g = new Gram(d);
         float[] x = new float[d];
-        for (int start = 0; start < rows.length; start += block) {
-            int nb = Math.min(block, rows.length - start);
+        float[][] xt = g.block();
+        for (int start = 0; start < rows.length; start += Gram.BLOCK) {
+            int nb = Math.min(Gram.BLOCK, rows.length - start);
             for (int r = 0; r < nb; r++) {
                 src.row(rows[start + r], x);
-                for (int i = 0; i < d; i++) xb[r][i] = x[i] - mean[i];
+                for (int i = 0; i < d; i++) xt[i][r] = (float) (x[i] - mean[i]);
             }
-            for (int a = 0; a < d; a++) {
-                double[] ga = g[a];
-                for (int r = 0; r < nb; r++) {
-                    double[] xr = xb[r];
-                    double xa = xr[a];
-                    for (int b = a; b < d; b++) ga[b] += xa * xr[b];
-                }
-            }
+            for (int r = nb; r < Gram.BLOCK; r++) for (int i = 0; i < d; i++) xt[i][r] = 0; // a short last block
+            g.accumulate();
         }
-        for (int a = 0; a < d; a++) for (int b = 0; b < a; b++) g[a][b] = g[b][a];
-        return g;
+        return g.result();
     }
 
     private static double[][] identity(int d) {
