@@ -15,6 +15,8 @@ import picocli.CommandLine.Command;
                 CapsCommand.class,
                 EmbedCommand.class,
                 InspectCommand.class,
+                QuantizeCommand.class,
+                ServeCommand.class,
                 SynthCommand.class,
                 TokenizeCommand.class,
         })
