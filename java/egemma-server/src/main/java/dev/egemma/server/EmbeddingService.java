@@ -99,12 +99,12 @@ final class EmbeddingService {
         try {
             return f.get(limits.requestTimeout().toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            f.cancel(true);
+            // not cancelled: a task cancelled before it started would never release its tokens, and one running
+            // cannot be stopped mid forward pass anyway; its tokens stay in the budget until it is done
             throw ApiException.unavailable("the embeddings took longer than the server's request timeout of "
                     + limits.requestTimeout().toMillis() + " ms; retry later or send less", "timeout", 5);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            f.cancel(true);
             throw ApiException.unavailable("the server is shutting down", "shutting_down", 1);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException re) throw re;
