@@ -29,9 +29,17 @@ class ServerErrorsTest {
         server = serve(config(LIMITS, null), goldenModels("gemma", "small-dense-f32", "other", "small-f32"));
     }
 
+    /** After all the mistakes above: none of them was counted as a 500. */
     @AfterAll
-    static void stop() {
-        if (server != null) server.stop(Duration.ofSeconds(5));
+    static void stop() throws Exception {
+        if (server == null) return;
+        try {
+            String metrics = get(server, "/metrics", null).raw().body();
+            assertTrue(metrics.contains("status=\"400\""), metrics);
+            assertTrue(!metrics.contains("status=\"500\""), metrics);
+        } finally {
+            server.stop(Duration.ofSeconds(5));
+        }
     }
 
     private static Reply embed(String json) throws Exception {
@@ -213,10 +221,31 @@ class ServerErrorsTest {
         }
     }
 
+    /** Seeded random corruptions of valid requests: every answer is a 200 or a 4xx with the error shape, never a 500. */
     @Test
-    void noClientMistakeEverCountsAsA500() throws Exception {
-        String metrics = get(server, "/metrics", null).raw().body();
-        assertTrue(!metrics.contains("status=\"500\""), metrics);
+    void corruptedRequestsNeverGetA500() throws Exception {
+        String[] valid = {
+                "{\"model\":\"gemma\",\"input\":[\"alpha beta\",\"gamma\"],\"dimensions\":8,\"encoding_format\":\"base64\"}",
+                "{\"model\":\"other\",\"input\":[[2,17,1],[2,5,6,7,1]],\"truncate\":false}",
+                "{\"model\":\"gemma\",\"input\":\"text\",\"task\":\"document\"}"};
+        String[] junk = {"", "\u0000", "\"", "[", "]", "{", "}", ",", ":", "-1", "1e999", "null", "true", "\"\\ud800\"", "[[[]]]", "\u00ff", "99999999999999999999"};
+        java.util.Random rnd = new java.util.Random(42);
+        for (int i = 0; i < 300; i++) {
+            String base = valid[i % valid.length];
+            String path = i % 2 == 0 ? "/v1/embeddings" : "/api/embed";
+            byte[] b;
+            if (i % 3 == 0) { // raw byte flips
+                b = base.getBytes(StandardCharsets.UTF_8);
+                for (int k = 0; k < 1 + rnd.nextInt(3); k++) b[rnd.nextInt(b.length)] = (byte) rnd.nextInt(256);
+            } else { // token-level splice
+                int at = rnd.nextInt(base.length() + 1), cut = Math.min(base.length(), at + rnd.nextInt(6));
+                b = (base.substring(0, at) + junk[rnd.nextInt(junk.length)] + base.substring(cut)).getBytes(StandardCharsets.UTF_8);
+            }
+            Reply r = post(server, path, b, null);
+            if (r.status() == 200) continue;
+            assertTrue(r.status() >= 400 && r.status() < 500, () -> "status " + r.status() + " for " + new String(b, StandardCharsets.ISO_8859_1) + ": " + r.raw().body());
+            assertError(r, r.status(), "");
+        }
     }
 
     interface IoCall<T> {
