@@ -18,6 +18,8 @@ import picocli.CommandLine.Command;
                 EmbedCommand.class,
                 ExportEmbeddingsCommand.class,
                 InspectCommand.class,
+                QuantizeCommand.class,
+                ServeCommand.class,
                 SynthCommand.class,
                 TokenizeCommand.class,
         })
