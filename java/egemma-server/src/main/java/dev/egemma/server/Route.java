@@ -38,7 +38,8 @@ abstract class Route implements HttpHandler {
 
     @Override
     public final void handle(HttpExchange ex) {
-        long t0 = System.nanoTime();
+        Outcome outcome = new Outcome(this, System.nanoTime());
+        ex.setAttribute(Outcome.ATTRIBUTE, outcome);
         ctx.metrics().requestStarted();
         int status = 500;
         try (ex) {
@@ -73,7 +74,29 @@ abstract class Route implements HttpHandler {
                 }
             }
         } finally {
-            ctx.metrics().requestFinished(label(), status, System.nanoTime() - t0);
+            outcome.record(status); // no-op when the response was sent: it was counted then
+        }
+    }
+
+    /**
+     * Counts a request once, just before its response headers go out, so that a client who has its answer and
+     * then reads {@code /metrics} always sees it counted; requests that never got a response are counted at the end.
+     */
+    private static final class Outcome {
+        static final String ATTRIBUTE = "egemma.outcome";
+        private final Route route;
+        private final long t0;
+        private boolean recorded;
+
+        Outcome(Route route, long t0) {
+            this.route = route;
+            this.t0 = t0;
+        }
+
+        void record(int status) {
+            if (recorded) return;
+            recorded = true;
+            route.ctx.metrics().requestFinished(route.label(), status, System.nanoTime() - t0);
         }
     }
 
@@ -94,6 +117,7 @@ abstract class Route implements HttpHandler {
     }
 
     static void send(HttpExchange ex, int status, String contentType, byte[] body) throws IOException {
+        if (ex.getAttribute(Outcome.ATTRIBUTE) instanceof Outcome o) o.record(status);
         ex.getResponseHeaders().set("Content-Type", contentType);
         if (ex.getRequestMethod().equals("HEAD")) {
             ex.sendResponseHeaders(status, -1);
