@@ -27,7 +27,7 @@ public final class DistillCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT.emb8", description = "EMB8 file to write.")
     Path output;
 
-    @Option(names = "--dim", paramLabel = "N", defaultValue = "256", description = "Output width (PCA components), 1..the model's width. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--dim", paramLabel = "N", defaultValue = "64", description = "Output width (PCA components), 1..the model's width. Default: ${DEFAULT-VALUE}.")
     int dim;
 
     @Option(names = "--method", paramLabel = "contextual|table", defaultValue = "contextual", description = "Vectors to distil. Default: ${DEFAULT-VALUE}.")
