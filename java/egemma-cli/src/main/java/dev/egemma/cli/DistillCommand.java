@@ -65,6 +65,9 @@ public final class DistillCommand implements Callable<Integer> {
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
             System.err.println("egemma distill: " + e.getMessage());
             return 1;
+        } catch (IOException e) { // a foreign checkpoint, a malformed model, a full disk: the message says which
+            System.err.println("egemma distill: " + e.getMessage());
+            return 1;
         }
         if (!quiet) System.err.printf(Locale.ROOT, "done in %.1f s%n", (System.nanoTime() - t0) / 1e9);
         return 0;
