@@ -27,7 +27,7 @@ public final class DistillCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT.emb8", description = "EMB8 file to write.")
     Path output;
 
-    @Option(names = "--dim", paramLabel = "N", defaultValue = "256", description = "Output width (PCA components), 1..the model's width. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--dim", paramLabel = "N", defaultValue = "64", description = "Output width (PCA components), 1..the model's width. Default: ${DEFAULT-VALUE}.")
     int dim;
 
     @Option(names = "--method", paramLabel = "contextual|table", defaultValue = "contextual", description = "Vectors to distil. Default: ${DEFAULT-VALUE}.")
@@ -63,6 +63,9 @@ public final class DistillCommand implements Callable<Integer> {
         try {
             Distiller.distillToFile(model, output, o);
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            System.err.println("egemma distill: " + e.getMessage());
+            return 1;
+        } catch (IOException e) { // a foreign checkpoint, a malformed model, a full disk: the message says which
             System.err.println("egemma distill: " + e.getMessage());
             return 1;
         }

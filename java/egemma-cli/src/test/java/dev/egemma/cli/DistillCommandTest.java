@@ -60,6 +60,15 @@ class DistillCommandTest {
     }
 
     @Test
+    void foreignCheckpointIsAClearError() throws Exception {
+        Path out = dir.resolve("c.emb8");
+        Files.write(out.resolveSibling("c.emb8.teacher-checkpoint"), new byte[64]);
+        CliTestSupport.Result r = CliTestSupport.run("distill", "-m", model, "-o", out.toString(), "--dim", "8");
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("checkpoint of another model, vocabulary or width; delete it to start over"), r.err());
+    }
+
+    @Test
     void refusesAWidthBeyondTheModels() {
         CliTestSupport.Result r = CliTestSupport.run("distill", "-m", model, "-o", dir.resolve("x.emb8").toString(), "--method", "table", "--dim", "65");
         assertEquals(1, r.exit());

@@ -52,7 +52,7 @@ public final class Distiller {
         }
 
         public static Options defaults() {
-            return new Options(Method.CONTEXTUAL, 256, 0, 42, 0, Backend.AUTO, Runtime.getRuntime().availableProcessors(), null);
+            return new Options(Method.CONTEXTUAL, 64, 0, 42, 0, Backend.AUTO, Runtime.getRuntime().availableProcessors(), null);
         }
 
         public Options withMethod(Method m) { return new Options(m, dim, pcaSample, seed, zipf, backend, threads, progress); }

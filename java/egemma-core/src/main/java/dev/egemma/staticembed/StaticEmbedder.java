@@ -65,7 +65,14 @@ public final class StaticEmbedder implements AutoCloseable {
 
     /** The embedding of {@code text}: the mean of its rows, L2-normalized if {@code normalize}. */
     public float[] embed(String text, boolean normalize) {
-        int[] ids = tokenizer.encode(text);
+        return embedSequence(tokenizer.encode(text), normalize);
+    }
+
+    /**
+     * The embedding of a sequence tokenized as the teacher tokenizes (BOS/EOS added, e.g. by {@link #tokenize}
+     * or a server's tokenizer): a leading BOS and trailing EOS are dropped unless nothing else remains.
+     */
+    public float[] embedSequence(int[] ids, boolean normalize) {
         int from = addBos && ids.length > 0 && ids[0] == bos ? 1 : 0;
         int to = addEos && ids.length > from && ids[ids.length - 1] == eos ? ids.length - 1 : ids.length;
         if (from == to) return average(ids, 0, ids.length, normalize); // the empty text: its BOS/EOS rows

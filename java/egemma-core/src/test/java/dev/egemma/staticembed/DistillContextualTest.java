@@ -106,6 +106,7 @@ class DistillContextualTest {
     @Test
     void distillToFileWritesTheTableAndDropsTheCheckpoint() throws Exception {
         Path out = dir.resolve("ctx.emb8");
+        Files.copy(ckpt, Distiller.checkpointPath(out)); // complete: the run resumes with nothing left to compute
         Distiller.distillToFile(MODEL, out, options().withDim(16));
         assertFalse(Files.exists(Distiller.checkpointPath(out)));
         try (StaticEmbedder s = StaticEmbedder.open(out)) {

@@ -95,6 +95,7 @@ class StaticEmbedderTest {
             assertTrue(ids.length > 0, text);
             assertClose(handAverage(ids, true), embedder.embed(text), 2e-6, "line " + i * 20);
             assertClose(handAverage(ids, false), embedder.embed(text, false), 2e-6 * (1 + maxAbs(handAverage(ids, false))), "mean of line " + i * 20);
+            assertArrayEquals(embedder.embed(text), embedder.embedSequence(teacherTokenizer.encode(text), true));
         }
     }
 
