@@ -24,8 +24,7 @@ class QuantizeGoldenTest {
         Golden g = Golden.load("small-dense-q8_0");
         List<int[]> tokens = g.items().stream().map(Golden.Item::tokens).toList();
         Embedder.Options o = Embedder.Options.defaults().withBackend(Backend.JAVA).withThreads(2);
-        // Not compared for equality with an Embedder over llama.cpp's file: QuantizeTest shows the tensor bytes are
-        // identical, and the Java kernels' Q8_0 results can move by one rounding step as the JIT warms up.
+        // QuantizeTest shows the tensor bytes equal llama.cpp's file; here the whole path is held to the Q8_0 bound.
         try (Embedder mine = Embedder.open(out, o)) {
             float[][] got = mine.embedTokenLists(tokens);
             for (int i = 0; i < got.length; i++) {
@@ -38,7 +37,7 @@ class QuantizeGoldenTest {
                     nb += (double) got[i][j] * got[i][j];
                 }
                 // the Q8_0 bounds of ForwardGoldenTest (issue 5)
-                assertTrue(maxAbs <= 5e-3, "text " + i + ": max abs " + maxAbs);
+                assertTrue(maxAbs <= 2e-3, "text " + i + ": max abs " + maxAbs);
                 assertTrue(dot / Math.sqrt(na * nb) >= 0.9999, "text " + i + ": cosine");
             }
         }
