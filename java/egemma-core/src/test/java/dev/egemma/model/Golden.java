@@ -1,5 +1,6 @@
 package dev.egemma.model;
 
+import dev.egemma.testing.MiniJson;
 import dev.egemma.testing.TestData;
 
 import java.io.IOException;
@@ -16,7 +17,7 @@ record Golden(Path model, List<Item> items) {
     @SuppressWarnings("unchecked")
     static Golden load(String name) throws IOException {
         Path json = TestData.file("golden/" + name + ".golden.json");
-        Map<String, Object> root = (Map<String, Object>) Json.parse(Files.readString(json));
+        Map<String, Object> root = (Map<String, Object>) MiniJson.parse(Files.readString(json));
         List<Item> items = ((List<Object>) root.get("items")).stream().map(o -> {
             Map<String, Object> m = (Map<String, Object>) o;
             return new Item(((Number) m.get("index")).intValue(), (String) m.get("text"),

@@ -1,5 +1,6 @@
 package dev.egemma.tokenizer;
 
+import dev.egemma.testing.MiniJson;
 import dev.egemma.gguf.GgufFile;
 import dev.egemma.testing.TestData;
 import org.junit.jupiter.api.AfterAll;

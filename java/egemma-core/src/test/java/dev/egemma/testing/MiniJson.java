@@ -1,4 +1,4 @@
-package dev.egemma.tokenizer;
+package dev.egemma.testing;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -9,7 +9,7 @@ import java.util.Map;
  * A small strict JSON reader for the test vectors (egemma-core has no JSON dependency). Objects become
  * {@code Map<String,Object>}, arrays {@code List<Object>}, numbers {@code Long} or {@code Double}.
  */
-final class MiniJson {
+public final class MiniJson {
     private final String s;
     private int i;
 
@@ -17,7 +17,7 @@ final class MiniJson {
         this.s = s;
     }
 
-    static Object parse(String text) {
+    public static Object parse(String text) {
         MiniJson p = new MiniJson(text);
         Object v = p.value();
         p.ws();
@@ -26,11 +26,11 @@ final class MiniJson {
     }
 
     @SuppressWarnings("unchecked")
-    static Map<String, Object> object(String text) {
+    public static Map<String, Object> object(String text) {
         return (Map<String, Object>) parse(text);
     }
 
-    static int[] ints(Object list) {
+    public static int[] ints(Object list) {
         List<?> l = (List<?>) list;
         int[] a = new int[l.size()];
         for (int k = 0; k < a.length; k++) a[k] = ((Long) l.get(k)).intValue();
