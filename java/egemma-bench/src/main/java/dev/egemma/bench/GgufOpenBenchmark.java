@@ -5,6 +5,7 @@ import dev.egemma.gguf.GgufTensor;
 import dev.egemma.model.ModelConfig;
 import dev.egemma.synth.SynthSpec;
 import dev.egemma.synth.SyntheticModel;
+import dev.egemma.tokenizer.Tokenizer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -89,6 +90,14 @@ public class GgufOpenBenchmark {
             bh.consume(f.getBoolean("tokenizer.ggml.add_space_prefix"));
             GgufTensor e = f.tensor("token_embd.weight");
             bh.consume(e.data().byteSize());
+        }
+    }
+
+    /** Open plus building the tokenizer ({@link Tokenizer#fromGguf}): the model is ready to tokenize. */
+    @Benchmark
+    public Tokenizer openAndBuildTokenizer() throws IOException {
+        try (GgufFile f = GgufFile.open(path)) {
+            return Tokenizer.fromGguf(f);
         }
     }
 

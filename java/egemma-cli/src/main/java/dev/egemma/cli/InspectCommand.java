@@ -52,9 +52,17 @@ public final class InspectCommand implements Callable<Integer> {
             }
             return 0;
         } catch (IOException e) {
-            System.err.println("egemma inspect: " + e.getMessage());
+            System.err.println("egemma inspect: " + describe(e));
             return 1;
         }
+    }
+
+    /** A GGUF problem says where it is; other I/O errors (e.g. NoSuchFileException) need their kind named. */
+    static String describe(IOException e) {
+        if (e instanceof dev.egemma.gguf.GgufFormatException) return e.getMessage();
+        if (e instanceof java.nio.file.NoSuchFileException) return "no such file: " + e.getMessage();
+        if (e instanceof java.nio.file.AccessDeniedException) return "permission denied: " + e.getMessage();
+        return e.getClass().getSimpleName() + ": " + e.getMessage();
     }
 
     private Map<String, Object> report(GgufFile f) throws IOException {

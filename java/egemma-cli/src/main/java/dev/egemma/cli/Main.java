@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 CapsCommand.class,
+                EmbedCommand.class,
                 InspectCommand.class,
                 SynthCommand.class,
                 TokenizeCommand.class,

@@ -45,13 +45,13 @@ public final class SynthCommand implements Callable<Integer> {
     @Option(names = "--vocab-size", paramLabel = "N", description = "Keep the first N tokens (preset default: small 16384, full all).")
     Integer vocabSize;
 
-    @Option(names = "--n-embd") Integer nEmbd;
-    @Option(names = "--n-layer") Integer nLayer;
-    @Option(names = "--n-head") Integer nHead;
-    @Option(names = "--n-head-kv") Integer nHeadKv;
-    @Option(names = "--head-dim") Integer headDim;
-    @Option(names = "--n-ff") Integer nFf;
-    @Option(names = "--swa", description = "Sliding window.") Integer swa;
+    @Option(names = "--n-embd", paramLabel = "N", description = "Override the preset's embedding width.") Integer nEmbd;
+    @Option(names = "--n-layer", paramLabel = "N", description = "Override the number of layers.") Integer nLayer;
+    @Option(names = "--n-head", paramLabel = "N", description = "Override the number of query heads.") Integer nHead;
+    @Option(names = "--n-head-kv", paramLabel = "N", description = "Override the number of key/value heads.") Integer nHeadKv;
+    @Option(names = "--head-dim", paramLabel = "N", description = "Override the head dimension (key and value length).") Integer headDim;
+    @Option(names = "--n-ff", paramLabel = "N", description = "Override the feed-forward width.") Integer nFf;
+    @Option(names = "--swa", paramLabel = "N", description = "Override the sliding window.") Integer swa;
 
     @Override
     public Integer call() {
@@ -81,8 +81,11 @@ public final class SynthCommand implements Callable<Integer> {
                 System.out.printf("wrote %s: %s, %d tensors, %,d bytes in %d ms%n", output, s.modelName(), f.tensors().size(), Files.size(output), ms);
             }
             return 0;
-        } catch (IllegalArgumentException | IOException e) {
+        } catch (IllegalArgumentException e) {
             System.err.println("egemma synth: " + e.getMessage());
+            return 1;
+        } catch (IOException e) {
+            System.err.println("egemma synth: " + InspectCommand.describe(e));
             return 1;
         }
     }

@@ -63,4 +63,11 @@ class InspectCommandTest {
         assertEquals(1, r.exit());
         assertTrue(r.err().contains("bad.gguf: at byte 4, version"), r.err());
     }
+
+    @Test
+    void missingFileIsNamed(@TempDir Path dir) {
+        CliTestSupport.Result r = CliTestSupport.run("inspect", dir.resolve("nope.gguf").toString());
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("no such file: ") && r.err().contains("nope.gguf"), r.err());
+    }
 }

@@ -1,16 +1,21 @@
 package dev.egemma.tokenizer;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * The special-token partition as one left-to-right scan: a character trie over the texts of every
  * CONTROL, USER_DEFINED and UNKNOWN token, asked for the longest candidate starting at a position.
  *
  * <p>llama.cpp ({@code tokenizer_st_partition}) instead takes the candidates longest first and splits
- * every raw fragment at each left-most occurrence. Leftmost-longest scanning gives the same fragments
- * whenever no candidate overlaps another except as a prefix of itself made of the same character
- * (runs of newlines, tabs, spaces), which holds for the Gemma 3 vocabulary; the test
- * {@code SpecialTokenMatcherTest} checks the two against each other on the test corpus.
+ * every raw fragment at each left-most occurrence. Both select exactly the occurrences not contained in
+ * a longer one, hence the same fragments, as long as no two candidate occurrences can partly overlap:
+ * no proper suffix of a candidate is a proper prefix of another (or of itself), except among runs of
+ * one repeated character (newlines, tabs, spaces), where both cut greedily from the left. The
+ * constructor checks this ({@link #scanIsExact()}; it holds for the Gemma 3 vocabulary) and otherwise
+ * {@link #partition} runs llama.cpp's algorithm as written ({@link LongestFirstPartition}), slower but exact.
+ * {@code SpecialTokenMatcherTest} compares the scan with llama.cpp's algorithm on the test corpus.
  *
  * <p>Children are kept in one open-addressing table keyed by {@code (node << 16) | char}; a bitset of
  * the characters that can start a candidate rejects almost every text position with one load.
@@ -25,7 +30,10 @@ final class SpecialTokenMatcher {
     private int edges;
     private int[] terminal = new int[64]; // token id ending at this node, or -1
     private boolean[] terminalNeedsParseSpecial = new boolean[64];
+    private int[] onlyChild = new int[64]; // NO_CHILD, the char of the single child, or MANY_CHILDREN
     private int nodes = 1;
+    private final LongestFirstPartition fallback; // null when the scan is exact
+    private static final int NO_CHILD = -1, MANY_CHILDREN = -2;
 
     SpecialTokenMatcher(Vocabulary vocab, TokenType[] types) {
         int cap = 1 << 10;
@@ -34,12 +42,52 @@ final class SpecialTokenMatcher {
         mask = cap - 1;
         Arrays.fill(keys, EMPTY);
         Arrays.fill(terminal, -1);
+        Arrays.fill(onlyChild, NO_CHILD);
+        List<String> texts = new ArrayList<>();
+        List<Integer> ids = new ArrayList<>();
         for (int id = 0; id < types.length; id++) {
             if (!types[id].isPartitionCandidate()) continue;
             String text = vocab.text(id);
-            if (text.isEmpty()) continue; // an empty text matches nowhere useful; llama.cpp cannot split on it either
+            if (text.isEmpty()) continue; // an empty text splits nothing
             insert(text, id, types[id].needsParseSpecial());
+            texts.add(text);
+            ids.add(id);
         }
+        fallback = hasPartialOverlap(texts) ? new LongestFirstPartition(vocab, types, ids) : null;
+    }
+
+    /** Whether the one-pass scan gives llama.cpp's fragments for every text (see the class comment). */
+    boolean scanIsExact() {
+        return fallback == null;
+    }
+
+    /**
+     * Whether some proper suffix of a candidate is a proper prefix of a candidate, other than a run of one
+     * character continuing only as that same run. Suffixes are walked in the trie, and almost all stop at
+     * their first char (no candidate starts with it).
+     */
+    private boolean hasPartialOverlap(List<String> texts) {
+        for (String a : texts) {
+            char c0 = a.charAt(0);
+            boolean run = true;
+            for (int i = 1; i < a.length() && run; i++) run = a.charAt(i) == c0;
+            for (int from = 1; from < a.length(); from++) {
+                char first = a.charAt(from);
+                if ((firstChars[first >>> 6] & (1L << first)) == 0) continue; // no candidate starts here
+                int node = 0;
+                for (int i = from; i < a.length() && node >= 0; i++) node = child(node, a.charAt(i));
+                if (node < 0 || onlyChild[node] == NO_CHILD) continue; // suffix is no candidate's proper prefix
+                if (run && onlyRunBelow(node, c0)) continue;
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether everything below {@code node} is a single chain of {@code c}. */
+    private boolean onlyRunBelow(int node, char c) {
+        while (onlyChild[node] == c) node = child(node, c);
+        return onlyChild[node] == NO_CHILD;
     }
 
     private void insert(String text, int id, boolean needsParseSpecial) {
@@ -80,7 +128,10 @@ final class SpecialTokenMatcher {
             terminal = Arrays.copyOf(terminal, id * 2);
             Arrays.fill(terminal, id, id * 2, -1);
             terminalNeedsParseSpecial = Arrays.copyOf(terminalNeedsParseSpecial, id * 2);
+            onlyChild = Arrays.copyOf(onlyChild, id * 2);
+            Arrays.fill(onlyChild, id, id * 2, NO_CHILD);
         }
+        onlyChild[node] = onlyChild[node] == NO_CHILD ? c : MANY_CHILDREN;
         put(((long) node << 16) | c, id);
         edges++;
         return id;
@@ -114,9 +165,13 @@ final class SpecialTokenMatcher {
 
     /**
      * Splits {@code text} into raw ranges and special tokens, left to right, taking at each position the
-     * longest enabled candidate (see {@link #match}).
+     * longest enabled candidate (see {@link #match}), or with llama.cpp's algorithm when that differs.
      */
     void partition(char[] text, boolean parseSpecial, Sink sink) {
+        if (fallback != null) {
+            fallback.partition(text, parseSpecial, sink);
+            return;
+        }
         int n = text.length;
         int rawStart = 0;
         for (int i = 0; i < n; ) {

@@ -69,6 +69,62 @@ class SpecialTokenMatcherTest {
     }
 
     @Test
+    void theGemmaVocabularyQualifiesForTheScan() throws IOException {
+        assertTrue(tok.matcher().scanIsExact());
+        try (var f = dev.egemma.gguf.GgufFile.open(TestData.file("golden/small-f32.gguf"))) {
+            assertTrue(Tokenizer.fromGguf(f).matcher().scanIsExact());
+        }
+    }
+
+    /** Partly overlapping candidates make the scan differ, so the matcher must fall back to llama.cpp's order. */
+    @Test
+    void overlappingCandidatesUseLlamaCppsAlgorithm() {
+        SyntheticVocab v = new SyntheticVocab().withBytes();
+        for (String t : new String[] {"ab", "bcd", "cd", "xyx", "\n", "\n\n", "\n<", "<s>"}) v.add(t, 0, TokenType.USER_DEFINED);
+        v.add("<c>", 0, TokenType.CONTROL);
+        v.add("c>a", 0, TokenType.CONTROL);
+        Tokenizer t = v.build();
+        assertTrue(!t.matcher().scanIsExact());
+        List<Integer> candidates = new ArrayList<>(IntStream.range(0, t.vocabSize())
+                .filter(id -> t.tokenType(id).isPartitionCandidate()).boxed().toList());
+        candidates.sort(Comparator.comparingInt((Integer id) -> t.piece(id).getBytes(StandardCharsets.UTF_8).length).reversed());
+        String[] bits = {"a", "b", "c", "d", "x", "y", "\n", "<", ">", "s", "<c>", "ab", "cd"};
+        SplittableRandom rnd = new SplittableRandom(3);
+        int differsFromScan = 0;
+        for (int i = 0; i < 3000; i++) {
+            StringBuilder b = new StringBuilder();
+            for (int k = rnd.nextInt(1, 16); k > 0; k--) b.append(bits[rnd.nextInt(bits.length)]);
+            String text = b.toString();
+            for (boolean parseSpecial : new boolean[] {true, false}) {
+                List<Fragment> expected = llamaCppPartition(t, candidates, text, parseSpecial);
+                assertEquals(expected, scan(t, text, parseSpecial), () -> TokenizerParityTest.quote(text));
+                if (!expected.equals(leftmostLongest(t, text, parseSpecial))) differsFromScan++;
+            }
+        }
+        assertTrue(differsFromScan > 100, "the texts should hit the overlaps, got " + differsFromScan);
+    }
+
+    /** What the one-pass scan would give, calling match() directly. */
+    private static List<Fragment> leftmostLongest(Tokenizer t, String text, boolean parseSpecial) {
+        List<Fragment> out = new ArrayList<>();
+        char[] c = text.toCharArray();
+        int raw = 0;
+        for (int i = 0; i < c.length; ) {
+            long m = t.matcher().match(c, i, c.length, parseSpecial);
+            if (m < 0) {
+                i++;
+                continue;
+            }
+            if (raw < i) out.add(new Fragment(text.substring(raw, i), -1));
+            out.add(new Fragment(null, (int) m));
+            i += (int) (m >>> 32);
+            raw = i;
+        }
+        if (raw < c.length) out.add(new Fragment(text.substring(raw), -1));
+        return out;
+    }
+
+    @Test
     void scanEqualsLlamaCppPartitionOnCorpusVectorsAndRandomLookAlikes() throws IOException {
         List<Integer> candidates = new ArrayList<>(IntStream.range(0, tok.vocabSize())
                 .filter(id -> tok.tokenType(id).isPartitionCandidate()).boxed().toList());

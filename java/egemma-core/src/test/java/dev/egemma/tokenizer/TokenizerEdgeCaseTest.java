@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -96,6 +97,14 @@ class TokenizerEdgeCaseTest {
                 assertEquals(s, tok.decode(ids));
             }
         });
+    }
+
+    @Test
+    void oneInstanceIsSafeToShareBetweenThreads() throws IOException {
+        List<String> lines = Files.readAllLines(TestData.file("corpus/corpus-1000.txt"));
+        List<int[]> sequential = lines.stream().map(tok::encode).toList();
+        List<int[]> parallel = lines.parallelStream().map(tok::encode).toList();
+        for (int i = 0; i < lines.size(); i++) assertArrayEquals(sequential.get(i), parallel.get(i), lines.get(i));
     }
 
     @Test

@@ -145,6 +145,18 @@ class TokenizerUnitTest {
     }
 
     @Test
+    void partlyOverlappingSpecialTokensFollowLlamaCppsLongestFirstOrder() {
+        SyntheticVocab v = new SyntheticVocab().withBytes();
+        int ab = v.add("ab", 0, TokenType.USER_DEFINED);
+        int bcd = v.add("bcd", 0, TokenType.USER_DEFINED);
+        int a = v.normal("a", -1), b = v.normal("b", -1);
+        Tokenizer t = v.build();
+        // llama.cpp splits out the longer "bcd" first; a leftmost scan would have taken "ab"
+        assertArrayEquals(new int[] {a, bcd}, t.encode("abcd", false, true));
+        assertArrayEquals(new int[] {ab, b}, t.encode("abb", false, true));
+    }
+
+    @Test
     void duplicateTextsResolveToTheHigherIdLikeLlamaCpp() {
         SyntheticVocab v = new SyntheticVocab();
         v.normal("q", 0);

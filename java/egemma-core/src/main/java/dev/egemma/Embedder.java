@@ -1,0 +1,205 @@
+package dev.egemma;
+
+import dev.egemma.gguf.GgufFile;
+import dev.egemma.kernels.KernelProvider;
+import dev.egemma.kernels.Kernels;
+import dev.egemma.model.EmbeddingGemma;
+import dev.egemma.model.LayerObserver;
+import dev.egemma.model.ModelConfig;
+import dev.egemma.model.ModelWeights;
+import dev.egemma.model.WorkerPool;
+import dev.egemma.tokenizer.Tokenizer;
+import dev.egemma.tokenizer.Truncation;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * EmbeddingGemma embeddings from a GGUF file, as llama.cpp computes them. Thread-safe: any number of threads may
+ * call the {@code embed} methods at once; they share the model's worker pool. Close to unmap the file and stop
+ * the pool.
+ */
+public final class Embedder implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Embedder.class.getName());
+
+    /** Message when the GGUF lacks dense_2/dense_3 (issued once per opened model). */
+    public static final String NO_DENSE_WARNING = "this GGUF has no dense_2/dense_3 tensors: embeddings are the mean-pooled "
+            + "outputs before the sentence-transformers Dense projections and will not match sentence-transformers' EmbeddingGemma";
+
+    /**
+     * @param backend        kernels to use
+     * @param threads        compute threads (>= 1)
+     * @param maxBatchTokens tokens of several texts run through the matrix products together (>= 1; a longer
+     *                       single text still runs, alone)
+     * @param truncation     what to do with texts longer than the model's context (2048 tokens)
+     * @param normalize      L2-normalize the output (llama.cpp's default)
+     * @param dimension      output dimension (Matryoshka: the first {@code dimension} values, then re-normalized);
+     *                       0 for the model's full width
+     * @param task           prompt prefix applied to texts by {@link #embed(String)}; null for none
+     */
+    public record Options(Backend backend, int threads, int maxBatchTokens, Truncation truncation, boolean normalize,
+                          int dimension, Task task) {
+        public Options {
+            Objects.requireNonNull(backend, "backend");
+            Objects.requireNonNull(truncation, "truncation");
+            if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+            if (maxBatchTokens < 1) throw new IllegalArgumentException("maxBatchTokens must be >= 1, got " + maxBatchTokens);
+            if (dimension < 0) throw new IllegalArgumentException("dimension must be >= 0 (0 = full), got " + dimension);
+        }
+
+        /** AUTO backend, all available processors, 4096 batch tokens, truncate, normalize, full width, no task. */
+        public static Options defaults() {
+            return new Options(Backend.AUTO, Runtime.getRuntime().availableProcessors(), 4096, Truncation.TRUNCATE, true, 0, null);
+        }
+
+        public Options withBackend(Backend b) { return new Options(b, threads, maxBatchTokens, truncation, normalize, dimension, task); }
+        public Options withThreads(int t) { return new Options(backend, t, maxBatchTokens, truncation, normalize, dimension, task); }
+        public Options withMaxBatchTokens(int n) { return new Options(backend, threads, n, truncation, normalize, dimension, task); }
+        public Options withTruncation(Truncation t) { return new Options(backend, threads, maxBatchTokens, t, normalize, dimension, task); }
+        public Options withNormalize(boolean n) { return new Options(backend, threads, maxBatchTokens, truncation, n, dimension, task); }
+        public Options withDimension(int d) { return new Options(backend, threads, maxBatchTokens, truncation, normalize, d, task); }
+        public Options withTask(Task t) { return new Options(backend, threads, maxBatchTokens, truncation, normalize, dimension, t); }
+    }
+
+    private final GgufFile file;
+    private final ModelWeights weights;
+    private final Tokenizer tokenizer;
+    private final WorkerPool pool;
+    private final EmbeddingGemma model;
+    private final Options options;
+    private final int dimension;
+
+    private Embedder(GgufFile file, ModelWeights weights, Tokenizer tokenizer, WorkerPool pool, EmbeddingGemma model, Options options) {
+        this.file = file;
+        this.weights = weights;
+        this.tokenizer = tokenizer;
+        this.pool = pool;
+        this.model = model;
+        this.options = options;
+        int full = weights.outputDim();
+        if (options.dimension() > full)
+            throw new IllegalArgumentException("dimension " + options.dimension() + " exceeds the model's output width " + full);
+        this.dimension = options.dimension() == 0 ? full : options.dimension();
+    }
+
+    /** Opens a gemma-embedding GGUF (the file stays mapped until {@link #close()}). */
+    public static Embedder open(Path gguf, Options options) throws IOException {
+        Objects.requireNonNull(options, "options");
+        GgufFile f = GgufFile.open(gguf);
+        WorkerPool pool = null;
+        try {
+            ModelConfig c = ModelConfig.from(f);
+            ModelWeights w = ModelWeights.bind(f, c);
+            Tokenizer tok = Tokenizer.fromGguf(f);
+            Kernels k = kernels(options.backend());
+            pool = new WorkerPool(options.threads());
+            Embedder e = new Embedder(f, w, tok, pool, new EmbeddingGemma(w, k, pool), options);
+            if (!w.hasDense()) LOG.log(System.Logger.Level.WARNING, gguf.getFileName() + ": " + NO_DENSE_WARNING);
+            return e;
+        } catch (RuntimeException | Error ex) {
+            if (pool != null) pool.close();
+            f.close();
+            throw ex;
+        }
+    }
+
+    private static Kernels kernels(Backend b) {
+        return switch (b) {
+            // the native library does not provide the model kernels yet (issue 6): AUTO means the Java kernels
+            case AUTO, JAVA -> KernelProvider.javaKernels();
+            case NATIVE -> throw new UnsupportedOperationException("the native backend does not implement the model kernels yet; use --backend java or auto");
+        };
+    }
+
+    /** The embedding of one text, with the default task's prompt if one is set. */
+    public float[] embed(String text) {
+        return embed(List.of(text))[0];
+    }
+
+    /** Embeddings of several texts (default task's prompt applied), in input order. */
+    public float[][] embed(List<String> texts) {
+        List<int[]> ids = new ArrayList<>(texts.size());
+        for (String t : texts) ids.add(tokenize(t));
+        return embedTokenLists(ids);
+    }
+
+    /** The embedding of a token sequence (BOS/EOS included if wanted; no prompt, no truncation). */
+    public float[] embedTokens(int[] tokens) {
+        return embedTokenLists(List.of(tokens))[0];
+    }
+
+    /** Embeddings of several token sequences, in input order. */
+    public float[][] embedTokenLists(List<int[]> sequences) {
+        float[][] out = new float[sequences.size()][];
+        int start = 0;
+        while (start < sequences.size()) {
+            int end = start, tokens = 0;
+            while (end < sequences.size() && (end == start || tokens + sequences.get(end).length <= options.maxBatchTokens())) {
+                tokens += sequences.get(end).length;
+                end++;
+            }
+            float[][] raw = model.forward(sequences.subList(start, end), null);
+            for (int i = 0; i < raw.length; i++) out[start + i] = finish(raw[i]);
+            start = end;
+        }
+        return out;
+    }
+
+    /**
+     * One text through the model with a hook seeing every layer's hidden states (for {@code --dump-layers});
+     * returns the finished embedding.
+     */
+    public float[] embedObserved(String text, LayerObserver observer) {
+        return finish(model.forward(List.of(tokenize(text)), observer)[0]);
+    }
+
+    /** The token ids {@link #embed(String)} feeds the model: prompt applied, special tokens added, truncated as configured. */
+    public int[] tokenize(String text) {
+        String prompted = options.task() == null ? text : options.task().apply(text);
+        return tokenizer.encode(prompted, weights.config().contextLength(), options.truncation()).ids();
+    }
+
+    /** Matryoshka truncation, then L2 normalization when enabled. */
+    private float[] finish(float[] raw) {
+        float[] v = dimension == raw.length ? raw : Arrays.copyOf(raw, dimension);
+        if (options.normalize()) model.kernels().l2Normalize(v, 0, v.length);
+        return v;
+    }
+
+    public Options options() {
+        return options;
+    }
+
+    /** Width of the returned vectors. */
+    public int dimension() {
+        return dimension;
+    }
+
+    public ModelConfig config() {
+        return weights.config();
+    }
+
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    /** False when the GGUF lacks dense_2/dense_3 (see {@link #NO_DENSE_WARNING}). */
+    public boolean hasDenseProjection() {
+        return weights.hasDense();
+    }
+
+    /** Name of the kernels in use, e.g. {@code java-vector-512}. */
+    public String backendName() {
+        return model.kernels().name();
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+        file.close();
+    }
+}

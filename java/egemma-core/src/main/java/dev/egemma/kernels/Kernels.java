@@ -1,0 +1,68 @@
+package dev.egemma.kernels;
+
+/**
+ * The compute operations of the EmbeddingGemma forward pass, coarse enough that a native implementation
+ * makes one downcall per GEMM tile, per attention head or per batch of rows. Implementations own no threads:
+ * the caller splits the work (weight-row ranges of a product, heads of a sequence) over its own pool, so every
+ * method must be safe to call concurrently on disjoint outputs.
+ *
+ * <p>Layouts: activations are row-major {@code float[]}, one row per token; weights are {@link WeightMatrix}
+ * rows in ggml layout (row {@code n} holds the {@code cols} inputs of output {@code n}). Numerics follow
+ * llama.cpp's CPU backend as described in the architecture spec (section 3).
+ */
+public interface Kernels {
+
+    /** Short name for logs and {@code --stats}. */
+    String name();
+
+    /**
+     * Prepares {@code m} rows of {@code k} activations (row {@code i} at {@code a[i*k]}) for products with
+     * weights of {@code w.type()}: for Q8_0 the rows are quantized per 32-block exactly as ggml's x86
+     * {@code quantize_row_q8_0} (d = amax/127 rounded to fp16, q = round-half-even(x * 127/amax)).
+     */
+    Activations prepare(float[] a, int m, int k, WeightMatrix w);
+
+    /**
+     * {@code out[i*ldOut + n] = dot(row i of a, row n of w)} for every row {@code i} of {@code a} and
+     * {@code n0 <= n < n1}: one tile of {@code C = A * W^T}.
+     */
+    void matmul(Activations a, WeightMatrix w, int n0, int n1, float[] out, int ldOut);
+
+    /**
+     * RMSNorm of {@code rows} rows of length {@code n} starting at {@code x[off]}, in place:
+     * {@code x = (x * (1/sqrtf(mean(x^2) + eps))) * w}, the sum of squares accumulated in double.
+     */
+    void rmsNorm(float[] x, int off, int rows, int n, float[] w, float eps);
+
+    /**
+     * {@code gate[i] = gelu_tanh(gate[i]) * up[i]} for {@code i < count}, GELU through ggml's fp16 table
+     * (x rounded to fp16; 0 below -10, x above 10).
+     */
+    void geluMul(float[] gate, float[] up, int count);
+
+    /**
+     * NEOX RoPE in place on {@code tokens} rows of {@code x} starting at row {@code rowOff} (row length
+     * {@code rowStride}), each holding {@code heads} heads of {@code headDim}; token {@code t} has position
+     * {@code t}. {@code cos/sin} hold {@code headDim/2} values per position (see {@link RopeTable}).
+     * Then every value is multiplied by {@code scale} (1 to skip).
+     */
+    void ropeNeox(float[] x, int rowOff, int tokens, int rowStride, int heads, int headDim, float[] cos, float[] sin, float scale);
+
+    /**
+     * Bidirectional attention of q-head {@code head} of one sequence of {@code tokens} tokens starting at row
+     * {@code rowOff} of the batch arrays: {@code out_h = softmax(q_h k_g^T + mask) v_g} with KV head
+     * {@code g = head / (nHead/nHeadKv)}. Key {@code j} is visible from query {@code i} iff
+     * {@code halfWindow < 0 || |i-j| <= halfWindow}. q has rows of {@code nHead*headDim}, k of
+     * {@code nHeadKv*headDim}, v of {@code nHeadKv*headDimV}, out of {@code nHead*headDimV}. Softmax as ggml:
+     * exp sums in double, then multiplied by {@code (float)(1/sum)}. Must not need memory quadratic in
+     * {@code tokens}.
+     */
+    void attention(float[] q, float[] k, float[] v, float[] out, int rowOff, int tokens,
+                   int nHead, int nHeadKv, int headDim, int headDimV, int head, int halfWindow);
+
+    /** {@code out[outOff + j] = sum_t x[(rowOff+t)*n + j] * (1f/tokens)}: mean over the rows of one sequence. */
+    void meanPool(float[] x, int rowOff, int tokens, int n, float[] out, int outOff);
+
+    /** L2-normalizes {@code x[off..off+n)} in place: sum of squares in double, {@code x * (float)(1/sqrt(sum))}. */
+    void l2Normalize(float[] x, int off, int n);
+}

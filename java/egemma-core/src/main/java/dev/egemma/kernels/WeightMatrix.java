@@ -1,0 +1,43 @@
+package dev.egemma.kernels;
+
+import dev.egemma.gguf.GgmlType;
+import dev.egemma.gguf.GgufTensor;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * A weight matrix of {@code rows} output rows of {@code cols} inputs each, stored row after row in ggml
+ * layout straight from the mapped file (no copy). Row {@code n} starts at byte {@code n * rowBytes}.
+ * The size of {@code data} is checked here once, so kernels may index it without further checks.
+ */
+public record WeightMatrix(String name, GgmlType type, int rows, int cols, MemorySegment data) {
+
+    /** Weight types every backend computes. */
+    public static final Set<GgmlType> SUPPORTED = Set.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0);
+
+    public WeightMatrix {
+        Objects.requireNonNull(type, "type");
+        Objects.requireNonNull(data, "data");
+        if (!SUPPORTED.contains(type)) throw new IllegalArgumentException(name + ": weight type " + type + " is not supported, expected one of " + SUPPORTED);
+        if (rows <= 0 || cols <= 0) throw new IllegalArgumentException(name + ": bad shape " + cols + " x " + rows);
+        if (cols % type.blockSize != 0)
+            throw new IllegalArgumentException(name + ": row length " + cols + " is not a multiple of the " + type + " block size " + type.blockSize);
+        long need = Math.multiplyExact(type.byteSize(cols), (long) rows);
+        if (data.byteSize() < need)
+            throw new IllegalArgumentException(name + ": " + data.byteSize() + " bytes of data, " + need + " needed for " + cols + " x " + rows + " " + type);
+    }
+
+    /** Binds a 2-D tensor of a GGUF file (ggml shape {cols, rows}). */
+    public static WeightMatrix of(GgufTensor t) {
+        if (t.shape().length != 2) throw new IllegalArgumentException(t.name() + ": expected a 2-D tensor, shape has " + t.shape().length + " dimensions");
+        long cols = t.shape()[0], rows = t.shape()[1];
+        if (cols > Integer.MAX_VALUE || rows > Integer.MAX_VALUE) throw new IllegalArgumentException(t.name() + ": shape too large " + cols + " x " + rows);
+        return new WeightMatrix(t.name(), t.type(), (int) rows, (int) cols, t.data());
+    }
+
+    public long rowBytes() {
+        return type.byteSize(cols);
+    }
+}

@@ -1,0 +1,34 @@
+package dev.egemma.kernels.java;
+
+import dev.egemma.kernels.Activations;
+
+/**
+ * Activations quantized to Q8_0 as ggml's x86 {@code quantize_row_q8_0} does. The int8 values are kept as
+ * floats ({@code q}, row-major, exact small integers) so the vector kernels load them without a conversion;
+ * {@code d} holds one scale per 32-block (already rounded through fp16).
+ */
+record Q8Rows(float[] q, float[] d, int rows, int cols) implements Activations {
+
+    static final int QK = 32;
+
+    static Q8Rows quantize(float[] a, int m, int k) {
+        if (k % QK != 0) throw new IllegalArgumentException("row length " + k + " is not a multiple of " + QK);
+        int nb = k / QK;
+        float[] q = new float[m * k];
+        float[] d = new float[m * nb];
+        for (int i = 0; i < m; i++) quantizeRow(a, i * k, nb, q, d, i * nb);
+        return new Q8Rows(q, d, m, k);
+    }
+
+    /** One row: amax per block, d = amax/127 stored as fp16, q = rint(x * (127/amax)) (half to even). */
+    static void quantizeRow(float[] x, int off, int nb, float[] q, float[] d, int dOff) {
+        for (int b = 0; b < nb; b++) {
+            int o = off + b * QK;
+            float amax = 0f;
+            for (int j = 0; j < QK; j++) amax = Math.max(amax, Math.abs(x[o + j]));
+            d[dOff + b] = Float.float16ToFloat(Float.floatToFloat16(amax / 127f));
+            float id = amax != 0f ? 127f / amax : 0f;
+            for (int j = 0; j < QK; j++) q[o + j] = (float) Math.rint(x[o + j] * id);
+        }
+    }
+}

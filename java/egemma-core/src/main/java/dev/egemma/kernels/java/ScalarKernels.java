@@ -1,0 +1,187 @@
+package dev.egemma.kernels.java;
+
+import dev.egemma.gguf.GgmlType;
+import dev.egemma.kernels.Activations;
+import dev.egemma.kernels.Kernels;
+import dev.egemma.kernels.WeightMatrix;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Plain-Java kernels without the Vector API: the fallback when {@code jdk.incubator.vector} is absent and the
+ * base class of {@link VectorKernels}, which overrides the hot loops.
+ */
+public class ScalarKernels implements Kernels {
+
+    @Override
+    public String name() {
+        return "java-scalar";
+    }
+
+    @Override
+    public Activations prepare(float[] a, int m, int k, WeightMatrix w) {
+        if (k != w.cols()) throw new IllegalArgumentException(w.name() + ": activations have " + k + " columns, weights " + w.cols());
+        if ((long) m * k > a.length) throw new IllegalArgumentException("activations: " + m + " x " + k + " > array length " + a.length);
+        return w.type() == GgmlType.Q8_0 ? Q8Rows.quantize(a, m, k) : new FloatRows(a, m, k);
+    }
+
+    /** Validates a tile request; the kernels below then index without checks of their own. */
+    static void checkTile(Activations a, WeightMatrix w, int n0, int n1, float[] out, int ldOut) {
+        if (a.cols() != w.cols()) throw new IllegalArgumentException(w.name() + ": activations have " + a.cols() + " columns, weights " + w.cols());
+        if (n0 < 0 || n1 > w.rows() || n0 > n1) throw new IndexOutOfBoundsException(w.name() + ": rows [" + n0 + ", " + n1 + ") of " + w.rows());
+        if (ldOut < n1 || (a.rows() > 0 && (long) (a.rows() - 1) * ldOut + n1 > out.length))
+            throw new IndexOutOfBoundsException(w.name() + ": output of " + out.length + " floats too small for " + a.rows() + " rows of stride " + ldOut);
+        boolean q8 = w.type() == GgmlType.Q8_0;
+        if (q8 != (a instanceof Q8Rows) || !(a instanceof Q8Rows || a instanceof FloatRows))
+            throw new IllegalArgumentException(w.name() + ": activations were not prepared for " + w.type() + " weights by this backend");
+    }
+
+    @Override
+    public void matmul(Activations a, WeightMatrix w, int n0, int n1, float[] out, int ldOut) {
+        checkTile(a, w, n0, n1, out, ldOut);
+        if (a instanceof Q8Rows q) matmulQ8(q, w, n0, n1, out, ldOut);
+        else matmulFloat((FloatRows) a, w, n0, n1, out, ldOut);
+    }
+
+    /** ggml_vec_dot_q8_0_q8_0, scalar: per block an exact int sum, scaled by d_w * d_a. */
+    void matmulQ8(Q8Rows a, WeightMatrix w, int n0, int n1, float[] out, int ldOut) {
+        MemorySegment s = w.data();
+        int k = a.cols(), nb = k / 32;
+        long rowBytes = w.rowBytes();
+        byte[] wq = new byte[32];
+        float[] wd = new float[nb];
+        byte[] row = new byte[k];
+        for (int n = n0; n < n1; n++) {
+            long base = n * rowBytes;
+            for (int b = 0; b < nb; b++) {
+                long o = base + (long) b * WeightRows.Q8_BLOCK_BYTES;
+                wd[b] = Float.float16ToFloat(s.get(WeightRows.LE_SHORT, o));
+                MemorySegment.copy(s, ValueLayout.JAVA_BYTE, o + 2, wq, 0, 32);
+                System.arraycopy(wq, 0, row, b * 32, 32);
+            }
+            for (int i = 0; i < a.rows(); i++) {
+                float acc = 0f;
+                for (int b = 0; b < nb; b++) {
+                    int sum = 0;
+                    int ao = i * k + b * 32;
+                    for (int j = 0; j < 32; j++) sum += (int) a.q()[ao + j] * row[b * 32 + j];
+                    acc += sum * (wd[b] * a.d()[i * nb + b]);
+                }
+                out[i * ldOut + n] = acc;
+            }
+        }
+    }
+
+    /** F32 products; F16/BF16 rows are converted to F32 first. */
+    void matmulFloat(FloatRows a, WeightMatrix w, int n0, int n1, float[] out, int ldOut) {
+        int k = a.cols();
+        float[] row = new float[k];
+        for (int n = n0; n < n1; n++) {
+            WeightRows.dequantizeRow(w, n, row, 0);
+            for (int i = 0; i < a.rows(); i++) {
+                float acc = 0f;
+                for (int j = 0; j < k; j++) acc += a.a()[i * k + j] * row[j];
+                out[i * ldOut + n] = acc;
+            }
+        }
+    }
+
+    @Override
+    public void rmsNorm(float[] x, int off, int rows, int n, float[] w, float eps) {
+        if (w.length < n) throw new IllegalArgumentException("norm weights: " + w.length + " < " + n);
+        for (int r = 0; r < rows; r++) {
+            int o = off + r * n;
+            double sum = 0;
+            for (int j = 0; j < n; j++) sum += x[o + j] * x[o + j];
+            float mean = (float) (sum / n);
+            float scale = 1.0f / (float) Math.sqrt(mean + eps);
+            for (int j = 0; j < n; j++) x[o + j] = (x[o + j] * scale) * w[j];
+        }
+    }
+
+    @Override
+    public void geluMul(float[] gate, float[] up, int count) {
+        for (int i = 0; i < count; i++) gate[i] = GeluTable.geluMul(gate[i], up[i]);
+    }
+
+    @Override
+    public void ropeNeox(float[] x, int rowOff, int tokens, int rowStride, int heads, int headDim,
+                         float[] cos, float[] sin, float scale) {
+        int half = headDim / 2;
+        if ((long) tokens * half > cos.length) throw new IllegalArgumentException("RoPE table covers " + cos.length / half + " positions, " + tokens + " needed");
+        for (int t = 0; t < tokens; t++) {
+            for (int h = 0; h < heads; h++) {
+                int o = (rowOff + t) * rowStride + h * headDim;
+                for (int i = 0; i < half; i++) {
+                    float c = cos[t * half + i], s = sin[t * half + i];
+                    float x0 = x[o + i], x1 = x[o + i + half];
+                    x[o + i] = x0 * c - x1 * s;
+                    x[o + i + half] = x0 * s + x1 * c;
+                }
+                if (scale != 1f) for (int j = 0; j < headDim; j++) x[o + j] *= scale;
+            }
+        }
+    }
+
+    /** Queries handled together: their score rows are the only scratch (QUERY_BLOCK x tokens floats). */
+    static final int QUERY_BLOCK = 16;
+
+    @Override
+    public void attention(float[] q, float[] k, float[] v, float[] out, int rowOff, int tokens,
+                          int nHead, int nHeadKv, int headDim, int headDimV, int head, int halfWindow) {
+        int g = head / (nHead / nHeadKv);
+        int qStride = nHead * headDim, kStride = nHeadKv * headDim, vStride = nHeadKv * headDimV, oStride = nHead * headDimV;
+        float[] p = new float[tokens];
+        for (int i = 0; i < tokens; i++) {
+            int lo = halfWindow < 0 ? 0 : Math.max(0, i - halfWindow);
+            int hi = halfWindow < 0 ? tokens - 1 : Math.min(tokens - 1, i + halfWindow);
+            int qo = (rowOff + i) * qStride + head * headDim;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int j = lo; j <= hi; j++) {
+                int ko = (rowOff + j) * kStride + g * headDim;
+                float s = 0f;
+                for (int d = 0; d < headDim; d++) s += q[qo + d] * k[ko + d];
+                p[j] = s;
+                max = Math.max(max, s);
+            }
+            float inv = GgmlExp.softmax(p, lo, hi, tokens, max);
+            int oo = (rowOff + i) * oStride + head * headDimV;
+            for (int d = 0; d < headDimV; d++) out[oo + d] = 0f;
+            for (int j = lo; j <= hi; j++) {
+                float pj = p[j] * inv;
+                int vo = (rowOff + j) * vStride + g * headDimV;
+                for (int d = 0; d < headDimV; d++) out[oo + d] += pj * v[vo + d];
+            }
+        }
+    }
+
+    /** Replaces p[lo..hi] by expf(p - max) and returns (float)(1/sum) with the sum in double (ggml_vec_soft_max_f32). */
+    static float softmaxInPlace(float[] p, int lo, int hi, float max) {
+        double sum = 0;
+        for (int j = lo; j <= hi; j++) {
+            float e = (float) Math.exp(p[j] - max);
+            p[j] = e;
+            sum += e;
+        }
+        return (float) (1.0 / sum);
+    }
+
+    @Override
+    public void meanPool(float[] x, int rowOff, int tokens, int n, float[] out, int outOff) {
+        float inv = 1.0f / tokens;
+        for (int j = 0; j < n; j++) out[outOff + j] = 0f;
+        for (int t = 0; t < tokens; t++) {
+            int o = (rowOff + t) * n;
+            for (int j = 0; j < n; j++) out[outOff + j] += x[o + j] * inv;
+        }
+    }
+
+    @Override
+    public void l2Normalize(float[] x, int off, int n) {
+        double sum = 0;
+        for (int j = 0; j < n; j++) sum += x[off + j] * x[off + j];
+        float norm = sum > 0 ? (float) (1.0 / Math.sqrt(sum)) : 0f;
+        for (int j = 0; j < n; j++) x[off + j] *= norm;
+    }
+}

@@ -1,0 +1,157 @@
+package dev.egemma.model;
+
+import dev.egemma.kernels.Activations;
+import dev.egemma.kernels.Kernels;
+import dev.egemma.kernels.RopeTable;
+import dev.egemma.kernels.WeightMatrix;
+
+import java.util.List;
+
+/**
+ * The EmbeddingGemma forward pass as llama.cpp computes it ({@code llm_build_gemma_embedding}, spec section 3).
+ * Several sequences go through the matrix products together (their rows concatenated); attention, RoPE
+ * positions and pooling are per sequence. Thread-safe: every call allocates its own activations.
+ */
+public final class EmbeddingGemma {
+    /** Weight rows per matmul tile handed to one task (a multiple of every kernel's register tile). */
+    private static final int TILE_ROWS = 16;
+
+    private final ModelWeights w;
+    private final ModelConfig c;
+    private final Kernels kernels;
+    private final WorkerPool pool;
+    private final RopeTable ropeSwa, ropeGlobal;
+
+    public EmbeddingGemma(ModelWeights weights, Kernels kernels, WorkerPool pool) {
+        this.w = weights;
+        this.c = weights.config();
+        this.kernels = kernels;
+        this.pool = pool;
+        this.ropeSwa = new RopeTable(c.ropeFreqBaseSwa(), c.nRot());
+        this.ropeGlobal = new RopeTable(c.ropeFreqBase(), c.nRot());
+    }
+
+    public ModelWeights weights() {
+        return w;
+    }
+
+    public Kernels kernels() {
+        return kernels;
+    }
+
+    /**
+     * Pooled (and dense-projected when the model has dense layers) vectors of the given token sequences,
+     * not normalized; one row per sequence, in order.
+     */
+    public float[][] forward(List<int[]> sequences, LayerObserver observer) {
+        int nSeq = sequences.size();
+        int[] offsets = new int[nSeq + 1];
+        for (int s = 0; s < nSeq; s++) {
+            int[] ids = sequences.get(s);
+            if (ids.length == 0) throw new IllegalArgumentException("sequence " + s + " has no tokens");
+            for (int id : ids)
+                if (id < 0 || id >= c.vocabSize()) throw new IllegalArgumentException("sequence " + s + ": token id " + id + " outside the vocabulary [0, " + c.vocabSize() + ")");
+            offsets[s + 1] = Math.addExact(offsets[s], ids.length);
+        }
+        int m = offsets[nSeq];
+        int nEmbd = c.nEmbd();
+        int maxLen = 0;
+        for (int[] ids : sequences) maxLen = Math.max(maxLen, ids.length);
+
+        // 1. token embeddings (dequantized rows) * sqrtf(n_embd)
+        float[] x = new float[Math.multiplyExact(m, nEmbd)];
+        float embdScale = (float) Math.sqrt((float) nEmbd);
+        int row = 0;
+        for (int[] ids : sequences) {
+            for (int id : ids) {
+                dev.egemma.kernels.java.WeightRows.dequantizeRow(w.tokenEmbd(), id, x, row * nEmbd);
+                for (int j = 0; j < nEmbd; j++) x[row * nEmbd + j] *= embdScale;
+                row++;
+            }
+        }
+        if (observer != null) observer.observe("inp_scaled", x, m, nEmbd);
+
+        float[][] swa = ropeSwa.upTo(maxLen), glob = ropeGlobal.upTo(maxLen);
+        float attnScale = 1.0f / (float) Math.sqrt((float) c.headDimK());
+        float[] h = new float[x.length];
+        for (int il = 0; il < c.nLayer(); il++) {
+            LayerWeights lw = w.layers().get(il);
+            boolean sliding = c.isSliding(il);
+            float[][] rope = sliding ? swa : glob;
+
+            // 2. attention block
+            System.arraycopy(x, 0, h, 0, x.length);
+            kernels.rmsNorm(h, 0, m, nEmbd, lw.attnNorm(), c.rmsEps());
+            Activations hq = kernels.prepare(h, m, nEmbd, lw.wq());
+            float[] q = matmul(hq, lw.wq());
+            float[] k = matmul(sameType(hq, lw.wq(), lw.wk()) ? hq : kernels.prepare(h, m, nEmbd, lw.wk()), lw.wk());
+            float[] v = matmul(sameType(hq, lw.wq(), lw.wv()) ? hq : kernels.prepare(h, m, nEmbd, lw.wv()), lw.wv());
+            kernels.rmsNorm(q, 0, m * c.nHead(), c.headDimK(), lw.qNorm(), c.rmsEps());
+            kernels.rmsNorm(k, 0, m * c.nHeadKv(), c.headDimK(), lw.kNorm(), c.rmsEps());
+            float[] attn = new float[m * c.nHead() * c.headDimV()];
+            int halfWindow = sliding ? c.slidingWindow() / 2 : -1;
+            pool.forEach(nSeq, s -> {
+                int off = offsets[s], len = offsets[s + 1] - offsets[s];
+                kernels.ropeNeox(q, off, len, c.qDim(), c.nHead(), c.headDimK(), rope[0], rope[1], attnScale);
+                kernels.ropeNeox(k, off, len, c.kvDim(), c.nHeadKv(), c.headDimK(), rope[0], rope[1], 1f);
+            });
+            pool.forEach(nSeq * c.nHead(), task -> {
+                int s = task / c.nHead(), head = task % c.nHead();
+                kernels.attention(q, k, v, attn, offsets[s], offsets[s + 1] - offsets[s],
+                        c.nHead(), c.nHeadKv(), c.headDimK(), c.headDimV(), head, halfWindow);
+            });
+            float[] o = matmul(kernels.prepare(attn, m, c.nHead() * c.headDimV(), lw.wo()), lw.wo());
+            kernels.rmsNorm(o, 0, m, nEmbd, lw.postAttnNorm(), c.rmsEps());
+            addInPlace(x, o);
+
+            // FFN block
+            System.arraycopy(x, 0, h, 0, x.length);
+            kernels.rmsNorm(h, 0, m, nEmbd, lw.ffnNorm(), c.rmsEps());
+            Activations hf = kernels.prepare(h, m, nEmbd, lw.wGate());
+            float[] gate = matmul(hf, lw.wGate());
+            float[] up = matmul(sameType(hf, lw.wGate(), lw.wUp()) ? hf : kernels.prepare(h, m, nEmbd, lw.wUp()), lw.wUp());
+            kernels.geluMul(gate, up, gate.length);
+            float[] d = matmul(kernels.prepare(gate, m, c.nFf(), lw.wDown()), lw.wDown());
+            kernels.rmsNorm(d, 0, m, nEmbd, lw.postFfnNorm(), c.rmsEps());
+            addInPlace(x, d);
+            if (observer != null) observer.observe(String.format("layer_%02d", il), x, m, nEmbd);
+        }
+
+        // 3. final norm, 4. mean pooling over all tokens (BOS and EOS included), 5. dense_2 then dense_3
+        kernels.rmsNorm(x, 0, m, nEmbd, w.outputNorm(), c.rmsEps());
+        if (observer != null) observer.observe("result_norm", x, m, nEmbd);
+        float[] pooled = new float[nSeq * nEmbd];
+        for (int s = 0; s < nSeq; s++) kernels.meanPool(x, offsets[s], offsets[s + 1] - offsets[s], nEmbd, pooled, s * nEmbd);
+        int outDim = nEmbd;
+        if (w.hasDense()) {
+            float[] d2 = matmul(kernels.prepare(pooled, nSeq, nEmbd, w.dense2()), w.dense2());
+            pooled = matmul(kernels.prepare(d2, nSeq, w.dense2().rows(), w.dense3()), w.dense3());
+            outDim = w.dense3().rows();
+        }
+        float[][] result = new float[nSeq][];
+        for (int s = 0; s < nSeq; s++) result[s] = java.util.Arrays.copyOfRange(pooled, s * outDim, (s + 1) * outDim);
+        return result;
+    }
+
+    private static boolean sameType(Activations a, WeightMatrix prepared, WeightMatrix next) {
+        return prepared.type() == next.type() && prepared.cols() == next.cols();
+    }
+
+    /** C = A * W^T, the weight rows split into tiles over the pool. */
+    private float[] matmul(Activations a, WeightMatrix wm) {
+        int n = wm.rows();
+        float[] out = new float[Math.multiplyExact(a.rows(), n)];
+        int tiles = (n + TILE_ROWS - 1) / TILE_ROWS;
+        int tasks = Math.min(tiles, pool.threads() * 4);
+        pool.forEach(tasks, t -> {
+            int n0 = (int) ((long) tiles * t / tasks) * TILE_ROWS;
+            int n1 = Math.min(n, (int) ((long) tiles * (t + 1) / tasks) * TILE_ROWS);
+            if (n0 < n1) kernels.matmul(a, wm, n0, n1, out, n);
+        });
+        return out;
+    }
+
+    private static void addInPlace(float[] x, float[] y) {
+        for (int i = 0; i < x.length; i++) x[i] += y[i];
+    }
+}

@@ -1,0 +1,76 @@
+package dev.egemma.model;
+
+import dev.egemma.gguf.GgmlType;
+import dev.egemma.gguf.GgufFile;
+import dev.egemma.gguf.GgufTensor;
+import dev.egemma.kernels.WeightMatrix;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Every tensor of an EmbeddingGemma GGUF bound for compute: matrices stay in the mapping, the small 1-D norm
+ * weights are copied to float arrays. Shapes and types are checked against {@link ModelConfig} first.
+ */
+public record ModelWeights(
+        ModelConfig config,
+        WeightMatrix tokenEmbd,
+        List<LayerWeights> layers,
+        float[] outputNorm,
+        WeightMatrix dense2,
+        WeightMatrix dense3) {
+
+    public static ModelWeights bind(GgufFile f, ModelConfig c) {
+        List<String> problems = c.tensorProblems(f);
+        if (!problems.isEmpty()) throw new IllegalArgumentException(f.path() + ": not a usable gemma-embedding model: " + String.join("; ", problems));
+        List<LayerWeights> layers = new ArrayList<>(c.nLayer());
+        for (int il = 0; il < c.nLayer(); il++) {
+            String b = "blk." + il + ".";
+            layers.add(new LayerWeights(
+                    norm(f, b + "attn_norm.weight"),
+                    matrix(f, b + "attn_q.weight"),
+                    matrix(f, b + "attn_k.weight"),
+                    matrix(f, b + "attn_v.weight"),
+                    norm(f, b + "attn_q_norm.weight"),
+                    norm(f, b + "attn_k_norm.weight"),
+                    matrix(f, b + "attn_output.weight"),
+                    norm(f, b + "post_attention_norm.weight"),
+                    norm(f, b + "ffn_norm.weight"),
+                    matrix(f, b + "ffn_gate.weight"),
+                    matrix(f, b + "ffn_up.weight"),
+                    matrix(f, b + "ffn_down.weight"),
+                    norm(f, b + "post_ffw_norm.weight")));
+        }
+        boolean dense = f.tensor("dense_2.weight") != null && f.tensor("dense_3.weight") != null;
+        return new ModelWeights(c, matrix(f, "token_embd.weight"), List.copyOf(layers), norm(f, "output_norm.weight"),
+                dense ? matrix(f, "dense_2.weight") : null, dense ? matrix(f, "dense_3.weight") : null);
+    }
+
+    public boolean hasDense() {
+        return dense2 != null && dense3 != null;
+    }
+
+    /** Width of the pooled (and dense-projected) output. */
+    public int outputDim() {
+        return hasDense() ? dense3.rows() : config.nEmbd();
+    }
+
+    private static WeightMatrix matrix(GgufFile f, String name) {
+        return WeightMatrix.of(f.tensor(name));
+    }
+
+    private static float[] norm(GgufFile f, String name) {
+        GgufTensor t = f.tensor(name);
+        if (t.type() != GgmlType.F32 || t.shape().length != 1)
+            throw new IllegalArgumentException(name + ": expected a 1-D F32 tensor, got " + t);
+        int n = Math.toIntExact(t.shape()[0]);
+        MemorySegment s = t.data();
+        if (s.byteSize() < 4L * n) throw new IllegalArgumentException(name + ": " + s.byteSize() + " bytes for " + n + " floats");
+        float[] w = new float[n];
+        MemorySegment.copy(s, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, w, 0, n);
+        return w;
+    }
+}
