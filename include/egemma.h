@@ -150,6 +150,23 @@ EGEMMA_API int32_t egemma_q8_0_quantize(const float *x, int64_t k, int64_t i0, i
  * 0 <= n0 <= n1 <= n, ldc >= n1. Returns 0 or EGEMMA_ERR_BAD_ARGUMENT (sizes, misaligned packed). */
 EGEMMA_API int32_t egemma_q8_0_gemm(const int8_t *qa, const float *da, int64_t m, int64_t k, const void *packed, int64_t n, int64_t n0, int64_t n1, float *c, int64_t ldc);
 
+/* ---- row operations (the numerics of ggml's CPU ops and of the Java reference kernels) ----------------- */
+
+/* Size of the GELU table egemma_gelu_mul reads: one float per fp16 bit pattern. */
+#define EGEMMA_GELU_TABLE_SIZE 65536
+
+/* RMSNorm in place of rows rows of n floats (row r at x + r*n), as ggml's rms_norm followed by mul:
+ * sum of (float)(x*x) accumulated in double in index order, mean = (float)(sum/n),
+ * scale = 1.0f/sqrtf(mean + eps), x = (x*scale)*w[j]. Rows are interleaved four at a time (independent sums, the
+ * same bits). Returns 0 or EGEMMA_ERR_BAD_ARGUMENT. */
+EGEMMA_API int32_t egemma_rms_norm(float *x, int64_t rows, int64_t n, const float *w, float eps);
+
+/* gate[i] = gelu(gate[i]) * up[i] for i < count, GELU through a table indexed by the fp16 bits of gate[i]
+ * (rounded to nearest even), as ggml_vec_geglu_f32: 0 for x <= -10, x * up for x >= 10. table holds
+ * EGEMMA_GELU_TABLE_SIZE floats (ggml_table_gelu_f16 widened), built by the caller. Returns 0 or
+ * EGEMMA_ERR_BAD_ARGUMENT. */
+EGEMMA_API int32_t egemma_gelu_mul(float *gate, const float *up, int64_t count, const float *table);
+
 #ifdef __cplusplus
 }
 #endif

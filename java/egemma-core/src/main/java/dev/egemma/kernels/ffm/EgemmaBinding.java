@@ -44,6 +44,8 @@ public final class EgemmaBinding {
     public static final int Q8_0_PACK_ALIGN = 64;
     /** {@code EGEMMA_Q8_0_ROW_PAD}: quantized activations hold their rows rounded up to this (pad rows zero). */
     public static final int Q8_0_ROW_PAD = 32;
+    /** {@code EGEMMA_GELU_TABLE_SIZE}: floats of the GELU table, one per fp16 bit pattern. */
+    public static final int GELU_TABLE_SIZE = 65536;
 
     public static final FunctionDescriptor egemma_version$DESC = FunctionDescriptor.of(ADDRESS);
     public static final FunctionDescriptor egemma_abi_version$DESC = FunctionDescriptor.of(JAVA_INT);
@@ -58,6 +60,9 @@ public final class EgemmaBinding {
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS);
     public static final FunctionDescriptor egemma_q8_0_quantize$DESC =
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS);
+    public static final FunctionDescriptor egemma_rms_norm$DESC =
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_FLOAT);
+    public static final FunctionDescriptor egemma_gelu_mul$DESC = FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS);
     public static final FunctionDescriptor egemma_q8_0_gemm$DESC = FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG,
             JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG);
 
@@ -65,7 +70,8 @@ public final class EgemmaBinding {
     public static final Map<String, FunctionDescriptor> DESCRIPTORS;
     /** The functions bound as kernels ({@code critical(true)}). */
     public static final Set<String> KERNELS =
-            Set.of("egemma_q8_0_dot", "egemma_q8_0_pack", "egemma_q8_0_quantize", "egemma_q8_0_gemm");
+            Set.of("egemma_q8_0_dot", "egemma_q8_0_pack", "egemma_q8_0_quantize", "egemma_q8_0_gemm", "egemma_rms_norm",
+                    "egemma_gelu_mul");
 
     static {
         Map<String, FunctionDescriptor> m = new LinkedHashMap<>();
@@ -81,6 +87,8 @@ public final class EgemmaBinding {
         m.put("egemma_q8_0_pack", egemma_q8_0_pack$DESC);
         m.put("egemma_q8_0_quantize", egemma_q8_0_quantize$DESC);
         m.put("egemma_q8_0_gemm", egemma_q8_0_gemm$DESC);
+        m.put("egemma_rms_norm", egemma_rms_norm$DESC);
+        m.put("egemma_gelu_mul", egemma_gelu_mul$DESC);
         DESCRIPTORS = Collections.unmodifiableMap(m);
     }
 
@@ -96,6 +104,8 @@ public final class EgemmaBinding {
     private final MethodHandle egemma_q8_0_pack;
     private final MethodHandle egemma_q8_0_quantize;
     private final MethodHandle egemma_q8_0_gemm;
+    private final MethodHandle egemma_rms_norm;
+    private final MethodHandle egemma_gelu_mul;
 
     private EgemmaBinding(SymbolLookup lookup) {
         egemma_version = bind(lookup, "egemma_version");
@@ -110,6 +120,8 @@ public final class EgemmaBinding {
         egemma_q8_0_pack = bind(lookup, "egemma_q8_0_pack");
         egemma_q8_0_quantize = bind(lookup, "egemma_q8_0_quantize");
         egemma_q8_0_gemm = bind(lookup, "egemma_q8_0_gemm");
+        egemma_rms_norm = bind(lookup, "egemma_rms_norm");
+        egemma_gelu_mul = bind(lookup, "egemma_gelu_mul");
     }
 
     /**
@@ -325,6 +337,46 @@ public final class EgemmaBinding {
             throw rethrow(t);
         }
         if (r != 0) throw new IllegalStateException("egemma_q8_0_gemm failed with " + r + " after Java-side checks passed");
+    }
+
+    /**
+     * {@code egemma_rms_norm}: RMSNorm in place of {@code rows} rows of {@code n} floats starting at float index
+     * {@code off} of {@code x}, times {@code w[0..n)}.
+     */
+    public void rmsNorm(float[] x, int off, int rows, int n, float[] w, float eps) {
+        Objects.requireNonNull(x, "x");
+        Objects.requireNonNull(w, "w");
+        if (rows < 0 || n <= 0) throw new IllegalArgumentException("RMSNorm: bad shape " + rows + " x " + n);
+        if (w.length < n) throw new IllegalArgumentException("RMSNorm: " + w.length + " weights for rows of " + n);
+        long len = (long) rows * n;
+        if (off < 0 || off > x.length - len)
+            throw new IndexOutOfBoundsException("RMSNorm: " + rows + " x " + n + " floats from " + off + " exceed an array of " + x.length);
+        if (rows == 0) return;
+        int r;
+        try {
+            r = (int) egemma_rms_norm.invokeExact(MemorySegment.ofArray(x).asSlice(4L * off, 4L * len), (long) rows, (long) n,
+                    MemorySegment.ofArray(w), eps);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r != 0) throw new IllegalStateException("egemma_rms_norm failed with " + r + " after Java-side checks passed");
+    }
+
+    /** {@code egemma_gelu_mul}: {@code gate[i] = gelu(gate[i]) * up[i]} for {@code i < count} through {@code table}. */
+    public void geluMul(float[] gate, float[] up, int count, MemorySegment table) {
+        Objects.requireNonNull(gate, "gate");
+        Objects.requireNonNull(up, "up");
+        if (count < 0 || count > gate.length || count > up.length)
+            throw new IndexOutOfBoundsException("GELU: " + count + " elements, arrays of " + gate.length + " and " + up.length);
+        checkRange("GELU table", table, 0, 4L * GELU_TABLE_SIZE);
+        if (count == 0) return;
+        int r;
+        try {
+            r = (int) egemma_gelu_mul.invokeExact(MemorySegment.ofArray(gate), MemorySegment.ofArray(up), (long) count, table);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r != 0) throw new IllegalStateException("egemma_gelu_mul failed with " + r + " after Java-side checks passed");
     }
 
     // ---- argument checks ---------------------------------------------------------------------------------

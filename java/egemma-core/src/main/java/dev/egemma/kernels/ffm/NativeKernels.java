@@ -14,9 +14,10 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * {@link Kernels} on libegemma: Q8_0 products run in C on weights repacked once per matrix (the packed copy costs
  * 640 bytes per 16 columns x 32 inputs, 1.18x the Q8_0 bytes; {@link #packedBytes()} tells the total), with the
- * activations quantized in C, bit-identical to ggml's x86 quantizer and to the Java one. The operations libegemma
- * does not implement yet (F32/F16/BF16 products, norms, RoPE, attention, pooling) run on the Java kernels given at
- * construction, so results stay those of the Java backend there.
+ * activations quantized in C, bit-identical to ggml's x86 quantizer and to the Java one; RMSNorm and GELU * up run
+ * in C, bit-identical to the Java kernels. The operations libegemma does not implement yet (F32/F16/BF16 products,
+ * RoPE, attention, pooling) run on the Java kernels given at construction, so results stay those of the Java
+ * backend there.
  *
  * <p>One instance per model: it keeps the packed weights of every matrix it has seen (keyed by the matrix, whose
  * data segment identifies the mapped tensor) until it is garbage collected. Thread-safe: tiles of one product run
@@ -28,6 +29,7 @@ public final class NativeKernels implements Kernels {
     private final Kernels fallback;
     private final ConcurrentHashMap<WeightMatrix, MemorySegment> packed = new ConcurrentHashMap<>();
     private final AtomicLong packedBytes = new AtomicLong();
+    private volatile MemorySegment geluTable;
 
     /**
      * @param lib the bound library
@@ -84,6 +86,40 @@ public final class NativeKernels implements Kernels {
                 MemorySegment.ofArray(out), ldOut);
     }
 
+    @Override
+    public void rmsNorm(float[] x, int off, int rows, int n, float[] w, float eps) {
+        lib.rmsNorm(x, off, rows, n, w, eps);
+    }
+
+    @Override
+    public void geluMul(float[] gate, float[] up, int count) {
+        lib.geluMul(gate, up, count, geluTable());
+    }
+
+    /**
+     * ggml's fp16 GELU table, built once per kernel set from the fallback's own {@code geluMul} (with {@code up = 1}
+     * every in-range entry is the table value itself), so that the two backends use the same table.
+     */
+    private MemorySegment geluTable() {
+        MemorySegment t = geluTable;
+        if (t == null) {
+            synchronized (this) {
+                if ((t = geluTable) == null) {
+                    float[] x = new float[EgemmaBinding.GELU_TABLE_SIZE], ones = new float[x.length];
+                    for (int i = 0; i < x.length; i++) {
+                        x[i] = Float.float16ToFloat((short) i);
+                        ones[i] = 1f;
+                    }
+                    fallback.geluMul(x, ones, x.length);
+                    t = Arena.ofAuto().allocate(4L * x.length, 64);
+                    MemorySegment.copy(x, 0, t, java.lang.foreign.ValueLayout.JAVA_FLOAT, 0, x.length);
+                    geluTable = t;
+                }
+            }
+        }
+        return t;
+    }
+
     /** The packed copy of {@code w}, made on first use. */
     MemorySegment packed(WeightMatrix w) {
         return packed.computeIfAbsent(w, this::pack);
@@ -99,16 +135,6 @@ public final class NativeKernels implements Kernels {
     }
 
     // ---- not in libegemma yet: the Java kernels ------------------------------------------------------------
-
-    @Override
-    public void rmsNorm(float[] x, int off, int rows, int n, float[] w, float eps) {
-        fallback.rmsNorm(x, off, rows, n, w, eps);
-    }
-
-    @Override
-    public void geluMul(float[] gate, float[] up, int count) {
-        fallback.geluMul(gate, up, count);
-    }
 
     @Override
     public void ropeNeox(float[] x, int rowOff, int tokens, int rowStride, int heads, int headDim, float[] cos, float[] sin, float scale) {
