@@ -63,6 +63,8 @@ public final class EgemmaBinding {
     public static final FunctionDescriptor egemma_rms_norm$DESC =
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_FLOAT);
     public static final FunctionDescriptor egemma_gelu_mul$DESC = FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS);
+    public static final FunctionDescriptor egemma_attention_head$DESC = FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS,
+            ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS);
     public static final FunctionDescriptor egemma_q8_0_gemm$DESC = FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG,
             JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG);
 
@@ -71,7 +73,7 @@ public final class EgemmaBinding {
     /** The functions bound as kernels ({@code critical(true)}). */
     public static final Set<String> KERNELS =
             Set.of("egemma_q8_0_dot", "egemma_q8_0_pack", "egemma_q8_0_quantize", "egemma_q8_0_gemm", "egemma_rms_norm",
-                    "egemma_gelu_mul");
+                    "egemma_gelu_mul", "egemma_attention_head");
 
     static {
         Map<String, FunctionDescriptor> m = new LinkedHashMap<>();
@@ -89,6 +91,7 @@ public final class EgemmaBinding {
         m.put("egemma_q8_0_gemm", egemma_q8_0_gemm$DESC);
         m.put("egemma_rms_norm", egemma_rms_norm$DESC);
         m.put("egemma_gelu_mul", egemma_gelu_mul$DESC);
+        m.put("egemma_attention_head", egemma_attention_head$DESC);
         DESCRIPTORS = Collections.unmodifiableMap(m);
     }
 
@@ -106,6 +109,7 @@ public final class EgemmaBinding {
     private final MethodHandle egemma_q8_0_gemm;
     private final MethodHandle egemma_rms_norm;
     private final MethodHandle egemma_gelu_mul;
+    private final MethodHandle egemma_attention_head;
 
     private EgemmaBinding(SymbolLookup lookup) {
         egemma_version = bind(lookup, "egemma_version");
@@ -122,6 +126,7 @@ public final class EgemmaBinding {
         egemma_q8_0_gemm = bind(lookup, "egemma_q8_0_gemm");
         egemma_rms_norm = bind(lookup, "egemma_rms_norm");
         egemma_gelu_mul = bind(lookup, "egemma_gelu_mul");
+        egemma_attention_head = bind(lookup, "egemma_attention_head");
     }
 
     /**
@@ -377,6 +382,42 @@ public final class EgemmaBinding {
             throw rethrow(t);
         }
         if (r != 0) throw new IllegalStateException("egemma_gelu_mul failed with " + r + " after Java-side checks passed");
+    }
+
+    /**
+     * {@code egemma_attention_head}: query head {@code head} of the sequence of {@code tokens} rows starting at row
+     * {@code rowOff} (the {@code Kernels#attention} contract); every index is checked against the arrays first.
+     */
+    public void attention(float[] q, float[] k, float[] v, float[] out, int rowOff, int tokens, int nHead, int nHeadKv,
+                          int headDim, int headDimV, int head, int halfWindow) {
+        Objects.requireNonNull(q, "q");
+        Objects.requireNonNull(k, "k");
+        Objects.requireNonNull(v, "v");
+        Objects.requireNonNull(out, "out");
+        if (nHead <= 0 || nHeadKv <= 0 || nHead % nHeadKv != 0 || head < 0 || head >= nHead || headDim <= 0 || headDimV <= 0
+                || rowOff < 0 || tokens < 0)
+            throw new IllegalArgumentException("attention: bad shape (heads " + nHead + "/" + nHeadKv + ", head " + head + ", dims "
+                    + headDim + "/" + headDimV + ", rows " + rowOff + "+" + tokens + ")");
+        if (tokens == 0) return;
+        int g = head / (nHead / nHeadKv);
+        long qStride = (long) nHead * headDim, kStride = (long) nHeadKv * headDim, vStride = (long) nHeadKv * headDimV,
+                oStride = (long) nHead * headDimV;
+        long end = (long) rowOff + tokens;
+        if (end * qStride > q.length || end * kStride > k.length || end * vStride > v.length || end * oStride > out.length)
+            throw new IndexOutOfBoundsException("attention: rows " + rowOff + ".." + (end - 1) + " exceed the q/k/v/out arrays ("
+                    + q.length + ", " + k.length + ", " + v.length + ", " + out.length + " floats)");
+        long q0 = rowOff * qStride + (long) head * headDim, k0 = rowOff * kStride + (long) g * headDim;
+        long v0 = rowOff * vStride + (long) g * headDimV, o0 = rowOff * oStride + (long) head * headDimV;
+        float[] scores = new float[tokens];
+        int r;
+        try {
+            r = (int) egemma_attention_head.invokeExact(MemorySegment.ofArray(q).asSlice(4 * q0), MemorySegment.ofArray(k).asSlice(4 * k0),
+                    MemorySegment.ofArray(v).asSlice(4 * v0), MemorySegment.ofArray(out).asSlice(4 * o0), (long) tokens, qStride, kStride,
+                    vStride, oStride, (long) headDim, (long) headDimV, (long) halfWindow, MemorySegment.ofArray(scores));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r != 0) throw new IllegalStateException("egemma_attention_head failed with " + r + " after Java-side checks passed");
     }
 
     // ---- argument checks ---------------------------------------------------------------------------------

@@ -15,8 +15,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link Kernels} on libegemma: Q8_0 products run in C on weights repacked once per matrix (the packed copy costs
  * 640 bytes per 16 columns x 32 inputs, 1.18x the Q8_0 bytes; {@link #packedBytes()} tells the total), with the
  * activations quantized in C, bit-identical to ggml's x86 quantizer and to the Java one; RMSNorm and GELU * up run
- * in C, bit-identical to the Java kernels. The operations libegemma does not implement yet (F32/F16/BF16 products,
- * RoPE, attention, pooling) run on the Java kernels given at construction, so results stay those of the Java
+ * in C, bit-identical to the Java kernels; attention runs in C (ggml's softmax). The operations libegemma does not
+ * implement yet (F32/F16/BF16 products, RoPE, pooling, L2 norm) run on the Java kernels given at construction, so results stay those of the Java
  * backend there.
  *
  * <p>One instance per model: it keeps the packed weights of every matrix it has seen (keyed by the matrix, whose
@@ -96,6 +96,12 @@ public final class NativeKernels implements Kernels {
         lib.geluMul(gate, up, count, geluTable());
     }
 
+    @Override
+    public void attention(float[] q, float[] k, float[] v, float[] out, int rowOff, int tokens, int nHead, int nHeadKv, int headDim,
+                          int headDimV, int head, int halfWindow) {
+        lib.attention(q, k, v, out, rowOff, tokens, nHead, nHeadKv, headDim, headDimV, head, halfWindow);
+    }
+
     /**
      * ggml's fp16 GELU table, built once per kernel set from the fallback's own {@code geluMul} (with {@code up = 1}
      * every in-range entry is the table value itself), so that the two backends use the same table.
@@ -141,11 +147,6 @@ public final class NativeKernels implements Kernels {
         fallback.ropeNeox(x, rowOff, tokens, rowStride, heads, headDim, cos, sin, scale);
     }
 
-    @Override
-    public void attention(float[] q, float[] k, float[] v, float[] out, int rowOff, int tokens, int nHead, int nHeadKv, int headDim,
-                          int headDimV, int head, int halfWindow) {
-        fallback.attention(q, k, v, out, rowOff, tokens, nHead, nHeadKv, headDim, headDimV, head, halfWindow);
-    }
 
     @Override
     public void meanPool(float[] x, int rowOff, int tokens, int n, float[] out, int outOff) {
