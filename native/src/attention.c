@@ -7,7 +7,7 @@
 #include "egemma_internal.h"
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
-#define EGEMMA_CLONES __attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
+#define EGEMMA_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define EGEMMA_CLONES
 #endif
