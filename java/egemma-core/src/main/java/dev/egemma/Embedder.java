@@ -1,5 +1,7 @@
 package dev.egemma;
 
+import dev.egemma.engine.EmbeddingEngine;
+import dev.egemma.engine.EngineOptions;
 import dev.egemma.gguf.GgufFile;
 import dev.egemma.kernels.Backends;
 import dev.egemma.kernels.Kernels;
@@ -13,10 +15,15 @@ import dev.egemma.tokenizer.Truncation;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
+import java.util.Spliterator;
+import java.util.Spliterators;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
 
 /**
  * EmbeddingGemma embeddings from a GGUF file, as llama.cpp computes them. Thread-safe: any number of threads may
@@ -72,8 +79,10 @@ public final class Embedder implements AutoCloseable {
     private final EmbeddingGemma model;
     private final Options options;
     private final int dimension;
+    private final EmbeddingEngine engine;
 
-    private Embedder(GgufFile file, ModelWeights weights, Tokenizer tokenizer, WorkerPool pool, EmbeddingGemma model, Options options) {
+    private Embedder(GgufFile file, ModelWeights weights, Tokenizer tokenizer, WorkerPool pool, EmbeddingGemma model, Options options,
+                     EngineOptions engineOptions) {
         this.file = file;
         this.weights = weights;
         this.tokenizer = tokenizer;
@@ -84,11 +93,19 @@ public final class Embedder implements AutoCloseable {
         if (options.dimension() > full)
             throw new IllegalArgumentException("dimension " + options.dimension() + " exceeds the model's output width " + full);
         this.dimension = options.dimension() == 0 ? full : options.dimension();
+        this.engine = new EmbeddingEngine(engineOptions, this::tokenize, this::runBatch, pool);
     }
 
     /** Opens a gemma-embedding GGUF (the file stays mapped until {@link #close()}). */
     public static Embedder open(Path gguf, Options options) throws IOException {
         Objects.requireNonNull(options, "options");
+        return open(gguf, options, EngineOptions.of(options.maxBatchTokens()));
+    }
+
+    /** As {@link #open(Path, Options)} with explicit scheduling settings (their token budget wins). */
+    public static Embedder open(Path gguf, Options options, EngineOptions engineOptions) throws IOException {
+        Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(engineOptions, "engineOptions");
         GgufFile f = GgufFile.open(gguf);
         WorkerPool pool = null;
         try {
@@ -97,7 +114,7 @@ public final class Embedder implements AutoCloseable {
             Tokenizer tok = Tokenizer.fromGguf(f);
             Kernels k = kernels(options.backend());
             pool = new WorkerPool(options.threads());
-            Embedder e = new Embedder(f, w, tok, pool, new EmbeddingGemma(w, k, pool), options);
+            Embedder e = new Embedder(f, w, tok, pool, new EmbeddingGemma(w, k, pool), options, engineOptions);
             if (!w.hasDense()) LOG.log(System.Logger.Level.WARNING, gguf.getFileName() + ": " + NO_DENSE_WARNING);
             return e;
         } catch (RuntimeException | Error ex) {
@@ -119,9 +136,26 @@ public final class Embedder implements AutoCloseable {
 
     /** Embeddings of several texts (default task's prompt applied), in input order. */
     public float[][] embed(List<String> texts) {
-        List<int[]> ids = new ArrayList<>(texts.size());
-        for (String t : texts) ids.add(tokenize(t));
-        return embedTokenLists(ids);
+        return engine.embed(texts);
+    }
+
+    /**
+     * The embedding of one text, computed together with other concurrent requests (dynamic batching). A text
+     * that cannot be embedded (e.g. too long with {@link Truncation#ERROR}) fails only its own future.
+     */
+    public CompletableFuture<float[]> embedAsync(String text) {
+        return engine.submit(text);
+    }
+
+    /** Embeddings of {@code texts} in order, read lazily with a bounded number in flight (see {@link EmbeddingEngine#stream}). */
+    public Iterator<float[]> embedStream(Iterator<String> texts) {
+        return engine.stream(texts);
+    }
+
+    /** {@link #embedStream(Iterator)} as a sequential, ordered stream. */
+    public Stream<float[]> embedStream(Stream<String> texts) {
+        return StreamSupport.stream(Spliterators.spliteratorUnknownSize(embedStream(texts.iterator()),
+                Spliterator.ORDERED | Spliterator.NONNULL), false);
     }
 
     /** The embedding of a token sequence (BOS/EOS included if wanted; no prompt, no truncation). */
@@ -131,19 +165,14 @@ public final class Embedder implements AutoCloseable {
 
     /** Embeddings of several token sequences, in input order. */
     public float[][] embedTokenLists(List<int[]> sequences) {
-        float[][] out = new float[sequences.size()][];
-        int start = 0;
-        while (start < sequences.size()) {
-            int end = start, tokens = 0;
-            while (end < sequences.size() && (end == start || tokens + sequences.get(end).length <= options.maxBatchTokens())) {
-                tokens += sequences.get(end).length;
-                end++;
-            }
-            float[][] raw = model.forward(sequences.subList(start, end), null);
-            for (int i = 0; i < raw.length; i++) out[start + i] = finish(raw[i]);
-            start = end;
-        }
-        return out;
+        return engine.embedTokens(sequences);
+    }
+
+    /** One micro-batch for the engine: forward pass in the engine thread's scratch, then {@link #finish}. */
+    private float[][] runBatch(List<int[]> sequences, dev.egemma.model.Scratch scratch) {
+        float[][] raw = model.forward(sequences, null, scratch);
+        for (int i = 0; i < raw.length; i++) raw[i] = finish(raw[i]);
+        return raw;
     }
 
     /**
@@ -196,6 +225,7 @@ public final class Embedder implements AutoCloseable {
 
     @Override
     public void close() {
+        engine.close();
         pool.close();
         file.close();
     }

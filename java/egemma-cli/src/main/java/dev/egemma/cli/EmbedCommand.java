@@ -113,6 +113,8 @@ public final class EmbedCommand implements Callable<Integer> {
         if (input != null) all.addAll(readInput());
         if (prompt != null) all.replaceAll(s -> prompt + s);
 
+        if (dev.egemma.staticembed.Emb8File.looksLikeEmb8(model)) return StaticEmbedHook.embed(this, all, t); // distilled EMB8 table
+
         Embedder.Options opts = Embedder.Options.defaults().withBackend(backend).withTask(t).withNormalize(!noNormalize)
                 .withMaxBatchTokens(maxBatchTokens).withTruncation(truncation);
         if (threads != null) opts = opts.withThreads(threads);
@@ -185,7 +187,7 @@ public final class EmbedCommand implements Callable<Integer> {
         return lines;
     }
 
-    private void write(float[][] out, OutputStream os) throws IOException {
+    void write(float[][] out, OutputStream os) throws IOException {
         if (format == Format.npy) {
             int dimOut = out.length == 0 ? 0 : out[0].length;
             Npy.write(os, out, out.length, dimOut);

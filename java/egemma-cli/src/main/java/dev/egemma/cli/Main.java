@@ -12,9 +12,14 @@ import picocli.CommandLine.Command;
         description = "EmbeddingGemma embeddings on the JVM.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                BenchCommand.class,
                 CapsCommand.class,
+                DistillCommand.class,
                 EmbedCommand.class,
+                ExportEmbeddingsCommand.class,
                 InspectCommand.class,
+                QuantizeCommand.class,
+                ServeCommand.class,
                 SynthCommand.class,
                 TokenizeCommand.class,
         })

@@ -44,6 +44,11 @@ public final class EmbeddingGemma {
      * not normalized; one row per sequence, in order.
      */
     public float[][] forward(List<int[]> sequences, LayerObserver observer) {
+        return forward(sequences, observer, new Scratch());
+    }
+
+    /** As {@link #forward(List, LayerObserver)}, the activations in {@code scratch} (reused across calls by one thread). */
+    public float[][] forward(List<int[]> sequences, LayerObserver observer, Scratch scratch) {
         int nSeq = sequences.size();
         int[] offsets = new int[nSeq + 1];
         for (int s = 0; s < nSeq; s++) {
@@ -59,7 +64,8 @@ public final class EmbeddingGemma {
         for (int[] ids : sequences) maxLen = Math.max(maxLen, ids.length);
 
         // 1. token embeddings (dequantized rows) * sqrtf(n_embd)
-        float[] x = new float[Math.multiplyExact(m, nEmbd)];
+        int mEmbd = Math.multiplyExact(m, nEmbd);
+        float[] x = scratch.floats(Scratch.Slot.X, mEmbd);
         float embdScale = (float) Math.sqrt((float) nEmbd);
         int row = 0;
         for (int[] ids : sequences) {
@@ -73,22 +79,22 @@ public final class EmbeddingGemma {
 
         float[][] swa = ropeSwa.upTo(maxLen), glob = ropeGlobal.upTo(maxLen);
         float attnScale = 1.0f / (float) Math.sqrt((float) c.headDimK());
-        float[] h = new float[x.length];
+        float[] h = scratch.floats(Scratch.Slot.H, mEmbd);
         for (int il = 0; il < c.nLayer(); il++) {
             LayerWeights lw = w.layers().get(il);
             boolean sliding = c.isSliding(il);
             float[][] rope = sliding ? swa : glob;
 
             // 2. attention block
-            System.arraycopy(x, 0, h, 0, x.length);
+            System.arraycopy(x, 0, h, 0, mEmbd);
             kernels.rmsNorm(h, 0, m, nEmbd, lw.attnNorm(), c.rmsEps());
             Activations hq = kernels.prepare(h, m, nEmbd, lw.wq());
-            float[] q = matmul(hq, lw.wq());
-            float[] k = matmul(sameType(hq, lw.wq(), lw.wk()) ? hq : kernels.prepare(h, m, nEmbd, lw.wk()), lw.wk());
-            float[] v = matmul(sameType(hq, lw.wq(), lw.wv()) ? hq : kernels.prepare(h, m, nEmbd, lw.wv()), lw.wv());
+            float[] q = matmul(hq, lw.wq(), scratch.floats(Scratch.Slot.Q, m * lw.wq().rows()));
+            float[] k = matmul(sameType(hq, lw.wq(), lw.wk()) ? hq : kernels.prepare(h, m, nEmbd, lw.wk()), lw.wk(), scratch.floats(Scratch.Slot.K, m * lw.wk().rows()));
+            float[] v = matmul(sameType(hq, lw.wq(), lw.wv()) ? hq : kernels.prepare(h, m, nEmbd, lw.wv()), lw.wv(), scratch.floats(Scratch.Slot.V, m * lw.wv().rows()));
             kernels.rmsNorm(q, 0, m * c.nHead(), c.headDimK(), lw.qNorm(), c.rmsEps());
             kernels.rmsNorm(k, 0, m * c.nHeadKv(), c.headDimK(), lw.kNorm(), c.rmsEps());
-            float[] attn = new float[m * c.nHead() * c.headDimV()];
+            float[] attn = scratch.floats(Scratch.Slot.ATTN, m * c.nHead() * c.headDimV());
             int halfWindow = sliding ? c.slidingWindow() / 2 : -1;
             pool.forEach(nSeq, s -> {
                 int off = offsets[s], len = offsets[s + 1] - offsets[s];
@@ -100,32 +106,32 @@ public final class EmbeddingGemma {
                 kernels.attention(q, k, v, attn, offsets[s], offsets[s + 1] - offsets[s],
                         c.nHead(), c.nHeadKv(), c.headDimK(), c.headDimV(), head, halfWindow);
             });
-            float[] o = matmul(kernels.prepare(attn, m, c.nHead() * c.headDimV(), lw.wo()), lw.wo());
+            float[] o = matmul(kernels.prepare(attn, m, c.nHead() * c.headDimV(), lw.wo()), lw.wo(), scratch.floats(Scratch.Slot.OUT, mEmbd));
             kernels.rmsNorm(o, 0, m, nEmbd, lw.postAttnNorm(), c.rmsEps());
-            addInPlace(x, o);
+            addInPlace(x, o, mEmbd);
 
             // FFN block
-            System.arraycopy(x, 0, h, 0, x.length);
+            System.arraycopy(x, 0, h, 0, mEmbd);
             kernels.rmsNorm(h, 0, m, nEmbd, lw.ffnNorm(), c.rmsEps());
             Activations hf = kernels.prepare(h, m, nEmbd, lw.wGate());
-            float[] gate = matmul(hf, lw.wGate());
-            float[] up = matmul(sameType(hf, lw.wGate(), lw.wUp()) ? hf : kernels.prepare(h, m, nEmbd, lw.wUp()), lw.wUp());
-            kernels.geluMul(gate, up, gate.length);
-            float[] d = matmul(kernels.prepare(gate, m, c.nFf(), lw.wDown()), lw.wDown());
+            float[] gate = matmul(hf, lw.wGate(), scratch.floats(Scratch.Slot.GATE, m * lw.wGate().rows()));
+            float[] up = matmul(sameType(hf, lw.wGate(), lw.wUp()) ? hf : kernels.prepare(h, m, nEmbd, lw.wUp()), lw.wUp(), scratch.floats(Scratch.Slot.UP, m * lw.wUp().rows()));
+            kernels.geluMul(gate, up, m * c.nFf());
+            float[] d = matmul(kernels.prepare(gate, m, c.nFf(), lw.wDown()), lw.wDown(), scratch.floats(Scratch.Slot.OUT, mEmbd));
             kernels.rmsNorm(d, 0, m, nEmbd, lw.postFfnNorm(), c.rmsEps());
-            addInPlace(x, d);
+            addInPlace(x, d, mEmbd);
             if (observer != null) observer.observe(String.format("layer_%02d", il), x, m, nEmbd);
         }
 
         // 3. final norm, 4. mean pooling over all tokens (BOS and EOS included), 5. dense_2 then dense_3
         kernels.rmsNorm(x, 0, m, nEmbd, w.outputNorm(), c.rmsEps());
         if (observer != null) observer.observe("result_norm", x, m, nEmbd);
-        float[] pooled = new float[nSeq * nEmbd];
+        float[] pooled = scratch.floats(Scratch.Slot.POOLED, nSeq * nEmbd);
         for (int s = 0; s < nSeq; s++) kernels.meanPool(x, offsets[s], offsets[s + 1] - offsets[s], nEmbd, pooled, s * nEmbd);
         int outDim = nEmbd;
         if (w.hasDense()) {
-            float[] d2 = matmul(kernels.prepare(pooled, nSeq, nEmbd, w.dense2()), w.dense2());
-            pooled = matmul(kernels.prepare(d2, nSeq, w.dense2().rows(), w.dense3()), w.dense3());
+            float[] d2 = matmul(kernels.prepare(pooled, nSeq, nEmbd, w.dense2()), w.dense2(), scratch.floats(Scratch.Slot.DENSE2, nSeq * w.dense2().rows()));
+            pooled = matmul(kernels.prepare(d2, nSeq, w.dense2().rows(), w.dense3()), w.dense3(), scratch.floats(Scratch.Slot.DENSE3, nSeq * w.dense3().rows()));
             outDim = w.dense3().rows();
         }
         float[][] result = new float[nSeq][];
@@ -138,9 +144,8 @@ public final class EmbeddingGemma {
     }
 
     /** C = A * W^T, the weight rows split into tiles over the pool. */
-    private float[] matmul(Activations a, WeightMatrix wm) {
+    private float[] matmul(Activations a, WeightMatrix wm, float[] out) {
         int n = wm.rows();
-        float[] out = new float[Math.multiplyExact(a.rows(), n)];
         int tiles = (n + TILE_ROWS - 1) / TILE_ROWS;
         int tasks = Math.min(tiles, pool.threads() * 4);
         pool.forEach(tasks, t -> {
@@ -151,7 +156,7 @@ public final class EmbeddingGemma {
         return out;
     }
 
-    private static void addInPlace(float[] x, float[] y) {
-        for (int i = 0; i < x.length; i++) x[i] += y[i];
+    private static void addInPlace(float[] x, float[] y, int count) {
+        for (int i = 0; i < count; i++) x[i] += y[i];
     }
 }

@@ -24,7 +24,7 @@ class ForwardGoldenTest {
     static Stream<Arguments> cases() {
         List<Arguments> a = new ArrayList<>();
         for (String model : List.of("small-f32", "small-dense-f32", "small-dense-q8_0"))
-            for (Kernels k : List.of(new ScalarKernels(), KernelProvider.javaKernels()))
+            for (Kernels k : List.of(new ScalarKernels(), KernelProvider.javaKernels(), new dev.egemma.kernels.java.VectorKernels(true)))
                 for (int threads : new int[] {1, 2})
                     for (boolean batched : new boolean[] {false, true}) a.add(Arguments.of(model, k, threads, batched));
         return a.stream();
@@ -35,11 +35,11 @@ class ForwardGoldenTest {
     void matchesLlamaCpp(String model, Kernels kernels, int threads, boolean batched) throws Exception {
         Golden g = Golden.load(model);
         boolean q8 = model.endsWith("q8_0");
-        // Q8_0: issue 5 asks for <= 2e-3 max abs. Most texts agree with llama.cpp to ~1e-7, but an activation that
-        // lands within float noise of a Q8_0 rounding boundary (or an fp16 GELU-table step) flips one int8 step and
-        // moves a few outputs by 2-3e-3 on 1-2 of the 22 texts; until our float sums follow ggml's order exactly the
-        // bound enforced here is 5e-3 (cosine stays >= 0.9999, the issue's bound).
-        double maxAbs = q8 ? 5e-3 : 1e-4, minCos = q8 ? 0.9999 : 0.99999;
+        // Q8_0: issue 5's bound (<= 2e-3; the llama.cpp-order kernels are in fact bit-identical here). The opt-in fast
+        // Q8_0 kernel sums in another order; an activation landing within float noise of a Q8_0 rounding boundary then
+        // flips one int8 step and moves some outputs by 2-4e-3, so it is held to 5e-3 (cosine bound unchanged).
+        boolean fast = kernels.name().endsWith("fastq8");
+        double maxAbs = q8 ? (fast ? 5e-3 : 2e-3) : 1e-4, minCos = q8 ? 0.9999 : 0.99999;
         try (GgufFile f = GgufFile.open(g.model()); WorkerPool pool = new WorkerPool(threads)) {
             EmbeddingGemma m = new EmbeddingGemma(ModelWeights.bind(f, ModelConfig.from(f)), kernels, pool);
             List<float[]> raws = new ArrayList<>();

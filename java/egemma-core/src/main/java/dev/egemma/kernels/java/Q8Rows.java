@@ -7,7 +7,7 @@ import dev.egemma.kernels.Activations;
  * floats ({@code q}, row-major, exact small integers) so the vector kernels load them without a conversion;
  * {@code d} holds one scale per 32-block (already rounded through fp16).
  */
-record Q8Rows(float[] q, float[] d, int rows, int cols) implements Activations {
+record Q8Rows(float[] q, float[] d, float[] dq, int rows, int cols) implements Activations {
 
     static final int QK = 32;
 
@@ -17,7 +17,10 @@ record Q8Rows(float[] q, float[] d, int rows, int cols) implements Activations {
         float[] q = new float[m * k];
         float[] d = new float[m * nb];
         for (int i = 0; i < m; i++) quantizeRow(a, i * k, nb, q, d, i * nb);
-        return new Q8Rows(q, d, m, k);
+        float[] dq = new float[m * k];
+        for (int i = 0; i < m * nb; i++)
+            for (int j = 0; j < QK; j++) dq[i * QK + j] = q[i * QK + j] * d[i];
+        return new Q8Rows(q, d, dq, m, k);
     }
 
     /** One row: amax per block, d = amax/127 stored as fp16, q = rint(x * (127/amax)) (half to even). */

@@ -44,46 +44,23 @@ public class ScalarKernels implements Kernels {
         else matmulFloat((FloatRows) a, w, n0, n1, out, ldOut);
     }
 
-    /** ggml_vec_dot_q8_0_q8_0, scalar: per block an exact int sum, scaled by d_w * d_a. */
+    /** Q8_0 products in llama.cpp's x86 (tinyBLAS) float order, bit for bit ({@link GgmlQ8Matmul}). */
     void matmulQ8(Q8Rows a, WeightMatrix w, int n0, int n1, float[] out, int ldOut) {
-        MemorySegment s = w.data();
-        int k = a.cols(), nb = k / 32;
-        long rowBytes = w.rowBytes();
-        byte[] wq = new byte[32];
-        float[] wd = new float[nb];
-        byte[] row = new byte[k];
-        for (int n = n0; n < n1; n++) {
-            long base = n * rowBytes;
-            for (int b = 0; b < nb; b++) {
-                long o = base + (long) b * WeightRows.Q8_BLOCK_BYTES;
-                wd[b] = Float.float16ToFloat(s.get(WeightRows.LE_SHORT, o));
-                MemorySegment.copy(s, ValueLayout.JAVA_BYTE, o + 2, wq, 0, 32);
-                System.arraycopy(wq, 0, row, b * 32, 32);
-            }
-            for (int i = 0; i < a.rows(); i++) {
-                float acc = 0f;
-                for (int b = 0; b < nb; b++) {
-                    int sum = 0;
-                    int ao = i * k + b * 32;
-                    for (int j = 0; j < 32; j++) sum += (int) a.q()[ao + j] * row[b * 32 + j];
-                    acc += sum * (wd[b] * a.d()[i * nb + b]);
-                }
-                out[i * ldOut + n] = acc;
-            }
-        }
+        GgmlQ8Matmul.scalar(a, w.data(), n0, n1, out, ldOut);
     }
 
-    /** F32 products; F16/BF16 rows are converted to F32 first. */
+    /**
+     * F32 products (F16/BF16 rows converted to F32 first) in llama.cpp's order: tinyBLAS when the row length is
+     * a multiple of 16, else {@code ggml_vec_dot_f32} ({@link GgmlF32}).
+     */
     void matmulFloat(FloatRows a, WeightMatrix w, int n0, int n1, float[] out, int ldOut) {
         int k = a.cols();
-        float[] row = new float[k];
+        float[] row = new float[k], scratch = new float[16];
         for (int n = n0; n < n1; n++) {
             WeightRows.dequantizeRow(w, n, row, 0);
-            for (int i = 0; i < a.rows(); i++) {
-                float acc = 0f;
-                for (int j = 0; j < k; j++) acc += a.a()[i * k + j] * row[j];
-                out[i * ldOut + n] = acc;
-            }
+            for (int i = 0; i < a.rows(); i++)
+                out[i * ldOut + n] = k % 16 == 0 ? GgmlF32.tinyBlasDot(a.a(), i * k, row, 0, k, scratch)
+                        : GgmlF32.vecDot(a.a(), i * k, 1, row, 0, 1, k);
         }
     }
 
@@ -116,8 +93,8 @@ public class ScalarKernels implements Kernels {
                 for (int i = 0; i < half; i++) {
                     float c = cos[t * half + i], s = sin[t * half + i];
                     float x0 = x[o + i], x1 = x[o + i + half];
-                    x[o + i] = x0 * c - x1 * s;
-                    x[o + i + half] = x0 * s + x1 * c;
+                    x[o + i] = GgmlF32.rotate0(x0, x1, c, s);
+                    x[o + i + half] = GgmlF32.rotate1(x0, x1, c, s);
                 }
                 if (scale != 1f) for (int j = 0; j < headDim; j++) x[o + j] *= scale;
             }
@@ -127,33 +104,57 @@ public class ScalarKernels implements Kernels {
     /** Queries handled together: their score rows are the only scratch (QUERY_BLOCK x tokens floats). */
     static final int QUERY_BLOCK = 16;
 
+    /**
+     * Per query row: scores {@code K.q} ({@code ggml_vec_dot_f32} over the head), ggml's softmax over the row
+     * ({@link GgmlExp}), then {@code P.V} as {@code ggml_vec_dot_f32} over the row's keys. Masked keys contribute
+     * exact zeros in llama.cpp, so only the visible range is visited, each key in the accumulator its position
+     * in the full row gives it ({@link #rowDot}). Scratch: one row of {@code tokens} floats.
+     */
     @Override
     public void attention(float[] q, float[] k, float[] v, float[] out, int rowOff, int tokens,
                           int nHead, int nHeadKv, int headDim, int headDimV, int head, int halfWindow) {
         int g = head / (nHead / nHeadKv);
         int qStride = nHead * headDim, kStride = nHeadKv * headDim, vStride = nHeadKv * headDimV, oStride = nHead * headDimV;
         float[] p = new float[tokens];
+        float[] acc = new float[64];
         for (int i = 0; i < tokens; i++) {
             int lo = halfWindow < 0 ? 0 : Math.max(0, i - halfWindow);
             int hi = halfWindow < 0 ? tokens - 1 : Math.min(tokens - 1, i + halfWindow);
             int qo = (rowOff + i) * qStride + head * headDim;
             float max = Float.NEGATIVE_INFINITY;
             for (int j = lo; j <= hi; j++) {
-                int ko = (rowOff + j) * kStride + g * headDim;
-                float s = 0f;
-                for (int d = 0; d < headDim; d++) s += q[qo + d] * k[ko + d];
+                float s = GgmlF32.vecDot(k, (rowOff + j) * kStride + g * headDim, 1, q, qo, 1, headDim);
                 p[j] = s;
                 max = Math.max(max, s);
             }
             float inv = GgmlExp.softmax(p, lo, hi, tokens, max);
+            for (int j = lo; j <= hi; j++) p[j] *= inv;
             int oo = (rowOff + i) * oStride + head * headDimV;
-            for (int d = 0; d < headDimV; d++) out[oo + d] = 0f;
-            for (int j = lo; j <= hi; j++) {
-                float pj = p[j] * inv;
-                int vo = (rowOff + j) * vStride + g * headDimV;
-                for (int d = 0; d < headDimV; d++) out[oo + d] += pj * v[vo + d];
-            }
+            for (int d = 0; d < headDimV; d++)
+                out[oo + d] = rowDot(v, (rowOff) * vStride + g * headDimV + d, vStride, p, lo, hi, tokens, acc);
         }
+    }
+
+    /**
+     * {@code ggml_vec_dot_f32(n, x, y)} over a row of {@code n} entries of which only {@code lo..hi} are non-zero
+     * in {@code y}: same accumulator per position (chunks of 64 as four 16-lane FMA accumulators, then the
+     * unfused tail), zero terms skipped since they leave every sum unchanged.
+     */
+    static float rowDot(float[] x, int xo, int xs, float[] y, int lo, int hi, int n, float[] acc) {
+        int np = n & ~63;
+        float sum = 0f;
+        if (np > 0 && lo < np) {
+            java.util.Arrays.fill(acc, 0f);
+            for (int j = lo; j <= hi && j < np; j++) acc[j & 63] = Math.fma(x[xo + j * xs], y[j], acc[j & 63]);
+            for (int l = 0; l < 16; l++) {
+                acc[l] += acc[32 + l];
+                acc[16 + l] += acc[48 + l];
+            }
+            for (int l = 0; l < 16; l++) acc[l] += acc[16 + l];
+            sum = GgmlF32.reduce16(acc, 0);
+        }
+        for (int j = Math.max(np, lo); j <= hi; j++) sum += x[xo + j * xs] * y[j];
+        return sum;
     }
 
     /** Replaces p[lo..hi] by expf(p - max) and returns (float)(1/sum) with the sum in double (ggml_vec_soft_max_f32). */
@@ -169,12 +170,10 @@ public class ScalarKernels implements Kernels {
 
     @Override
     public void meanPool(float[] x, int rowOff, int tokens, int n, float[] out, int outOff) {
-        float inv = 1.0f / tokens;
-        for (int j = 0; j < n; j++) out[outOff + j] = 0f;
-        for (int t = 0; t < tokens; t++) {
-            int o = (rowOff + t) * n;
-            for (int j = 0; j < n; j++) out[outOff + j] += x[o + j] * inv;
-        }
+        // llama.cpp pools with a product by a column of 1/T: ggml_vec_dot_f32 over the tokens
+        float[] w = new float[tokens];
+        java.util.Arrays.fill(w, 1.0f / tokens);
+        for (int j = 0; j < n; j++) out[outOff + j] = GgmlF32.vecDot(x, rowOff * n + j, n, w, 0, 1, tokens);
     }
 
     @Override

@@ -4,6 +4,7 @@ import dev.egemma.kernels.WeightMatrix;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -26,18 +27,89 @@ public final class VectorKernels extends ScalarKernels {
     /** Activation rows per pass over a weight tile: their quantized values stay in L2 while the tile streams. */
     private static final int M_CHUNK = 64;
 
+    /** Shuffles pairing lane i with i^8, i^4, i^2, i^1 (the first only for 16 lanes). */
+    private static final VectorShuffle<Float>[] FOLD = folds();
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] folds() {
+        int steps = Integer.numberOfTrailingZeros(L);
+        VectorShuffle<Float>[] f = new VectorShuffle[steps];
+        for (int i = 0; i < steps; i++) {
+            int bit = L >> (i + 1);
+            f[i] = VectorShuffle.fromOp(F, lane -> lane ^ bit);
+        }
+        return f;
+    }
+
+    /**
+     * Sum of the lanes in a fixed pairwise order. {@code reduceLanes} may add in a different order once the JIT
+     * intrinsifies it, and a result must not depend on compilation state (nor, through it, on batch composition).
+     */
+    static float hsum(FloatVector v) {
+        for (VectorShuffle<Float> f : FOLD) v = v.add(v.rearrange(f));
+        return v.lane(0);
+    }
+
     /** Needs 8 or 16 float lanes (AVX2, AVX-512); narrower CPUs use {@link ScalarKernels}. */
     public static boolean isUsable() {
         return L == 8 || L == 16;
     }
 
+    /** System property selecting the fast Q8_0 product (not llama.cpp's float order; see {@link #VectorKernels(boolean)}). */
+    public static final String PROP_FAST_Q8 = "egemma.java.fastQ8";
+
+    private final boolean fastQ8;
+    private final GgmlQ8Matmul.Vector exact = new GgmlQ8Matmul.Vector(F);
+    private final ExactQ8Tiles tiles = new ExactQ8Tiles();
+
+    /** llama.cpp's float order unless {@code -Degemma.java.fastQ8=true}. */
     public VectorKernels() {
+        this(Boolean.getBoolean(PROP_FAST_Q8));
+    }
+
+    /**
+     * @param fastQ8 multiply dequantized values with one FMA per product (about 2-3x faster, but sums in a
+     *               different order than llama.cpp, which Q8_0 re-quantization can amplify to ~5e-3 in the
+     *               embedding); false for llama.cpp's exact tinyBLAS order ({@link GgmlQ8Matmul})
+     */
+    public VectorKernels(boolean fastQ8) {
         if (!isUsable()) throw new IllegalStateException("preferred float species has " + L + " lanes; 8 or 16 needed");
+        this.fastQ8 = fastQ8;
     }
 
     @Override
     public String name() {
-        return "java-vector-" + F.vectorBitSize();
+        return "java-vector-" + F.vectorBitSize() + (fastQ8 ? "-fastq8" : "");
+    }
+
+    /** Q8 activations with their regrouped copy for {@link GgmlQ8Matmul.Vector}, built once per product. */
+    record RegroupedQ8(Q8Rows q8, float[] regrouped) implements dev.egemma.kernels.Activations {
+        @Override
+        public int rows() {
+            return q8.rows();
+        }
+
+        @Override
+        public int cols() {
+            return q8.cols();
+        }
+    }
+
+    @Override
+    public dev.egemma.kernels.Activations prepare(float[] a, int m, int k, WeightMatrix w) {
+        dev.egemma.kernels.Activations p = super.prepare(a, m, k, w);
+        if (!fastQ8 && p instanceof Q8Rows q) return new RegroupedQ8(q, exact.regroupActivations(q));
+        return p;
+    }
+
+    @Override
+    public void matmul(dev.egemma.kernels.Activations a, WeightMatrix w, int n0, int n1, float[] out, int ldOut) {
+        if (a instanceof RegroupedQ8 r) {
+            checkTile(r.q8(), w, n0, n1, out, ldOut);
+            tiles.matmul(r.q8(), r.regrouped(), w.data(), w.rowBytes(), n0, n1, out, ldOut);
+        } else {
+            super.matmul(a, w, n0, n1, out, ldOut);
+        }
     }
 
     private static FloatVector wload(MemorySegment s, long off) {
@@ -53,93 +125,60 @@ public final class VectorKernels extends ScalarKernels {
         MemorySegment s = w.data();
         int k = a.cols(), nb = k / 32, m = a.rows();
         long rb = w.rowBytes();
-        float[] q = a.q(), d = a.d();
+        float[] q = a.dq();
+        // weight rows dequantized (q * d, exact in float) once per (activation chunk, row pair), reused by every row quad
+        float[] x0 = new float[k], x1 = new float[k];
         for (int i0 = 0; i0 < m; i0 += M_CHUNK) {
             int i1 = Math.min(m, i0 + M_CHUNK);
             int n = n0;
             for (; n + 1 < n1; n += 2) {
-                long w0 = n * rb, w1 = w0 + rb;
+                widen(s, n * rb, nb, x0);
+                widen(s, (n + 1) * rb, nb, x1);
                 int i = i0;
-                for (; i + 3 < i1; i += 4) tile4x2(q, d, i, k, nb, s, w0, w1, out, ldOut, n);
+                for (; i + 3 < i1; i += 4) tile4x2(q, i, k, x0, x1, out, ldOut, n);
                 for (; i < i1; i++) {
-                    out[i * ldOut + n] = dot1(q, d, i, k, nb, s, w0);
-                    out[i * ldOut + n + 1] = dot1(q, d, i, k, nb, s, w1);
+                    out[i * ldOut + n] = dot(q, i * k, x0, 0, k);
+                    out[i * ldOut + n + 1] = dot(q, i * k, x1, 0, k);
                 }
             }
             for (; n < n1; n++) {
-                long w0 = n * rb;
-                for (int i = i0; i < i1; i++) out[i * ldOut + n] = dot1(q, d, i, k, nb, s, w0);
+                widen(s, n * rb, nb, x0);
+                for (int i = i0; i < i1; i++) out[i * ldOut + n] = dot(q, i * k, x0, 0, k);
             }
         }
     }
 
-    /** Rows i..i+3 of the activations against weight rows at byte offsets w0 and w1 (outputs n, n+1). */
-    private static void tile4x2(float[] q, float[] d, int i, int k, int nb, MemorySegment s, long w0, long w1,
-                                float[] out, int ldOut, int n) {
+    /** One Q8_0 weight row dequantized into {@code x}: {@code q * d}, exact in float (7 + 11 significant bits). */
+    private static void widen(MemorySegment s, long rowOff, int nb, float[] x) {
+        for (int b = 0; b < nb; b++) {
+            long o = rowOff + b * 34L;
+            FloatVector d = FloatVector.broadcast(F, scale(s, o));
+            for (int j = 0; j < 32; j += L) wload(s, o + 2 + j).mul(d).intoArray(x, b * 32 + j);
+        }
+    }
+
+    /** Rows i..i+3 of the activations against two dequantized weight rows (outputs n, n+1). */
+    private static void tile4x2(float[] q, int i, int k, float[] y0, float[] y1, float[] out, int ldOut, int n) {
         FloatVector c00 = FloatVector.zero(F), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
         int r0 = i * k, r1 = r0 + k, r2 = r1 + k, r3 = r2 + k;
-        int dr = i * nb;
-        for (int b = 0; b < nb; b++) {
-            long o0 = w0 + b * 34L, o1 = w1 + b * 34L;
-            int ab = b * 32;
-            FloatVector x0 = wload(s, o0 + 2), x1 = wload(s, o1 + 2);
-            FloatVector a0 = FloatVector.fromArray(F, q, r0 + ab), a1 = FloatVector.fromArray(F, q, r1 + ab);
-            FloatVector a2 = FloatVector.fromArray(F, q, r2 + ab), a3 = FloatVector.fromArray(F, q, r3 + ab);
-            FloatVector t00 = a0.mul(x0), t01 = a0.mul(x1), t10 = a1.mul(x0), t11 = a1.mul(x1);
-            FloatVector t20 = a2.mul(x0), t21 = a2.mul(x1), t30 = a3.mul(x0), t31 = a3.mul(x1);
-            for (int j = L; j < 32; j += L) {
-                x0 = wload(s, o0 + 2 + j);
-                x1 = wload(s, o1 + 2 + j);
-                a0 = FloatVector.fromArray(F, q, r0 + ab + j);
-                a1 = FloatVector.fromArray(F, q, r1 + ab + j);
-                a2 = FloatVector.fromArray(F, q, r2 + ab + j);
-                a3 = FloatVector.fromArray(F, q, r3 + ab + j);
-                t00 = a0.fma(x0, t00); t01 = a0.fma(x1, t01);
-                t10 = a1.fma(x0, t10); t11 = a1.fma(x1, t11);
-                t20 = a2.fma(x0, t20); t21 = a2.fma(x1, t21);
-                t30 = a3.fma(x0, t30); t31 = a3.fma(x1, t31);
-            }
-            float s0 = scale(s, o0), s1 = scale(s, o1);
-            float d0 = d[dr + b], d1 = d[dr + nb + b], d2 = d[dr + 2 * nb + b], d3 = d[dr + 3 * nb + b];
-            c00 = t00.fma(FloatVector.broadcast(F, s0 * d0), c00); c01 = t01.fma(FloatVector.broadcast(F, s1 * d0), c01);
-            c10 = t10.fma(FloatVector.broadcast(F, s0 * d1), c10); c11 = t11.fma(FloatVector.broadcast(F, s1 * d1), c11);
-            c20 = t20.fma(FloatVector.broadcast(F, s0 * d2), c20); c21 = t21.fma(FloatVector.broadcast(F, s1 * d2), c21);
-            c30 = t30.fma(FloatVector.broadcast(F, s0 * d3), c30); c31 = t31.fma(FloatVector.broadcast(F, s1 * d3), c31);
+        for (int j = 0; j < k; j += L) {
+            FloatVector x0 = FloatVector.fromArray(F, y0, j), x1 = FloatVector.fromArray(F, y1, j);
+            FloatVector a0 = FloatVector.fromArray(F, q, r0 + j), a1 = FloatVector.fromArray(F, q, r1 + j);
+            FloatVector a2 = FloatVector.fromArray(F, q, r2 + j), a3 = FloatVector.fromArray(F, q, r3 + j);
+            c00 = a0.fma(x0, c00); c01 = a0.fma(x1, c01);
+            c10 = a1.fma(x0, c10); c11 = a1.fma(x1, c11);
+            c20 = a2.fma(x0, c20); c21 = a2.fma(x1, c21);
+            c30 = a3.fma(x0, c30); c31 = a3.fma(x1, c31);
         }
         int o = i * ldOut + n;
-        out[o] = c00.reduceLanes(VectorOperators.ADD);
-        out[o + 1] = c01.reduceLanes(VectorOperators.ADD);
-        out[o + ldOut] = c10.reduceLanes(VectorOperators.ADD);
-        out[o + ldOut + 1] = c11.reduceLanes(VectorOperators.ADD);
-        out[o + 2 * ldOut] = c20.reduceLanes(VectorOperators.ADD);
-        out[o + 2 * ldOut + 1] = c21.reduceLanes(VectorOperators.ADD);
-        out[o + 3 * ldOut] = c30.reduceLanes(VectorOperators.ADD);
-        out[o + 3 * ldOut + 1] = c31.reduceLanes(VectorOperators.ADD);
-    }
-
-    /** One activation row against one weight row, the same operation sequence as one pair of {@link #tile4x2}. */
-    private static float dot1(float[] q, float[] d, int i, int k, int nb, MemorySegment s, long w0) {
-        FloatVector c = FloatVector.zero(F);
-        int r = i * k, dr = i * nb;
-        for (int b = 0; b < nb; b++) {
-            long o = w0 + b * 34L;
-            int ab = b * 32;
-            FloatVector t = FloatVector.fromArray(F, q, r + ab).mul(wload(s, o + 2));
-            for (int j = L; j < 32; j += L) t = FloatVector.fromArray(F, q, r + ab + j).fma(wload(s, o + 2 + j), t);
-            c = t.fma(FloatVector.broadcast(F, scale(s, o) * d[dr + b]), c);
-        }
-        return c.reduceLanes(VectorOperators.ADD);
-    }
-
-    @Override
-    void matmulFloat(FloatRows a, WeightMatrix w, int n0, int n1, float[] out, int ldOut) {
-        int k = a.cols();
-        float[] row = new float[k];
-        float[] x = a.a();
-        for (int n = n0; n < n1; n++) {
-            WeightRows.dequantizeRow(w, n, row, 0);
-            for (int i = 0; i < a.rows(); i++) out[i * ldOut + n] = dot(x, i * k, row, 0, k);
-        }
+        out[o] = hsum(c00);
+        out[o + 1] = hsum(c01);
+        out[o + ldOut] = hsum(c10);
+        out[o + ldOut + 1] = hsum(c11);
+        out[o + 2 * ldOut] = hsum(c20);
+        out[o + 2 * ldOut + 1] = hsum(c21);
+        out[o + 3 * ldOut] = hsum(c30);
+        out[o + 3 * ldOut + 1] = hsum(c31);
     }
 
     /** Float dot product: vector lanes then a scalar tail. */
@@ -147,32 +186,9 @@ public final class VectorKernels extends ScalarKernels {
         FloatVector acc = FloatVector.zero(F);
         int j = 0;
         for (; j <= n - L; j += L) acc = FloatVector.fromArray(F, x, xo + j).fma(FloatVector.fromArray(F, y, yo + j), acc);
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = hsum(acc);
         for (; j < n; j++) s += x[xo + j] * y[yo + j];
         return s;
-    }
-
-    @Override
-    public void attention(float[] q, float[] k, float[] v, float[] out, int rowOff, int tokens,
-                          int nHead, int nHeadKv, int headDim, int headDimV, int head, int halfWindow) {
-        int g = head / (nHead / nHeadKv);
-        int qStride = nHead * headDim, kStride = nHeadKv * headDim, vStride = nHeadKv * headDimV, oStride = nHead * headDimV;
-        float[] p = new float[tokens];
-        for (int i = 0; i < tokens; i++) {
-            int lo = halfWindow < 0 ? 0 : Math.max(0, i - halfWindow);
-            int hi = halfWindow < 0 ? tokens - 1 : Math.min(tokens - 1, i + halfWindow);
-            int qo = (rowOff + i) * qStride + head * headDim;
-            float max = Float.NEGATIVE_INFINITY;
-            for (int j = lo; j <= hi; j++) {
-                float sc = dot(q, qo, k, (rowOff + j) * kStride + g * headDim, headDim);
-                p[j] = sc;
-                max = Math.max(max, sc);
-            }
-            float inv = GgmlExp.softmax(p, lo, hi, tokens, max);
-            int oo = (rowOff + i) * oStride + head * headDimV;
-            java.util.Arrays.fill(out, oo, oo + headDimV, 0f);
-            for (int j = lo; j <= hi; j++) axpy(p[j] * inv, v, (rowOff + j) * vStride + g * headDimV, out, oo, headDimV);
-        }
     }
 
     /** y += a * x. */

@@ -1,0 +1,266 @@
+package dev.egemma.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.egemma.Backend;
+import dev.egemma.Embedder;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code egemma bench}: embeds a corpus and reports throughput (or per-text latency), load time and peak RSS,
+ * with stable JSON field names so scripts (java/egemma-bench/peer/compare.sh) can compare runs and peers.
+ */
+@Command(name = "bench",
+        mixinStandardHelpOptions = true,
+        description = {
+                "Measure embedding speed on a corpus (default: a built-in deterministic corpus of 1,000 texts).",
+                "throughput: the whole corpus in one embed(List) call (tokenization included in the time);",
+                "latency: one text at a time, reporting p50/p99 per text. --sweep instead measures tokens/s for texts of",
+                "16, 64, 256, 1024 and 2048 tokens."
+        })
+public final class BenchCommand implements Callable<Integer> {
+    enum Mode { throughput, latency }
+
+    static final int[] SWEEP_LENGTHS = {16, 64, 256, 1024, 2048};
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL", description = "gemma-embedding GGUF file.")
+    Path model;
+
+    @Option(names = {"-i", "--input"}, paramLabel = "FILE", description = "Corpus: one text per line (empty lines skipped).")
+    Path input;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Compute threads (default: available processors).")
+    Integer threads;
+
+    @Option(names = "--backend", paramLabel = "auto|native|java", defaultValue = "auto", description = "Kernels. Default: ${DEFAULT-VALUE}.")
+    Backend backend;
+
+    @Option(names = "--max-batch-tokens", paramLabel = "N", description = "Token budget of one micro-batch (default: the Embedder's).")
+    Integer maxBatchTokens;
+
+    @Option(names = "--mode", paramLabel = "throughput|latency", defaultValue = "throughput", description = "Default: ${DEFAULT-VALUE}.")
+    Mode mode;
+
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "32", description = "Texts embedded before timing (JIT warm-up). Default: ${DEFAULT-VALUE}.")
+    int warmup;
+
+    @Option(names = "--repeat", paramLabel = "N", defaultValue = "1", description = "Timed passes over the corpus; the median pass is reported. Default: ${DEFAULT-VALUE}.")
+    int repeat;
+
+    @Option(names = "--sweep", description = "Scaling report: tokens/s for texts of 16..2048 tokens instead of the corpus.")
+    boolean sweep;
+
+    @Option(names = "--sweep-tokens", paramLabel = "N", defaultValue = "4096", description = "Tokens per sweep point (texts = N / length, at least 1). Default: ${DEFAULT-VALUE}.")
+    int sweepTokens;
+
+    @Option(names = "--json", description = "Print one JSON object instead of text.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        if (warmup < 0) throw new ParameterException(spec.commandLine(), "--warmup must be >= 0, got " + warmup);
+        if (repeat < 1) throw new ParameterException(spec.commandLine(), "--repeat must be >= 1, got " + repeat);
+        if (sweepTokens < 1) throw new ParameterException(spec.commandLine(), "--sweep-tokens must be >= 1, got " + sweepTokens);
+        List<String> texts;
+        try {
+            texts = input == null ? BenchCorpus.texts(1000) : readCorpus(input);
+        } catch (IOException ex) {
+            System.err.println("egemma bench: cannot read " + input + ": " + ex);
+            return 1;
+        }
+        if (texts.isEmpty()) throw new ParameterException(spec.commandLine(), input + " holds no non-empty line");
+
+        Embedder.Options o = Embedder.Options.defaults().withBackend(backend);
+        try {
+            if (threads != null) o = o.withThreads(threads);
+            if (maxBatchTokens != null) o = o.withMaxBatchTokens(maxBatchTokens);
+        } catch (IllegalArgumentException ex) {
+            throw new ParameterException(spec.commandLine(), ex.getMessage());
+        }
+        Map<String, Object> r = new LinkedHashMap<>();
+        long t0 = System.nanoTime();
+        try (Embedder e = Embedder.open(model, o)) {
+            r.put("load_ms", Math.round((System.nanoTime() - t0) / 1e6 * 10) / 10.0);
+            warmUp(e, texts);
+            if (sweep) sweep(e, texts, r);
+            else if (mode == Mode.throughput) throughput(e, texts, r);
+            else latency(e, texts, r);
+            String name = e.backendName();
+            int dash = name.indexOf('-');
+            r.put("peak_rss_mib", round(PeakRss.mib(), 1));
+            r.put("backend", dash < 0 ? name : name.substring(0, dash));
+            r.put("isa", dash < 0 ? name : name.substring(dash + 1));
+            r.put("kernels", name);
+            r.put("threads", e.options().threads());
+            r.put("max_batch_tokens", e.options().maxBatchTokens());
+            r.put("mode", sweep ? "sweep" : mode.name());
+            r.put("jdk", Runtime.version().toString());
+        } catch (IOException ex) {
+            System.err.println("egemma bench: cannot read " + model + ": " + ex.getMessage());
+            return 1;
+        } catch (IllegalArgumentException | UnsupportedOperationException ex) {
+            System.err.println("egemma bench: " + ex.getMessage());
+            return 1;
+        }
+        print(r);
+        return 0;
+    }
+
+    private void warmUp(Embedder e, List<String> texts) {
+        List<String> w = new ArrayList<>(warmup);
+        for (int i = 0; i < warmup; i++) w.add(texts.get(i % texts.size()));
+        if (!w.isEmpty()) e.embed(w);
+    }
+
+    private static long countTokens(Embedder e, List<String> texts) {
+        long n = 0;
+        for (String t : texts) n += e.tokenize(t).length;
+        return n;
+    }
+
+    private void throughput(Embedder e, List<String> texts, Map<String, Object> r) {
+        double[] walls = new double[repeat];
+        for (int k = 0; k < repeat; k++) {
+            long t = System.nanoTime();
+            e.embed(texts);
+            walls[k] = (System.nanoTime() - t) / 1e9;
+        }
+        putRates(r, countTokens(e, texts), texts.size(), walls);
+        r.put("p50_ms", null);
+        r.put("p99_ms", null);
+    }
+
+    private void latency(Embedder e, List<String> texts, Map<String, Object> r) {
+        double[] walls = new double[repeat];
+        double[] perText = new double[repeat * texts.size()];
+        for (int k = 0; k < repeat; k++) {
+            long start = System.nanoTime();
+            for (int i = 0; i < texts.size(); i++) {
+                long t = System.nanoTime();
+                e.embed(texts.get(i));
+                perText[k * texts.size() + i] = (System.nanoTime() - t) / 1e6;
+            }
+            walls[k] = (System.nanoTime() - start) / 1e9;
+        }
+        putRates(r, countTokens(e, texts), texts.size(), walls);
+        Arrays.sort(perText);
+        r.put("p50_ms", round(percentile(perText, 50), 3));
+        r.put("p99_ms", round(percentile(perText, 99), 3));
+    }
+
+    /** Token sequences of exactly L tokens (BOS, L-2 corpus tokens, EOS) for each sweep length. */
+    private void sweep(Embedder e, List<String> texts, Map<String, Object> r) {
+        int[] special = e.tokenizer().encode("", true, false);
+        if (special.length != 2) throw new IllegalArgumentException("the tokenizer does not add exactly BOS and EOS to an empty text");
+        int[] body = e.tokenizer().encode(String.join(" ", texts), false, false);
+        List<Map<String, Object>> points = new ArrayList<>();
+        long totalTokens = 0, totalTexts = 0;
+        double totalWall = 0;
+        for (int len : SWEEP_LENGTHS) {
+            if (len > e.config().contextLength()) continue;
+            int n = Math.max(1, sweepTokens / len);
+            List<int[]> seqs = new ArrayList<>(n);
+            for (int s = 0; s < n; s++) {
+                int[] ids = new int[len];
+                ids[0] = special[0];
+                for (int j = 1; j < len - 1; j++) ids[j] = body[(int) (((long) s * (len - 2) + j - 1) % body.length)];
+                ids[len - 1] = special[1];
+                seqs.add(ids);
+            }
+            double[] walls = new double[repeat];
+            for (int k = 0; k < repeat; k++) {
+                long t = System.nanoTime();
+                e.embedTokenLists(seqs);
+                walls[k] = (System.nanoTime() - t) / 1e9;
+            }
+            Map<String, Object> p = new LinkedHashMap<>();
+            p.put("tokens_per_text", len);
+            putRates(p, (long) n * len, n, walls);
+            points.add(p);
+            totalTokens += (long) n * len;
+            totalTexts += n;
+            totalWall += (double) p.get("wall_s");
+        }
+        r.put("tokens", totalTokens);
+        r.put("texts", totalTexts);
+        r.put("wall_s", round(totalWall, 4));
+        r.put("tokens_per_s", round(totalTokens / totalWall, 1));
+        r.put("texts_per_s", round(totalTexts / totalWall, 2));
+        r.put("p50_ms", null);
+        r.put("p99_ms", null);
+        r.put("sweep", points);
+    }
+
+    private static void putRates(Map<String, Object> r, long tokens, int texts, double[] walls) {
+        double[] sorted = walls.clone();
+        Arrays.sort(sorted);
+        double wall = sorted[(sorted.length - 1) / 2];
+        r.put("tokens", tokens);
+        r.put("texts", texts);
+        r.put("wall_s", round(wall, 4));
+        r.put("tokens_per_s", round(tokens / wall, 1));
+        r.put("texts_per_s", round(texts / wall, 2));
+        if (walls.length > 1) r.put("runs_wall_s", Arrays.stream(walls).map(w -> round(w, 4)).boxed().toList());
+    }
+
+    /** Nearest-rank percentile of sorted values. */
+    static double percentile(double[] sorted, double p) {
+        int rank = (int) Math.ceil(p / 100.0 * sorted.length);
+        return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
+    }
+
+    private static double round(double v, int digits) {
+        double f = Math.pow(10, digits);
+        return Math.round(v * f) / f;
+    }
+
+    private void print(Map<String, Object> r) throws IOException {
+        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        if (json) {
+            out.println(new ObjectMapper().disable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(r));
+            return;
+        }
+        out.printf(Locale.ROOT, "backend:      %s (%s), %d threads, max batch tokens %d, JDK %s%n",
+                r.get("kernels"), r.get("isa"), r.get("threads"), r.get("max_batch_tokens"), r.get("jdk"));
+        out.printf(Locale.ROOT, "model load:   %.1f ms%n", (double) r.get("load_ms"));
+        out.printf(Locale.ROOT, "corpus:       %d texts, %d tokens%n", r.get("texts"), r.get("tokens"));
+        out.printf(Locale.ROOT, "wall:         %.3f s (%s)%n", (double) r.get("wall_s"), r.get("mode"));
+        out.printf(Locale.ROOT, "throughput:   %.1f tokens/s, %.2f texts/s%n", (double) r.get("tokens_per_s"), (double) r.get("texts_per_s"));
+        if (r.get("p50_ms") != null)
+            out.printf(Locale.ROOT, "latency:      p50 %.3f ms, p99 %.3f ms per text%n", (double) r.get("p50_ms"), (double) r.get("p99_ms"));
+        if (r.get("sweep") instanceof List<?> points) {
+            for (Object o : points) {
+                Map<?, ?> p = (Map<?, ?>) o;
+                out.printf(Locale.ROOT, "  %5d tokens/text: %4d texts, %8.1f tokens/s%n", p.get("tokens_per_text"), p.get("texts"), (double) p.get("tokens_per_s"));
+            }
+        }
+        double rss = (double) r.get("peak_rss_mib");
+        out.printf(Locale.ROOT, "peak RSS:     %s%n", rss < 0 ? "unknown" : String.format(Locale.ROOT, "%.1f MiB", rss));
+    }
+
+    private static List<String> readCorpus(Path file) throws IOException {
+        List<String> out = new ArrayList<>();
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) if (!line.isEmpty()) out.add(line);
+        return out;
+    }
+}

@@ -1,0 +1,51 @@
+package dev.egemma.cli;
+
+import dev.egemma.gguf.Dequantizer;
+import dev.egemma.gguf.GgufFile;
+import dev.egemma.gguf.GgufTensor;
+import dev.egemma.staticembed.NpyWriter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code egemma export-embeddings}: the dequantized token-embedding table as a float32 .npy, for inspection. */
+@Command(name = "export-embeddings",
+        mixinStandardHelpOptions = true,
+        description = "Write token_embd.weight dequantized to float32 as a NumPy .npy of shape (vocab, n_embd) (rows as stored, without the model's sqrt(n_embd) input scaling).")
+public final class ExportEmbeddingsCommand implements Callable<Integer> {
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL", description = "GGUF file.")
+    Path model;
+
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE.npy", description = ".npy file to write.")
+    Path output;
+
+    @Override
+    public Integer call() throws IOException {
+        try (GgufFile f = GgufFile.open(model)) {
+            GgufTensor t = f.tensor("token_embd.weight");
+            if (t == null) {
+                System.err.println("egemma export-embeddings: " + model + " has no token_embd.weight tensor");
+                return 1;
+            }
+            if (t.shape().length != 2 || !Dequantizer.supports(t.type()) || t.rowLength() > Integer.MAX_VALUE - 8) {
+                System.err.println("egemma export-embeddings: cannot export " + t);
+                return 1;
+            }
+            int cols = (int) t.rowLength();
+            float[] row = new float[cols];
+            try (NpyWriter w = new NpyWriter(new BufferedOutputStream(Files.newOutputStream(output), 1 << 16), t.rows(), cols)) {
+                for (long r = 0; r < t.rows(); r++) {
+                    Dequantizer.dequantize(t.name(), t.type(), t.data(), r * t.rowBytes(), row, 0, cols);
+                    w.row(row);
+                }
+            }
+            System.err.println("wrote " + output + ": " + t.rows() + " x " + cols + " float32");
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,150 @@
+package dev.egemma.kernels.java;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
+/**
+ * Register-tiled Q8_0 product in llama.cpp's exact float order ({@link GgmlQ8Matmul}: 8 lanes per output, each
+ * the exact sum of 4 consecutive int8 products, accumulated per block as {@code fma(d_w*d_a, lane, acc)}, then
+ * {@code hsum8}), bit-identical to {@link GgmlQ8Matmul#scalar} but fast:
+ * <ul>
+ * <li>a vector of {@code L} floats holds the 8 lanes of {@code P = L/8} outputs; a tile is 4 activation rows x
+ * 2 vectors (= {@code 2P} weight rows), so every weight vector loaded serves 4 rows and every activation vector
+ * 2 weight vectors;</li>
+ * <li>weight rows are regrouped with vector byte shuffles and widened to float once per (64-row activation
+ * chunk, tile column), not once per row quad;</li>
+ * <li>activations come regrouped by {@link GgmlQ8Matmul.Vector#regroupActivations} (once per product).</li>
+ * </ul>
+ */
+final class ExactQ8Tiles {
+    private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
+    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+    /** Block element 4*l+i to position 8*i+l ("i-major": four groups of the 8 lanes' i-th values). */
+    private static final VectorShuffle<Byte> I_MAJOR = VectorShuffle.fromOp(B32, j -> 4 * (j % 8) + j / 8);
+    private static final int M_CHUNK = 64;
+
+    /** Static final so that C2 sees a constant species (an instance field defeats the Vector API intrinsics). */
+    private static final VectorSpecies<Float> f = FloatVector.SPECIES_PREFERRED;
+    private static final int vl = f.length(), p = vl / 8;
+
+    ExactQ8Tiles() {
+        if (vl % 8 != 0) throw new IllegalArgumentException("species " + f + " is not a multiple of 8 lanes");
+    }
+
+    /**
+     * Weight rows {@code n .. n+2P-1} (rows at or past {@code nEnd} as zeros) into {@code wq[b][i][half][c][lane]}
+     * and {@code ws[b][half][c][lane] = d_w}.
+     */
+    private void regroup(MemorySegment w, long rowBytes, int nb, int n, int nEnd, float[] wq, float[] ws) {
+        for (int o = 0; o < 2 * p; o++) {
+            int row = n + o, half = o / p, c = o % p;
+            int lanesOff = half * vl + c * 8;
+            for (int b = 0; b < nb; b++) {
+                int qo = b * 4 * 2 * vl + lanesOff, so = b * 2 * vl + lanesOff;
+                if (row >= nEnd) {
+                    for (int i = 0; i < 4; i++) FloatVector.zero(F8).intoArray(wq, qo + i * 2 * vl);
+                    FloatVector.zero(F8).intoArray(ws, so);
+                    continue;
+                }
+                long off = row * rowBytes + b * 34L;
+                float dw = Float.float16ToFloat(w.get(WeightRows.LE_SHORT, off));
+                for (int l = 0; l < 8; l++) ws[so + l] = dw;
+                for (int i = 0; i < 4; i++)
+                    for (int l = 0; l < 8; l++) wq[qo + i * 2 * vl + l] = w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, off + 2 + 4 * l + i);
+            }
+        }
+    }
+
+    void matmul(Q8Rows a, float[] ra, MemorySegment w, long rowBytes, int n0, int n1, float[] out, int ldOut) {
+        int m = a.rows(), nb = a.cols() / 32;
+        float[] d = a.d();
+        float[] wq = new float[nb * 4 * 2 * vl], ws = new float[nb * 2 * vl], lanes = new float[vl];
+        for (int i0 = 0; i0 < m; i0 += M_CHUNK) {
+            int i1 = Math.min(m, i0 + M_CHUNK);
+            for (int n = n0; n < n1; n += 2 * p) {
+                regroup(w, rowBytes, nb, n, n1, wq, ws);
+                int i = i0;
+                for (; i + 3 < i1; i += 4) tile4(ra, d, nb, i, wq, ws, out, ldOut, n, n1, lanes);
+                for (; i < i1; i++) tile1(ra, d, nb, i, wq, ws, out, ldOut, n, n1, lanes);
+            }
+        }
+    }
+
+    private FloatVector lanes(float[] ra, int o, FloatVector w0, FloatVector w1, FloatVector w2, FloatVector w3) {
+        FloatVector t = FloatVector.fromArray(f, ra, o).mul(w0);
+        t = FloatVector.fromArray(f, ra, o + vl).fma(w1, t);
+        t = FloatVector.fromArray(f, ra, o + 2 * vl).fma(w2, t);
+        return FloatVector.fromArray(f, ra, o + 3 * vl).fma(w3, t);
+    }
+
+    private void tile4(float[] ra, float[] d, int nb, int i, float[] wq, float[] ws, float[] out, int ldOut, int n, int n1, float[] lanes) {
+        int rs = nb * 4 * vl;
+        FloatVector c0 = FloatVector.zero(f), c1 = c0, c2 = c0, c3 = c0, e0 = c0, e1 = c0, e2 = c0, e3 = c0;
+        int a0 = i * rs;
+        for (int b = 0; b < nb; b++) {
+            int wo = b * 8 * vl, ao = a0 + b * 4 * vl;
+            FloatVector x0 = FloatVector.fromArray(f, wq, wo), x1 = FloatVector.fromArray(f, wq, wo + 2 * vl);
+            FloatVector x2 = FloatVector.fromArray(f, wq, wo + 4 * vl), x3 = FloatVector.fromArray(f, wq, wo + 6 * vl);
+            FloatVector y0 = FloatVector.fromArray(f, wq, wo + vl), y1 = FloatVector.fromArray(f, wq, wo + 3 * vl);
+            FloatVector y2 = FloatVector.fromArray(f, wq, wo + 5 * vl), y3 = FloatVector.fromArray(f, wq, wo + 7 * vl);
+            FloatVector sx = FloatVector.fromArray(f, ws, b * 2 * vl), sy = FloatVector.fromArray(f, ws, b * 2 * vl + vl);
+            float d0 = d[i * nb + b], d1 = d[(i + 1) * nb + b], d2 = d[(i + 2) * nb + b], d3 = d[(i + 3) * nb + b];
+            FloatVector q00 = FloatVector.fromArray(f, ra, ao), q01 = FloatVector.fromArray(f, ra, ao + vl);
+            FloatVector q02 = FloatVector.fromArray(f, ra, ao + 2 * vl), q03 = FloatVector.fromArray(f, ra, ao + 3 * vl);
+            c0 = q03.fma(x3, q02.fma(x2, q01.fma(x1, q00.mul(x0)))).fma(sx.mul(d0), c0);
+            e0 = q03.fma(y3, q02.fma(y2, q01.fma(y1, q00.mul(y0)))).fma(sy.mul(d0), e0);
+            FloatVector q10 = FloatVector.fromArray(f, ra, ao + 1 * rs), q11 = FloatVector.fromArray(f, ra, ao + 1 * rs + vl);
+            FloatVector q12 = FloatVector.fromArray(f, ra, ao + 1 * rs + 2 * vl), q13 = FloatVector.fromArray(f, ra, ao + 1 * rs + 3 * vl);
+            c1 = q13.fma(x3, q12.fma(x2, q11.fma(x1, q10.mul(x0)))).fma(sx.mul(d1), c1);
+            e1 = q13.fma(y3, q12.fma(y2, q11.fma(y1, q10.mul(y0)))).fma(sy.mul(d1), e1);
+            FloatVector q20 = FloatVector.fromArray(f, ra, ao + 2 * rs), q21 = FloatVector.fromArray(f, ra, ao + 2 * rs + vl);
+            FloatVector q22 = FloatVector.fromArray(f, ra, ao + 2 * rs + 2 * vl), q23 = FloatVector.fromArray(f, ra, ao + 2 * rs + 3 * vl);
+            c2 = q23.fma(x3, q22.fma(x2, q21.fma(x1, q20.mul(x0)))).fma(sx.mul(d2), c2);
+            e2 = q23.fma(y3, q22.fma(y2, q21.fma(y1, q20.mul(y0)))).fma(sy.mul(d2), e2);
+            FloatVector q30 = FloatVector.fromArray(f, ra, ao + 3 * rs), q31 = FloatVector.fromArray(f, ra, ao + 3 * rs + vl);
+            FloatVector q32 = FloatVector.fromArray(f, ra, ao + 3 * rs + 2 * vl), q33 = FloatVector.fromArray(f, ra, ao + 3 * rs + 3 * vl);
+            c3 = q33.fma(x3, q32.fma(x2, q31.fma(x1, q30.mul(x0)))).fma(sx.mul(d3), c3);
+            e3 = q33.fma(y3, q32.fma(y2, q31.fma(y1, q30.mul(y0)))).fma(sy.mul(d3), e3);
+        }
+        store(c0, e0, out, i * ldOut, n, n1, lanes);
+        store(c1, e1, out, (i + 1) * ldOut, n, n1, lanes);
+        store(c2, e2, out, (i + 2) * ldOut, n, n1, lanes);
+        store(c3, e3, out, (i + 3) * ldOut, n, n1, lanes);
+    }
+
+    private void tile1(float[] ra, float[] d, int nb, int i, float[] wq, float[] ws, float[] out, int ldOut, int n, int n1, float[] lanes) {
+        int rs = nb * 4 * vl;
+        FloatVector c = FloatVector.zero(f), e = c;
+        for (int b = 0; b < nb; b++) {
+            int wo = b * 8 * vl, ao = i * rs + b * 4 * vl;
+            float da = d[i * nb + b];
+            c = lanes(ra, ao, FloatVector.fromArray(f, wq, wo), FloatVector.fromArray(f, wq, wo + 2 * vl),
+                    FloatVector.fromArray(f, wq, wo + 4 * vl), FloatVector.fromArray(f, wq, wo + 6 * vl))
+                    .fma(FloatVector.fromArray(f, ws, b * 2 * vl).mul(da), c);
+            e = lanes(ra, ao, FloatVector.fromArray(f, wq, wo + vl), FloatVector.fromArray(f, wq, wo + 3 * vl),
+                    FloatVector.fromArray(f, wq, wo + 5 * vl), FloatVector.fromArray(f, wq, wo + 7 * vl))
+                    .fma(FloatVector.fromArray(f, ws, b * 2 * vl + vl).mul(da), e);
+        }
+        store(c, e, out, i * ldOut, n, n1, lanes);
+    }
+
+    /** Outputs n..n+2P-1 (those below n1) of one row: each output's 8 lanes added in {@code hsum8}'s order. */
+    private void store(FloatVector c, FloatVector e, float[] out, int rowOff, int n, int n1, float[] lanes) {
+        for (int half = 0; half < 2; half++) {
+            (half == 0 ? c : e).intoArray(lanes, 0);
+            for (int col = 0; col < p; col++) {
+                int o = n + half * p + col;
+                if (o >= n1) return;
+                int l = col * 8;
+                out[rowOff + o] = GgmlQ8Matmul.hsum8(lanes[l], lanes[l + 1], lanes[l + 2], lanes[l + 3],
+                        lanes[l + 4], lanes[l + 5], lanes[l + 6], lanes[l + 7]);
+            }
+        }
+    }
+}

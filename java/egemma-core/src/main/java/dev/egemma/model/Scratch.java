@@ -1,0 +1,27 @@
+package dev.egemma.model;
+
+/**
+ * Activation buffers of {@link EmbeddingGemma#forward} kept between calls, so a thread that runs batch after
+ * batch allocates them once (at its largest batch) instead of per layer. Not thread-safe: one per thread.
+ * Buffers may be longer than a batch needs; the forward pass uses explicit lengths.
+ */
+public final class Scratch {
+    /** What each buffer holds (o and d share one: o is added into x before d is computed). */
+    enum Slot { X, H, Q, K, V, ATTN, OUT, GATE, UP, POOLED, DENSE2, DENSE3 }
+
+    private final float[][] buffers = new float[Slot.values().length][];
+
+    /** A buffer of at least {@code length} floats for {@code slot}; contents are stale. */
+    float[] floats(Slot slot, int length) {
+        float[] b = buffers[slot.ordinal()];
+        if (b == null || b.length < length) buffers[slot.ordinal()] = b = new float[length];
+        return b;
+    }
+
+    /** Floats held now (for memory accounting). */
+    public long heldFloats() {
+        long n = 0;
+        for (float[] b : buffers) if (b != null) n += b.length;
+        return n;
+    }
+}

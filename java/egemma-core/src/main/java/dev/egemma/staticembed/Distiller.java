@@ -1,0 +1,168 @@
+package dev.egemma.staticembed;
+
+import dev.egemma.Backend;
+import dev.egemma.Embedder;
+import dev.egemma.gguf.GgufFile;
+import dev.egemma.gguf.GgufTensor;
+import dev.egemma.gguf.GgufValue;
+import dev.egemma.tokenizer.Tokenizer;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Distils a gemma-embedding GGUF into a static table: one vector per vocabulary token (the teacher's
+ * one-token embedding for {@link Method#CONTEXTUAL}, the dequantized {@code token_embd} row for
+ * {@link Method#TABLE}), reduced by {@link Pca} to {@code dim}, optionally Zipf weighted, then (in
+ * {@link Emb8Writer}) quantized to int8.
+ *
+ * <p>Zipf weighting (off unless {@code zipf > 0}), after Model2Vec's SIF weighting: token frequencies are not
+ * in the GGUF, so a Zipf prior stands in for them. Tokens are ranked by their SentencePiece score (higher
+ * score = more frequent piece; ties by id), rank {@code r} (1-based) gets probability
+ * {@code p_r = 1 / (r H_V)} ({@code H_V} the V-th harmonic number) and its row is multiplied by
+ * {@code a / (a + p_r)} with {@code a = zipf} (Model2Vec uses 1e-4). Frequent tokens thus weigh less in a
+ * text's average, as in SIF sentence embeddings; rare tokens keep a weight near 1.
+ */
+public final class Distiller {
+    public enum Method { CONTEXTUAL, TABLE }
+
+    /**
+     * @param dim       output width, 1..the teacher's width
+     * @param pcaSample rows used to fit the PCA (0 = all)
+     * @param zipf      SIF coefficient {@code a} of the Zipf weighting, 0 for none
+     * @param threads   compute threads of the teacher (contextual)
+     * @param progress  where progress goes (null for none)
+     */
+    public record Options(Method method, int dim, int pcaSample, long seed, double zipf, Backend backend, int threads, PrintStream progress) {
+        public Options {
+            Objects.requireNonNull(method, "method");
+            Objects.requireNonNull(backend, "backend");
+            if (dim < 1) throw new IllegalArgumentException("dim must be >= 1, got " + dim);
+            if (pcaSample < 0) throw new IllegalArgumentException("pca sample must be >= 0, got " + pcaSample);
+            if (!(zipf >= 0) || Double.isInfinite(zipf)) throw new IllegalArgumentException("zipf coefficient must be finite and >= 0, got " + zipf);
+            if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        }
+
+        public static Options defaults() {
+            return new Options(Method.CONTEXTUAL, 256, 0, 42, 0, Backend.AUTO, Runtime.getRuntime().availableProcessors(), null);
+        }
+
+        public Options withMethod(Method m) { return new Options(m, dim, pcaSample, seed, zipf, backend, threads, progress); }
+        public Options withDim(int d) { return new Options(method, d, pcaSample, seed, zipf, backend, threads, progress); }
+        public Options withPcaSample(int n) { return new Options(method, dim, n, seed, zipf, backend, threads, progress); }
+        public Options withSeed(long s) { return new Options(method, dim, pcaSample, s, zipf, backend, threads, progress); }
+        public Options withZipf(double a) { return new Options(method, dim, pcaSample, seed, a, backend, threads, progress); }
+        public Options withBackend(Backend b) { return new Options(method, dim, pcaSample, seed, zipf, b, threads, progress); }
+        public Options withThreads(int t) { return new Options(method, dim, pcaSample, seed, zipf, backend, t, progress); }
+        public Options withProgress(PrintStream p) { return new Options(method, dim, pcaSample, seed, zipf, backend, threads, p); }
+    }
+
+    private Distiller() {}
+
+    /** Distils {@code model} and writes the EMB8 file {@code out}; a contextual run checkpoints to {@link #checkpointPath}. */
+    public static void distillToFile(Path model, Path out, Options o) throws IOException {
+        Path ckpt = checkpointPath(out);
+        try (GgufFile f = GgufFile.open(model)) { // open while writing: the tokenizer strings are read from the mapping
+            Distilled d = distill(f, model, ckpt, o);
+            long t0 = System.nanoTime();
+            Emb8Writer.write(out, d, tokenizerKeys(f));
+            if (o.progress() != null) o.progress().printf(Locale.ROOT, "quantized and wrote %s (%d bytes) in %.1f s%n", out, Files.size(out), (System.nanoTime() - t0) / 1e9);
+        }
+        Files.deleteIfExists(ckpt);
+    }
+
+    /** Where a contextual distillation into {@code out} keeps its teacher vectors until it completes. */
+    public static Path checkpointPath(Path out) {
+        return out.resolveSibling(out.getFileName() + ".teacher-checkpoint");
+    }
+
+    /**
+     * Distils without quantizing (tests compare these float rows with the teacher directly).
+     *
+     * @param ckpt checkpoint file for the contextual teacher vectors (kept; the caller deletes it)
+     */
+    public static Distilled distill(Path model, Path ckpt, Options o) throws IOException {
+        try (GgufFile f = GgufFile.open(model)) {
+            return distill(f, model, ckpt, o);
+        }
+    }
+
+    private static Distilled distill(GgufFile f, Path model, Path ckpt, Options o) throws IOException {
+        Tokenizer tok = Tokenizer.fromGguf(f);
+        GgufTensor embd = f.tensor("token_embd.weight");
+        if (embd == null) throw new IllegalArgumentException(model + ": no token_embd.weight tensor");
+        if (embd.rows() != tok.vocabSize())
+            throw new IllegalArgumentException(model + ": token_embd.weight has " + embd.rows() + " rows but the tokenizer has " + tok.vocabSize() + " tokens");
+        PrintStream p = o.progress();
+        if (o.method() == Method.TABLE) return reduce(new TableRows(embd), tok, o);
+        Embedder.Options eo = Embedder.Options.defaults().withNormalize(false).withBackend(o.backend()).withThreads(o.threads());
+        try (Embedder teacher = Embedder.open(model, eo);
+             TeacherVectors.MappedRows rows = TeacherVectors.compute(teacher, f, model, ckpt, p)) {
+            return reduce(rows, tok, o);
+        }
+    }
+
+    static Distilled reduce(RowSource src, Tokenizer tok, Options o) {
+        PrintStream p = o.progress();
+        long t0 = System.nanoTime();
+        Pca.Fit fit = Pca.fit(src, o.dim(), o.pcaSample(), o.seed());
+        if (p != null) {
+            double total = 0;
+            for (double v : fit.variances()) total += v;
+            p.printf(Locale.ROOT, "PCA %d -> %d on %d rows: %.1f s (Gram matrix %.1f s, %d power steps; variance kept by the components: %.4g)%n",
+                    src.dim(), o.dim(), o.pcaSample() == 0 ? src.rows() : Math.min(o.pcaSample(), src.rows()), (System.nanoTime() - t0) / 1e9,
+                    fit.gramSeconds(), fit.powerIterations(), total);
+        }
+        float[] weights = o.zipf() > 0 ? zipfWeights(tok, o.zipf()) : null;
+        int d = src.dim(), k = o.dim();
+        float[][] vt = new float[d][k]; // components transposed: the projection becomes row axpys (vectorizable)
+        for (int c = 0; c < k; c++) for (int i = 0; i < d; i++) vt[i][c] = fit.components()[c][i];
+        float[][] rows = new float[src.rows()][];
+        float[] x = new float[d];
+        for (int t = 0; t < rows.length; t++) {
+            src.row(t, x);
+            float[] y = new float[k];
+            for (int i = 0; i < d; i++) {
+                float xi = x[i] - fit.mean()[i];
+                float[] v = vt[i];
+                for (int c = 0; c < k; c++) y[c] += xi * v[c];
+            }
+            if (weights != null) for (int c = 0; c < k; c++) y[c] *= weights[t];
+            rows[t] = y;
+        }
+        return new Distilled(fit.mean(), fit.components(), rows);
+    }
+
+    /** The Zipf/SIF weight of every token (see the class documentation). */
+    static float[] zipfWeights(Tokenizer tok, double a) {
+        int v = tok.vocabSize();
+        Integer[] byScore = new Integer[v];
+        for (int i = 0; i < v; i++) byScore[i] = i;
+        Arrays.sort(byScore, Comparator.<Integer>comparingDouble(tok::score).reversed().thenComparingInt(i -> i));
+        double h = 0;
+        for (int r = 1; r <= v; r++) h += 1.0 / r;
+        float[] w = new float[v];
+        for (int r = 1; r <= v; r++) {
+            double pr = 1 / (r * h);
+            w[byScore[r - 1]] = (float) (a / (a + pr));
+        }
+        return w;
+    }
+
+    /** The {@code tokenizer.*} keys of a GGUF, in file order: what an EMB8 file carries to rebuild the tokenizer. */
+    public static Map<String, GgufValue> tokenizerKeys(GgufFile f) {
+        Map<String, GgufValue> keys = new LinkedHashMap<>();
+        f.metadata().forEach((k, v) -> {
+            if (k.startsWith("tokenizer.")) keys.put(k, v);
+        });
+        return keys;
+    }
+}

@@ -1,0 +1,221 @@
+package dev.egemma.staticembed;
+
+import dev.egemma.gguf.GgufFile;
+import dev.egemma.gguf.GgufFormatException;
+import dev.egemma.tokenizer.Tokenizer;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * A validated EMB8 v1 file (layout in {@link Emb8Layout}), mapped read-only. Every size in the header is
+ * checked against the file length before anything is read; every malformed input is an
+ * {@link Emb8FormatException} naming the file, the byte offset and the field. The scales, mean and
+ * components are range-checked (scales 0..2^64, mean within ±2^64, component entries within ±1.001), so a valid
+ * file cannot produce NaN or infinite embeddings.
+ */
+public final class Emb8File implements AutoCloseable {
+    static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    /** Largest embed/original dimension accepted: keeps every size product far from overflow. */
+    static final int MAX_DIM = 1 << 20;
+    /**
+     * Largest scale or mean value accepted (2^64; real ones are below 1e3): 127 x 2^64 summed over 2^31 tokens
+     * still fits a float, so no valid file can make an embedding overflow to infinity.
+     */
+    static final float MAX_MAGNITUDE = 0x1p64f;
+
+    private final String name;
+    private final Arena arena; // null when the caller owns the memory
+    private final Emb8Layout layout;
+    private final MemorySegment image;
+    private final float[] scales;
+    private final Tokenizer tokenizer;
+    private final GgufFile tokenizerGguf;
+
+    private Emb8File(String name, Arena arena, Emb8Layout layout, MemorySegment image, float[] scales, GgufFile tokGguf, Tokenizer tokenizer) {
+        this.name = name;
+        this.arena = arena;
+        this.layout = layout;
+        this.image = image;
+        this.scales = scales;
+        this.tokenizerGguf = tokGguf;
+        this.tokenizer = tokenizer;
+    }
+
+    /** Maps and validates {@code path}. */
+    public static Emb8File open(Path path) throws IOException {
+        Arena arena = Arena.ofShared();
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            long size = ch.size();
+            MemorySegment seg = size == 0 ? MemorySegment.ofArray(new byte[0]) : ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+            return parse(path.toString(), arena, seg);
+        } catch (Throwable t) {
+            arena.close();
+            throw t;
+        }
+    }
+
+    /** Validates an EMB8 image the caller keeps alive (heap or mapped); {@code name} is used in messages. */
+    public static Emb8File parse(String name, MemorySegment image) throws Emb8FormatException {
+        return parse(name, null, image);
+    }
+
+    /** True if the file starts with the EMB8 magic (for commands that take either a GGUF or an EMB8 file). */
+    public static boolean looksLikeEmb8(Path path) throws IOException {
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            while (b.hasRemaining() && ch.read(b) > 0) {
+                // fill
+            }
+            return !b.hasRemaining() && b.getInt(0) == Emb8Layout.MAGIC;
+        }
+    }
+
+    private static Emb8File parse(String name, Arena arena, MemorySegment seg) throws Emb8FormatException {
+        long size = seg.byteSize();
+        if (size >= 4 && seg.get(U32, 0) != Emb8Layout.MAGIC)
+            throw new Emb8FormatException(name, 0, "magic", String.format("expected \"EMB8\" (0x%08x), found 0x%08x", Emb8Layout.MAGIC, seg.get(U32, 0)));
+        if (size >= 8 && seg.get(U32, 4) != Emb8Layout.VERSION)
+            throw new Emb8FormatException(name, 4, "version", "unsupported version " + Integer.toUnsignedString(seg.get(U32, 4)) + " (this reader knows 1)");
+        if (size < Emb8Layout.HEADER_BYTES)
+            throw new Emb8FormatException(name, size, "header", "truncated: the header needs " + Emb8Layout.HEADER_BYTES + " bytes, the file has " + size);
+        long vocab = Integer.toUnsignedLong(seg.get(U32, 8));
+        long embed = Integer.toUnsignedLong(seg.get(U32, 12));
+        long original = Integer.toUnsignedLong(seg.get(U32, 16));
+        if (vocab < 1 || vocab > Integer.MAX_VALUE - 8)
+            throw new Emb8FormatException(name, 8, "vocab_size", vocab + " is outside 1.." + (Integer.MAX_VALUE - 8));
+        if (original < 1 || original > MAX_DIM)
+            throw new Emb8FormatException(name, 16, "original_dim", original + " is outside 1.." + MAX_DIM);
+        if (embed < 1 || embed > original)
+            throw new Emb8FormatException(name, 12, "embed_dim", embed + " is outside 1..original_dim (" + original + ")");
+        for (int off = 20; off < Emb8Layout.HEADER_BYTES; off += 4)
+            if (seg.get(U32, off) != 0) throw new Emb8FormatException(name, off, "reserved", "must be zero in version 1");
+        Emb8Layout l = new Emb8Layout((int) vocab, (int) embed, (int) original);
+        long tokOff = l.tokenizerOffset();
+        if (tokOff > size)
+            throw new Emb8FormatException(name, size, "tables", "truncated: vocab_size " + vocab + ", embed_dim " + embed + " and original_dim " + original
+                    + " need " + tokOff + " bytes before the tokenizer, the file has " + size);
+        if (vocab * embed > Integer.MAX_VALUE - 8)
+            throw new Emb8FormatException(name, 8, "vocab_size x embed_dim", vocab * embed + " bytes of rows is more than this reader supports");
+        checkRange(name, seg, l.meanOffset(), original, "mean", -MAX_MAGNITUDE, MAX_MAGNITUDE);
+        // components are unit vectors: no entry beyond 1 (with room for rounding)
+        checkRange(name, seg, l.componentsOffset(), embed * original, "components", -1.001f, 1.001f);
+        float[] scales = new float[(int) vocab];
+        MemorySegment.copy(seg, F32, l.scalesOffset(), scales, 0, scales.length);
+        for (int t = 0; t < scales.length; t++)
+            if (!(scales[t] >= 0 && scales[t] <= MAX_MAGNITUDE))
+                throw new Emb8FormatException(name, l.scalesOffset() + 4L * t, "scales[" + t + "]", "must be in 0.." + MAX_MAGNITUDE + ", found " + scales[t]);
+
+        String tokName = name + " (tokenizer section at byte " + tokOff + ")";
+        GgufFile g;
+        try {
+            g = GgufFile.parse(tokName, seg.asSlice(tokOff));
+        } catch (GgufFormatException e) {
+            throw new Emb8FormatException(name, tokOff, "tokenizer", "not a valid GGUF image: " + e.getMessage(), e);
+        }
+        if (!g.tensors().isEmpty())
+            throw new Emb8FormatException(name, tokOff, "tokenizer", "the GGUF image holds " + g.tensors().size() + " tensors; it must hold only tokenizer keys");
+        Tokenizer tok;
+        try {
+            tok = Tokenizer.fromGguf(g);
+        } catch (IllegalArgumentException e) {
+            throw new Emb8FormatException(name, tokOff, "tokenizer", e.getMessage(), e);
+        }
+        if (tok.vocabSize() != vocab)
+            throw new Emb8FormatException(name, tokOff, "tokenizer", "has " + tok.vocabSize() + " tokens but vocab_size is " + vocab);
+        return new Emb8File(name, arena, l, seg, scales, g, tok);
+    }
+
+    private static void checkRange(String name, MemorySegment seg, long off, long n, String field, float min, float max) throws Emb8FormatException {
+        for (long i = 0; i < n; i++) {
+            float v = seg.get(F32, off + 4 * i);
+            if (!(v >= min && v <= max))
+                throw new Emb8FormatException(name, off + 4 * i, field + "[" + i + "]", "must be in " + min + ".." + max + ", found " + v);
+        }
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public int vocabSize() {
+        return layout.vocabSize();
+    }
+
+    public int embedDim() {
+        return layout.embedDim();
+    }
+
+    public int originalDim() {
+        return layout.originalDim();
+    }
+
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    /** The teacher's tokenizer keys as stored (for re-export or inspection). */
+    public GgufFile tokenizerGguf() {
+        return tokenizerGguf;
+    }
+
+    /** Scale of token {@code t}'s row. */
+    public float scale(int t) {
+        return scales[t];
+    }
+
+    /** The quantized rows, {@code vocab x embed_dim} int8 (token t at {@code t * embedDim()}). */
+    public MemorySegment rows() {
+        return image.asSlice(layout.rowsOffset(), (long) layout.vocabSize() * layout.embedDim());
+    }
+
+    /** Token {@code t}'s row dequantized. */
+    public float[] row(int t) {
+        java.util.Objects.checkIndex(t, layout.vocabSize());
+        float[] r = new float[layout.embedDim()];
+        long off = layout.rowsOffset() + (long) t * layout.embedDim();
+        for (int j = 0; j < r.length; j++) r[j] = image.get(ValueLayout.JAVA_BYTE, off + j) * scales[t];
+        return r;
+    }
+
+    /** The PCA mean ({@code original_dim}). */
+    public float[] mean() {
+        float[] m = new float[layout.originalDim()];
+        MemorySegment.copy(image, F32, layout.meanOffset(), m, 0, m.length);
+        return m;
+    }
+
+    /** The PCA components, {@code embed_dim x original_dim}. */
+    public float[][] components() {
+        float[][] c = new float[layout.embedDim()][layout.originalDim()];
+        for (int i = 0; i < c.length; i++)
+            MemorySegment.copy(image, F32, layout.componentsOffset() + 4L * i * layout.originalDim(), c[i], 0, layout.originalDim());
+        return c;
+    }
+
+    /** Projects a teacher vector ({@code original_dim}) into this file's space: {@code components (x - mean)}. */
+    public float[] project(float[] x) {
+        if (x.length != layout.originalDim()) throw new IllegalArgumentException("vector of " + x.length + " values, the file's original_dim is " + layout.originalDim());
+        float[] out = new float[layout.embedDim()];
+        long co = layout.componentsOffset(), mo = layout.meanOffset();
+        for (int c = 0; c < out.length; c++) {
+            double s = 0;
+            for (int i = 0; i < x.length; i++)
+                s += (double) image.get(F32, co + 4L * ((long) c * x.length + i)) * (x[i] - image.get(F32, mo + 4L * i));
+            out[c] = (float) s;
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        if (arena != null) arena.close();
+    }
+}

@@ -1,0 +1,144 @@
+package dev.egemma.staticembed;
+
+import dev.egemma.tokenizer.Tokenizer;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Embeddings from a distilled EMB8 table: tokenize with the teacher's tokenizer, average the dequantized
+ * rows of the tokens, L2-normalize. Thread-safe (immutable; the mapping is shared). Apart from the
+ * tokenizer's own scratch, an embedding allocates only its result, which doubles as the accumulator.
+ *
+ * <p>BOS/EOS: every row was distilled from the teacher's embedding of {@code [BOS, token, EOS]}, so the
+ * special tokens' context is already inside each row. The text is therefore tokenized as the teacher
+ * tokenizes it (specials added, control tokens parsed) and the added BOS/EOS are dropped before averaging;
+ * only when nothing else remains (the empty text) are their rows averaged, so every text has a vector.
+ * There is no context limit: long texts are averaged whole.
+ */
+public final class StaticEmbedder implements AutoCloseable {
+    private final Emb8File file;
+    private final Tokenizer tokenizer;
+    /** 8 lanes: the width of the int8 -> float conversion; same bits on every machine (lane-wise ops only). */
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Byte> B = ByteVector.SPECIES_64;
+    private final MemorySegment rows;
+    private final int dim;
+    private final int vectorDim; // dim rounded down to a multiple of 8
+    private final int bos, eos;
+    private final boolean addBos, addEos;
+
+    private StaticEmbedder(Emb8File file) {
+        this.file = file;
+        this.tokenizer = file.tokenizer();
+        this.rows = file.rows();
+        this.dim = file.embedDim();
+        this.vectorDim = dim - dim % F.length();
+        this.addBos = tokenizer.addBos();
+        this.addEos = tokenizer.addEos();
+        this.bos = tokenizer.bosId();
+        this.eos = tokenizer.eosId();
+    }
+
+    /** Maps and validates an EMB8 file; the mapping lives until {@link #close()}. */
+    public static StaticEmbedder open(Path emb8) throws IOException {
+        return new StaticEmbedder(Emb8File.open(emb8));
+    }
+
+    /** Wraps an already validated file (closing the embedder closes the file). */
+    public static StaticEmbedder of(Emb8File file) {
+        return new StaticEmbedder(file);
+    }
+
+    /** The normalized embedding of {@code text}. */
+    public float[] embed(String text) {
+        return embed(text, true);
+    }
+
+    /** The embedding of {@code text}: the mean of its rows, L2-normalized if {@code normalize}. */
+    public float[] embed(String text, boolean normalize) {
+        int[] ids = tokenizer.encode(text);
+        int from = addBos && ids.length > 0 && ids[0] == bos ? 1 : 0;
+        int to = addEos && ids.length > from && ids[ids.length - 1] == eos ? ids.length - 1 : ids.length;
+        if (from == to) return average(ids, 0, ids.length, normalize); // the empty text: its BOS/EOS rows
+        return average(ids, from, to, normalize);
+    }
+
+    /** Embeddings of several texts, in order. */
+    public float[][] embed(List<String> texts) {
+        float[][] out = new float[texts.size()][];
+        for (int i = 0; i < out.length; i++) out[i] = embed(texts.get(i));
+        return out;
+    }
+
+    /** The token ids {@link #embed(String)} starts from (specials included, as the teacher tokenizes). */
+    public int[] tokenize(String text) {
+        return tokenizer.encode(text);
+    }
+
+    /**
+     * The average of the dequantized rows of {@code ids} (all of them, specials included if given),
+     * L2-normalized if {@code normalize}. An empty list gives the zero vector.
+     */
+    public float[] embedTokens(int[] ids, boolean normalize) {
+        return average(ids, 0, ids.length, normalize);
+    }
+
+    private float[] average(int[] ids, int from, int to, boolean normalize) {
+        float[] acc = new float[dim];
+        int vocab = file.vocabSize();
+        for (int i = from; i < to; i++) {
+            int t = ids[i];
+            if (t < 0 || t >= vocab) throw new IndexOutOfBoundsException("token id " + t + " outside the vocabulary of " + vocab);
+            float s = file.scale(t);
+            long off = (long) t * dim;
+            FloatVector vs = FloatVector.broadcast(F, s);
+            int j = 0;
+            for (; j < vectorDim; j += F.length()) { // 8 int8 -> 8 floats; mul then add, as the scalar tail rounds
+                FloatVector q = (FloatVector) ByteVector.fromMemorySegment(B, rows, off + j, ByteOrder.nativeOrder()).convertShape(VectorOperators.B2F, F, 0);
+                FloatVector.fromArray(F, acc, j).add(q.mul(vs)).intoArray(acc, j);
+            }
+            for (; j < dim; j++) acc[j] += s * rows.get(ValueLayout.JAVA_BYTE, off + j);
+        }
+        int n = to - from;
+        if (n == 0) return acc;
+        if (normalize) {
+            double ss = 0;
+            for (float v : acc) ss += (double) v * v;
+            if (ss > 0) {
+                double inv = 1 / Math.sqrt(ss); // in double: a float 1/sqrt would overflow for denormal sums
+                for (int j = 0; j < dim; j++) acc[j] = (float) (acc[j] * inv);
+            }
+        } else {
+            float inv = 1f / n;
+            for (int j = 0; j < dim; j++) acc[j] *= inv;
+        }
+        return acc;
+    }
+
+    /** Width of the vectors. */
+    public int dimension() {
+        return dim;
+    }
+
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public Emb8File file() {
+        return file;
+    }
+
+    @Override
+    public void close() {
+        file.close();
+    }
+}

@@ -1,0 +1,81 @@
+package dev.egemma.server;
+
+/**
+ * A request the server answers with an error status and an OpenAI-shaped body
+ * {@code {"error":{"message","type","param","code"}}}. Thrown for the client's mistakes and for overload; the
+ * message is written for the client and never carries a stack trace.
+ */
+public final class ApiException extends RuntimeException {
+    private final int status;
+    private final String type;
+    private final String param;
+    private final String code;
+    private final long retryAfterSeconds;
+
+    ApiException(int status, String type, String message, String param, String code, long retryAfterSeconds) {
+        super(message, null, false, false);
+        this.status = status;
+        this.type = type;
+        this.param = param;
+        this.code = code;
+        this.retryAfterSeconds = retryAfterSeconds;
+    }
+
+    static ApiException badRequest(String message, String param) {
+        return new ApiException(400, "invalid_request_error", message, param, null, 0);
+    }
+
+    static ApiException badRequest(String message, String param, String code) {
+        return new ApiException(400, "invalid_request_error", message, param, code, 0);
+    }
+
+    static ApiException unauthorized() {
+        return new ApiException(401, "invalid_request_error",
+                "missing or wrong API key: send the header 'Authorization: Bearer <key>'", null, "invalid_api_key", 0);
+    }
+
+    static ApiException notFound(String message, String param, String code) {
+        return new ApiException(404, "invalid_request_error", message, param, code, 0);
+    }
+
+    static ApiException methodNotAllowed(String method, String allowed) {
+        return new ApiException(405, "invalid_request_error", "method " + method + " is not allowed here; use " + allowed, null, "method_not_allowed", 0);
+    }
+
+    static ApiException tooLarge(long limit) {
+        return new ApiException(413, "invalid_request_error", "request body is larger than the server's limit of " + limit + " bytes", null, "request_too_large", 0);
+    }
+
+    static ApiException unsupportedMediaType(String message) {
+        return new ApiException(415, "invalid_request_error", message, null, "unsupported_media_type", 0);
+    }
+
+    static ApiException overloaded(String message, long retryAfterSeconds) {
+        return new ApiException(503, "server_error", message, null, "overloaded", retryAfterSeconds);
+    }
+
+    static ApiException unavailable(String message, String code, long retryAfterSeconds) {
+        return new ApiException(503, "server_error", message, null, code, retryAfterSeconds);
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public String type() {
+        return type;
+    }
+
+    public String param() {
+        return param;
+    }
+
+    public String code() {
+        return code;
+    }
+
+    /** Seconds for a Retry-After header, 0 for none. */
+    public long retryAfterSeconds() {
+        return retryAfterSeconds;
+    }
+}

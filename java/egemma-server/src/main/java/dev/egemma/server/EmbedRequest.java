@@ -1,0 +1,25 @@
+package dev.egemma.server;
+
+import dev.egemma.Task;
+
+import java.util.List;
+
+/**
+ * One embeddings request, whichever API it came through.
+ *
+ * @param model      requested model name, null if absent
+ * @param inputs     texts or token sequences (never empty)
+ * @param dimensions Matryoshka width, 0 for the model's full width
+ * @param base64     OpenAI {@code encoding_format: base64} (little-endian float32)
+ * @param truncate   cut inputs longer than the token limit (true) or reject them (false)
+ * @param task       EmbeddingGemma prompt applied to text inputs (egemma extension), null for none
+ */
+public record EmbedRequest(String model, List<Input> inputs, int dimensions, boolean base64, boolean truncate, Task task) {
+
+    /** An input: a text to tokenize, or token ids given by the client. */
+    public sealed interface Input permits Text, Tokens {}
+
+    public record Text(String text) implements Input {}
+
+    public record Tokens(int[] ids) implements Input {}
+}

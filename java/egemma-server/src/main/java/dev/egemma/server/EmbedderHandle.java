@@ -1,0 +1,66 @@
+package dev.egemma.server;
+
+import dev.egemma.Embedder;
+import dev.egemma.tokenizer.Encoding;
+import dev.egemma.tokenizer.Truncation;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A served model over {@link Embedder}: concurrent requests call its thread-safe synchronous batch API and share
+ * its worker pool. The Embedder is opened with full width, normalization and no task, so per-request
+ * options (dimensions, task, truncation) are applied by the server, not baked into the model.
+ */
+public final class EmbedderHandle implements EmbeddingModelHandle {
+    private final Embedder embedder;
+
+    public EmbedderHandle(Embedder embedder) {
+        this.embedder = embedder;
+        Embedder.Options o = embedder.options();
+        if (o.dimension() != 0 || !o.normalize() || o.task() != null)
+            throw new IllegalArgumentException("the server needs an Embedder with full width, normalization on and no task; got " + o);
+    }
+
+    /** Opens {@code gguf} with {@code options} forced to full width, normalized, no task. */
+    public static EmbedderHandle open(Path gguf, Embedder.Options options) throws IOException {
+        return new EmbedderHandle(Embedder.open(gguf, options.withDimension(0).withNormalize(true).withTask(null)
+                .withTruncation(Truncation.TRUNCATE)));
+    }
+
+    @Override
+    public int dimension() {
+        return embedder.dimension();
+    }
+
+    @Override
+    public int vocabSize() {
+        return embedder.tokenizer().vocabSize();
+    }
+
+    @Override
+    public int contextLength() {
+        return embedder.config().contextLength();
+    }
+
+    @Override
+    public Encoding tokenize(String text, int maxTokens) {
+        return embedder.tokenizer().encode(text, maxTokens, Truncation.TRUNCATE);
+    }
+
+    @Override
+    public float[][] embed(List<int[]> sequences) {
+        return embedder.embedTokenLists(sequences);
+    }
+
+    @Override
+    public String describe() {
+        return embedder.backendName() + ", " + embedder.options().threads() + " threads, dim " + embedder.dimension();
+    }
+
+    @Override
+    public void close() {
+        embedder.close();
+    }
+}

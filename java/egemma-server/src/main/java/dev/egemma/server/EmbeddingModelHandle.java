@@ -1,0 +1,34 @@
+package dev.egemma.server;
+
+import dev.egemma.tokenizer.Encoding;
+
+import java.util.List;
+
+/**
+ * What the server needs from a served model, and nothing more: tokenize, embed token sequences, and the sizes to
+ * check requests against. Keeping the server behind this interface lets the model kind change (the Embedder
+ * today, the batching engine or a static distilled model later) without touching routes or limits.
+ * Implementations are thread-safe.
+ */
+public interface EmbeddingModelHandle extends AutoCloseable {
+    /** Full output width (before any Matryoshka truncation). */
+    int dimension();
+
+    /** Vocabulary size: token ids a request sends must be in {@code [0, vocabSize)}. */
+    int vocabSize();
+
+    /** The most tokens one sequence may have (the model's context). */
+    int contextLength();
+
+    /** Token ids of {@code text} (special tokens added), cut to {@code maxTokens} keeping BOS/EOS, with the full length. */
+    Encoding tokenize(String text, int maxTokens);
+
+    /** L2-normalized full-width embeddings of the sequences, in order. May block; call from a virtual thread. */
+    float[][] embed(List<int[]> sequences);
+
+    /** A short description for logs, e.g. the backend. */
+    String describe();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,33 @@
+package dev.egemma.server;
+
+import com.sun.net.httpserver.HttpExchange;
+
+import java.io.IOException;
+
+/** {@code POST /api/embed}, Ollama's embeddings API (errors in OpenAI's shape, like every route here). */
+final class OllamaEmbedRoute extends Route {
+    OllamaEmbedRoute(ServerContext ctx) {
+        super(ctx, "/api/embed", true, "POST");
+    }
+
+    @Override
+    int serve(HttpExchange ex) throws IOException {
+        long t0 = System.nanoTime();
+        EmbedRequest req = RequestParser.ollama(Json.parse(HttpBodies.utf8(HttpBodies.read(ex, ctx.limits().maxBodyBytes()))), ctx.limits().maxInputs());
+        EmbeddingService.Result r = ctx.service().embed(req);
+        long total = System.nanoTime() - t0;
+        byte[] body = Json.write(g -> {
+            g.writeStartObject();
+            g.writeStringField("model", r.model());
+            g.writeArrayFieldStart("embeddings");
+            for (float[] v : r.vectors()) Json.floats(g, v);
+            g.writeEndArray();
+            g.writeNumberField("total_duration", total);
+            g.writeNumberField("load_duration", 0); // models are loaded at startup, never by a request
+            g.writeNumberField("prompt_eval_count", r.promptTokens());
+            g.writeEndObject();
+        });
+        sendJson(ex, 200, body);
+        return 200;
+    }
+}

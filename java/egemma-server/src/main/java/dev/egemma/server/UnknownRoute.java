@@ -1,0 +1,25 @@
+package dev.egemma.server;
+
+import com.sun.net.httpserver.HttpExchange;
+
+/** Every path no other route claims: 404 with the list of routes. */
+final class UnknownRoute extends Route {
+    UnknownRoute(ServerContext ctx) {
+        super(ctx, "/", false, "GET");
+    }
+
+    @Override
+    String label() {
+        return "other";
+    }
+
+    @Override
+    boolean matches(String requestPath) {
+        return false;
+    }
+
+    @Override
+    int serve(HttpExchange ex) {
+        throw new AssertionError("unreachable: matches() is always false");
+    }
+}

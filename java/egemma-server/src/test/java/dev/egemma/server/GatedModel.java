@@ -1,0 +1,40 @@
+package dev.egemma.server;
+
+import dev.egemma.tokenizer.Encoding;
+
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+
+/**
+ * A real model whose embed calls wait at a gate the test opens, so requests can be held in flight on purpose
+ * (queue full, timeout, graceful shutdown). Everything else is the wrapped model's.
+ */
+final class GatedModel implements EmbeddingModelHandle {
+    private final EmbeddingModelHandle model;
+    final CountDownLatch gate = new CountDownLatch(1);
+    final Semaphore entered = new Semaphore(0);
+
+    GatedModel(EmbeddingModelHandle model) {
+        this.model = model;
+    }
+
+    @Override
+    public float[][] embed(List<int[]> sequences) {
+        entered.release();
+        try {
+            gate.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted at the gate");
+        }
+        return model.embed(sequences);
+    }
+
+    @Override public int dimension() { return model.dimension(); }
+    @Override public int vocabSize() { return model.vocabSize(); }
+    @Override public int contextLength() { return model.contextLength(); }
+    @Override public Encoding tokenize(String text, int maxTokens) { return model.tokenize(text, maxTokens); }
+    @Override public String describe() { return "gated " + model.describe(); }
+    @Override public void close() { model.close(); }
+}
