@@ -46,7 +46,7 @@ extern "C" {
 #define EGEMMA_ISA_SCALAR       0 /* portable C, no flags */
 #define EGEMMA_ISA_AVX2         1 /* -mavx2 -mfma -mf16c */
 #define EGEMMA_ISA_AVX512       2 /* -mavx512f -mavx512bw -mavx512vl -mavx512vnni */
-#define EGEMMA_ISA_AMX          3 /* -mamx-int8 -mamx-tile: reserved, no kernels yet */
+#define EGEMMA_ISA_AMX          3 /* -mamx-int8 -mamx-tile + the avx512 flags; needs arch_prctl(XTILEDATA) */
 #define EGEMMA_ISA_NEON         4 /* aarch64 Advanced SIMD (baseline on aarch64) */
 #define EGEMMA_ISA_NEON_DOTPROD 5 /* -march=armv8.2-a+dotprod */
 #define EGEMMA_ISA_COUNT        6
@@ -106,6 +106,76 @@ EGEMMA_API const char *egemma_isa_name(int32_t isa);
  * The integer sum of each block is exact for the whole int8 range (including -128); the float
  * accumulation order depends on the tier. Returns 0 for n_blocks <= 0. */
 EGEMMA_API float egemma_q8_0_dot(const void *a, const void *b, int64_t n_blocks);
+
+/* ---- Q8_0 GEMM: C[m x n] = A[m x k] * W[n x k]^T ---------------------------------------------------
+ * Weights are repacked once (at model load) from ggml rows into records of 16 output columns x one 32-block:
+ *   int8 q[8][16][4]  (quad r of the block, column c, byte t: weight k = 4r + t of column c; the B layout
+ *                      of AMX TDPBSSD and of VNNI/dotprod on a broadcast of 4 activation bytes)
+ *   int32 negsum[16]  (-128 * sum of the column's 32 quants: the correction of the u8 bias of vpdpbusd)
+ *   float d[16]       (the columns' fp16 scales, widened)
+ * Records are ordered [column group][block]; the last group is padded with zero columns. The caller
+ * allocates the buffer (egemma_q8_0_pack_size bytes, EGEMMA_Q8_0_PACK_ALIGN-aligned); C only fills it.
+ *
+ * Activations are quantized per 32-block as ggml's x86 quantize_row_q8_0 does: amax = max |x|,
+ * d = fp16(amax / 127) (round to nearest even), q = round-half-even(x * (127 / amax)) (0 when amax = 0), so
+ * q lies in [-127, 127] (the AVX2 tier relies on q != -128). They are kept as int8 qa[m_pad][k] and
+ * float da[m_pad][k/32] (d widened from its fp16 value), m_pad = m rounded up to EGEMMA_Q8_0_ROW_PAD; the
+ * pad rows are zero (the AMX tier loads 16-row tiles).
+ *
+ * Per output, every tier computes the same thing: for each block, the exact int32 dot of the quants, then
+ * acc += (float)isum * (d_w * d_a) in block order; the scalar tier rounds product and sum separately (as
+ * the Java scalar reference does), the SIMD tiers fuse them (FMA), so results differ by at most a few ulps
+ * of the sum of |terms| (see native/test). */
+#define EGEMMA_Q8_0_PACK_COLS 16
+#define EGEMMA_Q8_0_PACK_RECORD_BYTES 640
+#define EGEMMA_Q8_0_PACK_ALIGN 64
+#define EGEMMA_Q8_0_ROW_PAD 32
+
+/* Bytes of the packed form of n rows of k weights (k a multiple of 32), or EGEMMA_ERR_BAD_ARGUMENT. */
+EGEMMA_API int64_t egemma_q8_0_pack_size(int64_t n, int64_t k);
+
+/* Repacks n ggml Q8_0 rows of k weights (row j at w + j * (k/32) * 34 bytes) into dst (pack_size bytes,
+ * 64-byte aligned). Rows [j0, j1) only, so that the caller can split the work; j0 must be a multiple of
+ * EGEMMA_Q8_0_PACK_COLS and j1 one too or n (the call with j1 = n also zeroes the pad columns). Returns 0 or
+ * EGEMMA_ERR_BAD_ARGUMENT. */
+EGEMMA_API int32_t egemma_q8_0_pack(const void *w, int64_t n, int64_t k, int64_t j0, int64_t j1, void *dst);
+
+/* Quantizes rows [i0, i1) of x (m_pad rows of k floats would be the whole; row i at x + i*k) into qa and da
+ * (laid out as above for the full m_pad rows). Rows of x past the real row count must not be passed: the
+ * caller leaves pad rows zero (a fresh zeroed buffer). Returns 0 or EGEMMA_ERR_BAD_ARGUMENT. */
+EGEMMA_API int32_t egemma_q8_0_quantize(const float *x, int64_t k, int64_t i0, int64_t i1, int8_t *qa, float *da);
+
+/* One tile of C: c[i * ldc + j] for rows 0 <= i < m and columns n0 <= j < n1 (other entries untouched) from
+ * activations (qa, da: m_pad rows as above, pad rows zero) and packed weights of n columns. Needs
+ * 0 <= n0 <= n1 <= n, ldc >= n1. Returns 0 or EGEMMA_ERR_BAD_ARGUMENT (sizes, misaligned packed). */
+EGEMMA_API int32_t egemma_q8_0_gemm(const int8_t *qa, const float *da, int64_t m, int64_t k, const void *packed, int64_t n, int64_t n0, int64_t n1, float *c, int64_t ldc);
+
+/* ---- row operations (the numerics of ggml's CPU ops and of the Java reference kernels) ----------------- */
+
+/* Size of the GELU table egemma_gelu_mul reads: one float per fp16 bit pattern. */
+#define EGEMMA_GELU_TABLE_SIZE 65536
+
+/* RMSNorm in place of rows rows of n floats (row r at x + r*n), as ggml's rms_norm followed by mul:
+ * sum of (float)(x*x) accumulated in double in index order, mean = (float)(sum/n),
+ * scale = 1.0f/sqrtf(mean + eps), x = (x*scale)*w[j]. Rows are interleaved four at a time (independent sums, the
+ * same bits). Returns 0 or EGEMMA_ERR_BAD_ARGUMENT. */
+EGEMMA_API int32_t egemma_rms_norm(float *x, int64_t rows, int64_t n, const float *w, float eps);
+
+/* gate[i] = gelu(gate[i]) * up[i] for i < count, GELU through a table indexed by the fp16 bits of gate[i]
+ * (rounded to nearest even), as ggml_vec_geglu_f32: 0 for x <= -10, x * up for x >= 10. table holds
+ * EGEMMA_GELU_TABLE_SIZE floats (ggml_table_gelu_f16 widened), built by the caller. Returns 0 or
+ * EGEMMA_ERR_BAD_ARGUMENT. */
+EGEMMA_API int32_t egemma_gelu_mul(float *gate, const float *up, int64_t count, const float *table);
+
+/* Bidirectional attention of one query head over one sequence of tokens tokens, q and k already normed, roped and
+ * scaled: for each query i, the keys j with |i - j| <= half_window (all keys when half_window < 0) get scores
+ * s_j = q_i . k_j (16 fused lanes, then _mm512_reduce_add_ps's tree), softmax as ggml_vec_soft_max_f32 on AVX-512
+ * (ggml_v_expf on the first 16*floor(tokens/16) keys of the row, expf on the rest, 16-key chunk sums in double),
+ * then out_i = sum_j (p_j * (float)(1/sum)) * v_j with fused multiply-adds in key order. Row t of q starts at
+ * q + t*q_stride (the head's first element), likewise k, v (the KV head serving this query head) and out.
+ * scores: tokens floats of scratch (one row of scores at a time; nothing quadratic in tokens). Returns 0 or
+ * EGEMMA_ERR_BAD_ARGUMENT. */
+EGEMMA_API int32_t egemma_attention_head(const float *q, const float *k, const float *v, float *out, int64_t tokens, int64_t q_stride, int64_t k_stride, int64_t v_stride, int64_t o_stride, int64_t head_dim, int64_t head_dim_v, int64_t half_window, float *scores);
 
 #ifdef __cplusplus
 }

@@ -37,4 +37,6 @@ uint32_t egemma_detect_cpu_features(void) {
     return f;
 }
 
+int egemma_request_amx(void) { return 0; }
+
 #endif

@@ -2,3 +2,4 @@
 #include "egemma_internal.h"
 
 uint32_t egemma_detect_cpu_features(void) { return 0; }
+int egemma_request_amx(void) { return 0; }

@@ -83,4 +83,15 @@ uint32_t egemma_detect_cpu_features(void) {
     return f;
 }
 
+#if defined(__linux__)
+#include <sys/syscall.h>
+#include <unistd.h>
+#define ARCH_REQ_XCOMP_PERM 0x1023
+#define XFEATURE_XTILEDATA 18
+int egemma_request_amx(void) { return syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA) == 0; }
+#else
+/* other OSes: no AMX tier until their way of granting the tile state is wired in */
+int egemma_request_amx(void) { return 0; }
+#endif
+
 #endif

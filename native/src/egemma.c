@@ -35,7 +35,11 @@ static const egemma_q8_0_dot_fn Q8_0_DOT[EGEMMA_ISA_COUNT] = {
 #else
     NULL,
 #endif
-    NULL, /* amx: the tile GEMM of issue 6; a dot product has nothing to gain from tiles */
+#ifdef EGEMMA_HAVE_AMX
+    egemma_q8_0_dot_avx512, /* amx: a dot product has nothing to gain from tiles */
+#else
+    NULL,
+#endif
 #ifdef EGEMMA_HAVE_NEON
     egemma_q8_0_dot_neon,
 #else
@@ -48,12 +52,59 @@ static const egemma_q8_0_dot_fn Q8_0_DOT[EGEMMA_ISA_COUNT] = {
 #endif
 };
 
+/* Q8_0 GEMM per tier; the AMX tier's kernel falls back to the AVX-512 one for short products itself */
+static const egemma_q8_0_gemm_fn Q8_0_GEMM[EGEMMA_ISA_COUNT] = {
+    egemma_q8_0_gemm_scalar,
+#ifdef EGEMMA_HAVE_AVX2
+    egemma_q8_0_gemm_avx2,
+#else
+    NULL,
+#endif
+#ifdef EGEMMA_HAVE_AVX512
+    egemma_q8_0_gemm_avx512,
+#else
+    NULL,
+#endif
+#ifdef EGEMMA_HAVE_AMX
+    egemma_q8_0_gemm_amx,
+#else
+    NULL,
+#endif
+#ifdef EGEMMA_HAVE_NEON
+    egemma_q8_0_gemm_neon,
+#else
+    NULL,
+#endif
+#ifdef EGEMMA_HAVE_NEON_DOTPROD
+    egemma_q8_0_gemm_neon_dotprod,
+#else
+    NULL,
+#endif
+};
+
+/* Activation quantizer per tier (all bit-identical; NULL: the scalar one) */
+static const egemma_q8_0_quantize_fn Q8_0_QUANTIZE[EGEMMA_ISA_COUNT] = {
+    egemma_q8_0_quantize_scalar,
+    NULL,
+#ifdef EGEMMA_HAVE_AVX512
+    egemma_q8_0_quantize_avx512,
+    egemma_q8_0_quantize_avx512,
+#else
+    NULL,
+    NULL,
+#endif
+    NULL,
+    NULL,
+};
+
 /* Process-wide state, set once by init() and changed only by egemma_set_isa_limit. Written before any
  * kernel runs (documented contract), so plain variables; `initialized` is published last. */
 static uint32_t g_features;
 static uint32_t g_caps;
 static int32_t g_active;
 static egemma_q8_0_dot_fn g_q8_0_dot = egemma_q8_0_dot_scalar;
+static egemma_q8_0_gemm_fn g_q8_0_gemm = egemma_q8_0_gemm_scalar;
+static egemma_q8_0_quantize_fn g_q8_0_quantize = egemma_q8_0_quantize_scalar;
 static int g_initialized;
 
 #if defined(_MSC_VER)
@@ -71,6 +122,9 @@ static uint32_t caps_from_features(uint32_t f) {
     const uint32_t avx512 = avx2 | EGEMMA_CPU_AVX512F | EGEMMA_CPU_AVX512BW | EGEMMA_CPU_AVX512VL | EGEMMA_CPU_AVX512VNNI;
     if (Q8_0_DOT[EGEMMA_ISA_AVX2] && (f & avx2) == avx2) caps |= 1u << EGEMMA_ISA_AVX2;
     if (Q8_0_DOT[EGEMMA_ISA_AVX512] && (f & avx512) == avx512) caps |= 1u << EGEMMA_ISA_AVX512;
+    const uint32_t amx = avx512 | EGEMMA_CPU_AMX_TILE | EGEMMA_CPU_AMX_INT8;
+    /* the tile data state must be granted by the OS before the first tile instruction (once per process) */
+    if (Q8_0_GEMM[EGEMMA_ISA_AMX] && (f & amx) == amx && egemma_request_amx()) caps |= 1u << EGEMMA_ISA_AMX;
     if (Q8_0_DOT[EGEMMA_ISA_NEON] && (f & EGEMMA_CPU_NEON)) caps |= 1u << EGEMMA_ISA_NEON;
     if (Q8_0_DOT[EGEMMA_ISA_NEON_DOTPROD] && (f & (EGEMMA_CPU_NEON | EGEMMA_CPU_DOTPROD)) == (EGEMMA_CPU_NEON | EGEMMA_CPU_DOTPROD))
         caps |= 1u << EGEMMA_ISA_NEON_DOTPROD;
@@ -90,6 +144,8 @@ static int32_t best_tier(uint32_t caps, int max_rank) {
 static void activate(int32_t tier) {
     g_active = tier;
     g_q8_0_dot = Q8_0_DOT[tier] ? Q8_0_DOT[tier] : egemma_q8_0_dot_scalar;
+    g_q8_0_gemm = Q8_0_GEMM[tier] ? Q8_0_GEMM[tier] : egemma_q8_0_gemm_scalar;
+    g_q8_0_quantize = Q8_0_QUANTIZE[tier] ? Q8_0_QUANTIZE[tier] : egemma_q8_0_quantize_scalar;
 }
 
 static int32_t isa_from_name(const char *name) {
@@ -153,4 +209,45 @@ EGEMMA_API float egemma_q8_0_dot(const void *a, const void *b, int64_t n_blocks)
     if (n_blocks <= 0 || a == NULL || b == NULL) return 0.0f;
     init();
     return g_q8_0_dot((const uint8_t *)a, (const uint8_t *)b, n_blocks);
+}
+
+/* ---- Q8_0 GEMM ---------------------------------------------------------------------------------------- */
+
+static int64_t pack_groups(int64_t n) { return (n + EGEMMA_Q8_0_PACK_COLS - 1) / EGEMMA_Q8_0_PACK_COLS; }
+
+/* k positive, a multiple of 32, and small enough that every byte count below fits int64 */
+static int valid_k(int64_t k) { return k > 0 && k % EGEMMA_QK8_0 == 0 && k <= ((int64_t)1 << 32); }
+static int valid_rows(int64_t n) { return n > 0 && n <= ((int64_t)1 << 31); }
+
+EGEMMA_API int64_t egemma_q8_0_pack_size(int64_t n, int64_t k) {
+    if (!valid_rows(n) || !valid_k(k)) return EGEMMA_ERR_BAD_ARGUMENT;
+    return pack_groups(n) * (k / EGEMMA_QK8_0) * EGEMMA_Q8_0_PACK_RECORD_BYTES;
+}
+
+void egemma_q8_0_pack_rows(const uint8_t *w, int64_t n, int64_t k, int64_t j0, int64_t j1, uint8_t *dst);
+
+EGEMMA_API int32_t egemma_q8_0_pack(const void *w, int64_t n, int64_t k, int64_t j0, int64_t j1, void *dst) {
+    if (w == NULL || dst == NULL || !valid_rows(n) || !valid_k(k)) return EGEMMA_ERR_BAD_ARGUMENT;
+    if (j0 < 0 || j0 > j1 || j1 > n || j0 % EGEMMA_Q8_0_PACK_COLS != 0 || (j1 != n && j1 % EGEMMA_Q8_0_PACK_COLS != 0))
+        return EGEMMA_ERR_BAD_ARGUMENT;
+    if ((uintptr_t)dst % EGEMMA_Q8_0_PACK_ALIGN != 0) return EGEMMA_ERR_BAD_ARGUMENT;
+    egemma_q8_0_pack_rows((const uint8_t *)w, n, k, j0, j1, (uint8_t *)dst);
+    return 0;
+}
+
+EGEMMA_API int32_t egemma_q8_0_quantize(const float *x, int64_t k, int64_t i0, int64_t i1, int8_t *qa, float *da) {
+    if (x == NULL || qa == NULL || da == NULL || !valid_k(k) || i0 < 0 || i0 > i1) return EGEMMA_ERR_BAD_ARGUMENT;
+    init();
+    g_q8_0_quantize(x, k, i0, i1, qa, da);
+    return 0;
+}
+
+EGEMMA_API int32_t egemma_q8_0_gemm(const int8_t *qa, const float *da, int64_t m, int64_t k, const void *packed, int64_t n,
+                                    int64_t n0, int64_t n1, float *c, int64_t ldc) {
+    if (qa == NULL || da == NULL || packed == NULL || c == NULL || m < 0 || !valid_k(k) || !valid_rows(n)) return EGEMMA_ERR_BAD_ARGUMENT;
+    if (n0 < 0 || n0 > n1 || n1 > n || ldc < n1 || (uintptr_t)packed % EGEMMA_Q8_0_PACK_ALIGN != 0) return EGEMMA_ERR_BAD_ARGUMENT;
+    if (m == 0 || n0 == n1) return 0;
+    init();
+    g_q8_0_gemm(qa, da, m, k, (const uint8_t *)packed, n0, n1, c, ldc);
+    return 0;
 }

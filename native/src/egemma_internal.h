@@ -16,8 +16,38 @@ float egemma_q8_0_dot_avx512(const uint8_t *a, const uint8_t *b, int64_t n_block
 float egemma_q8_0_dot_neon(const uint8_t *a, const uint8_t *b, int64_t n_blocks);
 float egemma_q8_0_dot_neon_dotprod(const uint8_t *a, const uint8_t *b, int64_t n_blocks);
 
+/* Q8_0 GEMM tile on packed weights (arguments validated by the dispatcher, see egemma_q8_0_gemm) and the
+ * activation quantizer, one per tier (a tier without its own quantizer uses the scalar one: all are
+ * bit-identical). */
+typedef void (*egemma_q8_0_gemm_fn)(const int8_t *qa, const float *da, int64_t m, int64_t k, const uint8_t *packed,
+                                    int64_t n0, int64_t n1, float *c, int64_t ldc);
+typedef void (*egemma_q8_0_quantize_fn)(const float *x, int64_t k, int64_t i0, int64_t i1, int8_t *qa, float *da);
+
+void egemma_q8_0_gemm_scalar(const int8_t *qa, const float *da, int64_t m, int64_t k, const uint8_t *packed, int64_t n0, int64_t n1, float *c, int64_t ldc);
+void egemma_q8_0_gemm_avx2(const int8_t *qa, const float *da, int64_t m, int64_t k, const uint8_t *packed, int64_t n0, int64_t n1, float *c, int64_t ldc);
+void egemma_q8_0_gemm_avx512(const int8_t *qa, const float *da, int64_t m, int64_t k, const uint8_t *packed, int64_t n0, int64_t n1, float *c, int64_t ldc);
+void egemma_q8_0_gemm_amx(const int8_t *qa, const float *da, int64_t m, int64_t k, const uint8_t *packed, int64_t n0, int64_t n1, float *c, int64_t ldc);
+void egemma_q8_0_gemm_neon(const int8_t *qa, const float *da, int64_t m, int64_t k, const uint8_t *packed, int64_t n0, int64_t n1, float *c, int64_t ldc);
+void egemma_q8_0_gemm_neon_dotprod(const int8_t *qa, const float *da, int64_t m, int64_t k, const uint8_t *packed, int64_t n0, int64_t n1, float *c, int64_t ldc);
+
+void egemma_q8_0_quantize_scalar(const float *x, int64_t k, int64_t i0, int64_t i1, int8_t *qa, float *da);
+void egemma_q8_0_quantize_avx512(const float *x, int64_t k, int64_t i0, int64_t i1, int8_t *qa, float *da);
+
+/* Packed record layout (include/egemma.h): offsets inside one EGEMMA_Q8_0_PACK_RECORD_BYTES record. */
+#define PK_Q 0
+#define PK_NEGSUM 512
+#define PK_D 576
+
+static inline const uint8_t *egemma_pack_record(const uint8_t *packed, int64_t group, int64_t nb, int64_t blk) {
+    return packed + (group * nb + blk) * EGEMMA_Q8_0_PACK_RECORD_BYTES;
+}
+
 /* CPU features (EGEMMA_CPU_* bits) as the CPU and OS report them; cpu_x86.c or cpu_arm.c. */
 uint32_t egemma_detect_cpu_features(void);
+
+/* Asks the OS for the AMX tile data state (Linux: arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA)); 1 when
+ * granted. Called once, only when the CPU has AMX. */
+int egemma_request_amx(void);
 
 /* Reads the fp16 scale at p. Blocks are 34 bytes, so the scale is at most 2-byte aligned: memcpy, never a
  * cast. */
@@ -51,6 +81,28 @@ static inline float egemma_fp16_to_fp32(uint16_t h) {
     float f;
     memcpy(&f, &bits, sizeof f);
     return f;
+}
+
+/* IEEE binary32 -> binary16, round to nearest even (what F16C's vcvtps2ph with imm 0, ggml's
+ * GGML_FP32_TO_FP16 on x86 and Java's Float.floatToFloat16 do), overflow to infinity, subnormals exact. */
+static inline uint16_t egemma_fp32_to_fp16(float f) {
+    uint32_t x;
+    memcpy(&x, &f, sizeof x);
+    const uint16_t sign = (uint16_t)((x >> 16) & 0x8000u);
+    const uint32_t ax = x & 0x7fffffffu;
+    if (ax > 0x7f800000u) return (uint16_t)(sign | 0x7e00u | ((ax >> 13) & 0x3ffu)); /* NaN stays NaN (quiet) */
+    if (ax >= 0x477ff000u) return (uint16_t)(sign | 0x7c00u);                        /* >= 65520: infinity */
+    if (ax >= 0x38800000u) {                                                          /* normal: >= 2^-14 */
+        const uint32_t r = ax + 0xfffu + ((ax >> 13) & 1u);                          /* RNE on 13 bits */
+        return (uint16_t)(sign | ((r - 0x38000000u) >> 13));
+    }
+    if (ax < 0x33000000u) return sign;                                                /* <= 2^-25 ties to 0 */
+    const uint32_t e = ax >> 23, m = (ax & 0x7fffffu) | 0x800000u;
+    const uint32_t shift = 126u - e;                                                  /* units of 2^-24 */
+    uint32_t q = m >> shift;
+    const uint32_t rem = m & ((1u << shift) - 1u), half = 1u << (shift - 1u);
+    if (rem > half || (rem == half && (q & 1u))) q++;
+    return (uint16_t)(sign | q);
 }
 
 #endif

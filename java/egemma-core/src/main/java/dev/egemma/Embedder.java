@@ -3,7 +3,7 @@ package dev.egemma;
 import dev.egemma.engine.EmbeddingEngine;
 import dev.egemma.engine.EngineOptions;
 import dev.egemma.gguf.GgufFile;
-import dev.egemma.kernels.KernelProvider;
+import dev.egemma.kernels.Backends;
 import dev.egemma.kernels.Kernels;
 import dev.egemma.model.EmbeddingGemma;
 import dev.egemma.model.LayerObserver;
@@ -125,11 +125,8 @@ public final class Embedder implements AutoCloseable {
     }
 
     private static Kernels kernels(Backend b) {
-        return switch (b) {
-            // the native library does not provide the model kernels yet (issue 6): AUTO means the Java kernels
-            case AUTO, JAVA -> KernelProvider.javaKernels();
-            case NATIVE -> throw new UnsupportedOperationException("the native backend does not implement the model kernels yet; use --backend java or auto");
-        };
+        // one kernel set per model: the native one keeps this model's repacked weights
+        return Backends.newKernels(Backends.Requested.valueOf(b.name()));
     }
 
     /** The embedding of one text, with the default task's prompt if one is set. */

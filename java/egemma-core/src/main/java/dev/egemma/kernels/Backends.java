@@ -1,6 +1,7 @@
 package dev.egemma.kernels;
 
 import dev.egemma.kernels.ffm.Isa;
+import dev.egemma.kernels.ffm.NativeKernels;
 import dev.egemma.kernels.ffm.NativeLibrary;
 import dev.egemma.kernels.ffm.NativeLibraryLoader;
 import dev.egemma.kernels.ffm.NativeLibraryUnavailableException;
@@ -99,6 +100,48 @@ public final class Backends {
     /** The loaded library, when the native backend is in use. */
     public static Optional<NativeLibrary> nativeLibrary() {
         return Optional.ofNullable(selection().nativeLibrary());
+    }
+
+    /**
+     * A new kernel set for one model (native kernels keep that model's packed weights, so do not share one
+     * between models):
+     * <ul>
+     * <li>{@code AUTO}: what the process-wide {@link #selection()} chose ({@code -Degemma.backend}, default: libegemma
+     * when it loads);</li>
+     * <li>{@code NATIVE}: libegemma's kernels, or an {@link IllegalStateException} saying why it cannot be loaded;</li>
+     * <li>{@code JAVA}: the pure-Java kernels.</li>
+     * </ul>
+     */
+    public static Kernels newKernels(Requested requested) {
+        return switch (requested) {
+            case JAVA -> KernelProvider.javaKernels();
+            case AUTO -> nativeAvailable()
+                    ? new NativeKernels(selection().nativeLibrary().binding(), KernelProvider.javaKernels())
+                    : KernelProvider.javaKernels();
+            case NATIVE -> {
+                NativeLibrary lib = Holder.SELECTION != null ? Holder.SELECTION.nativeLibrary() : null;
+                if (lib == null) lib = ExplicitNative.library();
+                yield new NativeKernels(lib.binding(), KernelProvider.javaKernels());
+            }
+        };
+    }
+
+    /** libegemma loaded on request although {@code egemma.backend} chose the Java backend. */
+    private static final class ExplicitNative {
+        private static NativeLibrary lib;
+        private static IllegalStateException failure;
+
+        static synchronized NativeLibrary library() {
+            if (lib == null && failure == null) {
+                try {
+                    lib = NativeLibraryLoader.fromSystemProperties().load();
+                } catch (NativeLibraryUnavailableException e) {
+                    failure = new IllegalStateException("the native backend was requested but " + e.getMessage(), e);
+                }
+            }
+            if (failure != null) throw new IllegalStateException(failure.getMessage(), failure);
+            return lib;
+        }
     }
 
     static Requested parseRequested(String value) {

@@ -36,6 +36,16 @@ public final class EgemmaBinding {
     public static final int QK8_0 = 32;
     /** {@code EGEMMA_Q8_0_BLOCK_BYTES}: fp16 scale + 32 int8. */
     public static final int Q8_0_BLOCK_BYTES = 34;
+    /** {@code EGEMMA_Q8_0_PACK_COLS}: output columns per packed record. */
+    public static final int Q8_0_PACK_COLS = 16;
+    /** {@code EGEMMA_Q8_0_PACK_RECORD_BYTES}: bytes of one packed record (16 columns x one 32-block). */
+    public static final int Q8_0_PACK_RECORD_BYTES = 640;
+    /** {@code EGEMMA_Q8_0_PACK_ALIGN}: alignment of the packed buffer. */
+    public static final int Q8_0_PACK_ALIGN = 64;
+    /** {@code EGEMMA_Q8_0_ROW_PAD}: quantized activations hold their rows rounded up to this (pad rows zero). */
+    public static final int Q8_0_ROW_PAD = 32;
+    /** {@code EGEMMA_GELU_TABLE_SIZE}: floats of the GELU table, one per fp16 bit pattern. */
+    public static final int GELU_TABLE_SIZE = 65536;
 
     public static final FunctionDescriptor egemma_version$DESC = FunctionDescriptor.of(ADDRESS);
     public static final FunctionDescriptor egemma_abi_version$DESC = FunctionDescriptor.of(JAVA_INT);
@@ -45,11 +55,25 @@ public final class EgemmaBinding {
     public static final FunctionDescriptor egemma_set_isa_limit$DESC = FunctionDescriptor.of(JAVA_INT, JAVA_INT);
     public static final FunctionDescriptor egemma_isa_name$DESC = FunctionDescriptor.of(ADDRESS, JAVA_INT);
     public static final FunctionDescriptor egemma_q8_0_dot$DESC = FunctionDescriptor.of(JAVA_FLOAT, ADDRESS, ADDRESS, JAVA_LONG);
+    public static final FunctionDescriptor egemma_q8_0_pack_size$DESC = FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG);
+    public static final FunctionDescriptor egemma_q8_0_pack$DESC =
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS);
+    public static final FunctionDescriptor egemma_q8_0_quantize$DESC =
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS);
+    public static final FunctionDescriptor egemma_rms_norm$DESC =
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_FLOAT);
+    public static final FunctionDescriptor egemma_gelu_mul$DESC = FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS);
+    public static final FunctionDescriptor egemma_attention_head$DESC = FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS,
+            ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS);
+    public static final FunctionDescriptor egemma_q8_0_gemm$DESC = FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG,
+            JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG);
 
     /** Every bound C function and its descriptor, in header order. */
     public static final Map<String, FunctionDescriptor> DESCRIPTORS;
     /** The functions bound as kernels ({@code critical(true)}). */
-    public static final Set<String> KERNELS = Set.of("egemma_q8_0_dot");
+    public static final Set<String> KERNELS =
+            Set.of("egemma_q8_0_dot", "egemma_q8_0_pack", "egemma_q8_0_quantize", "egemma_q8_0_gemm", "egemma_rms_norm",
+                    "egemma_gelu_mul", "egemma_attention_head");
 
     static {
         Map<String, FunctionDescriptor> m = new LinkedHashMap<>();
@@ -61,6 +85,13 @@ public final class EgemmaBinding {
         m.put("egemma_set_isa_limit", egemma_set_isa_limit$DESC);
         m.put("egemma_isa_name", egemma_isa_name$DESC);
         m.put("egemma_q8_0_dot", egemma_q8_0_dot$DESC);
+        m.put("egemma_q8_0_pack_size", egemma_q8_0_pack_size$DESC);
+        m.put("egemma_q8_0_pack", egemma_q8_0_pack$DESC);
+        m.put("egemma_q8_0_quantize", egemma_q8_0_quantize$DESC);
+        m.put("egemma_q8_0_gemm", egemma_q8_0_gemm$DESC);
+        m.put("egemma_rms_norm", egemma_rms_norm$DESC);
+        m.put("egemma_gelu_mul", egemma_gelu_mul$DESC);
+        m.put("egemma_attention_head", egemma_attention_head$DESC);
         DESCRIPTORS = Collections.unmodifiableMap(m);
     }
 
@@ -72,6 +103,13 @@ public final class EgemmaBinding {
     private final MethodHandle egemma_set_isa_limit;
     private final MethodHandle egemma_isa_name;
     private final MethodHandle egemma_q8_0_dot;
+    private final MethodHandle egemma_q8_0_pack_size;
+    private final MethodHandle egemma_q8_0_pack;
+    private final MethodHandle egemma_q8_0_quantize;
+    private final MethodHandle egemma_q8_0_gemm;
+    private final MethodHandle egemma_rms_norm;
+    private final MethodHandle egemma_gelu_mul;
+    private final MethodHandle egemma_attention_head;
 
     private EgemmaBinding(SymbolLookup lookup) {
         egemma_version = bind(lookup, "egemma_version");
@@ -82,6 +120,13 @@ public final class EgemmaBinding {
         egemma_set_isa_limit = bind(lookup, "egemma_set_isa_limit");
         egemma_isa_name = bind(lookup, "egemma_isa_name");
         egemma_q8_0_dot = bind(lookup, "egemma_q8_0_dot");
+        egemma_q8_0_pack_size = bind(lookup, "egemma_q8_0_pack_size");
+        egemma_q8_0_pack = bind(lookup, "egemma_q8_0_pack");
+        egemma_q8_0_quantize = bind(lookup, "egemma_q8_0_quantize");
+        egemma_q8_0_gemm = bind(lookup, "egemma_q8_0_gemm");
+        egemma_rms_norm = bind(lookup, "egemma_rms_norm");
+        egemma_gelu_mul = bind(lookup, "egemma_gelu_mul");
+        egemma_attention_head = bind(lookup, "egemma_attention_head");
     }
 
     /**
@@ -205,6 +250,176 @@ public final class EgemmaBinding {
         }
     }
 
+    /**
+     * {@code egemma_q8_0_pack_size}: bytes of the packed form of {@code n} weight rows of {@code k} inputs.
+     *
+     * @throws IllegalArgumentException for a non-positive {@code n}, or {@code k} not a positive multiple of 32
+     */
+    public long q8_0PackSize(long n, long k) {
+        checkShape("Q8_0 pack", n, k);
+        long r;
+        try {
+            r = (long) egemma_q8_0_pack_size.invokeExact(n, k);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r < 0) throw new IllegalArgumentException("Q8_0 pack: libegemma refused shape " + n + " x " + k + " (error " + r + ")");
+        return r;
+    }
+
+    /**
+     * {@code egemma_q8_0_pack}: repacks rows {@code [j0, j1)} of {@code n} ggml Q8_0 rows of {@code k} weights in
+     * {@code w} into {@code dst} ({@link #q8_0PackSize} bytes, {@value #Q8_0_PACK_ALIGN}-byte aligned, native).
+     * {@code j0} must be a multiple of {@value #Q8_0_PACK_COLS}, {@code j1} one too or {@code n}.
+     */
+    public void q8_0Pack(MemorySegment w, long n, long k, long j0, long j1, MemorySegment dst) {
+        long size = q8_0PackSize(n, k);
+        checkRange("Q8_0 pack weights", w, 0, Math.multiplyExact(q8_0Bytes("Q8_0 pack", k / QK8_0), n));
+        checkRange("Q8_0 pack destination", dst, 0, size);
+        if (!dst.isNative() || dst.address() % Q8_0_PACK_ALIGN != 0)
+            throw new IllegalArgumentException("Q8_0 pack destination must be native memory aligned to " + Q8_0_PACK_ALIGN + " bytes");
+        if (j0 < 0 || j0 > j1 || j1 > n || j0 % Q8_0_PACK_COLS != 0 || (j1 != n && j1 % Q8_0_PACK_COLS != 0))
+            throw new IllegalArgumentException("Q8_0 pack: rows [" + j0 + ", " + j1 + ") of " + n + " do not start and end on a "
+                    + Q8_0_PACK_COLS + "-row group (or at the end)");
+        int r;
+        try {
+            r = (int) egemma_q8_0_pack.invokeExact(w, n, k, j0, j1, dst);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r != 0) throw new IllegalStateException("egemma_q8_0_pack failed with " + r + " after Java-side checks passed");
+    }
+
+    /** Rows of quantized activations held for {@code m} real rows: {@code m} rounded up to {@value #Q8_0_ROW_PAD}. */
+    public static long q8_0PaddedRows(long m) {
+        if (m < 0) throw new IllegalArgumentException("negative row count " + m);
+        return Math.multiplyExact(Math.ceilDiv(m, (long) Q8_0_ROW_PAD), (long) Q8_0_ROW_PAD);
+    }
+
+    /**
+     * {@code egemma_q8_0_quantize}: quantizes rows {@code [i0, i1)} of {@code x} (rows of {@code k} floats) into
+     * {@code qa} (int8, {@code k} per row) and {@code da} (one float per 32-block), ggml's x86 quantize_row_q8_0.
+     */
+    public void q8_0Quantize(MemorySegment x, long k, long i0, long i1, MemorySegment qa, MemorySegment da) {
+        checkShape("Q8_0 quantize", Math.max(i1, 1), k);
+        if (i0 < 0 || i0 > i1) throw new IllegalArgumentException("Q8_0 quantize: bad row range [" + i0 + ", " + i1 + ")");
+        checkRange("Q8_0 quantize input", x, 0, Math.multiplyExact(Math.multiplyExact(i1, k), 4L));
+        checkRange("Q8_0 quantize quants", qa, 0, Math.multiplyExact(i1, k));
+        checkRange("Q8_0 quantize scales", da, 0, Math.multiplyExact(Math.multiplyExact(i1, k / QK8_0), 4L));
+        if (i0 == i1) return;
+        int r;
+        try {
+            r = (int) egemma_q8_0_quantize.invokeExact(x, k, i0, i1, qa, da);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r != 0) throw new IllegalStateException("egemma_q8_0_quantize failed with " + r + " after Java-side checks passed");
+    }
+
+    /**
+     * {@code egemma_q8_0_gemm}: {@code c[i*ldc + j]} for rows {@code i < m} and columns {@code n0 <= j < n1} from
+     * quantized activations ({@code qa}, {@code da}: {@link #q8_0PaddedRows}(m) rows, pad rows zero) and packed
+     * weights of {@code n} columns. {@code c} holds floats (heap or native).
+     */
+    public void q8_0Gemm(MemorySegment qa, MemorySegment da, long m, long k, MemorySegment packed, long n, long n0, long n1,
+                         MemorySegment c, long ldc) {
+        checkShape("Q8_0 GEMM", n, k);
+        if (m < 0) throw new IllegalArgumentException("Q8_0 GEMM: negative row count " + m);
+        long mpad = q8_0PaddedRows(m);
+        checkRange("Q8_0 GEMM quants", qa, 0, Math.multiplyExact(mpad, k));
+        checkRange("Q8_0 GEMM scales", da, 0, Math.multiplyExact(Math.multiplyExact(mpad, k / QK8_0), 4L));
+        checkRange("Q8_0 GEMM packed weights", packed, 0, q8_0PackSize(n, k));
+        if (!packed.isNative() || packed.address() % Q8_0_PACK_ALIGN != 0)
+            throw new IllegalArgumentException("Q8_0 GEMM: packed weights must be native memory aligned to " + Q8_0_PACK_ALIGN + " bytes");
+        if (n0 < 0 || n0 > n1 || n1 > n) throw new IndexOutOfBoundsException("Q8_0 GEMM: columns [" + n0 + ", " + n1 + ") of " + n);
+        if (ldc < n1) throw new IllegalArgumentException("Q8_0 GEMM: row stride " + ldc + " < " + n1);
+        if (m == 0 || n0 == n1) return;
+        checkRange("Q8_0 GEMM output", c, 0, Math.multiplyExact(Math.addExact(Math.multiplyExact(m - 1, ldc), n1), 4L));
+        int r;
+        try {
+            r = (int) egemma_q8_0_gemm.invokeExact(qa, da, m, k, packed, n, n0, n1, c, ldc);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r != 0) throw new IllegalStateException("egemma_q8_0_gemm failed with " + r + " after Java-side checks passed");
+    }
+
+    /**
+     * {@code egemma_rms_norm}: RMSNorm in place of {@code rows} rows of {@code n} floats starting at float index
+     * {@code off} of {@code x}, times {@code w[0..n)}.
+     */
+    public void rmsNorm(float[] x, int off, int rows, int n, float[] w, float eps) {
+        Objects.requireNonNull(x, "x");
+        Objects.requireNonNull(w, "w");
+        if (rows < 0 || n <= 0) throw new IllegalArgumentException("RMSNorm: bad shape " + rows + " x " + n);
+        if (w.length < n) throw new IllegalArgumentException("RMSNorm: " + w.length + " weights for rows of " + n);
+        long len = (long) rows * n;
+        if (off < 0 || off > x.length - len)
+            throw new IndexOutOfBoundsException("RMSNorm: " + rows + " x " + n + " floats from " + off + " exceed an array of " + x.length);
+        if (rows == 0) return;
+        int r;
+        try {
+            r = (int) egemma_rms_norm.invokeExact(MemorySegment.ofArray(x).asSlice(4L * off, 4L * len), (long) rows, (long) n,
+                    MemorySegment.ofArray(w), eps);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r != 0) throw new IllegalStateException("egemma_rms_norm failed with " + r + " after Java-side checks passed");
+    }
+
+    /** {@code egemma_gelu_mul}: {@code gate[i] = gelu(gate[i]) * up[i]} for {@code i < count} through {@code table}. */
+    public void geluMul(float[] gate, float[] up, int count, MemorySegment table) {
+        Objects.requireNonNull(gate, "gate");
+        Objects.requireNonNull(up, "up");
+        if (count < 0 || count > gate.length || count > up.length)
+            throw new IndexOutOfBoundsException("GELU: " + count + " elements, arrays of " + gate.length + " and " + up.length);
+        checkRange("GELU table", table, 0, 4L * GELU_TABLE_SIZE);
+        if (count == 0) return;
+        int r;
+        try {
+            r = (int) egemma_gelu_mul.invokeExact(MemorySegment.ofArray(gate), MemorySegment.ofArray(up), (long) count, table);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r != 0) throw new IllegalStateException("egemma_gelu_mul failed with " + r + " after Java-side checks passed");
+    }
+
+    /**
+     * {@code egemma_attention_head}: query head {@code head} of the sequence of {@code tokens} rows starting at row
+     * {@code rowOff} (the {@code Kernels#attention} contract); every index is checked against the arrays first.
+     */
+    public void attention(float[] q, float[] k, float[] v, float[] out, int rowOff, int tokens, int nHead, int nHeadKv,
+                          int headDim, int headDimV, int head, int halfWindow) {
+        Objects.requireNonNull(q, "q");
+        Objects.requireNonNull(k, "k");
+        Objects.requireNonNull(v, "v");
+        Objects.requireNonNull(out, "out");
+        if (nHead <= 0 || nHeadKv <= 0 || nHead % nHeadKv != 0 || head < 0 || head >= nHead || headDim <= 0 || headDimV <= 0
+                || rowOff < 0 || tokens < 0)
+            throw new IllegalArgumentException("attention: bad shape (heads " + nHead + "/" + nHeadKv + ", head " + head + ", dims "
+                    + headDim + "/" + headDimV + ", rows " + rowOff + "+" + tokens + ")");
+        if (tokens == 0) return;
+        int g = head / (nHead / nHeadKv);
+        long qStride = (long) nHead * headDim, kStride = (long) nHeadKv * headDim, vStride = (long) nHeadKv * headDimV,
+                oStride = (long) nHead * headDimV;
+        long end = (long) rowOff + tokens;
+        if (end * qStride > q.length || end * kStride > k.length || end * vStride > v.length || end * oStride > out.length)
+            throw new IndexOutOfBoundsException("attention: rows " + rowOff + ".." + (end - 1) + " exceed the q/k/v/out arrays ("
+                    + q.length + ", " + k.length + ", " + v.length + ", " + out.length + " floats)");
+        long q0 = rowOff * qStride + (long) head * headDim, k0 = rowOff * kStride + (long) g * headDim;
+        long v0 = rowOff * vStride + (long) g * headDimV, o0 = rowOff * oStride + (long) head * headDimV;
+        float[] scores = new float[tokens];
+        int r;
+        try {
+            r = (int) egemma_attention_head.invokeExact(MemorySegment.ofArray(q).asSlice(4 * q0), MemorySegment.ofArray(k).asSlice(4 * k0),
+                    MemorySegment.ofArray(v).asSlice(4 * v0), MemorySegment.ofArray(out).asSlice(4 * o0), (long) tokens, qStride, kStride,
+                    vStride, oStride, (long) headDim, (long) headDimV, (long) halfWindow, MemorySegment.ofArray(scores));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r != 0) throw new IllegalStateException("egemma_attention_head failed with " + r + " after Java-side checks passed");
+    }
+
     // ---- argument checks ---------------------------------------------------------------------------------
 
     static long q8_0Bytes(String what, long nBlocks) {
@@ -214,6 +429,12 @@ public final class EgemmaBinding {
         } catch (ArithmeticException e) {
             throw new IllegalArgumentException(what + ": block count " + nBlocks + " overflows a byte size", e);
         }
+    }
+
+    static void checkShape(String what, long n, long k) {
+        if (n <= 0 || n > Integer.MAX_VALUE) throw new IllegalArgumentException(what + ": row count " + n + " outside [1, 2^31)");
+        if (k <= 0 || k % QK8_0 != 0 || k > (1L << 32))
+            throw new IllegalArgumentException(what + ": row length " + k + " is not a positive multiple of " + QK8_0);
     }
 
     static void checkRange(String what, MemorySegment segment, long offset, long bytes) {

@@ -111,6 +111,11 @@ class EgemmaBindingHeaderTest {
         assertEquals(EgemmaBinding.ABI_VERSION, defs.get("EGEMMA_ABI_VERSION"));
         assertEquals(EgemmaBinding.QK8_0, defs.get("EGEMMA_QK8_0"));
         assertEquals(EgemmaBinding.Q8_0_BLOCK_BYTES, defs.get("EGEMMA_Q8_0_BLOCK_BYTES"));
+        assertEquals(EgemmaBinding.Q8_0_PACK_COLS, defs.get("EGEMMA_Q8_0_PACK_COLS"));
+        assertEquals(EgemmaBinding.Q8_0_PACK_RECORD_BYTES, defs.get("EGEMMA_Q8_0_PACK_RECORD_BYTES"));
+        assertEquals(EgemmaBinding.Q8_0_PACK_ALIGN, defs.get("EGEMMA_Q8_0_PACK_ALIGN"));
+        assertEquals(EgemmaBinding.Q8_0_ROW_PAD, defs.get("EGEMMA_Q8_0_ROW_PAD"));
+        assertEquals(EgemmaBinding.GELU_TABLE_SIZE, defs.get("EGEMMA_GELU_TABLE_SIZE"));
         assertEquals(Isa.values().length, defs.get("EGEMMA_ISA_COUNT"));
         for (Isa t : Isa.values()) {
             assertEquals(t.id(), defs.get("EGEMMA_ISA_" + t.name()), "EGEMMA_ISA_" + t.name());

@@ -1,0 +1,109 @@
+package dev.egemma.bench;
+
+import dev.egemma.gguf.GgmlType;
+import dev.egemma.kernels.Activations;
+import dev.egemma.kernels.WeightMatrix;
+import dev.egemma.kernels.ffm.EgemmaBinding;
+import dev.egemma.kernels.ffm.Isa;
+import dev.egemma.kernels.ffm.NativeKernels;
+import dev.egemma.kernels.ffm.NativeLibraryLoader;
+import dev.egemma.kernels.java.ScalarKernels;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.AuxCounters;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * libegemma's Q8_0 GEMM, one thread, one downcall per product: {@code C[M x N] = A[M x K] * W[N x K]^T} on weights
+ * packed once (setup) and activations quantized once (setup), through {@link NativeKernels#matmul} (so the Java-side
+ * checks and the heap-array critical downcall are included). The model's shapes: (K, N) = (768, 768) for
+ * attn_q/attn_output, (768, 256) for attn_k/attn_v, (768, 1152) for ffn_gate/ffn_up, (1152, 768) for ffn_down,
+ * (768, 3072)/(3072, 768) for the dense layers.
+ *
+ * <p>Score: products per second; int8 GOPS = score * 2*M*N*K / 1e9 (one multiply and one add per MAC). The tier's
+ * single-core peak, for comparison: clock * int8 MACs per cycle * 2, with MACs per cycle = 2 ports x 64 for
+ * AVX-512 VNNI (vpdpbusd, 16 lanes x 4), 1024 for AMX (TDPBSSD: 16x16x64 in 16 cycles), 2 ports x 32 for AVX2
+ * (vpmaddubsw 32 byte pairs) and the scalar tier about 1. Read the clock from /proc/cpuinfo or lscpu.
+ *
+ * <pre>java -jar java/egemma-bench/target/benchmarks.jar Q8GemmBench -p isa=amx,avx512,avx2 -p m=1,8,64,512</pre>
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 2, time = 1)
+@Measurement(iterations = 3, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--add-modules", "jdk.incubator.vector"})
+public class Q8GemmBench {
+
+    @Param({"1", "8", "64", "512"})
+    int m;
+
+    /** "KxN" (JMH splits -p values at commas) */
+    @Param({"768x768", "768x256", "768x1152", "1152x768", "768x3072", "3072x768"})
+    String shape;
+
+    /** libegemma tier; lowered with egemma_set_isa_limit */
+    @Param({"best"})
+    String isa;
+
+    private NativeKernels kernels;
+    private WeightMatrix w;
+    private Activations a;
+    private float[] out;
+    private long macs;
+
+    /** int8 GOPS of the last iteration (2 * M * N * K per product), reported beside the score */
+    @AuxCounters(AuxCounters.Type.OPERATIONS)
+    @State(Scope.Thread)
+    public static class Ops {
+        public long int8Ops;
+    }
+
+    @Setup(Level.Trial)
+    public void setup() {
+        String[] kn = shape.split("x");
+        int k = Integer.parseInt(kn[0]), n = Integer.parseInt(kn[1]);
+        EgemmaBinding b = NativeLibraryLoader.fromSystemProperties().load().binding();
+        if (!isa.equals("best")) {
+            Isa got = b.setIsaLimit(Isa.byName(isa));
+            if (got != Isa.byName(isa)) throw new IllegalStateException("tier " + isa + " not usable here; got " + got);
+        }
+        SplittableRandom r = new SplittableRandom(42);
+        MemorySegment data = Arena.ofAuto().allocate((long) n * (k / 32) * 34, 2);
+        for (long blk = 0; blk < (long) n * (k / 32); blk++) {
+            data.set(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), blk * 34,
+                    Float.floatToFloat16((float) (0.001 + r.nextDouble() * 0.01)));
+            for (int t = 0; t < 32; t++) data.set(ValueLayout.JAVA_BYTE, blk * 34 + 2 + t, (byte) (r.nextInt(255) - 127));
+        }
+        w = new WeightMatrix("bench", GgmlType.Q8_0, n, k, data);
+        float[] x = new float[m * k];
+        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+        kernels = new NativeKernels(b, new ScalarKernels());
+        a = kernels.prepare(x, m, k, w);
+        out = new float[m * n];
+        kernels.matmul(a, w, 0, n, out, n); // packs the weights
+        macs = (long) m * n * k;
+    }
+
+    @Benchmark
+    public float gemm(Ops ops) {
+        kernels.matmul(a, w, 0, w.rows(), out, w.rows());
+        ops.int8Ops += 2 * macs;
+        return out[0];
+    }
+}

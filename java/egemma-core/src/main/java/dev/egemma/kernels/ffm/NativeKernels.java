@@ -1,0 +1,167 @@
+package dev.egemma.kernels.ffm;
+
+import dev.egemma.gguf.GgmlType;
+import dev.egemma.kernels.Activations;
+import dev.egemma.kernels.Kernels;
+import dev.egemma.kernels.WeightMatrix;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@link Kernels} on libegemma: Q8_0 products run in C on weights repacked once per matrix (the packed copy costs
+ * 640 bytes per 16 columns x 32 inputs, 1.18x the Q8_0 bytes; {@link #packedBytes()} tells the total), with the
+ * activations quantized in C, bit-identical to ggml's x86 quantizer and to the Java one; RMSNorm and GELU * up run
+ * in C, bit-identical to the Java kernels. The operations libegemma does not implement yet, or not yet in llama.cpp's
+ * exact order (F32/F16/BF16 products, RoPE, attention, pooling, L2 norm) run on the Java kernels given at construction, so results stay those of the Java
+ * backend there.
+ *
+ * <p>One instance per model: it keeps the packed weights of every matrix it has seen (keyed by the matrix, whose
+ * data segment identifies the mapped tensor) until it is garbage collected. Thread-safe: tiles of one product run
+ * concurrently; the first tile of a matrix packs it while the others wait.
+ */
+public final class NativeKernels implements Kernels {
+
+    private final EgemmaBinding lib;
+    private final Kernels fallback;
+    private final ConcurrentHashMap<WeightMatrix, MemorySegment> packed = new ConcurrentHashMap<>();
+    private final AtomicLong packedBytes = new AtomicLong();
+    private volatile MemorySegment geluTable;
+
+    /**
+     * @param lib the bound library
+     * @param fallback Java kernels for what libegemma does not compute
+     */
+    public NativeKernels(EgemmaBinding lib, Kernels fallback) {
+        this.lib = Objects.requireNonNull(lib, "lib");
+        this.fallback = Objects.requireNonNull(fallback, "fallback");
+    }
+
+    @Override
+    public String name() {
+        return "native-" + lib.activeIsa().cName();
+    }
+
+    /** Bytes of packed weights held now (native memory, on top of the mapped file). */
+    public long packedBytes() {
+        return packedBytes.get();
+    }
+
+    /** Quantized activations: int8 rows padded to {@link EgemmaBinding#Q8_0_ROW_PAD} with zero rows, float scales. */
+    record QuantizedRows(byte[] q, float[] d, int rows, int cols) implements Activations {}
+
+    @Override
+    public Activations prepare(float[] a, int m, int k, WeightMatrix w) {
+        Objects.requireNonNull(a, "a");
+        if (w.type() != GgmlType.Q8_0) return fallback.prepare(a, m, k, w);
+        if (k != w.cols()) throw new IllegalArgumentException(w.name() + ": activations have " + k + " columns, weights " + w.cols());
+        if (m < 0 || (long) m * k > a.length)
+            throw new IllegalArgumentException("activations: " + m + " x " + k + " do not fit an array of " + a.length);
+        long mpad = EgemmaBinding.q8_0PaddedRows(m);
+        if (mpad * k > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("activations: " + m + " x " + k + " too large");
+        byte[] q = new byte[(int) (mpad * k)];
+        float[] d = new float[(int) (mpad * (k / EgemmaBinding.QK8_0))];
+        lib.q8_0Quantize(MemorySegment.ofArray(a), k, 0, m, MemorySegment.ofArray(q), MemorySegment.ofArray(d));
+        return new QuantizedRows(q, d, m, k);
+    }
+
+    @Override
+    public void matmul(Activations a, WeightMatrix w, int n0, int n1, float[] out, int ldOut) {
+        if (w.type() != GgmlType.Q8_0) {
+            if (a instanceof QuantizedRows) throw new IllegalArgumentException(w.name() + ": activations were prepared for Q8_0 weights");
+            fallback.matmul(a, w, n0, n1, out, ldOut);
+            return;
+        }
+        if (!(a instanceof QuantizedRows qa))
+            throw new IllegalArgumentException(w.name() + ": activations were not prepared for Q8_0 weights by this backend");
+        if (qa.cols() != w.cols()) throw new IllegalArgumentException(w.name() + ": activations have " + qa.cols() + " columns, weights " + w.cols());
+        if (n0 < 0 || n1 > w.rows() || n0 > n1) throw new IndexOutOfBoundsException(w.name() + ": rows [" + n0 + ", " + n1 + ") of " + w.rows());
+        if (ldOut < n1 || (qa.rows() > 0 && (long) (qa.rows() - 1) * ldOut + n1 > out.length))
+            throw new IndexOutOfBoundsException(w.name() + ": output of " + out.length + " floats too small for " + qa.rows() + " rows of stride " + ldOut);
+        if (qa.rows() == 0 || n0 == n1) return;
+        lib.q8_0Gemm(MemorySegment.ofArray(qa.q()), MemorySegment.ofArray(qa.d()), qa.rows(), qa.cols(), packed(w), w.rows(), n0, n1,
+                MemorySegment.ofArray(out), ldOut);
+    }
+
+    @Override
+    public void rmsNorm(float[] x, int off, int rows, int n, float[] w, float eps) {
+        lib.rmsNorm(x, off, rows, n, w, eps);
+    }
+
+    @Override
+    public void geluMul(float[] gate, float[] up, int count) {
+        lib.geluMul(gate, up, count, geluTable());
+    }
+
+    @Override
+    public void attention(float[] q, float[] k, float[] v, float[] out, int rowOff, int tokens, int nHead, int nHeadKv, int headDim,
+                          int headDimV, int head, int halfWindow) {
+        // libegemma's egemma_attention_head (EgemmaBinding#attention) agrees with the Java kernels only within a
+        // rounding bound; the Java kernels follow llama.cpp's operation order, so they run here until the C kernel does
+        fallback.attention(q, k, v, out, rowOff, tokens, nHead, nHeadKv, headDim, headDimV, head, halfWindow);
+    }
+
+    /**
+     * ggml's fp16 GELU table, built once per kernel set from the fallback's own {@code geluMul} (with {@code up = 1}
+     * every in-range entry is the table value itself), so that the two backends use the same table.
+     */
+    private MemorySegment geluTable() {
+        MemorySegment t = geluTable;
+        if (t == null) {
+            synchronized (this) {
+                if ((t = geluTable) == null) {
+                    float[] x = new float[EgemmaBinding.GELU_TABLE_SIZE], ones = new float[x.length];
+                    for (int i = 0; i < x.length; i++) {
+                        x[i] = Float.float16ToFloat((short) i);
+                        ones[i] = 1f;
+                    }
+                    fallback.geluMul(x, ones, x.length);
+                    t = Arena.ofAuto().allocate(4L * x.length, 64);
+                    MemorySegment.copy(x, 0, t, java.lang.foreign.ValueLayout.JAVA_FLOAT, 0, x.length);
+                    geluTable = t;
+                }
+            }
+        }
+        return t;
+    }
+
+    /** The packed copy of {@code w}, made on first use. */
+    MemorySegment packed(WeightMatrix w) {
+        return packed.computeIfAbsent(w, this::pack);
+    }
+
+    private MemorySegment pack(WeightMatrix w) {
+        long size = lib.q8_0PackSize(w.rows(), w.cols());
+        // automatic arena: the packed copy lives as long as this kernel set references it
+        MemorySegment dst = Arena.ofAuto().allocate(size, EgemmaBinding.Q8_0_PACK_ALIGN);
+        lib.q8_0Pack(w.data(), w.rows(), w.cols(), 0, w.rows(), dst);
+        packedBytes.addAndGet(size);
+        return dst;
+    }
+
+    // ---- not in libegemma yet: the Java kernels ------------------------------------------------------------
+
+    @Override
+    public void ropeNeox(float[] x, int rowOff, int tokens, int rowStride, int heads, int headDim, float[] cos, float[] sin, float scale) {
+        fallback.ropeNeox(x, rowOff, tokens, rowStride, heads, headDim, cos, sin, scale);
+    }
+
+
+    @Override
+    public void meanPool(float[] x, int rowOff, int tokens, int n, float[] out, int outOff) {
+        fallback.meanPool(x, rowOff, tokens, n, out, outOff);
+    }
+
+    @Override
+    public void l2Normalize(float[] x, int off, int n) {
+        fallback.l2Normalize(x, off, n);
+    }
+
+    @Override
+    public String toString() {
+        return name();
+    }
+}

@@ -1,0 +1,242 @@
+package dev.egemma.kernels.ffm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.egemma.gguf.GgmlType;
+import dev.egemma.kernels.Activations;
+import dev.egemma.kernels.WeightMatrix;
+import dev.egemma.kernels.java.ScalarKernels;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * libegemma's Q8_0 GEMM ({@link NativeKernels#matmul}) on every usable tier (forced through the cap) against the
+ * Java scalar reference ({@link ScalarKernels#matmul}), on awkward sizes and boundary fills.
+ *
+ * <p>What must hold: the quantized activations equal an independent Java quantizer bit for bit (ggml's x86
+ * quantize_row_q8_0 with {@link Float#floatToFloat16} and {@link Math#rint}); every tier is within
+ * {@code 2 * gamma(2*nb + 3) * S} of the Java result, derived as follows. Per block the integer dot is exact and
+ * {@code d_w * d_a} is exact in float (two 11-bit significands). libegemma sums nb terms
+ * {@code t_b = isum_b * d_w * d_a} rounded at most twice per block (product, then sum; a fused multiply-add
+ * rounds once): within {@code gamma(2*nb) * S} of the exact sum by the summation bound (Higham 2002, eq. 3.5),
+ * {@code S = sum_b |t_b|}, {@code gamma(j) = j*u/(1-j*u)}, {@code u = 2^-24}. The Java reference follows tinyBLAS
+ * (eight lanes of quad sums, one FMA per lane and block, then three levels of additions): within
+ * {@code gamma(nb + 3) * S'} with S' the same sum over the eight quad-lane terms of each block (S <= S', since lanes
+ * may cancel). Two results differ by at most the sum, below {@code 2 * gamma(2*nb + 3) * S'}; for
+ * K = 768 about 3.1e-6 * S. (native/test/test_gemm.c checks every tier bit for bit against C references of its
+ * own operation order.)
+ */
+class Q8GemmNativeParityTest {
+
+    private static final ValueLayout.OfShort FP16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    enum WFill { RANDOM, ALL_PLUS_127, ALL_MINUS_128, ZERO_SCALE, SUBNORMAL_SCALE }
+
+    enum AFill { RANDOM, EQUAL_POSITIVE, EQUAL_NEGATIVE, ZERO, TINY_SUBNORMAL_D }
+
+    static Stream<Isa> tiers() {
+        return NativeTestSupport.requireNative().binding().caps().stream();
+    }
+
+    @AfterAll
+    static void restoreBestTier() {
+        EgemmaBinding b = NativeTestSupport.requireNative().binding();
+        b.setIsaLimit(b.caps().stream().max(Enum::compareTo).orElseThrow());
+    }
+
+    static Stream<Arguments> sizes() {
+        int[] s = {1, 2, 3, 7, 31, 32, 33, 63, 65, 255, 257};
+        List<Arguments> out = new ArrayList<>();
+        for (Isa t : tiers().toList()) {
+            for (int i = 0; i < s.length; i++) {
+                // every M against a spread of N, K cycling through 32..128 and the model's 768
+                out.add(Arguments.of(t, s[i], s[(i * 7 + 3) % s.length], 32 * (1 + i % 4)));
+                out.add(Arguments.of(t, s[(i * 5 + 2) % s.length], s[i], i % 3 == 0 ? 768 : 32 * (1 + (i + 1) % 4)));
+            }
+            out.add(Arguments.of(t, 1000, 17, 64));
+            out.add(Arguments.of(t, 5, 1000, 32));
+            out.add(Arguments.of(t, 33, 65, 1152));
+        }
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "{0} M={1} N={2} K={3}")
+    @MethodSource("sizes")
+    void agreesWithTheJavaReference(Isa tier, int m, int n, int k) {
+        check(tier, m, n, k, WFill.RANDOM, AFill.RANDOM, (m * 31L + n) * 17 + k);
+    }
+
+    static Stream<Arguments> fills() {
+        List<Arguments> out = new ArrayList<>();
+        for (Isa t : tiers().toList())
+            for (WFill w : WFill.values())
+                for (AFill a : AFill.values()) out.add(Arguments.of(t, w, a));
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "{0} weights {1}, activations {2}")
+    @MethodSource("fills")
+    void boundaryFills(Isa tier, WFill w, AFill a) {
+        check(tier, 33, 40, 96, w, a, w.ordinal() * 10L + a.ordinal());
+        check(tier, 3, 17, 768, w, a, w.ordinal() * 10L + a.ordinal() + 100);
+    }
+
+    @ParameterizedTest
+    @MethodSource("tiers")
+    void tilesTouchOnlyTheirColumns(Isa tier) {
+        EgemmaBinding b = NativeTestSupport.requireNative().binding();
+        assertEquals(tier, b.setIsaLimit(tier));
+        int m = 37, n = 100, k = 64, ld = 103;
+        WeightMatrix w = weights(n, k, WFill.RANDOM, new SplittableRandom(5));
+        float[] x = acts(m, k, AFill.RANDOM, new SplittableRandom(6));
+        NativeKernels nk = new NativeKernels(b, new ScalarKernels());
+        Activations a = nk.prepare(x, m, k, w);
+        float[] full = new float[m * ld], tiled = new float[m * ld];
+        nk.matmul(a, w, 0, n, full, ld);
+        java.util.Arrays.fill(tiled, Float.NaN);
+        int[] cuts = {0, 5, 16, 37, 48, 99, 100};
+        for (int c = 0; c + 1 < cuts.length; c++) nk.matmul(a, w, cuts[c], cuts[c + 1], tiled, ld);
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < ld; j++) {
+                if (j < n) assertEquals(full[i * ld + j], tiled[i * ld + j], 0.0, tier + " (" + i + "," + j + ")");
+                else assertTrue(Float.isNaN(tiled[i * ld + j]), "column " + j + " past n written");
+            }
+        }
+        assertEquals(b.q8_0PackSize(n, k), nk.packedBytes(), "one packed copy, made once");
+    }
+
+    @Test
+    void badArgumentsAreJavaExceptionsNotCrashes() {
+        EgemmaBinding b = NativeTestSupport.requireNative().binding();
+        NativeKernels nk = new NativeKernels(b, new ScalarKernels());
+        WeightMatrix w = weights(20, 64, WFill.RANDOM, new SplittableRandom(1));
+        Activations a = nk.prepare(new float[3 * 64], 3, 64, w);
+        assertThrows(IndexOutOfBoundsException.class, () -> nk.matmul(a, w, 0, 21, new float[3 * 21], 21));
+        assertThrows(IndexOutOfBoundsException.class, () -> nk.matmul(a, w, 0, 20, new float[3 * 20 - 1], 20));
+        assertThrows(IndexOutOfBoundsException.class, () -> nk.matmul(a, w, 0, 20, new float[3 * 20], 19));
+        assertThrows(IllegalArgumentException.class, () -> nk.prepare(new float[10], 3, 64, w));
+        assertThrows(IllegalArgumentException.class, () -> b.q8_0PackSize(16, 33));
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment dst = arena.allocate(b.q8_0PackSize(20, 64) + 64, 64);
+            assertThrows(IllegalArgumentException.class, () -> b.q8_0Pack(w.data(), 20, 64, 0, 20, dst.asSlice(4)));
+            assertThrows(IllegalArgumentException.class, () -> b.q8_0Pack(w.data(), 20, 64, 3, 20, dst));
+            assertThrows(IndexOutOfBoundsException.class, () -> b.q8_0Pack(w.data().asSlice(0, 100), 20, 64, 0, 20, dst));
+        }
+    }
+
+    // ---- the check -----------------------------------------------------------------------------------------------
+
+    static void check(Isa tier, int m, int n, int k, WFill wf, AFill af, long seed) {
+        EgemmaBinding b = NativeTestSupport.requireNative().binding();
+        assertEquals(tier, b.setIsaLimit(tier));
+        SplittableRandom r = new SplittableRandom(seed);
+        WeightMatrix w = weights(n, k, wf, r);
+        float[] x = acts(m, k, af, r);
+        NativeKernels nk = new NativeKernels(b, new ScalarKernels());
+        NativeKernels.QuantizedRows qa = (NativeKernels.QuantizedRows) nk.prepare(x, m, k, w);
+        int nb = k / 32;
+        byte[] q = new byte[m * k];
+        float[] d = new float[m * nb];
+        quantize(x, m, k, q, d);
+        for (int i = 0; i < m * k; i++) if (q[i] != qa.q()[i]) assertEquals(q[i], qa.q()[i], tier + ": quant " + i);
+        for (int i = 0; i < m * nb; i++)
+            assertEquals(Float.floatToRawIntBits(d[i]), Float.floatToRawIntBits(qa.d()[i]), tier + ": scale " + i);
+        for (int i = m * k; i < qa.q().length; i++) assertEquals(0, qa.q()[i], "pad row quant");
+
+        ScalarKernels ref = new ScalarKernels();
+        float[] want = new float[m * n], got = new float[m * n];
+        ref.matmul(ref.prepare(x, m, k, w), w, 0, n, want, n);
+        nk.matmul(qa, w, 0, n, got, n);
+        double g = gamma(2.0 * nb + 3);
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double s = 0;
+                for (int blk = 0; blk < nb; blk++) {
+                    long o = ((long) j * nb + blk) * 34;
+                    float dwb = Float.float16ToFloat(w.data().get(FP16, o));
+                    for (int lane = 0; lane < 8; lane++) { // the reference's lanes: quads of products
+                        int isum = 0;
+                        for (int t = 4 * lane; t < 4 * lane + 4; t++)
+                            isum += q[i * k + blk * 32 + t] * w.data().get(ValueLayout.JAVA_BYTE, o + 2 + t);
+                        s += Math.abs((double) isum * dwb * d[i * nb + blk]);
+                    }
+                }
+                double tol = 2 * g * s;
+                float gv = got[i * n + j], wv = want[i * n + j];
+                if (!(Math.abs(gv - wv) <= tol))
+                    assertEquals(wv, gv, tol, tier + " " + wf + "/" + af + " M=" + m + " N=" + n + " K=" + k + " at (" + i + "," + j + ")");
+                if (wf == WFill.ZERO_SCALE || af == AFill.ZERO) assertEquals(0f, gv, 0f, "zero scale must give exactly 0");
+                assertTrue(Float.isFinite(gv), "finite");
+            }
+        }
+    }
+
+    static double gamma(double j) {
+        double u = Math.scalb(1.0, -24);
+        return j * u / (1 - j * u);
+    }
+
+    /** ggml's x86 quantize_row_q8_0, written independently of the Java kernels. */
+    static void quantize(float[] x, int m, int k, byte[] q, float[] d) {
+        for (int i = 0; i < m; i++) {
+            for (int blk = 0; blk < k / 32; blk++) {
+                int o = i * k + blk * 32;
+                float amax = 0;
+                for (int t = 0; t < 32; t++) amax = Math.max(amax, Math.abs(x[o + t]));
+                d[i * (k / 32) + blk] = Float.float16ToFloat(Float.floatToFloat16(amax / 127f));
+                float id = amax != 0 ? 127f / amax : 0f;
+                for (int t = 0; t < 32; t++) q[o + t] = (byte) (int) Math.rint(x[o + t] * id);
+            }
+        }
+    }
+
+    static WeightMatrix weights(int n, int k, WFill fill, SplittableRandom r) {
+        int nb = k / 32;
+        MemorySegment s = Arena.ofAuto().allocate((long) n * nb * 34);
+        for (long blk = 0; blk < (long) n * nb; blk++) {
+            long o = blk * 34;
+            short dh = switch (fill) {
+                case ZERO_SCALE -> (short) (blk % 2 == 0 ? 0x0000 : 0x8000);
+                case SUBNORMAL_SCALE -> (short) (1 + r.nextInt(0x3ff));
+                default -> (short) ((r.nextInt(2) << 15) | ((5 + r.nextInt(12)) << 10) | r.nextInt(0x400));
+            };
+            s.set(FP16, o, dh);
+            for (int t = 0; t < 32; t++) {
+                byte v = switch (fill) {
+                    case ALL_PLUS_127 -> 127;
+                    case ALL_MINUS_128 -> -128;
+                    default -> (byte) r.nextInt(256);
+                };
+                s.set(ValueLayout.JAVA_BYTE, o + 2 + t, v);
+            }
+        }
+        return new WeightMatrix("w" + n + "x" + k, GgmlType.Q8_0, n, k, s);
+    }
+
+    static float[] acts(int m, int k, AFill fill, SplittableRandom r) {
+        float[] x = new float[m * k];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = switch (fill) {
+                case EQUAL_POSITIVE -> 0.75f;
+                case EQUAL_NEGATIVE -> -3.5f;
+                case ZERO -> 0f;
+                case TINY_SUBNORMAL_D -> (float) (r.nextDouble(-1, 1) * 2e-5); // amax/127 below 2^-14: fp16 subnormal
+                default -> (float) (r.nextDouble(-1, 1) * Math.scalb(1.0, r.nextInt(12) - 6));
+            };
+        }
+        return x;
+    }
+}

@@ -1,0 +1,78 @@
+/* AVX2 Q8_0 GEMM tier on the packed layout. No int8 dot instruction here, so ggml's sign trick: maddubs needs
+ * one unsigned operand, so multiply |w| (as u8, 0..128) by a carrying w's sign; pairs stay within int16
+ * (<= 2*128*127) because the activations come from the quantizer and lie in [-127, 127]; madd with ones
+ * then sums each column's 4 products into an int32 lane. Tile: RM rows x one 16-column group (two ymm), the
+ * record's abs(w) computed once per RM rows. Per block acc = fma((float)isum, d_w*d_a, acc): bit-identical to
+ * the AVX-512 and AMX tiers. */
+#include "egemma_internal.h"
+
+#if defined(_MSC_VER) || (defined(__AVX2__) && defined(__FMA__) && defined(__F16C__))
+#include <immintrin.h>
+
+#define RM 4
+
+static inline void store_masked(float *dst, int lo, int hi, __m256 v0, __m256 v1) {
+    float tmp[16];
+    _mm256_storeu_ps(tmp, v0);
+    _mm256_storeu_ps(tmp + 8, v1);
+    for (int j = lo; j < hi; j++) dst[j] = tmp[j];
+}
+
+void egemma_q8_0_gemm_avx2(const int8_t *qa, const float *da, int64_t m, int64_t k, const uint8_t *packed,
+                           int64_t n0, int64_t n1, float *c, int64_t ldc) {
+    const int64_t nb = k / EGEMMA_QK8_0;
+    const __m256i ones16 = _mm256_set1_epi16(1);
+    for (int64_t g = n0 / 16; g < (n1 + 15) / 16; g++) {
+        const int64_t col0 = g * 16;
+        const int lo = n0 > col0 ? (int)(n0 - col0) : 0, hi = n1 < col0 + 16 ? (int)(n1 - col0) : 16;
+        for (int64_t i0 = 0; i0 < m; i0 += RM) {
+            const int rm = m - i0 < RM ? (int)(m - i0) : RM;
+            const int8_t *arow[RM];
+            const float *drow[RM];
+            for (int i = 0; i < RM; i++) {
+                const int64_t row = i0 + (i < rm ? i : 0);
+                arow[i] = qa + row * k;
+                drow[i] = da + row * nb;
+            }
+            __m256 acc[RM][2];
+            for (int i = 0; i < RM; i++) acc[i][0] = acc[i][1] = _mm256_setzero_ps();
+            for (int64_t blk = 0; blk < nb; blk++) {
+                const uint8_t *p = egemma_pack_record(packed, g, nb, blk);
+                __m256i s[RM][2];
+                for (int i = 0; i < RM; i++) s[i][0] = s[i][1] = _mm256_setzero_si256();
+                for (int r = 0; r < 8; r++) {
+                    const __m256i w0 = _mm256_load_si256((const __m256i *)(p + PK_Q + r * 64));
+                    const __m256i w1 = _mm256_load_si256((const __m256i *)(p + PK_Q + r * 64 + 32));
+                    const __m256i u0 = _mm256_abs_epi8(w0), u1 = _mm256_abs_epi8(w1);
+                    for (int i = 0; i < RM; i++) {
+                        int32_t a4;
+                        memcpy(&a4, arow[i] + blk * 32 + r * 4, 4);
+                        const __m256i av = _mm256_set1_epi32(a4);
+                        const __m256i p0 = _mm256_maddubs_epi16(u0, _mm256_sign_epi8(av, w0));
+                        const __m256i p1 = _mm256_maddubs_epi16(u1, _mm256_sign_epi8(av, w1));
+                        s[i][0] = _mm256_add_epi32(s[i][0], _mm256_madd_epi16(p0, ones16));
+                        s[i][1] = _mm256_add_epi32(s[i][1], _mm256_madd_epi16(p1, ones16));
+                    }
+                }
+                const __m256 d0 = _mm256_load_ps((const float *)(p + PK_D)), d1 = _mm256_load_ps((const float *)(p + PK_D + 32));
+                for (int i = 0; i < RM; i++) {
+                    const __m256 dai = _mm256_set1_ps(drow[i][blk]);
+                    acc[i][0] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s[i][0]), _mm256_mul_ps(d0, dai), acc[i][0]);
+                    acc[i][1] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s[i][1]), _mm256_mul_ps(d1, dai), acc[i][1]);
+                }
+            }
+            for (int i = 0; i < rm; i++) {
+                float *dst = c + (i0 + i) * ldc + col0;
+                if (lo == 0 && hi == 16) {
+                    _mm256_storeu_ps(dst, acc[i][0]);
+                    _mm256_storeu_ps(dst + 8, acc[i][1]);
+                } else {
+                    store_masked(dst, lo, hi, acc[i][0], acc[i][1]);
+                }
+            }
+        }
+    }
+}
+#else
+#error "q8_0_gemm_avx2.c must be compiled with the avx2 tier flags (cmake/EgemmaIsaFlags.cmake)"
+#endif

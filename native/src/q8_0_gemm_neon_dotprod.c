@@ -1,0 +1,62 @@
+/* NEON dotprod Q8_0 GEMM tier (-march=armv8.2-a+dotprod) on the packed layout: vdotq_s32 of a q register
+ * (4 columns x 4 weights of one quad) with the row's 4 activation bytes broadcast adds each column's 4
+ * products into its int32 lane, exact for every int8. Per block acc = fma((float)isum, d_w*d_a, acc), the same
+ * operation as the NEON tier, so the two agree bit for bit. */
+#include "egemma_internal.h"
+
+#if defined(__ARM_FEATURE_DOTPROD) || defined(_M_ARM64)
+#include <arm_neon.h>
+
+#define RM 4
+
+void egemma_q8_0_gemm_neon_dotprod(const int8_t *qa, const float *da, int64_t m, int64_t k, const uint8_t *packed,
+                                   int64_t n0, int64_t n1, float *c, int64_t ldc) {
+    const int64_t nb = k / EGEMMA_QK8_0;
+    for (int64_t g = n0 / 16; g < (n1 + 15) / 16; g++) {
+        const int64_t col0 = g * 16;
+        const int lo = n0 > col0 ? (int)(n0 - col0) : 0, hi = n1 < col0 + 16 ? (int)(n1 - col0) : 16;
+        for (int64_t i0 = 0; i0 < m; i0 += RM) {
+            const int rm = m - i0 < RM ? (int)(m - i0) : RM;
+            const int8_t *arow[RM];
+            const float *drow[RM];
+            for (int i = 0; i < RM; i++) {
+                const int64_t row = i0 + (i < rm ? i : 0);
+                arow[i] = qa + row * k;
+                drow[i] = da + row * nb;
+            }
+            float32x4_t acc[RM][4];
+            for (int i = 0; i < RM; i++)
+                for (int q = 0; q < 4; q++) acc[i][q] = vdupq_n_f32(0.0f);
+            for (int64_t blk = 0; blk < nb; blk++) {
+                const uint8_t *p = egemma_pack_record(packed, g, nb, blk);
+                int32x4_t s[RM][4];
+                for (int i = 0; i < RM; i++)
+                    for (int q = 0; q < 4; q++) s[i][q] = vdupq_n_s32(0);
+                for (int r = 0; r < 8; r++) {
+                    int8x16_t w[4];
+                    for (int q = 0; q < 4; q++) w[q] = vld1q_s8((const int8_t *)(p + PK_Q + r * 64 + q * 16));
+                    for (int i = 0; i < RM; i++) {
+                        int32_t a4;
+                        memcpy(&a4, arow[i] + blk * 32 + r * 4, 4);
+                        const int8x16_t av = vreinterpretq_s8_s32(vdupq_n_s32(a4));
+                        for (int q = 0; q < 4; q++) s[i][q] = vdotq_s32(s[i][q], w[q], av);
+                    }
+                }
+                for (int q = 0; q < 4; q++) {
+                    const float32x4_t dw = vld1q_f32((const float *)(p + PK_D) + q * 4);
+                    for (int i = 0; i < RM; i++)
+                        acc[i][q] = vfmaq_f32(acc[i][q], vcvtq_f32_s32(s[i][q]), vmulq_n_f32(dw, drow[i][blk]));
+                }
+            }
+            for (int i = 0; i < rm; i++) {
+                float tmp[16];
+                for (int q = 0; q < 4; q++) vst1q_f32(tmp + q * 4, acc[i][q]);
+                float *dst = c + (i0 + i) * ldc + col0;
+                for (int j = lo; j < hi; j++) dst[j] = tmp[j];
+            }
+        }
+    }
+}
+#else
+#error "q8_0_gemm_neon_dotprod.c must be compiled with -march=armv8.2-a+dotprod"
+#endif
