@@ -1,10 +1,18 @@
-/* AMX-INT8 Q8_0 GEMM tier on the packed layout (the record's q[8][16][4] is the B tile of TDPBSSD as is).
+/* AMX tier of the Q8_0 GEMM.
  *
- * Per (32 rows of A) x (two 16-column groups) and per 32-block: two A tiles (16 rows x 32 bytes, the rows of
- * qa; m_pad makes the 16-row loads safe), two B tiles (8 x 64 bytes), four int32 C tiles of exact block dots.
- * Each C tile is stored and scaled in AVX-512 into float accumulators: acc = fma((float)isum, d_w*d_a, acc)
- * per block in block order, the same operation as the AVX-512 tier, so both tiers agree bit for bit.
- * Fewer than 16 rows: the AVX-512 VNNI kernel (a tile would be mostly padding). */
+ * By default this tier computes the product with the AVX-512 VNNI kernel (egemma_q8_0_gemm_avx512): that is
+ * llama.cpp's x86 order (eight float lanes per output, one per 4-byte quad of a block, hsum8 at the end), bit
+ * for bit, and TDPBSSD cannot give the per-quad lane sums cheaply (it sums a whole block per C element).
+ *
+ * With the environment variable EGEMMA_FAST_AMX=1 the AMX-INT8 kernel below runs instead. It is NOT
+ * llama.cpp-exact: per block it takes the exact int32 block dot and does acc = fma((float)isum, d_w*d_a, acc),
+ * one rounding per block instead of eight lanes, so results differ from llama.cpp in the last bits (up to a few
+ * 1e-3 on the tiny golden models after many layers). Layout: the record's q[8][16][4] is the B tile of TDPBSSD
+ * as is; per (32 rows of A) x (two 16-column groups) and per 32-block: two A tiles (16 rows x 32 bytes, the rows
+ * of qa; m_pad makes the 16-row loads safe), two B tiles (8 x 64 bytes), four int32 C tiles of exact block dots,
+ * each stored and scaled in AVX-512 into float accumulators. Fewer than 16 rows: the AVX-512 VNNI kernel. */
+#include <stdlib.h>
+
 #include "egemma_internal.h"
 
 #if defined(__AMX_TILE__) && defined(__AMX_INT8__) && defined(__AVX512F__)
@@ -34,7 +42,8 @@ static inline void scale_tile(const int32_t (*s)[16], float (*acc)[16], const fl
 
 void egemma_q8_0_gemm_amx(const int8_t *qa, const float *da, int64_t m, int64_t k, const uint8_t *packed,
                           int64_t n0, int64_t n1, float *c, int64_t ldc) {
-    if (m < 16) {
+    const char *fast = getenv("EGEMMA_FAST_AMX");
+    if (m < 16 || fast == NULL || strcmp(fast, "1") != 0) {
         egemma_q8_0_gemm_avx512(qa, da, m, k, packed, n0, n1, c, ldc);
         return;
     }

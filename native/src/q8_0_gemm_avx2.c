@@ -1,21 +1,31 @@
-/* AVX2 Q8_0 GEMM tier on the packed layout. No int8 dot instruction here, so ggml's sign trick: maddubs needs
- * one unsigned operand, so multiply |w| (as u8, 0..128) by a carrying w's sign; pairs stay within int16
- * (<= 2*128*127) because the activations come from the quantizer and lie in [-127, 127]; madd with ones
- * then sums each column's 4 products into an int32 lane. Tile: RM rows x one 16-column group (two ymm), the
- * record's abs(w) computed once per RM rows. Per block acc = fma((float)isum, d_w*d_a, acc): bit-identical to
- * the AVX-512 and AMX tiers. */
+/* AVX2 Q8_0 GEMM tier on the packed layout, in llama.cpp's x86 order (llamafile tinyBLAS_Q0_AVX, ggml's own
+ * AVX2 order), bit-identical to the scalar and AVX-512 tiers and to the Java reference (GgmlQ8Matmul.scalar):
+ * eight float lanes per output, lane l of a block the exact int32 sum of products 4l..4l+3; per block
+ * lane_l = fma(d_w*d_a, (float)lane_int_l, lane_l); at the end ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)).
+ *
+ * No int8 dot instruction here, so ggml's sign trick: maddubs needs one unsigned operand, so multiply |w| (as u8,
+ * 0..128) by a carrying w's sign. Precondition: the activations come from the Q8_0 quantizer and lie in
+ * [-127, 127] (sign_epi8 of -128 would overflow), so pairs stay within int16 (<= 2*128*127). madd with ones
+ * then sums each column's 4 products of quad r into an int32: that IS lane r of the column's output. Tile: RM
+ * rows x one 16-column group (two ymm), 8 lanes each; the record's abs(w) computed once per RM rows. */
 #include "egemma_internal.h"
 
 #if defined(_MSC_VER) || (defined(__AVX2__) && defined(__FMA__) && defined(__F16C__))
 #include <immintrin.h>
 
-#define RM 4
+#define RM 2
 
 static inline void store_masked(float *dst, int lo, int hi, __m256 v0, __m256 v1) {
     float tmp[16];
     _mm256_storeu_ps(tmp, v0);
     _mm256_storeu_ps(tmp + 8, v1);
     for (int j = lo; j < hi; j++) dst[j] = tmp[j];
+}
+
+static inline __m256 hsum8(const __m256 *l) {
+    const __m256 s04 = _mm256_add_ps(l[0], l[4]), s26 = _mm256_add_ps(l[2], l[6]);
+    const __m256 s15 = _mm256_add_ps(l[1], l[5]), s37 = _mm256_add_ps(l[3], l[7]);
+    return _mm256_add_ps(_mm256_add_ps(s04, s26), _mm256_add_ps(s15, s37));
 }
 
 void egemma_q8_0_gemm_avx2(const int8_t *qa, const float *da, int64_t m, int64_t k, const uint8_t *packed,
@@ -34,40 +44,41 @@ void egemma_q8_0_gemm_avx2(const int8_t *qa, const float *da, int64_t m, int64_t
                 arow[i] = qa + row * k;
                 drow[i] = da + row * nb;
             }
-            __m256 acc[RM][2];
-            for (int i = 0; i < RM; i++) acc[i][0] = acc[i][1] = _mm256_setzero_ps();
+            __m256 acc[RM][2][8]; /* [row][half of the group][lane] */
+            for (int i = 0; i < RM; i++)
+                for (int l = 0; l < 8; l++) acc[i][0][l] = acc[i][1][l] = _mm256_setzero_ps();
             for (int64_t blk = 0; blk < nb; blk++) {
                 const uint8_t *p = egemma_pack_record(packed, g, nb, blk);
-                __m256i s[RM][2];
-                for (int i = 0; i < RM; i++) s[i][0] = s[i][1] = _mm256_setzero_si256();
-                for (int r = 0; r < 8; r++) {
-                    const __m256i w0 = _mm256_load_si256((const __m256i *)(p + PK_Q + r * 64));
-                    const __m256i w1 = _mm256_load_si256((const __m256i *)(p + PK_Q + r * 64 + 32));
+                const __m256 d0 = _mm256_load_ps((const float *)(p + PK_D)), d1 = _mm256_load_ps((const float *)(p + PK_D + 32));
+                __m256 sc[RM][2];
+                for (int i = 0; i < RM; i++) {
+                    const __m256 dai = _mm256_set1_ps(drow[i][blk]);
+                    sc[i][0] = _mm256_mul_ps(d0, dai);
+                    sc[i][1] = _mm256_mul_ps(d1, dai);
+                }
+                for (int l = 0; l < 8; l++) {
+                    const __m256i w0 = _mm256_load_si256((const __m256i *)(p + PK_Q + l * 64));
+                    const __m256i w1 = _mm256_load_si256((const __m256i *)(p + PK_Q + l * 64 + 32));
                     const __m256i u0 = _mm256_abs_epi8(w0), u1 = _mm256_abs_epi8(w1);
                     for (int i = 0; i < RM; i++) {
                         int32_t a4;
-                        memcpy(&a4, arow[i] + blk * 32 + r * 4, 4);
+                        memcpy(&a4, arow[i] + blk * 32 + l * 4, 4);
                         const __m256i av = _mm256_set1_epi32(a4);
-                        const __m256i p0 = _mm256_maddubs_epi16(u0, _mm256_sign_epi8(av, w0));
-                        const __m256i p1 = _mm256_maddubs_epi16(u1, _mm256_sign_epi8(av, w1));
-                        s[i][0] = _mm256_add_epi32(s[i][0], _mm256_madd_epi16(p0, ones16));
-                        s[i][1] = _mm256_add_epi32(s[i][1], _mm256_madd_epi16(p1, ones16));
+                        const __m256i s0 = _mm256_madd_epi16(_mm256_maddubs_epi16(u0, _mm256_sign_epi8(av, w0)), ones16);
+                        const __m256i s1 = _mm256_madd_epi16(_mm256_maddubs_epi16(u1, _mm256_sign_epi8(av, w1)), ones16);
+                        acc[i][0][l] = _mm256_fmadd_ps(sc[i][0], _mm256_cvtepi32_ps(s0), acc[i][0][l]);
+                        acc[i][1][l] = _mm256_fmadd_ps(sc[i][1], _mm256_cvtepi32_ps(s1), acc[i][1][l]);
                     }
-                }
-                const __m256 d0 = _mm256_load_ps((const float *)(p + PK_D)), d1 = _mm256_load_ps((const float *)(p + PK_D + 32));
-                for (int i = 0; i < RM; i++) {
-                    const __m256 dai = _mm256_set1_ps(drow[i][blk]);
-                    acc[i][0] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s[i][0]), _mm256_mul_ps(d0, dai), acc[i][0]);
-                    acc[i][1] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s[i][1]), _mm256_mul_ps(d1, dai), acc[i][1]);
                 }
             }
             for (int i = 0; i < rm; i++) {
                 float *dst = c + (i0 + i) * ldc + col0;
+                const __m256 r0 = hsum8(acc[i][0]), r1 = hsum8(acc[i][1]);
                 if (lo == 0 && hi == 16) {
-                    _mm256_storeu_ps(dst, acc[i][0]);
-                    _mm256_storeu_ps(dst + 8, acc[i][1]);
+                    _mm256_storeu_ps(dst, r0);
+                    _mm256_storeu_ps(dst + 8, r1);
                 } else {
-                    store_masked(dst, lo, hi, acc[i][0], acc[i][1]);
+                    store_masked(dst, lo, hi, r0, r1);
                 }
             }
         }

@@ -1,11 +1,16 @@
 /* AVX-512 VNNI Q8_0 GEMM tier on the packed layout, and the AVX-512 activation quantizer.
  *
- * Register tile: RM rows of A x two 16-column groups of W. For each quad r of a block, the 4 activation bytes
- * of a row are broadcast to all 16 lanes and xor'ed with 0x80 (a + 128 as u8), then vpdpbusd against the
- * 64-byte row r of the record (4 weights of each of 16 columns) adds (a+128)*w into each column's int32 lane;
- * starting from negsum = -128*sum(w) the lane ends at the exact dot, for every int8 a and w. A weight record is
- * loaded once per RM rows. Per block: acc = fma((float)isum, d_a*d_w, acc), block order, one rounding per
- * block (bit-identical to the AVX2 and AMX tiers). */
+ * Order: llama.cpp's x86 one (llamafile tinyBLAS_Q0_AVX), bit-identical to the scalar tier and to the Java
+ * reference (GgmlQ8Matmul.scalar): every output keeps eight float lanes, lane l of a block being the exact
+ * int32 sum of products 4l..4l+3; per block lane_l = fma(d_w*d_a, (float)lane_int_l, lane_l); at the end
+ * ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)).
+ *
+ * Here the vpdpbusd of quad r of a block IS lane r of 16 outputs: the 4 activation bytes of a row are
+ * broadcast to all 16 columns and xor'ed with 0x80 (a + 128 as u8), vpdpbusd against the 64-byte row r of the
+ * record (4 weights of each of 16 columns) adds (a+128)*w; starting from neg_r = -128*sum(w of quad r), computed
+ * per quad with one more vpdpbusd (the record's negsum is per block, not per lane), it ends at the exact lane
+ * sum for every int8 a and w. Register tile: RM rows x one 16-column group, 8 float accumulators per row; a
+ * weight quad and its neg_r are loaded once per RM rows. */
 #include "egemma_internal.h"
 
 #if defined(_MSC_VER) || (defined(__AVX512F__) && defined(__AVX512VL__) && defined(__AVX512VNNI__) && defined(__AVX512BW__))
@@ -23,12 +28,9 @@ static inline __mmask16 column_mask(int64_t col0, int64_t n0, int64_t n1) {
 void egemma_q8_0_gemm_avx512(const int8_t *qa, const float *da, int64_t m, int64_t k, const uint8_t *packed,
                              int64_t n0, int64_t n1, float *c, int64_t ldc) {
     const int64_t nb = k / EGEMMA_QK8_0;
-    const int64_t g_lo = n0 / 16, g_hi = (n1 + 15) / 16;
     const __m512i x80 = _mm512_set1_epi32((int)0x80808080u);
-    for (int64_t g0 = g_lo; g0 < g_hi; g0 += 2) {
-        const int two = g0 + 1 < g_hi;
-        const int64_t g1 = two ? g0 + 1 : g0;
-        const __mmask16 mk0 = column_mask(g0 * 16, n0, n1), mk1 = two ? column_mask(g1 * 16, n0, n1) : 0;
+    for (int64_t g = n0 / 16; g < (n1 + 15) / 16; g++) {
+        const __mmask16 mk = column_mask(g * 16, n0, n1);
         for (int64_t i0 = 0; i0 < m; i0 += RM) {
             const int rm = m - i0 < RM ? (int)(m - i0) : RM;
             const int8_t *arow[RM];
@@ -38,36 +40,30 @@ void egemma_q8_0_gemm_avx512(const int8_t *qa, const float *da, int64_t m, int64
                 arow[i] = qa + row * k;
                 drow[i] = da + row * nb;
             }
-            __m512 acc0[RM], acc1[RM];
-            for (int i = 0; i < RM; i++) acc0[i] = acc1[i] = _mm512_setzero_ps();
+            __m512 acc[RM][8];
+            for (int i = 0; i < RM; i++)
+                for (int l = 0; l < 8; l++) acc[i][l] = _mm512_setzero_ps();
             for (int64_t blk = 0; blk < nb; blk++) {
-                const uint8_t *p0 = egemma_pack_record(packed, g0, nb, blk), *p1 = egemma_pack_record(packed, g1, nb, blk);
-                __m512i s0[RM], s1[RM];
-                const __m512i ns0 = _mm512_load_si512((const void *)(p0 + PK_NEGSUM));
-                const __m512i ns1 = _mm512_load_si512((const void *)(p1 + PK_NEGSUM));
-                for (int i = 0; i < RM; i++) { s0[i] = ns0; s1[i] = ns1; }
-                for (int r = 0; r < 8; r++) {
-                    const __m512i w0 = _mm512_load_si512((const void *)(p0 + PK_Q + r * 64));
-                    const __m512i w1 = _mm512_load_si512((const void *)(p1 + PK_Q + r * 64));
+                const uint8_t *p = egemma_pack_record(packed, g, nb, blk);
+                const __m512 dw = _mm512_load_ps((const void *)(p + PK_D));
+                __m512 sc[RM];
+                for (int i = 0; i < RM; i++) sc[i] = _mm512_mul_ps(dw, _mm512_set1_ps(drow[i][blk]));
+                for (int l = 0; l < 8; l++) {
+                    const __m512i w = _mm512_load_si512((const void *)(p + PK_Q + l * 64));
+                    const __m512i neg = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_dpbusd_epi32(_mm512_setzero_si512(), x80, w));
                     for (int i = 0; i < RM; i++) {
                         int32_t a4;
-                        memcpy(&a4, arow[i] + blk * 32 + r * 4, 4);
-                        const __m512i av = _mm512_xor_si512(_mm512_set1_epi32(a4), x80);
-                        s0[i] = _mm512_dpbusd_epi32(s0[i], av, w0);
-                        s1[i] = _mm512_dpbusd_epi32(s1[i], av, w1);
+                        memcpy(&a4, arow[i] + blk * 32 + l * 4, 4);
+                        const __m512i s = _mm512_dpbusd_epi32(neg, _mm512_xor_si512(_mm512_set1_epi32(a4), x80), w);
+                        acc[i][l] = _mm512_fmadd_ps(sc[i], _mm512_cvtepi32_ps(s), acc[i][l]);
                     }
-                }
-                const __m512 d0 = _mm512_load_ps((const void *)(p0 + PK_D)), d1 = _mm512_load_ps((const void *)(p1 + PK_D));
-                for (int i = 0; i < RM; i++) {
-                    const __m512 dai = _mm512_set1_ps(drow[i][blk]);
-                    acc0[i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s0[i]), _mm512_mul_ps(d0, dai), acc0[i]);
-                    acc1[i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s1[i]), _mm512_mul_ps(d1, dai), acc1[i]);
                 }
             }
             for (int i = 0; i < rm; i++) {
-                float *crow = c + (i0 + i) * ldc;
-                _mm512_mask_storeu_ps(crow + g0 * 16, mk0, acc0[i]);
-                if (two) _mm512_mask_storeu_ps(crow + g1 * 16, mk1, acc1[i]);
+                const __m512 s04 = _mm512_add_ps(acc[i][0], acc[i][4]), s26 = _mm512_add_ps(acc[i][2], acc[i][6]);
+                const __m512 s15 = _mm512_add_ps(acc[i][1], acc[i][5]), s37 = _mm512_add_ps(acc[i][3], acc[i][7]);
+                const __m512 r = _mm512_add_ps(_mm512_add_ps(s04, s26), _mm512_add_ps(s15, s37));
+                _mm512_mask_storeu_ps(c + (i0 + i) * ldc + g * 16, mk, r);
             }
         }
     }

@@ -4,14 +4,17 @@
  * What must hold, and why:
  *  - quantizer: every tier's output equals the scalar tier's byte for byte (same amax, same d, one rounding of
  *    x * (127/amax), round half to even), and the scalar one matches hand-checked values (d = fp16(amax/127));
- *  - scalar GEMM: bit-identical to the Java reference's order, re-implemented here on the ggml blocks:
- *    acc += (float)isum * (d_w * d_a), product and sum rounded separately;
- *  - SIMD GEMM tiers: bit-identical to acc = fmaf((float)isum, d_w * d_a, acc) in block order (the block's
- *    integer dot is exact, d_w * d_a is exact in float: two 11-bit significands);
- *  - every tier within the derived bound of the exact value: each block adds one term t_b = isum_b*d_w*d_a
- *    and the float evaluation rounds at most twice per block (product, sum), so by the standard summation
- *    bound (Higham 2002, eq. 3.5) |got - exact| <= gamma_{2*nb} * S with S = sum_b |t_b|, u = 2^-24,
- *    gamma_j = j*u/(1-j*u). Zero scales must give exactly 0;
+ *  - scalar, AVX2, AVX-512 and AMX GEMM tiers: bit-identical to llama.cpp's x86 order (llamafile tinyBLAS_Q0_AVX,
+ *    the Java reference GgmlQ8Matmul.scalar), re-implemented here on the ggml blocks: eight float lanes per
+ *    output, lane l of a block the exact int sum of products 4l..4l+3, lane_l = fmaf(d_w*d_a, lane_int, lane_l)
+ *    per block, then ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)). With EGEMMA_FAST_AMX=1 (its own CTest) the AMX tier
+ *    runs its tile kernel, which is held to the block order below instead;
+ *  - NEON tiers (and fast AMX): bit-identical to acc = fmaf((float)isum, d_w * d_a, acc) in block order (the
+ *    block's integer dot is exact, d_w * d_a is exact in float: two 11-bit significands);
+ *  - every tier within the derived bound of the exact value: each block adds one term t_b = isum_b*d_w*d_a;
+ *    the block order rounds once per block, the lane order once per block per lane plus three levels of the
+ *    final sum, so by the standard summation bound (Higham 2002, eq. 3.5) |got - exact| <= gamma_{2*nb+3} * S
+ *    with S = sum over blocks and lanes of |lane_int*d_w*d_a| (>= sum_b |t_b|), u = 2^-24, gamma_j = j*u/(1-j*u). Zero scales must give exactly 0;
  *  - a tile touches only columns [n0, n1) of rows [0, m) of C. */
 #include <math.h>
 #include <stdint.h>
@@ -89,7 +92,15 @@ static double gamma_j(double j) {
 
 static int32_t usable(uint32_t caps, int32_t t) { return (caps >> t) & 1u; }
 
-static int is_simd(int32_t t) { return t != EGEMMA_ISA_SCALAR; }
+/* the tiers in llama.cpp's x86 lane order; the others (NEON, and AMX with EGEMMA_FAST_AMX=1 on 16 rows or
+ * more, below which it runs the AVX-512 kernel) in block order */
+static int lane_order(int32_t t, int64_t m) {
+    if (t == EGEMMA_ISA_AMX) {
+        const char *fast = getenv("EGEMMA_FAST_AMX");
+        return m < 16 || fast == NULL || strcmp(fast, "1") != 0;
+    }
+    return t == EGEMMA_ISA_SCALAR || t == EGEMMA_ISA_AVX2 || t == EGEMMA_ISA_AVX512;
+}
 
 /* one product for every tier: the ggml rows w (n x k), activations x (m x k) */
 static void check_product(uint32_t caps, int64_t m, int64_t n, int64_t k, enum wfill wf, enum afill af, int64_t n0, int64_t n1, int64_t ldc) {
@@ -119,7 +130,7 @@ static void check_product(uint32_t caps, int64_t m, int64_t n, int64_t k, enum w
     /* references from the ggml blocks */
     for (int64_t i = 0; i < m; i++) {
         for (int64_t j = 0; j < n; j++) {
-            float accj = 0.0f, accf = 0.0f;
+            float lane[8] = {0}, accf = 0.0f;
             long double ex = 0;
             double s = 0;
             for (int64_t b = 0; b < nb; b++) {
@@ -129,19 +140,22 @@ static void check_product(uint32_t caps, int64_t m, int64_t n, int64_t k, enum w
                 int32_t isum = 0;
                 for (int t = 0; t < 32; t++) isum += (int32_t)qa[i * k + b * 32 + t] * (int8_t)blk[2 + t];
                 const float dw = fp16_to_float(dh), dd = dw * da[i * nb + b];
-                volatile float prod = (float)isum * dd; /* separately rounded, as the Java reference */
-                accj = accj + prod;
+                for (int l = 0; l < 8; l++) {
+                    int32_t ls = 0;
+                    for (int t = 4 * l; t < 4 * l + 4; t++) ls += (int32_t)qa[i * k + b * 32 + t] * (int8_t)blk[2 + t];
+                    lane[l] = fmaf(dd, (float)ls, lane[l]);
+                    s += fabs((double)ls * dd); /* lanes can cancel inside a block: the bound sums their sizes */
+                }
                 accf = fmaf((float)isum, dd, accf);
                 ex += (long double)isum * dd;
-                s += fabs((double)isum * dd);
             }
-            jref[i * n + j] = accj;
+            jref[i * n + j] = ((lane[0] + lane[4]) + (lane[2] + lane[6])) + ((lane[1] + lane[5]) + (lane[3] + lane[7]));
             fref[i * n + j] = accf;
             exact[i * n + j] = (double)ex;
             mag[i * n + j] = s;
         }
     }
-    const double tol_rel = gamma_j(2.0 * nb);
+    const double tol_rel = gamma_j(2.0 * nb + 3);
     for (int32_t t = 0; t < EGEMMA_ISA_COUNT; t++) {
         if (!usable(caps, t)) continue;
         CHECK(egemma_set_isa_limit(t) == t, "select %s", egemma_isa_name(t));
@@ -168,7 +182,7 @@ static void check_product(uint32_t caps, int64_t m, int64_t n, int64_t k, enum w
                     }
                     continue;
                 }
-                const float want = is_simd(t) ? fref[i * n + j] : jref[i * n + j];
+                const float want = lane_order(t, m) ? jref[i * n + j] : fref[i * n + j];
                 const double e = exact[i * n + j];
                 int ok = memcmp(&got, &want, sizeof got) == 0 && fabs(got - e) <= tol_rel * mag[i * n + j];
                 if (wf == W_ZERO_SCALE || af == A_ZERO) ok = ok && got == 0.0f;

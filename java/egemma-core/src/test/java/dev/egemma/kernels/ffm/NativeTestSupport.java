@@ -17,6 +17,15 @@ public final class NativeTestSupport {
     private static NativeLibrary library;
     private static RuntimeException failure;
 
+    /** The tiers in llama.cpp's x86 order: all but NEON, and AMX only while EGEMMA_FAST_AMX is not 1. */
+    public static boolean llamaCppExact(Isa tier) {
+        return switch (tier) {
+            case SCALAR, AVX2, AVX512 -> true;
+            case AMX -> !"1".equals(System.getenv("EGEMMA_FAST_AMX"));
+            default -> false;
+        };
+    }
+
     public static boolean inCi() {
         return "true".equalsIgnoreCase(System.getenv("CI"));
     }

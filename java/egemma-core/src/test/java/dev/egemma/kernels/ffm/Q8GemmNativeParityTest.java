@@ -27,17 +27,17 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Java scalar reference ({@link ScalarKernels#matmul}), on awkward sizes and boundary fills.
  *
  * <p>What must hold: the quantized activations equal an independent Java quantizer bit for bit (ggml's x86
- * quantize_row_q8_0 with {@link Float#floatToFloat16} and {@link Math#rint}); every tier is within
- * {@code 2 * gamma(2*nb + 3) * S} of the Java result, derived as follows. Per block the integer dot is exact and
- * {@code d_w * d_a} is exact in float (two 11-bit significands). libegemma sums nb terms
- * {@code t_b = isum_b * d_w * d_a} rounded at most twice per block (product, then sum; a fused multiply-add
- * rounds once): within {@code gamma(2*nb) * S} of the exact sum by the summation bound (Higham 2002, eq. 3.5),
- * {@code S = sum_b |t_b|}, {@code gamma(j) = j*u/(1-j*u)}, {@code u = 2^-24}. The Java reference follows tinyBLAS
- * (eight lanes of quad sums, one FMA per lane and block, then three levels of additions): within
- * {@code gamma(nb + 3) * S'} with S' the same sum over the eight quad-lane terms of each block (S <= S', since lanes
- * may cancel). Two results differ by at most the sum, below {@code 2 * gamma(2*nb + 3) * S'}; for
- * K = 768 about 3.1e-6 * S. (native/test/test_gemm.c checks every tier bit for bit against C references of its
- * own operation order.)
+ * quantize_row_q8_0 with {@link Float#floatToFloat16} and {@link Math#rint}); the x86 tiers (scalar, AVX2, AVX-512,
+ * AMX with {@code EGEMMA_FAST_AMX} unset) compute llama.cpp's x86 order (tinyBLAS: eight lanes of quad sums, one
+ * FMA per lane and block, then three levels of additions) as the Java reference does, so they equal it bit for
+ * bit. The NEON tiers (and AMX with {@code EGEMMA_FAST_AMX=1}) sum per block instead and are held to
+ * {@code 2 * gamma(2*nb + 3) * S'}: per block the integer dot is exact and {@code d_w * d_a} is exact in float
+ * (two 11-bit significands); a block-order sum rounds at most twice per block, within {@code gamma(2*nb) * S} of
+ * the exact sum by the summation bound (Higham 2002, eq. 3.5), {@code S = sum_b |t_b|},
+ * {@code gamma(j) = j*u/(1-j*u)}, {@code u = 2^-24}; the Java reference is within {@code gamma(nb + 3) * S'} with
+ * S' the same sum over the eight quad-lane terms of each block (S <= S', since lanes may cancel). Two results
+ * differ by at most the sum, below {@code 2 * gamma(2*nb + 3) * S'}. (native/test/test_gemm.c checks every tier
+ * bit for bit against C references of its own operation order.)
  */
 class Q8GemmNativeParityTest {
 
@@ -161,6 +161,7 @@ class Q8GemmNativeParityTest {
         ref.matmul(ref.prepare(x, m, k, w), w, 0, n, want, n);
         nk.matmul(qa, w, 0, n, got, n);
         double g = gamma(2.0 * nb + 3);
+        boolean exact = NativeTestSupport.llamaCppExact(tier);
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
                 double s = 0;
@@ -176,6 +177,9 @@ class Q8GemmNativeParityTest {
                 }
                 double tol = 2 * g * s;
                 float gv = got[i * n + j], wv = want[i * n + j];
+                if (exact && Float.floatToRawIntBits(gv) != Float.floatToRawIntBits(wv))
+                    assertEquals(wv, gv, 0f, tier + " must equal the Java reference bit for bit: " + wf + "/" + af + " M=" + m + " N=" + n
+                            + " K=" + k + " at (" + i + "," + j + ")");
                 if (!(Math.abs(gv - wv) <= tol))
                     assertEquals(wv, gv, tol, tier + " " + wf + "/" + af + " M=" + m + " N=" + n + " K=" + k + " at (" + i + "," + j + ")");
                 if (wf == WFill.ZERO_SCALE || af == AFill.ZERO) assertEquals(0f, gv, 0f, "zero scale must give exactly 0");
