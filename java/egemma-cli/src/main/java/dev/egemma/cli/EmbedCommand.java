@@ -1,6 +1,5 @@
 package dev.egemma.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.egemma.Backend;
 import dev.egemma.Embedder;
@@ -17,7 +16,6 @@ import java.io.BufferedOutputStream;
 import java.io.BufferedReader;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
@@ -159,11 +157,9 @@ public final class EmbedCommand implements Callable<Integer> {
     }
 
     private List<String> readInput() throws IOException {
-        BufferedReader r = "-".equals(input) ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
-                : Files.newBufferedReader(Path.of(input), StandardCharsets.UTF_8);
         List<String> lines = new ArrayList<>();
         ObjectMapper json = new ObjectMapper();
-        try (r) {
+        try (BufferedReader r = TextInput.open(input)) {
             String line;
             int n = 0;
             while ((line = r.readLine()) != null) {
@@ -173,15 +169,14 @@ public final class EmbedCommand implements Callable<Integer> {
                     continue;
                 }
                 if (line.isBlank()) continue;
-                JsonNode node;
+                String text;
                 try {
-                    node = json.readTree(line);
+                    text = TextInput.textField(json, line);
                 } catch (IOException ex) {
                     throw new ParameterException(spec.commandLine(), input + ":" + n + ": not JSON: " + ex.getMessage());
                 }
-                JsonNode text = node.get("text");
-                if (text == null || !text.isTextual()) throw new ParameterException(spec.commandLine(), input + ":" + n + ": no string field \"text\"");
-                lines.add(text.asText());
+                if (text == null) throw new ParameterException(spec.commandLine(), input + ":" + n + ": no string field \"text\"");
+                lines.add(text);
             }
         }
         return lines;

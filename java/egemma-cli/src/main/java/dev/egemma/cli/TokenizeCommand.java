@@ -1,7 +1,6 @@
 package dev.egemma.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -17,11 +16,8 @@ import picocli.CommandLine.Spec;
 import java.io.BufferedOutputStream;
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -84,9 +80,7 @@ public final class TokenizeCommand implements Callable<Integer> {
             for (String t : texts) write(out, tokenizer, t);
             if (input != null) {
                 boolean stdin = input.equals("-");
-                try (BufferedReader r = stdin
-                        ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
-                        : Files.newBufferedReader(Path.of(input), StandardCharsets.UTF_8)) {
+                try (BufferedReader r = TextInput.open(input)) {
                     String line;
                     for (int n = 1; (line = r.readLine()) != null; n++) {
                         if (inputFormat == InputFormat.jsonl) {
@@ -112,19 +106,16 @@ public final class TokenizeCommand implements Callable<Integer> {
 
     /** The "text" field of a JSON Lines record, or null after reporting what is wrong with line {@code n}. */
     private String textField(String line, int n) {
-        JsonNode node;
+        String text;
         try {
-            node = json.readTree(line);
+            text = TextInput.textField(json, line);
         } catch (JsonProcessingException e) {
             System.err.println("egemma tokenize: " + input + " line " + n + ": not JSON: " + e.getOriginalMessage());
             return null;
         }
-        JsonNode text = node == null ? null : node.get("text");
-        if (text == null || !text.isTextual()) {
+        if (text == null)
             System.err.println("egemma tokenize: " + input + " line " + n + ": expected an object with a string \"text\" field");
-            return null;
-        }
-        return text.textValue();
+        return text;
     }
 
     private void write(OutputStream out, Tokenizer tokenizer, String text) throws IOException {
