@@ -1,0 +1,149 @@
+package dev.egemma.langchain4j;
+
+import dev.egemma.Embedder;
+import dev.egemma.Task;
+import dev.langchain4j.data.document.Metadata;
+import dev.langchain4j.data.embedding.Embedding;
+import dev.langchain4j.data.segment.TextSegment;
+import dev.langchain4j.model.output.Response;
+import dev.langchain4j.store.embedding.EmbeddingMatch;
+import dev.langchain4j.store.embedding.EmbeddingSearchRequest;
+import dev.langchain4j.store.embedding.inmemory.InMemoryEmbeddingStore;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class EgemmaEmbeddingModelTest {
+    private static final Embedder.Options OPTIONS = Embedder.Options.defaults().withThreads(2);
+    private static final List<String> TEXTS = List.of(
+            "The cat sat on the mat.",
+            "Quarterly revenue grew by twelve percent.",
+            "Photosynthesis turns light into chemical energy.",
+            "The train to Lyon leaves at nine.");
+
+    private static EgemmaEmbeddingModel model;
+
+    static Path gguf() {
+        String d = System.getProperty("egemma.testdata");
+        Path p = (d != null ? Path.of(d) : Path.of("../../testdata")).resolve("golden/small-dense-q8_0.gguf");
+        if (!Files.exists(p)) throw new IllegalStateException("missing test file " + p);
+        return p;
+    }
+
+    @BeforeAll
+    static void open() {
+        model = EgemmaEmbeddingModel.builder().modelPath(gguf()).threads(2).build();
+    }
+
+    @AfterAll
+    static void close() {
+        model.close();
+    }
+
+    private static List<TextSegment> segments() {
+        return TEXTS.stream().map(TextSegment::from).toList();
+    }
+
+    @Test
+    void segmentsEqualEmbedderDocumentEmbeddingsWithRealTokenCounts() throws Exception {
+        Response<List<Embedding>> r = model.embedAll(segments());
+        try (Embedder ref = Embedder.open(gguf(), OPTIONS.withTask(Task.DOCUMENT))) {
+            float[][] want = ref.embed(TEXTS);
+            assertEquals(want.length, r.content().size());
+            int tokens = 0;
+            for (int i = 0; i < want.length; i++) {
+                assertArrayEquals(want[i], r.content().get(i).vector(), "segment " + i);
+                tokens += ref.tokenize(TEXTS.get(i)).length;
+            }
+            assertEquals(tokens, r.tokenUsage().inputTokenCount());
+            assertEquals(ref.dimension(), model.dimension());
+        }
+    }
+
+    @Test
+    void titleMetadataGoesIntoTheDocumentPrompt() throws Exception {
+        TextSegment s = TextSegment.from("Paris is the capital of France.", Metadata.from(EgemmaEmbeddingModel.TITLE_KEY, "Geography"));
+        assertEquals("title: Geography | text: Paris is the capital of France.", model.prompt(s));
+        float[] got = model.embed(s).content().vector();
+        try (Embedder ref = Embedder.open(gguf(), OPTIONS)) {
+            assertArrayEquals(ref.embed("title: Geography | text: Paris is the capital of France."), got);
+            assertFalse(java.util.Arrays.equals(ref.embed("title: none | text: Paris is the capital of France."), got));
+        }
+    }
+
+    @Test
+    void queriesUseTheQueryPrompt() throws Exception {
+        String q = "Where does the train go?";
+        Response<Embedding> r = model.embedQuery(q);
+        try (Embedder ref = Embedder.open(gguf(), OPTIONS.withTask(Task.QUERY))) {
+            assertArrayEquals(ref.embed(q), r.content().vector());
+            assertEquals(ref.tokenize(q).length, r.tokenUsage().inputTokenCount());
+            assertArrayEquals(ref.embed(q), model.queryModel().embed(q).content().vector());
+        }
+    }
+
+    @Test
+    void inMemoryStoreRoundTrip() {
+        InMemoryEmbeddingStore<TextSegment> store = new InMemoryEmbeddingStore<>();
+        List<TextSegment> segs = segments();
+        List<Embedding> stored = model.embedAll(segs).content();
+        store.addAll(stored, segs);
+
+        // a stored document finds itself
+        for (int i = 0; i < segs.size(); i++) {
+            EmbeddingMatch<TextSegment> top = store.search(EmbeddingSearchRequest.builder()
+                    .queryEmbedding(stored.get(i)).maxResults(1).build()).matches().get(0);
+            assertEquals(segs.get(i).text(), top.embedded().text());
+            assertEquals(1.0, top.score(), 1e-5);
+        }
+
+        // a query finds the document with the largest dot product (vectors are unit length)
+        float[] q = model.embedQuery("a cat on a mat").content().vector();
+        int best = -1;
+        double bestDot = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < stored.size(); i++) {
+            double dot = 0;
+            float[] v = stored.get(i).vector();
+            for (int k = 0; k < v.length; k++) dot += (double) q[k] * v[k];
+            if (dot > bestDot) { bestDot = dot; best = i; }
+        }
+        List<EmbeddingMatch<TextSegment>> matches = store.search(EmbeddingSearchRequest.builder()
+                .queryEmbedding(Embedding.from(q)).maxResults(segs.size()).build()).matches();
+        assertEquals(segs.size(), matches.size());
+        assertEquals(segs.get(best).text(), matches.get(0).embedded().text());
+    }
+
+    @Test
+    void matryoshkaDimensionIsHonoured() throws Exception {
+        try (EgemmaEmbeddingModel small = EgemmaEmbeddingModel.builder().modelPath(gguf()).threads(2).dimension(16).build();
+             Embedder ref = Embedder.open(gguf(), OPTIONS.withDimension(16).withTask(Task.DOCUMENT))) {
+            assertEquals(16, small.dimension());
+            List<Embedding> got = small.embedAll(segments()).content();
+            float[][] want = ref.embed(TEXTS);
+            for (int i = 0; i < want.length; i++) {
+                assertEquals(16, got.get(i).dimension());
+                assertArrayEquals(want[i], got.get(i).vector());
+            }
+        }
+    }
+
+    @Test
+    void rejectsAnEmbedderThatAlreadyAppliesAPrompt() throws Exception {
+        try (Embedder prompted = Embedder.open(gguf(), OPTIONS.withTask(Task.QUERY))) {
+            assertThrows(IllegalArgumentException.class, () -> EgemmaEmbeddingModel.of(prompted, Task.DOCUMENT));
+        }
+    }
+
+    @Test
+    void emptyInputGivesNoEmbeddingsAndNoTokens() {
+        Response<List<Embedding>> r = model.embedAll(List.of());
+        assertTrue(r.content().isEmpty());
+        assertEquals(0, r.tokenUsage().inputTokenCount());
+    }
+}

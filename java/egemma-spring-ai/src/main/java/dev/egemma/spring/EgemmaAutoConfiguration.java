@@ -1,0 +1,49 @@
+package dev.egemma.spring;
+
+import dev.egemma.Backend;
+import dev.egemma.Embedder;
+import dev.egemma.Task;
+import org.springframework.ai.embedding.EmbeddingModel;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+
+import java.io.IOException;
+import java.util.Locale;
+
+/**
+ * Makes an {@link Embedder} and an {@link EgemmaEmbeddingModel} when {@code egemma.model-path} is set (see
+ * {@link EgemmaProperties}). Either bean can be replaced by declaring one of the same type.
+ */
+@AutoConfiguration
+@ConditionalOnProperty(prefix = "egemma", name = "model-path")
+@EnableConfigurationProperties(EgemmaProperties.class)
+public class EgemmaAutoConfiguration {
+
+    /** The loaded model; the context closes it (unmaps the file, stops its threads). */
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean
+    public Embedder egemmaEmbedder(EgemmaProperties p) throws IOException {
+        Embedder.Options o = Embedder.Options.defaults();
+        if (p.threads() != null && p.threads() > 0) o = o.withThreads(p.threads());
+        if (p.dimensions() != null) o = o.withDimension(p.dimensions());
+        if (p.backend() != null) o = o.withBackend(Backend.valueOf(p.backend().trim().toUpperCase(Locale.ROOT)));
+        // no Embedder-level prompt: EgemmaEmbeddingModel writes it (titles, queries)
+        return Embedder.open(p.modelPath(), o.withTask(null));
+    }
+
+    @Bean
+    @ConditionalOnMissingBean(EmbeddingModel.class)
+    public EgemmaEmbeddingModel egemmaEmbeddingModel(Embedder embedder, EgemmaProperties p) {
+        return new EgemmaEmbeddingModel(embedder, task(p.task()));
+    }
+
+    /** {@code none} for no prompt; unset for DOCUMENT; otherwise an egemma task id. */
+    static Task task(String name) {
+        if (name == null || name.isBlank()) return Task.DOCUMENT;
+        if (name.trim().equalsIgnoreCase("none")) return null;
+        return Task.parse(name);
+    }
+}

@@ -1,0 +1,107 @@
+package dev.egemma.spring;
+
+import dev.egemma.Embedder;
+import dev.egemma.Task;
+import org.springframework.ai.chat.metadata.DefaultUsage;
+import org.springframework.ai.document.Document;
+import org.springframework.ai.embedding.Embedding;
+import org.springframework.ai.embedding.EmbeddingModel;
+import org.springframework.ai.embedding.EmbeddingOptions;
+import org.springframework.ai.embedding.EmbeddingRequest;
+import org.springframework.ai.embedding.EmbeddingResponse;
+import org.springframework.ai.embedding.EmbeddingResponseMetadata;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A Spring AI {@link EmbeddingModel} computing EmbeddingGemma embeddings with an egemma {@link Embedder}.
+ *
+ * <p>Prompts: texts and {@link Document}s get this model's task prompt ({@link Task#DOCUMENT} by default; for a
+ * document, metadata {@value #TITLE_KEY} fills {@code title: {title} | text: }). Embed search queries with
+ * {@link #embedQuery(String)} or a second model built with {@link Task#QUERY}. A request's whole input list runs
+ * through one {@link Embedder} call; the usage's prompt tokens are the tokens fed to the model.
+ */
+public final class EgemmaEmbeddingModel implements EmbeddingModel {
+    /** Document metadata key whose value is the title in the document prompt. */
+    public static final String TITLE_KEY = "title";
+
+    private final Embedder embedder;
+    private final Task task;
+
+    /**
+     * @param embedder opened without a task (this model writes the prompt); not closed by this model
+     * @param task     prompt for inputs; null embeds them as is
+     */
+    public EgemmaEmbeddingModel(Embedder embedder, Task task) {
+        this.embedder = Objects.requireNonNull(embedder, "embedder");
+        if (embedder.options().task() != null)
+            throw new IllegalArgumentException("the Embedder must be opened without a task (got "
+                    + embedder.options().task().id() + "); give the task to the EgemmaEmbeddingModel instead");
+        this.task = task;
+    }
+
+    @Override
+    public EmbeddingResponse call(EmbeddingRequest request) {
+        checkDimensions(request.getOptions());
+        List<String> prompts = new ArrayList<>();
+        for (String t : request.getInstructions()) prompts.add(prompt(null, t));
+        return embedPrompted(prompts);
+    }
+
+    @Override
+    public float[] embed(Document document) {
+        Object title = document.getMetadata().get(TITLE_KEY);
+        return embedPrompted(List.of(prompt(title == null ? null : title.toString(), document.getText())))
+                .getResult().getOutput();
+    }
+
+    /** The embedding of a search query ({@link Task#QUERY}'s prompt). */
+    public float[] embedQuery(String query) {
+        return embedPrompted(List.of(Task.QUERY.apply(query))).getResult().getOutput();
+    }
+
+    /** The text fed to the model: this model's task prompt, with the title for documents. */
+    public String prompt(String title, String text) {
+        if (task == Task.DOCUMENT) return Task.document(title, text);
+        return task == null ? text : task.apply(text);
+    }
+
+    /** The width is fixed when the model opens (egemma.dimensions): a request asking another one is an error. */
+    private void checkDimensions(EmbeddingOptions options) {
+        Integer d = options == null ? null : options.getDimensions();
+        if (d != null && d != embedder.dimension())
+            throw new IllegalArgumentException("this model gives " + embedder.dimension()
+                    + "-dimensional embeddings (egemma.dimensions); the request asks for " + d);
+    }
+
+    /** Tokenizes once here so the token count is exact, then embeds the token lists in one batched call. */
+    private EmbeddingResponse embedPrompted(List<String> prompts) {
+        List<int[]> tokens = new ArrayList<>(prompts.size());
+        int count = 0;
+        for (String p : prompts) {
+            int[] ids = embedder.tokenize(p);
+            tokens.add(ids);
+            count += ids.length;
+        }
+        float[][] vectors = tokens.isEmpty() ? new float[0][] : embedder.embedTokenLists(tokens);
+        List<Embedding> out = new ArrayList<>(vectors.length);
+        for (int i = 0; i < vectors.length; i++) out.add(new Embedding(vectors[i], i));
+        return new EmbeddingResponse(out, new EmbeddingResponseMetadata("embeddinggemma", new DefaultUsage(count, 0)));
+    }
+
+    /** Width of the vectors: the Matryoshka dimension when one is set. */
+    @Override
+    public int dimensions() {
+        return embedder.dimension();
+    }
+
+    public Task task() {
+        return task;
+    }
+
+    public Embedder embedder() {
+        return embedder;
+    }
+}

@@ -1,0 +1,18 @@
+package dev.egemma.spring;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+import java.nio.file.Path;
+
+/**
+ * {@code egemma.*} settings.
+ *
+ * @param modelPath  the EmbeddingGemma GGUF file (required: without it no beans are made)
+ * @param threads    compute threads; 0 or unset for all available processors
+ * @param dimensions Matryoshka output width (768, 512, 256, 128, ...); 0 or unset for the model's full width
+ * @param task       prompt for embedded texts: document (default), query, none, or any egemma task id
+ * @param backend    kernels: auto (default), native or java
+ */
+@ConfigurationProperties("egemma")
+public record EgemmaProperties(Path modelPath, Integer threads, Integer dimensions, String task, String backend) {
+}

@@ -1,0 +1,95 @@
+package dev.egemma.spring;
+
+import dev.egemma.Embedder;
+import dev.egemma.Task;
+import org.junit.jupiter.api.Test;
+import org.springframework.ai.document.Document;
+import org.springframework.ai.embedding.EmbeddingModel;
+import org.springframework.ai.embedding.EmbeddingOptions;
+import org.springframework.ai.embedding.EmbeddingRequest;
+import org.springframework.ai.embedding.EmbeddingResponse;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class EgemmaAutoConfigurationTest {
+    private static final Embedder.Options OPTIONS = Embedder.Options.defaults().withThreads(2);
+    private static final List<String> TEXTS = List.of("The cat sat on the mat.", "Quarterly revenue grew by twelve percent.");
+
+    private final ApplicationContextRunner runner = new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(EgemmaAutoConfiguration.class));
+
+    static Path gguf() {
+        String d = System.getProperty("egemma.testdata");
+        Path p = (d != null ? Path.of(d) : Path.of("../../testdata")).resolve("golden/small-dense-q8_0.gguf");
+        if (!Files.exists(p)) throw new IllegalStateException("missing test file " + p);
+        return p;
+    }
+
+    @Test
+    void onePropertyGivesAWorkingEmbeddingModelEqualToTheEmbedder() throws Exception {
+        try (Embedder ref = Embedder.open(gguf(), OPTIONS.withTask(Task.DOCUMENT))) {
+            float[][] want = ref.embed(TEXTS);
+            int tokens = ref.tokenize(TEXTS.get(0)).length + ref.tokenize(TEXTS.get(1)).length;
+            runner.withPropertyValues("egemma.model-path=" + gguf(), "egemma.threads=2").run(ctx -> {
+                assertNull(ctx.getStartupFailure());
+                EmbeddingModel m = ctx.getBean(EmbeddingModel.class);
+                EmbeddingResponse r = m.embedForResponse(TEXTS);
+                for (int i = 0; i < want.length; i++) assertArrayEquals(want[i], r.getResults().get(i).getOutput());
+                assertEquals(tokens, r.getMetadata().getUsage().getPromptTokens());
+                assertEquals(ref.dimension(), m.dimensions());
+                assertEquals(2, ctx.getBean(Embedder.class).options().threads());
+            });
+        }
+    }
+
+    @Test
+    void dimensionsTaskAndTitleAreHonoured() throws Exception {
+        try (Embedder query = Embedder.open(gguf(), OPTIONS.withDimension(16).withTask(Task.QUERY));
+             Embedder plain = Embedder.open(gguf(), OPTIONS.withDimension(16))) {
+            runner.withPropertyValues("egemma.model-path=" + gguf(), "egemma.threads=2", "egemma.dimensions=16",
+                    "egemma.task=query").run(ctx -> {
+                assertNull(ctx.getStartupFailure());
+                EgemmaEmbeddingModel m = ctx.getBean(EgemmaEmbeddingModel.class);
+                assertEquals(16, m.dimensions());
+                assertEquals(Task.QUERY, m.task());
+                assertArrayEquals(query.embed(TEXTS.get(0)), m.embed(TEXTS.get(0)));
+                // a request asking another width fails instead of silently giving 16
+                assertThrows(IllegalArgumentException.class, () -> m.call(new EmbeddingRequest(TEXTS,
+                        EmbeddingOptions.builder().dimensions(32).build())));
+            });
+            runner.withPropertyValues("egemma.model-path=" + gguf(), "egemma.threads=2", "egemma.dimensions=16").run(ctx -> {
+                EgemmaEmbeddingModel m = ctx.getBean(EgemmaEmbeddingModel.class);
+                float[] got = m.embed(new Document("Paris is the capital of France.", Map.of("title", "Geography")));
+                assertArrayEquals(plain.embed("title: Geography | text: Paris is the capital of France."), got);
+                assertArrayEquals(query.embed("Where is Paris?"), m.embedQuery("Where is Paris?"));
+            });
+        }
+    }
+
+    @Test
+    void noModelPathMeansNoBeans() {
+        runner.run(ctx -> {
+            assertNull(ctx.getStartupFailure());
+            assertTrue(ctx.getBeansOfType(EmbeddingModel.class).isEmpty());
+            assertTrue(ctx.getBeansOfType(Embedder.class).isEmpty());
+        });
+    }
+
+    @Test
+    void aMissingModelFileFailsTheContext() {
+        runner.withPropertyValues("egemma.model-path=/nonexistent/model.gguf").run(ctx -> assertNotNull(ctx.getStartupFailure()));
+    }
+
+    @Test
+    void anUnknownTaskFailsTheContext() {
+        runner.withPropertyValues("egemma.model-path=" + gguf(), "egemma.threads=2", "egemma.task=poetry")
+                .run(ctx -> assertNotNull(ctx.getStartupFailure()));
+    }
+}
