@@ -4,6 +4,7 @@ import dev.egemma.Embedder;
 import dev.egemma.Task;
 import org.springframework.ai.chat.metadata.DefaultUsage;
 import org.springframework.ai.document.Document;
+import org.springframework.ai.embedding.BatchingStrategy;
 import org.springframework.ai.embedding.Embedding;
 import org.springframework.ai.embedding.EmbeddingModel;
 import org.springframework.ai.embedding.EmbeddingOptions;
@@ -52,9 +53,25 @@ public final class EgemmaEmbeddingModel implements EmbeddingModel {
 
     @Override
     public float[] embed(Document document) {
-        Object title = document.getMetadata().get(TITLE_KEY);
-        return embedPrompted(List.of(prompt(title == null ? null : title.toString(), document.getText())))
-                .getResult().getOutput();
+        return embed(List.of(document), null, null).get(0);
+    }
+
+    /**
+     * What vector stores call: all documents in one {@link Embedder} call (the engine batches by tokens, so the
+     * batching strategy, meant for remote API limits, is not needed), each with its title in the prompt. Spring
+     * AI's default would embed the formatted content (metadata lines included) instead of the text.
+     */
+    @Override
+    public List<float[]> embed(List<Document> documents, EmbeddingOptions options, BatchingStrategy batchingStrategy) {
+        checkDimensions(options);
+        List<String> prompts = new ArrayList<>(documents.size());
+        for (Document d : documents) {
+            Object title = d.getMetadata().get(TITLE_KEY);
+            prompts.add(prompt(title == null ? null : title.toString(), d.getText()));
+        }
+        List<float[]> out = new ArrayList<>(documents.size());
+        for (Embedding e : embedPrompted(prompts).getResults()) out.add(e.getOutput());
+        return out;
     }
 
     /** The embedding of a search query ({@link Task#QUERY}'s prompt). */

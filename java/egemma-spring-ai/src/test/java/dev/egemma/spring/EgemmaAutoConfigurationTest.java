@@ -69,6 +69,11 @@ class EgemmaAutoConfigurationTest {
                 float[] got = m.embed(new Document("Paris is the capital of France.", Map.of("title", "Geography")));
                 assertArrayEquals(plain.embed("title: Geography | text: Paris is the capital of France."), got);
                 assertArrayEquals(query.embed("Where is Paris?"), m.embedQuery("Where is Paris?"));
+                // the vector-store path: every document with its own title, in order
+                List<float[]> batch = m.embed(List.of(new Document("Paris is the capital of France.", Map.of("title", "Geography")),
+                        new Document("Rome is in Italy.")), EmbeddingOptions.builder().build(), docs -> List.of(docs));
+                assertArrayEquals(got, batch.get(0));
+                assertArrayEquals(plain.embed("title: none | text: Rome is in Italy."), batch.get(1));
             });
         }
     }
