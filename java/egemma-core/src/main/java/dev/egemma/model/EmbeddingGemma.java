@@ -67,14 +67,14 @@ public final class EmbeddingGemma {
         int mEmbd = Math.multiplyExact(m, nEmbd);
         float[] x = scratch.floats(Scratch.Slot.X, mEmbd);
         float embdScale = (float) Math.sqrt((float) nEmbd);
-        int row = 0;
-        for (int[] ids : sequences) {
-            for (int id : ids) {
-                dev.egemma.kernels.java.WeightRows.dequantizeRow(w.tokenEmbd(), id, x, row * nEmbd);
-                for (int j = 0; j < nEmbd; j++) x[row * nEmbd + j] *= embdScale;
-                row++;
+        int[] tokens = scratch.ints(m);
+        for (int s = 0, row = 0; s < nSeq; s++) for (int id : sequences.get(s)) tokens[row++] = id;
+        forRows(m, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                dev.egemma.kernels.java.WeightRows.dequantizeRow(w.tokenEmbd(), tokens[r], x, r * nEmbd);
+                for (int j = 0; j < nEmbd; j++) x[r * nEmbd + j] *= embdScale;
             }
-        }
+        });
         if (observer != null) observer.observe("inp_scaled", x, m, nEmbd);
 
         float[][] swa = ropeSwa.upTo(maxLen), glob = ropeGlobal.upTo(maxLen);
@@ -85,15 +85,16 @@ public final class EmbeddingGemma {
             boolean sliding = c.isSliding(il);
             float[][] rope = sliding ? swa : glob;
 
-            // 2. attention block
-            System.arraycopy(x, 0, h, 0, mEmbd);
-            kernels.rmsNorm(h, 0, m, nEmbd, lw.attnNorm(), c.rmsEps());
+            // 2. attention block (layers after the first: h was normed by the previous layer's fused residual pass)
+            if (il == 0) residualNorm(x, null, null, h, lw.attnNorm(), m);
             Activations hq = kernels.prepare(h, m, nEmbd, lw.wq());
             float[] q = matmul(hq, lw.wq(), scratch.floats(Scratch.Slot.Q, m * lw.wq().rows()));
             float[] k = matmul(sameType(hq, lw.wq(), lw.wk()) ? hq : kernels.prepare(h, m, nEmbd, lw.wk()), lw.wk(), scratch.floats(Scratch.Slot.K, m * lw.wk().rows()));
             float[] v = matmul(sameType(hq, lw.wq(), lw.wv()) ? hq : kernels.prepare(h, m, nEmbd, lw.wv()), lw.wv(), scratch.floats(Scratch.Slot.V, m * lw.wv().rows()));
-            kernels.rmsNorm(q, 0, m * c.nHead(), c.headDimK(), lw.qNorm(), c.rmsEps());
-            kernels.rmsNorm(k, 0, m * c.nHeadKv(), c.headDimK(), lw.kNorm(), c.rmsEps());
+            forRows(m, (r0, r1) -> {
+                kernels.rmsNorm(q, r0 * c.qDim(), (r1 - r0) * c.nHead(), c.headDimK(), lw.qNorm(), c.rmsEps());
+                kernels.rmsNorm(k, r0 * c.kvDim(), (r1 - r0) * c.nHeadKv(), c.headDimK(), lw.kNorm(), c.rmsEps());
+            });
             float[] attn = scratch.floats(Scratch.Slot.ATTN, m * c.nHead() * c.headDimV());
             int halfWindow = sliding ? c.slidingWindow() / 2 : -1;
             pool.forEach(nSeq, s -> {
@@ -107,24 +108,23 @@ public final class EmbeddingGemma {
                         c.nHead(), c.nHeadKv(), c.headDimK(), c.headDimV(), head, halfWindow);
             });
             float[] o = matmul(kernels.prepare(attn, m, c.nHead() * c.headDimV(), lw.wo()), lw.wo(), scratch.floats(Scratch.Slot.OUT, mEmbd));
-            kernels.rmsNorm(o, 0, m, nEmbd, lw.postAttnNorm(), c.rmsEps());
-            addInPlace(x, o, mEmbd);
+            // o = norm(o); x += o; h = norm(x) for the FFN block
+            residualNorm(x, o, lw.postAttnNorm(), h, lw.ffnNorm(), m);
 
             // FFN block
-            System.arraycopy(x, 0, h, 0, mEmbd);
-            kernels.rmsNorm(h, 0, m, nEmbd, lw.ffnNorm(), c.rmsEps());
             Activations hf = kernels.prepare(h, m, nEmbd, lw.wGate());
             float[] gate = matmul(hf, lw.wGate(), scratch.floats(Scratch.Slot.GATE, m * lw.wGate().rows()));
             float[] up = matmul(sameType(hf, lw.wGate(), lw.wUp()) ? hf : kernels.prepare(h, m, nEmbd, lw.wUp()), lw.wUp(), scratch.floats(Scratch.Slot.UP, m * lw.wUp().rows()));
             kernels.geluMul(gate, up, m * c.nFf());
             float[] d = matmul(kernels.prepare(gate, m, c.nFf(), lw.wDown()), lw.wDown(), scratch.floats(Scratch.Slot.OUT, mEmbd));
-            kernels.rmsNorm(d, 0, m, nEmbd, lw.postFfnNorm(), c.rmsEps());
-            addInPlace(x, d, mEmbd);
+            // d = norm(d); x += d; h = norm(x) with the next layer's attention norm (none after the last layer)
+            residualNorm(x, d, lw.postFfnNorm(), il + 1 < c.nLayer() ? h : null,
+                    il + 1 < c.nLayer() ? w.layers().get(il + 1).attnNorm() : null, m);
             if (observer != null) observer.observe(String.format("layer_%02d", il), x, m, nEmbd);
         }
 
         // 3. final norm, 4. mean pooling over all tokens (BOS and EOS included), 5. dense_2 then dense_3
-        kernels.rmsNorm(x, 0, m, nEmbd, w.outputNorm(), c.rmsEps());
+        forRows(m, (r0, r1) -> kernels.rmsNorm(x, r0 * nEmbd, r1 - r0, nEmbd, w.outputNorm(), c.rmsEps()));
         if (observer != null) observer.observe("result_norm", x, m, nEmbd);
         float[] pooled = scratch.floats(Scratch.Slot.POOLED, nSeq * nEmbd);
         for (int s = 0; s < nSeq; s++) kernels.meanPool(x, offsets[s], offsets[s + 1] - offsets[s], nEmbd, pooled, s * nEmbd);
@@ -156,7 +156,38 @@ public final class EmbeddingGemma {
         return out;
     }
 
-    private static void addInPlace(float[] x, float[] y, int count) {
-        for (int i = 0; i < count; i++) x[i] += y[i];
+    /** Work on rows {@code [r0, r1)}. */
+    private interface RowRange {
+        void run(int r0, int r1);
+    }
+
+    /** Splits {@code m} rows into one contiguous range per pool thread: every row op here is per row, so bits do not depend on the split. */
+    private void forRows(int m, RowRange body) {
+        int parts = Math.min(m, pool.threads());
+        if (parts <= 1) {
+            body.run(0, m);
+            return;
+        }
+        pool.forEach(parts, t -> body.run((int) ((long) m * t / parts), (int) ((long) m * (t + 1) / parts)));
+    }
+
+    /**
+     * One pass over each row range instead of four over the batch: {@code y = norm(y, yNorm)}, {@code x += y}
+     * (skipped when {@code y} is null), then {@code h = norm(copy of x, hNorm)} (skipped when {@code h} is null).
+     */
+    private void residualNorm(float[] x, float[] y, float[] yNorm, float[] h, float[] hNorm, int m) {
+        int n = c.nEmbd();
+        float eps = c.rmsEps();
+        forRows(m, (r0, r1) -> {
+            int from = r0 * n, to = r1 * n;
+            if (y != null) {
+                kernels.rmsNorm(y, from, r1 - r0, n, yNorm, eps);
+                for (int i = from; i < to; i++) x[i] += y[i];
+            }
+            if (h != null) {
+                System.arraycopy(x, from, h, from, to - from);
+                kernels.rmsNorm(h, from, r1 - r0, n, hNorm, eps);
+            }
+        });
     }
 }

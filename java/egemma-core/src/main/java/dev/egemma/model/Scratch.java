@@ -10,6 +10,13 @@ public final class Scratch {
     enum Slot { X, H, Q, K, V, ATTN, OUT, GATE, UP, POOLED, DENSE2, DENSE3 }
 
     private final float[][] buffers = new float[Slot.values().length][];
+    private int[] tokens;
+
+    /** The batch's token ids, concatenated: at least {@code length} ints; contents are stale. */
+    int[] ints(int length) {
+        if (tokens == null || tokens.length < length) tokens = new int[length];
+        return tokens;
+    }
 
     /** A buffer of at least {@code length} floats for {@code slot}; contents are stale. */
     float[] floats(Slot slot, int length) {
@@ -18,10 +25,10 @@ public final class Scratch {
         return b;
     }
 
-    /** Floats held now (for memory accounting). */
-    public long heldFloats() {
-        long n = 0;
+    /** Bytes held now (for memory accounting): the float buffers and the token ids. */
+    public long heldBytes() {
+        long n = tokens == null ? 0 : tokens.length;
         for (float[] b : buffers) if (b != null) n += b.length;
-        return n;
+        return 4 * n;
     }
 }

@@ -250,7 +250,7 @@ class EmbeddingEngineTest {
         model.forward(seqs.subList(0, 1), null, scratch); // a smaller batch reuses, never grows
         ModelConfig c = model.weights().config();
         assertFalse(model.weights().hasDense());
-        assertEquals(t * EngineMemory.bytesPerToken(c) + seqs.size() * EngineMemory.bytesPerSequence(c, 0, 0), 4 * scratch.heldFloats());
+        assertEquals(t * EngineMemory.bytesPerToken(c) + seqs.size() * EngineMemory.bytesPerSequence(c, 0, 0), scratch.heldBytes());
         assertEquals(2 * (1024 * EngineMemory.bytesPerToken(c) + 8 * EngineMemory.bytesPerSequence(c, 0, 0)),
                 EngineMemory.scratchBytes(c, 0, 0, EngineOptions.of(1024).withBatchThreads(2), 8));
     }
