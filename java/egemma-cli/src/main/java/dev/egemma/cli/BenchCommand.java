@@ -43,7 +43,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL", description = "gemma-embedding GGUF file.")
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL", description = "gemma-embedding GGUF file, or a distilled EMB8 table (backend \"static\").")
     Path model;
 
     @Option(names = {"-i", "--input"}, paramLabel = "FILE", description = "Corpus: one text per line (empty lines skipped).")
@@ -99,20 +99,20 @@ public final class BenchCommand implements Callable<Integer> {
         }
         Map<String, Object> r = new LinkedHashMap<>();
         long t0 = System.nanoTime();
-        try (Embedder e = Embedder.open(model, o)) {
+        try (BenchTarget e = BenchTarget.open(model, o, threads)) {
             r.put("load_ms", Math.round((System.nanoTime() - t0) / 1e6 * 10) / 10.0);
             warmUp(e, texts);
             if (sweep) sweep(e, texts, r);
             else if (mode == Mode.throughput) throughput(e, texts, r);
             else latency(e, texts, r);
-            String name = e.backendName();
+            String name = e.kernels();
             int dash = name.indexOf('-');
             r.put("peak_rss_mib", round(PeakRss.mib(), 1));
             r.put("backend", dash < 0 ? name : name.substring(0, dash));
             r.put("isa", dash < 0 ? name : name.substring(dash + 1));
             r.put("kernels", name);
-            r.put("threads", e.options().threads());
-            r.put("max_batch_tokens", e.options().maxBatchTokens());
+            r.put("threads", e.threads());
+            r.put("max_batch_tokens", e.maxBatchTokens());
             r.put("mode", sweep ? "sweep" : mode.name());
             r.put("jdk", Runtime.version().toString());
         } catch (IOException ex) {
@@ -126,19 +126,19 @@ public final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private void warmUp(Embedder e, List<String> texts) {
+    private void warmUp(BenchTarget e, List<String> texts) {
         List<String> w = new ArrayList<>(warmup);
         for (int i = 0; i < warmup; i++) w.add(texts.get(i % texts.size()));
         if (!w.isEmpty()) e.embed(w);
     }
 
-    private static long countTokens(Embedder e, List<String> texts) {
+    private static long countTokens(BenchTarget e, List<String> texts) {
         long n = 0;
         for (String t : texts) n += e.tokenize(t).length;
         return n;
     }
 
-    private void throughput(Embedder e, List<String> texts, Map<String, Object> r) {
+    private void throughput(BenchTarget e, List<String> texts, Map<String, Object> r) {
         double[] walls = new double[repeat];
         for (int k = 0; k < repeat; k++) {
             long t = System.nanoTime();
@@ -150,7 +150,7 @@ public final class BenchCommand implements Callable<Integer> {
         r.put("p99_ms", null);
     }
 
-    private void latency(Embedder e, List<String> texts, Map<String, Object> r) {
+    private void latency(BenchTarget e, List<String> texts, Map<String, Object> r) {
         double[] walls = new double[repeat];
         double[] perText = new double[repeat * texts.size()];
         for (int k = 0; k < repeat; k++) {
@@ -169,7 +169,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /** Token sequences of exactly L tokens (BOS, L-2 corpus tokens, EOS) for each sweep length. */
-    private void sweep(Embedder e, List<String> texts, Map<String, Object> r) {
+    private void sweep(BenchTarget e, List<String> texts, Map<String, Object> r) {
         int[] special = e.tokenizer().encode("", true, false);
         if (special.length != 2) throw new IllegalArgumentException("the tokenizer does not add exactly BOS and EOS to an empty text");
         int[] body = e.tokenizer().encode(String.join(" ", texts), false, false);
@@ -177,7 +177,7 @@ public final class BenchCommand implements Callable<Integer> {
         long totalTokens = 0, totalTexts = 0;
         double totalWall = 0;
         for (int len : SWEEP_LENGTHS) {
-            if (len > e.config().contextLength()) continue;
+            if (len > e.contextLength()) continue;
             int n = Math.max(1, sweepTokens / len);
             List<int[]> seqs = new ArrayList<>(n);
             for (int s = 0; s < n; s++) {

@@ -2,10 +2,10 @@ package dev.egemma.cli;
 
 import dev.egemma.Backend;
 import dev.egemma.Embedder;
-import dev.egemma.server.EmbedderHandle;
 import dev.egemma.server.EmbeddingModelHandle;
 import dev.egemma.server.EmbeddingServer;
 import dev.egemma.server.Limits;
+import dev.egemma.server.ModelHandles;
 import dev.egemma.server.ModelSpec;
 import dev.egemma.server.ServedModels;
 import picocli.CommandLine.Command;
@@ -35,7 +35,7 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
     CommandSpec spec;
 
     @Option(names = {"-m", "--model"}, required = true, paramLabel = "[NAME=]MODEL",
-            description = "A gemma-embedding GGUF to serve, named NAME in requests (default: the file name without .gguf). Repeat for several models.")
+            description = "A gemma-embedding GGUF or a distilled EMB8 table (e.g. gemma-static=model.emb8) to serve, named NAME in requests (default: the file name without .gguf/.emb8). Repeat for several models.")
     List<String> models = new ArrayList<>();
 
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to bind. Default: ${DEFAULT-VALUE} (this machine only).")
@@ -117,7 +117,7 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
         if (threads != null) opts = opts.withThreads(threads);
         try {
             for (ModelSpec s : specs.values()) {
-                EmbeddingModelHandle h = EmbedderHandle.open(s.path(), opts);
+                EmbeddingModelHandle h = ModelHandles.open(s.path(), opts);
                 loaded.put(s.name(), h);
                 System.err.println("egemma serve: " + s.name() + " = " + s.path() + " (" + h.describe() + ")");
             }

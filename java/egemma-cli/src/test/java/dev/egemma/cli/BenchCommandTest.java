@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.egemma.Embedder;
+import dev.egemma.staticembed.Distiller;
+import dev.egemma.staticembed.StaticEmbedder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -104,6 +106,34 @@ class BenchCommandTest {
         assertTrue(r.err().contains("missing.gguf"), r.err());
         CliTestSupport.Result r2 = CliTestSupport.run("bench", "-m", MODEL.toString(), "--repeat", "0");
         assertEquals(2, r2.exit(), r2.err());
+    }
+
+    /** An EMB8 table benchmarks through StaticEmbedder: same JSON fields, backend "static", no micro-batches. */
+    @Test
+    void staticTableInThroughputAndLatencyModes() throws Exception {
+        Path emb8 = tmp.resolve("s.emb8");
+        Distiller.distillToFile(MODEL, emb8, Distiller.Options.defaults().withMethod(Distiller.Method.TABLE).withDim(8));
+        List<String> texts = List.of("hello world", "a somewhat longer line of text", "x");
+        Path corpus = tmp.resolve("corpus.txt");
+        Files.writeString(corpus, String.join("\n", texts) + "\n", StandardCharsets.UTF_8);
+        long tokens;
+        try (StaticEmbedder s = StaticEmbedder.open(emb8)) {
+            tokens = texts.stream().mapToLong(t -> s.tokenize(t).length).sum();
+        }
+        for (String mode : new String[] {"throughput", "latency"}) {
+            JsonNode n = json(CliTestSupport.run("bench", "-m", emb8.toString(), "-i", corpus.toString(), "--mode", mode,
+                    "--threads", "2", "--warmup", "3", "--repeat", "2", "--json"));
+            assertEquals(3, n.get("texts").asInt());
+            assertEquals(tokens, n.get("tokens").asLong());
+            assertEquals("static", n.get("backend").asText());
+            assertEquals(mode, n.get("mode").asText());
+            assertEquals(2, n.get("threads").asInt());
+            assertTrue(n.get("max_batch_tokens").isNull());
+            assertTrue(n.get("wall_s").asDouble() > 0);
+            assertEquals(mode.equals("latency"), !n.get("p50_ms").isNull());
+        }
+        JsonNode sw = json(CliTestSupport.run("bench", "-m", emb8.toString(), "--sweep", "--sweep-tokens", "64", "--warmup", "0", "--json"));
+        assertEquals(BenchCommand.SWEEP_LENGTHS.length, sw.get("sweep").size(), "no context limit: every length");
     }
 
     @Test
