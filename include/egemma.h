@@ -168,11 +168,13 @@ EGEMMA_API int32_t egemma_rms_norm(float *x, int64_t rows, int64_t n, const floa
 EGEMMA_API int32_t egemma_gelu_mul(float *gate, const float *up, int64_t count, const float *table);
 
 /* Bidirectional attention of one query head over one sequence of tokens tokens, q and k already normed, roped and
- * scaled: for each query i, the keys j with |i - j| <= half_window (all keys when half_window < 0) get scores
- * s_j = q_i . k_j (16 fused lanes, then _mm512_reduce_add_ps's tree), softmax as ggml_vec_soft_max_f32 on AVX-512
- * (ggml_v_expf on the first 16*floor(tokens/16) keys of the row, expf on the rest, 16-key chunk sums in double),
- * then out_i = sum_j (p_j * (float)(1/sum)) * v_j with fused multiply-adds in key order. Row t of q starts at
- * q + t*q_stride (the head's first element), likewise k, v (the KV head serving this query head) and out.
+ * scaled, bit for bit as dev.egemma.kernels.java.ScalarKernels#attention (llama.cpp's order on an AVX-512 build): for
+ * each query i, the keys j with |i - j| <= half_window (all keys when half_window < 0) get scores
+ * s_j = ggml_vec_dot_f32(k_j, q_i) (64-element chunks in four 16-lane fused accumulators, unfused tail), softmax as
+ * ggml_vec_soft_max_f32 on AVX-512 (ggml_v_expf on the first 16*floor(tokens/16) keys of the row, (float)exp(double)
+ * on the rest, 16-key chunk sums in double), p_j *= (float)(1/sum), then out_i[d] = ggml_vec_dot_f32 over the full
+ * row of tokens keys of (v[.][d], p) with the masked keys' zero terms skipped. Row t of q starts at q + t*q_stride
+ * (the head's first element), likewise k, v (the KV head serving this query head) and out.
  * scores: tokens floats of scratch (one row of scores at a time; nothing quadratic in tokens). Returns 0 or
  * EGEMMA_ERR_BAD_ARGUMENT. */
 EGEMMA_API int32_t egemma_attention_head(const float *q, const float *k, const float *v, float *out, int64_t tokens, int64_t q_stride, int64_t k_stride, int64_t v_stride, int64_t o_stride, int64_t head_dim, int64_t head_dim_v, int64_t half_window, float *scores);
