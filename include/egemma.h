@@ -168,14 +168,32 @@ EGEMMA_API int32_t egemma_rms_norm(float *x, int64_t rows, int64_t n, const floa
 EGEMMA_API int32_t egemma_gelu_mul(float *gate, const float *up, int64_t count, const float *table);
 
 /* Bidirectional attention of one query head over one sequence of tokens tokens, q and k already normed, roped and
- * scaled: for each query i, the keys j with |i - j| <= half_window (all keys when half_window < 0) get scores
- * s_j = q_i . k_j (16 fused lanes, then _mm512_reduce_add_ps's tree), softmax as ggml_vec_soft_max_f32 on AVX-512
- * (ggml_v_expf on the first 16*floor(tokens/16) keys of the row, expf on the rest, 16-key chunk sums in double),
- * then out_i = sum_j (p_j * (float)(1/sum)) * v_j with fused multiply-adds in key order. Row t of q starts at
- * q + t*q_stride (the head's first element), likewise k, v (the KV head serving this query head) and out.
+ * scaled, bit for bit as dev.egemma.kernels.java.ScalarKernels#attention (llama.cpp's order on an AVX-512 build): for
+ * each query i, the keys j with |i - j| <= half_window (all keys when half_window < 0) get scores
+ * s_j = ggml_vec_dot_f32(k_j, q_i) (64-element chunks in four 16-lane fused accumulators, unfused tail), softmax as
+ * ggml_vec_soft_max_f32 on AVX-512 (ggml_v_expf on the first 16*floor(tokens/16) keys of the row, (float)exp(double)
+ * on the rest, 16-key chunk sums in double), p_j *= (float)(1/sum), then out_i[d] = ggml_vec_dot_f32 over the full
+ * row of tokens keys of (v[.][d], p) with the masked keys' zero terms skipped. Row t of q starts at q + t*q_stride
+ * (the head's first element), likewise k, v (the KV head serving this query head) and out.
  * scores: tokens floats of scratch (one row of scores at a time; nothing quadratic in tokens). Returns 0 or
  * EGEMMA_ERR_BAD_ARGUMENT. */
 EGEMMA_API int32_t egemma_attention_head(const float *q, const float *k, const float *v, float *out, int64_t tokens, int64_t q_stride, int64_t k_stride, int64_t v_stride, int64_t o_stride, int64_t head_dim, int64_t head_dim_v, int64_t half_window, float *scores);
+
+/* NEOX RoPE in place, as dev.egemma.kernels.java.ScalarKernels#ropeNeox (ggml's rotate_pairs contracted by GCC):
+ * for token t < tokens and head h < heads, the head's head_dim floats at x + t*row_stride + h*head_dim have each
+ * pair (i, i + head_dim/2), i < head_dim/2, rotated with c = cos_t[t*(head_dim/2) + i], s = sin_t[...]:
+ * x0' = fmaf(x0, c, -(x1*s)), x1' = fmaf(x0, s, x1*c); then every element times scale unless scale == 1.
+ * cos_t and sin_t hold tokens*(head_dim/2) floats each. Returns 0 or EGEMMA_ERR_BAD_ARGUMENT. */
+EGEMMA_API int32_t egemma_rope_neox(float *x, int64_t tokens, int64_t row_stride, int64_t heads, int64_t head_dim, const float *cos_t, const float *sin_t, float scale);
+
+/* Mean pooling as llama.cpp (a product by a column of weights): out[j] = ggml_vec_dot_f32 over t < tokens of
+ * (x[t*n + j], w[t]) in the AVX-512 order (64-token chunks in four 16-lane fused accumulators, unfused tail), for
+ * j < n. w: tokens floats, each 1.0f/tokens for the mean. Returns 0 or EGEMMA_ERR_BAD_ARGUMENT. */
+EGEMMA_API int32_t egemma_mean_pool(const float *x, int64_t tokens, int64_t n, const float *w, float *out);
+
+/* L2 normalization in place of n floats: the squares (float products) summed in double in index order, then
+ * x[j] *= (float)(1/sqrt(sum)) (0 when the sum is 0). Returns 0 or EGEMMA_ERR_BAD_ARGUMENT. */
+EGEMMA_API int32_t egemma_l2_normalize(float *x, int64_t n);
 
 #ifdef __cplusplus
 }

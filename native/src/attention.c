@@ -5,36 +5,7 @@
 #include <math.h>
 
 #include "egemma_internal.h"
-
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
-#define EGEMMA_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define EGEMMA_CLONES
-#endif
-/* the helpers must inline into each clone to be compiled for its ISA */
-#if defined(__GNUC__)
-#define ALWAYS_INLINE inline __attribute__((always_inline))
-#else
-#define ALWAYS_INLINE inline
-#endif
-
-/* _mm512_reduce_add_ps's order: halves of 256, then 128 bits, then the four lanes pairwise */
-static ALWAYS_INLINE float reduce16(const float *v) {
-    float t[8];
-    for (int i = 0; i < 8; i++) t[i] = v[i + 8] + v[i];
-    const float a0 = t[4] + t[0], a1 = t[5] + t[1], a2 = t[6] + t[2], a3 = t[7] + t[3];
-    return (a0 + a2) + (a1 + a3);
-}
-
-static ALWAYS_INLINE float dot16(const float *x, const float *y, int64_t n) {
-    float acc[16] = {0};
-    int64_t j = 0;
-    for (; j + 16 <= n; j += 16)
-        for (int l = 0; l < 16; l++) acc[l] = fmaf(x[j + l], y[j + l], acc[l]);
-    float s = reduce16(acc);
-    for (; j < n; j++) s += x[j] * y[j];
-    return s;
-}
+#include "f32_dot.h"
 
 /* one lane of ggml_v_expf (AVX-512), as dev.egemma.kernels.java.GgmlExp#vexpf */
 static ALWAYS_INLINE float v_expf(float x) {
@@ -58,34 +29,29 @@ EGEMMA_API int32_t egemma_attention_head(const float *q, const float *k, const f
         head_dim_v <= 0 || q_stride < head_dim || k_stride < head_dim || v_stride < head_dim_v || o_stride < head_dim_v)
         return EGEMMA_ERR_BAD_ARGUMENT;
     const int64_t vec = tokens / 16 * 16;       /* keys of a row that ggml's vector exp covers */
-    const int64_t fused = head_dim_v / 16 * 16; /* output lanes updated with fused multiply-adds */
+    float acc[64][COL_LANES]; /* P.V position accumulators of one block of output lanes (16 KiB) */
     for (int64_t i = 0; i < tokens; i++) {
         const int64_t lo = half_window < 0 ? 0 : (i - half_window > 0 ? i - half_window : 0);
         const int64_t hi = half_window < 0 ? tokens - 1 : (i + half_window < tokens - 1 ? i + half_window : tokens - 1);
         const float *qi = q + i * q_stride;
         float max = -INFINITY;
         for (int64_t j = lo; j <= hi; j++) {
-            const float s = dot16(qi, k + j * k_stride, head_dim);
+            const float s = vec_dot_f32(k + j * k_stride, qi, head_dim);
             scores[j] = s;
             if (s > max) max = s;
         }
         /* softmax numerators and their double sum, 16-key chunks through the AVX-512 tree as ggml */
         for (int64_t j = 0; j < lo; j++) scores[j] = 0.0f;
         for (int64_t j = hi + 1; j < tokens; j++) scores[j] = 0.0f;
-        for (int64_t j = lo; j <= hi; j++) scores[j] = j < vec ? v_expf(scores[j] - max) : expf(scores[j] - max);
+        for (int64_t j = lo; j <= hi; j++) scores[j] = j < vec ? v_expf(scores[j] - max) : (float)exp((double)(scores[j] - max));
         double sum = 0;
         for (int64_t c = lo / 16 * 16; c < vec && c <= hi; c += 16) sum += reduce16(scores + c);
         for (int64_t j = vec > lo ? vec : lo; j <= hi; j++) sum += scores[j];
         const float inv = (float)(1.0 / sum);
+        for (int64_t j = lo; j <= hi; j++) scores[j] *= inv;
         float *oi = out + i * o_stride;
-        for (int64_t d = 0; d < head_dim_v; d++) oi[d] = 0.0f;
-        for (int64_t j = lo; j <= hi; j++) {
-            const float a = scores[j] * inv;
-            const float *vj = v + j * v_stride;
-            int64_t d = 0;
-            for (; d < fused; d++) oi[d] = fmaf(vj[d], a, oi[d]);
-            for (; d < head_dim_v; d++) oi[d] += a * vj[d];
-        }
+        for (int64_t d = 0; d < head_dim_v; d += COL_LANES)
+            column_dot(v + d, v_stride, scores, lo, hi, tokens, head_dim_v - d < COL_LANES ? head_dim_v - d : COL_LANES, oi + d, acc);
     }
     return 0;
 }

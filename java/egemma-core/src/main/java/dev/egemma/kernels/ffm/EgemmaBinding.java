@@ -65,6 +65,10 @@ public final class EgemmaBinding {
     public static final FunctionDescriptor egemma_gelu_mul$DESC = FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS);
     public static final FunctionDescriptor egemma_attention_head$DESC = FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS,
             ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS);
+    public static final FunctionDescriptor egemma_rope_neox$DESC = FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG,
+            JAVA_LONG, ADDRESS, ADDRESS, JAVA_FLOAT);
+    public static final FunctionDescriptor egemma_mean_pool$DESC = FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS);
+    public static final FunctionDescriptor egemma_l2_normalize$DESC = FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG);
     public static final FunctionDescriptor egemma_q8_0_gemm$DESC = FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG,
             JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG);
 
@@ -73,7 +77,7 @@ public final class EgemmaBinding {
     /** The functions bound as kernels ({@code critical(true)}). */
     public static final Set<String> KERNELS =
             Set.of("egemma_q8_0_dot", "egemma_q8_0_pack", "egemma_q8_0_quantize", "egemma_q8_0_gemm", "egemma_rms_norm",
-                    "egemma_gelu_mul", "egemma_attention_head");
+                    "egemma_gelu_mul", "egemma_attention_head", "egemma_rope_neox", "egemma_mean_pool", "egemma_l2_normalize");
 
     static {
         Map<String, FunctionDescriptor> m = new LinkedHashMap<>();
@@ -92,6 +96,9 @@ public final class EgemmaBinding {
         m.put("egemma_rms_norm", egemma_rms_norm$DESC);
         m.put("egemma_gelu_mul", egemma_gelu_mul$DESC);
         m.put("egemma_attention_head", egemma_attention_head$DESC);
+        m.put("egemma_rope_neox", egemma_rope_neox$DESC);
+        m.put("egemma_mean_pool", egemma_mean_pool$DESC);
+        m.put("egemma_l2_normalize", egemma_l2_normalize$DESC);
         DESCRIPTORS = Collections.unmodifiableMap(m);
     }
 
@@ -110,6 +117,9 @@ public final class EgemmaBinding {
     private final MethodHandle egemma_rms_norm;
     private final MethodHandle egemma_gelu_mul;
     private final MethodHandle egemma_attention_head;
+    private final MethodHandle egemma_rope_neox;
+    private final MethodHandle egemma_mean_pool;
+    private final MethodHandle egemma_l2_normalize;
 
     private EgemmaBinding(SymbolLookup lookup) {
         egemma_version = bind(lookup, "egemma_version");
@@ -127,6 +137,9 @@ public final class EgemmaBinding {
         egemma_rms_norm = bind(lookup, "egemma_rms_norm");
         egemma_gelu_mul = bind(lookup, "egemma_gelu_mul");
         egemma_attention_head = bind(lookup, "egemma_attention_head");
+        egemma_rope_neox = bind(lookup, "egemma_rope_neox");
+        egemma_mean_pool = bind(lookup, "egemma_mean_pool");
+        egemma_l2_normalize = bind(lookup, "egemma_l2_normalize");
     }
 
     /**
@@ -418,6 +431,81 @@ public final class EgemmaBinding {
             throw rethrow(t);
         }
         if (r != 0) throw new IllegalStateException("egemma_attention_head failed with " + r + " after Java-side checks passed");
+    }
+
+    /**
+     * {@code egemma_rope_neox}: NEOX RoPE in place of {@code heads} heads of {@code headDim} floats in rows
+     * {@code rowOff..rowOff+tokens} of stride {@code rowStride} (the {@code Kernels#ropeNeox} contract), with
+     * {@code tokens * headDim/2} entries of {@code cos} and {@code sin}.
+     */
+    public void ropeNeox(float[] x, int rowOff, int tokens, int rowStride, int heads, int headDim, float[] cos, float[] sin, float scale) {
+        Objects.requireNonNull(x, "x");
+        Objects.requireNonNull(cos, "cos");
+        Objects.requireNonNull(sin, "sin");
+        if (tokens < 0 || heads < 0 || headDim <= 0 || rowOff < 0 || (long) heads * headDim > rowStride)
+            throw new IllegalArgumentException("RoPE: bad shape (rows " + rowOff + "+" + tokens + " of stride " + rowStride + ", "
+                    + heads + " heads of " + headDim + ")");
+        long half = headDim / 2;
+        if (tokens * half > cos.length || tokens * half > sin.length)
+            throw new IllegalArgumentException("RoPE table covers " + Math.min(cos.length, sin.length) / Math.max(half, 1) + " positions, "
+                    + tokens + " needed");
+        if (tokens == 0 || heads == 0) return;
+        long start = (long) rowOff * rowStride, len = (long) (tokens - 1) * rowStride + (long) heads * headDim;
+        if (start + len > x.length)
+            throw new IndexOutOfBoundsException("RoPE: rows " + rowOff + ".." + (rowOff + tokens - 1) + " of stride " + rowStride
+                    + " exceed an array of " + x.length);
+        int r;
+        try {
+            r = (int) egemma_rope_neox.invokeExact(MemorySegment.ofArray(x).asSlice(4 * start, 4 * len), (long) tokens, (long) rowStride,
+                    (long) heads, (long) headDim, MemorySegment.ofArray(cos), MemorySegment.ofArray(sin), scale);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r != 0) throw new IllegalStateException("egemma_rope_neox failed with " + r + " after Java-side checks passed");
+    }
+
+    /**
+     * {@code egemma_mean_pool}: {@code out[outOff + j]} = the mean of column {@code j} over rows
+     * {@code rowOff..rowOff+tokens} of {@code n} floats, in llama.cpp's order (the {@code Kernels#meanPool} contract).
+     */
+    public void meanPool(float[] x, int rowOff, int tokens, int n, float[] out, int outOff) {
+        Objects.requireNonNull(x, "x");
+        Objects.requireNonNull(out, "out");
+        if (tokens < 0 || n <= 0 || rowOff < 0 || outOff < 0)
+            throw new IllegalArgumentException("mean pool: bad shape (rows " + rowOff + "+" + tokens + " of " + n + ", output at " + outOff + ")");
+        long start = (long) rowOff * n, len = (long) tokens * n;
+        if (start + len > x.length || (long) outOff + n > out.length)
+            throw new IndexOutOfBoundsException("mean pool: rows " + rowOff + "+" + tokens + " of " + n + " in " + x.length
+                    + " floats, output " + outOff + "+" + n + " in " + out.length);
+        if (tokens == 0) { // an empty dot product, as the Java kernels
+            java.util.Arrays.fill(out, outOff, outOff + n, 0f);
+            return;
+        }
+        float[] w = new float[tokens];
+        java.util.Arrays.fill(w, 1.0f / tokens);
+        int r;
+        try {
+            r = (int) egemma_mean_pool.invokeExact(MemorySegment.ofArray(x).asSlice(4 * start, 4 * len), (long) tokens, (long) n,
+                    MemorySegment.ofArray(w), MemorySegment.ofArray(out).asSlice(4L * outOff, 4L * n));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r != 0) throw new IllegalStateException("egemma_mean_pool failed with " + r + " after Java-side checks passed");
+    }
+
+    /** {@code egemma_l2_normalize}: {@code x[off..off+n)} scaled to unit L2 norm (left as zeros when all zero). */
+    public void l2Normalize(float[] x, int off, int n) {
+        Objects.requireNonNull(x, "x");
+        if (n < 0 || off < 0 || (long) off + n > x.length)
+            throw new IndexOutOfBoundsException("L2 norm: " + n + " floats from " + off + " exceed an array of " + x.length);
+        if (n == 0) return;
+        int r;
+        try {
+            r = (int) egemma_l2_normalize.invokeExact(MemorySegment.ofArray(x).asSlice(4L * off, 4L * n), (long) n);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r != 0) throw new IllegalStateException("egemma_l2_normalize failed with " + r + " after Java-side checks passed");
     }
 
     // ---- argument checks ---------------------------------------------------------------------------------

@@ -14,10 +14,9 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * {@link Kernels} on libegemma: Q8_0 products run in C on weights repacked once per matrix (the packed copy costs
  * 640 bytes per 16 columns x 32 inputs, 1.18x the Q8_0 bytes; {@link #packedBytes()} tells the total), with the
- * activations quantized in C, bit-identical to ggml's x86 quantizer and to the Java one; RMSNorm and GELU * up run
- * in C, bit-identical to the Java kernels. The operations libegemma does not implement yet, or not yet in llama.cpp's
- * exact order (F32/F16/BF16 products, RoPE, attention, pooling, L2 norm) run on the Java kernels given at construction, so results stay those of the Java
- * backend there.
+ * activations quantized in C, bit-identical to ggml's x86 quantizer and to the Java one; RMSNorm, GELU * up and
+ * attention, RoPE, mean pooling and the L2 norm run in C, bit-identical to the Java kernels. F32/F16/BF16 products run on
+ * the Java kernels given at construction.
  *
  * <p>One instance per model: it keeps the packed weights of every matrix it has seen (keyed by the matrix, whose
  * data segment identifies the mapped tensor) until it is garbage collected. Thread-safe: tiles of one product run
@@ -99,9 +98,8 @@ public final class NativeKernels implements Kernels {
     @Override
     public void attention(float[] q, float[] k, float[] v, float[] out, int rowOff, int tokens, int nHead, int nHeadKv, int headDim,
                           int headDimV, int head, int halfWindow) {
-        // libegemma's egemma_attention_head (EgemmaBinding#attention) agrees with the Java kernels only within a
-        // rounding bound; the Java kernels follow llama.cpp's operation order, so they run here until the C kernel does
-        fallback.attention(q, k, v, out, rowOff, tokens, nHead, nHeadKv, headDim, headDimV, head, halfWindow);
+        // egemma_attention_head computes the Java kernels' bits (llama.cpp's order); EgemmaBinding validates every index
+        lib.attention(q, k, v, out, rowOff, tokens, nHead, nHeadKv, headDim, headDimV, head, halfWindow);
     }
 
     /**
@@ -142,22 +140,19 @@ public final class NativeKernels implements Kernels {
         return dst;
     }
 
-    // ---- not in libegemma yet: the Java kernels ------------------------------------------------------------
-
     @Override
     public void ropeNeox(float[] x, int rowOff, int tokens, int rowStride, int heads, int headDim, float[] cos, float[] sin, float scale) {
-        fallback.ropeNeox(x, rowOff, tokens, rowStride, heads, headDim, cos, sin, scale);
+        lib.ropeNeox(x, rowOff, tokens, rowStride, heads, headDim, cos, sin, scale);
     }
-
 
     @Override
     public void meanPool(float[] x, int rowOff, int tokens, int n, float[] out, int outOff) {
-        fallback.meanPool(x, rowOff, tokens, n, out, outOff);
+        lib.meanPool(x, rowOff, tokens, n, out, outOff);
     }
 
     @Override
     public void l2Normalize(float[] x, int off, int n) {
-        fallback.l2Normalize(x, off, n);
+        lib.l2Normalize(x, off, n);
     }
 
     @Override

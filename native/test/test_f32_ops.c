@@ -1,0 +1,193 @@
+/* C tests of libegemma's F32 row ops against plain reference loops written from the definitions in
+ * include/egemma.h (the order of dev.egemma.kernels.java: ggml_vec_dot_f32, ggml's AVX-512 softmax, NEOX RoPE,
+ * the double L2 sum), bit for bit: attention on sequence lengths around the 16- and 64-element chunks, with and
+ * without a window; mean pooling; RoPE with a scale; L2 including the all-zero row; and the argument checks. */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "egemma.h"
+
+static int failures = 0, checks = 0;
+#define CHECK(cond, ...)                                                                                    \
+    do {                                                                                                   \
+        checks++;                                                                                          \
+        if (!(cond)) {                                                                                     \
+            failures++;                                                                                    \
+            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                                           \
+            fprintf(stderr, __VA_ARGS__);                                                                  \
+            fprintf(stderr, "\n");                                                                         \
+        }                                                                                                  \
+    } while (0)
+
+static uint64_t rng_state = 0x2545F4914F6CDD1Dull;
+static float gauss(float scale) { /* sum of 4 uniforms: roughly normal, reproducible */
+    float s = 0;
+    for (int i = 0; i < 4; i++) {
+        rng_state ^= rng_state >> 12;
+        rng_state ^= rng_state << 25;
+        rng_state ^= rng_state >> 27;
+        s += (float)((rng_state * 2685821657736338717ull) >> 40) / (float)(1 << 24) - 0.5f;
+    }
+    return s * scale;
+}
+static void fill(float *x, int64_t n, float scale) { for (int64_t i = 0; i < n; i++) x[i] = gauss(scale); }
+
+static int same_bits(const float *a, const float *b, int64_t n, int64_t *at) {
+    for (int64_t i = 0; i < n; i++)
+        if (memcmp(a + i, b + i, sizeof(float)) != 0) { *at = i; return 0; }
+    return 1;
+}
+
+/* _mm512_reduce_add_ps's tree over v[0..16) */
+static float ref_reduce16(const float *v) {
+    float t[8], u[4];
+    for (int i = 0; i < 8; i++) t[i] = v[i + 8] + v[i];
+    for (int i = 0; i < 4; i++) u[i] = t[i + 4] + t[i];
+    return (u[0] + u[2]) + (u[1] + u[3]);
+}
+
+/* ggml_vec_dot_f32 over n elements, strided, terms with y == 0 outside lo..hi skipped (they change no sum) */
+static float ref_dot(const float *x, int64_t xs, const float *y, int64_t n, int64_t lo, int64_t hi) {
+    int64_t np = n / 64 * 64;
+    float sum = 0;
+    if (np > 0 && lo < np) {
+        float acc[64] = {0};
+        for (int64_t j = lo; j <= hi && j < np; j++) acc[j % 64] = fmaf(x[j * xs], y[j], acc[j % 64]);
+        for (int l = 0; l < 16; l++) { acc[l] += acc[32 + l]; acc[16 + l] += acc[48 + l]; }
+        for (int l = 0; l < 16; l++) acc[l] += acc[16 + l];
+        sum = ref_reduce16(acc);
+    }
+    for (int64_t j = np > lo ? np : lo; j <= hi; j++) sum += x[j * xs] * y[j];
+    return sum;
+}
+
+static float ref_vexpf(float x) {
+    const float r = 0x1.8p23f, z = fmaf(x, 0x1.715476p+0f, r), n = z - r;
+    const float b = fmaf(-n, 0x1.7f7d1cp-20f, fmaf(-n, 0x1.62e4p-1f, x));
+    if (fabsf(n) > 192.0f) return n <= 0.0f ? 0.0f : INFINITY;
+    const float u = b * b;
+    const float j = fmaf(fmaf(fmaf(0x1.0e4020p-7f, b, 0x1.573e2ep-5f), u, fmaf(0x1.555e66p-3f, b, 0x1.fffdb6p-2f)), u,
+                         fmaf(0x1.ffffecp-1f, b, 1.0f));
+    return ldexpf(j, (int)n);
+}
+
+static void ref_attention(const float *q, const float *k, const float *v, float *out, int64_t tokens, int64_t qs,
+                          int64_t ks, int64_t vs, int64_t os, int64_t dk, int64_t dv, int64_t hw, float *p) {
+    const int64_t vec = tokens / 16 * 16;
+    for (int64_t i = 0; i < tokens; i++) {
+        int64_t lo = hw < 0 || i - hw < 0 ? 0 : i - hw, hi = hw < 0 || i + hw > tokens - 1 ? tokens - 1 : i + hw;
+        float max = -INFINITY;
+        for (int64_t j = 0; j < tokens; j++) p[j] = 0;
+        for (int64_t j = lo; j <= hi; j++) {
+            /* a dense dot of head_dim elements: y = q row, all visible */
+            p[j] = ref_dot(k + j * ks, 1, q + i * qs, dk, 0, dk - 1);
+            if (p[j] > max) max = p[j];
+        }
+        double sum = 0;
+        for (int64_t j = lo; j <= hi; j++) p[j] = j < vec ? ref_vexpf(p[j] - max) : (float)exp((double)(p[j] - max));
+        for (int64_t c = lo / 16 * 16; c < vec && c <= hi; c += 16) sum += ref_reduce16(p + c);
+        for (int64_t j = vec > lo ? vec : lo; j <= hi; j++) sum += p[j];
+        const float inv = (float)(1.0 / sum);
+        for (int64_t j = lo; j <= hi; j++) p[j] *= inv;
+        for (int64_t d = 0; d < dv; d++) out[i * os + d] = ref_dot(v + d, vs, p, tokens, lo, hi);
+    }
+}
+
+static void test_attention(void) {
+    static const int64_t tokens_list[] = {1, 2, 15, 16, 17, 31, 33, 63, 64, 65, 129, 257};
+    static const int64_t dims[][2] = {{64, 64}, {256, 256}, {40, 72}};
+    for (size_t t = 0; t < sizeof tokens_list / sizeof *tokens_list; t++)
+        for (size_t d = 0; d < sizeof dims / sizeof *dims; d++)
+            for (int64_t hw = -1; hw <= 4; hw += 5) {
+                const int64_t n = tokens_list[t], dk = dims[d][0], dv = dims[d][1];
+                const int64_t qs = 2 * dk + 3, ks = dk + 1, vs = dv + 5, os = dv + 2; /* a second head, padding */
+                float *q = malloc(sizeof(float) * n * qs), *k = malloc(sizeof(float) * n * ks),
+                      *v = malloc(sizeof(float) * n * vs), *want = calloc(n * os, sizeof(float)),
+                      *got = calloc(n * os, sizeof(float)), *p = malloc(sizeof(float) * n), *s = malloc(sizeof(float) * n);
+                fill(q, n * qs, 1.5f);
+                fill(k, n * ks, 1.5f);
+                fill(v, n * vs, 2.0f);
+                ref_attention(q, k, v, want, n, qs, ks, vs, os, dk, dv, hw, p);
+                CHECK(egemma_attention_head(q, k, v, got, n, qs, ks, vs, os, dk, dv, hw, s) == 0, "attention refused");
+                int64_t at = -1;
+                CHECK(same_bits(want, got, n * os, &at), "attention tokens=%lld dims=%lld/%lld window=%lld: differs at %lld (%.9g vs %.9g)",
+                      (long long)n, (long long)dk, (long long)dv, (long long)hw, (long long)at, at >= 0 ? want[at] : 0.0, at >= 0 ? got[at] : 0.0);
+                free(q), free(k), free(v), free(want), free(got), free(p), free(s);
+            }
+    float x[4] = {0};
+    CHECK(egemma_attention_head(x, x, x, x, 1, 1, 1, 1, 1, 2, 1, -1, x) == EGEMMA_ERR_BAD_ARGUMENT, "q_stride < head_dim accepted");
+    CHECK(egemma_attention_head(x, x, x, x, -1, 1, 1, 1, 1, 1, 1, -1, x) == EGEMMA_ERR_BAD_ARGUMENT, "negative tokens accepted");
+}
+
+static void test_mean_pool(void) {
+    static const int64_t tokens_list[] = {1, 2, 17, 63, 64, 65, 200, 1000};
+    static const int64_t widths[] = {1, 65, 768};
+    for (size_t t = 0; t < sizeof tokens_list / sizeof *tokens_list; t++)
+        for (size_t c = 0; c < sizeof widths / sizeof *widths; c++) {
+            const int64_t n = tokens_list[t], w = widths[c];
+            float *x = malloc(sizeof(float) * n * w), *ones = malloc(sizeof(float) * n), *want = malloc(sizeof(float) * w),
+                  *got = malloc(sizeof(float) * w);
+            fill(x, n * w, 4.0f);
+            for (int64_t i = 0; i < n; i++) ones[i] = 1.0f / (float)n;
+            for (int64_t j = 0; j < w; j++) want[j] = ref_dot(x + j, w, ones, n, 0, n - 1);
+            CHECK(egemma_mean_pool(x, n, w, ones, got) == 0, "mean pool refused");
+            int64_t at = -1;
+            CHECK(same_bits(want, got, w, &at), "mean pool tokens=%lld width=%lld: differs at %lld", (long long)n, (long long)w, (long long)at);
+            free(x), free(ones), free(want), free(got);
+        }
+    float x[2] = {0};
+    CHECK(egemma_mean_pool(x, 0, 1, x, x) == EGEMMA_ERR_BAD_ARGUMENT, "zero tokens accepted");
+}
+
+static void test_rope_l2(void) {
+    const int64_t tokens = 33, heads = 3, hd = 64, half = hd / 2, stride = heads * hd + 7;
+    float *x = malloc(sizeof(float) * tokens * stride), *want = malloc(sizeof(float) * tokens * stride),
+          *c = malloc(sizeof(float) * tokens * half), *s = malloc(sizeof(float) * tokens * half);
+    fill(c, tokens * half, 2.0f);
+    fill(s, tokens * half, 2.0f);
+    for (int pass = 0; pass < 2; pass++) {
+        const float scale = pass == 0 ? 1.0f : 0.37f;
+        fill(x, tokens * stride, 3.0f);
+        memcpy(want, x, sizeof(float) * tokens * stride);
+        for (int64_t t = 0; t < tokens; t++)
+            for (int64_t h = 0; h < heads; h++) {
+                float *o = want + t * stride + h * hd;
+                for (int64_t i = 0; i < half; i++) {
+                    const float x0 = o[i], x1 = o[i + half], ci = c[t * half + i], si = s[t * half + i];
+                    o[i] = fmaf(x0, ci, -(x1 * si));
+                    o[i + half] = fmaf(x0, si, x1 * ci);
+                }
+                if (scale != 1.0f) for (int64_t j = 0; j < hd; j++) o[j] *= scale;
+            }
+        CHECK(egemma_rope_neox(x, tokens, stride, heads, hd, c, s, scale) == 0, "rope refused");
+        int64_t at = -1;
+        CHECK(same_bits(want, x, tokens * stride, &at), "rope scale=%g: differs at %lld", scale, (long long)at);
+    }
+    CHECK(egemma_rope_neox(x, 1, 10, 1, 16, c, s, 1.0f) == EGEMMA_ERR_BAD_ARGUMENT, "row stride < head accepted");
+
+    for (int64_t n = 1; n <= 1000; n = n * 3 + 1) {
+        fill(x, n, 5.0f);
+        memcpy(want, x, sizeof(float) * n);
+        double sum = 0;
+        for (int64_t j = 0; j < n; j++) sum += (double)(want[j] * want[j]);
+        const float norm = sum > 0 ? (float)(1.0 / sqrt(sum)) : 0.0f;
+        for (int64_t j = 0; j < n; j++) want[j] *= norm;
+        CHECK(egemma_l2_normalize(x, n) == 0, "l2 refused");
+        int64_t at = -1;
+        CHECK(same_bits(want, x, n, &at), "l2 n=%lld: differs at %lld", (long long)n, (long long)at);
+    }
+    memset(x, 0, sizeof(float) * 8);
+    CHECK(egemma_l2_normalize(x, 8) == 0 && x[3] == 0.0f, "zero row");
+    free(x), free(want), free(c), free(s);
+}
+
+int main(void) {
+    test_attention();
+    test_mean_pool();
+    test_rope_l2();
+    printf("%d checks, %d passed, %d failed\n", checks, checks - failures, failures);
+    return failures == 0 ? 0 : 1;
+}
