@@ -17,8 +17,9 @@ import java.nio.ByteOrder;
  * <li>a vector of {@code L} floats holds the 8 lanes of {@code P = L/8} outputs; a tile is 4 activation rows x
  * 2 vectors (= {@code 2P} weight rows), so every weight vector loaded serves 4 rows and every activation vector
  * 2 weight vectors;</li>
- * <li>weight rows are regrouped with vector byte shuffles and widened to float once per (64-row activation
- * chunk, tile column), not once per row quad;</li>
+ * <li>weight rows are regrouped with one vector byte shuffle per block and widened to float once per (64-row
+ * activation chunk, tile column), not once per row quad;</li>
+ * <li>each output's 8 lanes are reduced with vector shuffles in {@code hsum8}'s order;</li>
  * <li>activations come regrouped by {@link GgmlQ8Matmul.Vector#regroupActivations} (once per product).</li>
  * </ul>
  */
@@ -32,6 +33,7 @@ final class ExactQ8Tiles {
     /** Static final so that C2 sees a constant species (an instance field defeats the Vector API intrinsics). */
     private static final VectorSpecies<Float> f = FloatVector.SPECIES_PREFERRED;
     private static final int vl = f.length(), p = vl / 8;
+    private static final VectorShuffle<Float> PLUS4 = within8(4), PLUS2 = within8(2), PLUS1 = within8(1);
 
     ExactQ8Tiles() {
         if (vl % 8 != 0) throw new IllegalArgumentException("species " + f + " is not a multiple of 8 lanes");
@@ -53,10 +55,10 @@ final class ExactQ8Tiles {
                     continue;
                 }
                 long off = row * rowBytes + b * 34L;
-                float dw = Float.float16ToFloat(w.get(WeightRows.LE_SHORT, off));
-                for (int l = 0; l < 8; l++) ws[so + l] = dw;
-                for (int i = 0; i < 4; i++)
-                    for (int l = 0; l < 8; l++) wq[qo + i * 2 * vl + l] = w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, off + 2 + 4 * l + i);
+                FloatVector.broadcast(F8, Float.float16ToFloat(w.get(WeightRows.LE_SHORT, off))).intoArray(ws, so);
+                // one byte shuffle puts element 4*l+i at 8*i+l; part i of the widening is then the i-th 8 lanes
+                ByteVector v = ByteVector.fromMemorySegment(B32, w, off + 2, ByteOrder.LITTLE_ENDIAN).rearrange(I_MAJOR);
+                for (int i = 0; i < 4; i++) ((FloatVector) v.convertShape(VectorOperators.B2F, F8, i)).intoArray(wq, qo + i * 2 * vl);
             }
         }
     }
@@ -134,17 +136,28 @@ final class ExactQ8Tiles {
         store(c, e, out, i * ldOut, n, n1, lanes);
     }
 
-    /** Outputs n..n+2P-1 (those below n1) of one row: each output's 8 lanes added in {@code hsum8}'s order. */
+    /**
+     * Outputs n..n+2P-1 (those below n1) of one row. Each output's 8 lanes are added in {@code hsum8}'s order
+     * ({@code ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7))}) by three shuffle-and-add steps; float addition is
+     * commutative, so the bits equal {@link GgmlQ8Matmul#hsum8}'s. Lane 8c then holds output c.
+     */
     private void store(FloatVector c, FloatVector e, float[] out, int rowOff, int n, int n1, float[] lanes) {
         for (int half = 0; half < 2; half++) {
-            (half == 0 ? c : e).intoArray(lanes, 0);
+            FloatVector v = half == 0 ? c : e;
+            v = v.add(v.rearrange(PLUS4));
+            v = v.add(v.rearrange(PLUS2));
+            v = v.add(v.rearrange(PLUS1));
+            v.intoArray(lanes, 0);
             for (int col = 0; col < p; col++) {
                 int o = n + half * p + col;
                 if (o >= n1) return;
-                int l = col * 8;
-                out[rowOff + o] = GgmlQ8Matmul.hsum8(lanes[l], lanes[l + 1], lanes[l + 2], lanes[l + 3],
-                        lanes[l + 4], lanes[l + 5], lanes[l + 6], lanes[l + 7]);
+                out[rowOff + o] = lanes[col * 8];
             }
         }
+    }
+
+    /** Lane j takes lane j+s within its group of 8 (lanes past the group wrap; their sums are never read). */
+    private static VectorShuffle<Float> within8(int s) {
+        return VectorShuffle.fromOp(f, j -> (j & ~7) | ((j + s) & 7));
     }
 }
