@@ -168,6 +168,24 @@ public final class Embedder implements AutoCloseable {
         return engine.embedTokens(sequences);
     }
 
+    /** Embeddings with the number of tokens fed to the model for them (prompts, BOS and EOS included). */
+    public record CountedEmbeddings(float[][] vectors, long tokens) {}
+
+    /**
+     * As {@link #embed(List)}, also counting the tokens (for usage reports): each text tokenized once, as
+     * {@link #tokenize(String)}, then the token lists embedded in one batched call.
+     */
+    public CountedEmbeddings embedCounted(List<String> texts) {
+        List<int[]> sequences = new java.util.ArrayList<>(texts.size());
+        long tokens = 0;
+        for (String text : texts) {
+            int[] ids = tokenize(text);
+            sequences.add(ids);
+            tokens += ids.length;
+        }
+        return new CountedEmbeddings(sequences.isEmpty() ? new float[0][] : embedTokenLists(sequences), tokens);
+    }
+
     /** One micro-batch for the engine: forward pass in the engine thread's scratch, then {@link #finish}. */
     private float[][] runBatch(List<int[]> sequences, dev.egemma.model.Scratch scratch) {
         float[][] raw = model.forward(sequences, null, scratch);

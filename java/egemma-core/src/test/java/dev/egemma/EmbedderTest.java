@@ -58,6 +58,22 @@ class EmbedderTest {
     }
 
     @Test
+    void embedCountedGivesEmbedVectorsAndTheTokensFedToTheModel() {
+        List<String> texts = List.of("Hello world", "", "a somewhat longer text with several words in it");
+        Embedder.CountedEmbeddings counted = plain.embedCounted(texts);
+        float[][] want = plain.embed(texts);
+        assertEquals(want.length, counted.vectors().length);
+        for (int i = 0; i < want.length; i++) assertArrayEquals(want[i], counted.vectors()[i], "text " + i);
+        long tokens = 0;
+        for (String t : texts) tokens += plain.tokenize(t).length;
+        assertEquals(tokens, counted.tokens());
+        assertTrue(counted.tokens() > 2L * texts.size(), "BOS and EOS are counted");
+        Embedder.CountedEmbeddings none = plain.embedCounted(List.of());
+        assertEquals(0, none.vectors().length);
+        assertEquals(0, none.tokens());
+    }
+
+    @Test
     void emptyStringIsBosEos() {
         assertArrayEquals(new int[] {2, 1}, plain.tokenize(""));
         float[] e = plain.embed("");

@@ -94,19 +94,12 @@ public final class EgemmaEmbeddingModel implements EmbeddingModel, AutoCloseable
         return task == null ? text : task.apply(text);
     }
 
-    /** Tokenizes once here so the token count is exact, then embeds the token lists in one batched call. */
+    /** One batched Embedder call; the usage counts the tokens fed to the model. */
     private Response<List<Embedding>> embedPrompted(List<String> prompts) {
-        List<int[]> tokens = new ArrayList<>(prompts.size());
-        int count = 0;
-        for (String p : prompts) {
-            int[] ids = embedder.tokenize(p);
-            tokens.add(ids);
-            count += ids.length;
-        }
-        float[][] vectors = tokens.isEmpty() ? new float[0][] : embedder.embedTokenLists(tokens);
-        List<Embedding> out = new ArrayList<>(vectors.length);
-        for (float[] v : vectors) out.add(Embedding.from(v));
-        return Response.from(out, new TokenUsage(count));
+        Embedder.CountedEmbeddings result = embedder.embedCounted(prompts);
+        List<Embedding> out = new ArrayList<>(result.vectors().length);
+        for (float[] v : result.vectors()) out.add(Embedding.from(v));
+        return Response.from(out, new TokenUsage(Math.toIntExact(result.tokens())));
     }
 
     /** Width of the vectors: the Matryoshka dimension when one is set. */

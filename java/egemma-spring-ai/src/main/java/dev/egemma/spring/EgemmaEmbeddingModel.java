@@ -93,19 +93,14 @@ public final class EgemmaEmbeddingModel implements EmbeddingModel {
                     + "-dimensional embeddings (egemma.dimensions); the request asks for " + d);
     }
 
-    /** Tokenizes once here so the token count is exact, then embeds the token lists in one batched call. */
+    /** One batched Embedder call; the usage counts the tokens fed to the model. */
     private EmbeddingResponse embedPrompted(List<String> prompts) {
-        List<int[]> tokens = new ArrayList<>(prompts.size());
-        int count = 0;
-        for (String p : prompts) {
-            int[] ids = embedder.tokenize(p);
-            tokens.add(ids);
-            count += ids.length;
-        }
-        float[][] vectors = tokens.isEmpty() ? new float[0][] : embedder.embedTokenLists(tokens);
+        Embedder.CountedEmbeddings result = embedder.embedCounted(prompts);
+        float[][] vectors = result.vectors();
         List<Embedding> out = new ArrayList<>(vectors.length);
         for (int i = 0; i < vectors.length; i++) out.add(new Embedding(vectors[i], i));
-        return new EmbeddingResponse(out, new EmbeddingResponseMetadata("embeddinggemma", new DefaultUsage(count, 0)));
+        return new EmbeddingResponse(out, new EmbeddingResponseMetadata("embeddinggemma",
+                new DefaultUsage(Math.toIntExact(result.tokens()), 0)));
     }
 
     /** Width of the vectors: the Matryoshka dimension when one is set. */
