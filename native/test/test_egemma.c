@@ -19,20 +19,7 @@
 #include <string.h>
 
 #include "egemma.h"
-
-static int failures = 0;
-static int checks = 0;
-
-#define CHECK(cond, ...)                                                                                    \
-    do {                                                                                                   \
-        checks++;                                                                                          \
-        if (!(cond)) {                                                                                     \
-            failures++;                                                                                    \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                                           \
-            fprintf(stderr, __VA_ARGS__);                                                                  \
-            fprintf(stderr, "\n");                                                                         \
-        }                                                                                                  \
-    } while (0)
+#include "check.h"
 
 /* xorshift64*: reproducible inputs */
 static uint64_t rng_state = 0x9E3779B97F4A7C15ull;

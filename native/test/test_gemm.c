@@ -23,19 +23,7 @@
 #include <string.h>
 
 #include "egemma.h"
-
-static int failures = 0, checks = 0;
-#define CHECK(cond, ...)                                                                                    \
-    do {                                                                                                   \
-        checks++;                                                                                          \
-        if (!(cond)) {                                                                                     \
-            if (failures++ < 30) {                                                                         \
-                fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                                       \
-                fprintf(stderr, __VA_ARGS__);                                                              \
-                fprintf(stderr, "\n");                                                                     \
-            }                                                                                              \
-        }                                                                                                  \
-    } while (0)
+#include "check.h"
 
 static uint64_t rng_state = 0x2545F4914F6CDD1Dull;
 static uint64_t rnd(void) {
