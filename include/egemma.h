@@ -37,7 +37,7 @@ extern "C" {
 
 /* Bumped on every incompatible change of a signature or of a constant below. The Java side refuses a
  * library whose egemma_abi_version() differs from the value it was written for. */
-#define EGEMMA_ABI_VERSION 1
+#define EGEMMA_ABI_VERSION 2
 
 /* ---- kernel tiers ---------------------------------------------------------------------------------
  * A tier is one translation unit compiled with its own flags. Within one architecture the tiers form a
@@ -111,7 +111,6 @@ EGEMMA_API float egemma_q8_0_dot(const void *a, const void *b, int64_t n_blocks)
  * Weights are repacked once (at model load) from ggml rows into records of 16 output columns x one 32-block:
  *   int8 q[8][16][4]  (quad r of the block, column c, byte t: weight k = 4r + t of column c; the B layout
  *                      of AMX TDPBSSD and of VNNI/dotprod on a broadcast of 4 activation bytes)
- *   int32 negsum[16]  (-128 * sum of the column's 32 quants: the correction of the u8 bias of vpdpbusd)
  *   float d[16]       (the columns' fp16 scales, widened)
  * Records are ordered [column group][block]; the last group is padded with zero columns. The caller
  * allocates the buffer (egemma_q8_0_pack_size bytes, EGEMMA_Q8_0_PACK_ALIGN-aligned); C only fills it.
@@ -127,7 +126,7 @@ EGEMMA_API float egemma_q8_0_dot(const void *a, const void *b, int64_t n_blocks)
  * the Java scalar reference does), the SIMD tiers fuse them (FMA), so results differ by at most a few ulps
  * of the sum of |terms| (see native/test). */
 #define EGEMMA_Q8_0_PACK_COLS 16
-#define EGEMMA_Q8_0_PACK_RECORD_BYTES 640
+#define EGEMMA_Q8_0_PACK_RECORD_BYTES 576
 #define EGEMMA_Q8_0_PACK_ALIGN 64
 #define EGEMMA_Q8_0_ROW_PAD 32
 
@@ -145,10 +144,16 @@ EGEMMA_API int32_t egemma_q8_0_pack(const void *w, int64_t n, int64_t k, int64_t
  * caller leaves pad rows zero (a fresh zeroed buffer). Returns 0 or EGEMMA_ERR_BAD_ARGUMENT. */
 EGEMMA_API int32_t egemma_q8_0_quantize(const float *x, int64_t k, int64_t i0, int64_t i1, int8_t *qa, float *da);
 
+/* Bytes of working memory egemma_q8_0_gemm needs for m rows of k (at most 64 x k + 16 x k + 64, whatever m), or
+ * EGEMMA_ERR_BAD_ARGUMENT. The caller keeps one such buffer per thread: the library allocates nothing. */
+EGEMMA_API int64_t egemma_q8_0_gemm_scratch_size(int64_t m, int64_t k);
+
 /* One tile of C: c[i * ldc + j] for rows 0 <= i < m and columns n0 <= j < n1 (other entries untouched) from
  * activations (qa, da: m_pad rows as above, pad rows zero) and packed weights of n columns. Needs
- * 0 <= n0 <= n1 <= n, ldc >= n1. Returns 0 or EGEMMA_ERR_BAD_ARGUMENT (sizes, misaligned packed). */
-EGEMMA_API int32_t egemma_q8_0_gemm(const int8_t *qa, const float *da, int64_t m, int64_t k, const void *packed, int64_t n, int64_t n0, int64_t n1, float *c, int64_t ldc);
+ * 0 <= n0 <= n1 <= n, ldc >= n1, and scratch: scratch_bytes >= egemma_q8_0_gemm_scratch_size(m, k) bytes of
+ * working memory that no other call uses at the same time (any alignment; contents are not kept). Returns 0 or
+ * EGEMMA_ERR_BAD_ARGUMENT (sizes, misaligned packed, scratch too small). */
+EGEMMA_API int32_t egemma_q8_0_gemm(const int8_t *qa, const float *da, int64_t m, int64_t k, const void *packed, int64_t n, int64_t n0, int64_t n1, float *c, int64_t ldc, void *scratch, int64_t scratch_bytes);
 
 /* ---- row operations (the numerics of ggml's CPU ops and of the Java reference kernels) ----------------- */
 

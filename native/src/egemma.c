@@ -242,12 +242,19 @@ EGEMMA_API int32_t egemma_q8_0_quantize(const float *x, int64_t k, int64_t i0, i
     return 0;
 }
 
+EGEMMA_API int64_t egemma_q8_0_gemm_scratch_size(int64_t m, int64_t k) {
+    if (m < 0 || m > ((int64_t)1 << 31) || !valid_k(k)) return EGEMMA_ERR_BAD_ARGUMENT;
+    return egemma_q8_0_gemm_scratch_bytes(m, k);
+}
+
 EGEMMA_API int32_t egemma_q8_0_gemm(const int8_t *qa, const float *da, int64_t m, int64_t k, const void *packed, int64_t n,
-                                    int64_t n0, int64_t n1, float *c, int64_t ldc) {
-    if (qa == NULL || da == NULL || packed == NULL || c == NULL || m < 0 || !valid_k(k) || !valid_rows(n)) return EGEMMA_ERR_BAD_ARGUMENT;
+                                    int64_t n0, int64_t n1, float *c, int64_t ldc, void *scratch, int64_t scratch_bytes) {
+    if (qa == NULL || da == NULL || packed == NULL || c == NULL || scratch == NULL || m < 0 || !valid_k(k) || !valid_rows(n))
+        return EGEMMA_ERR_BAD_ARGUMENT;
     if (n0 < 0 || n0 > n1 || n1 > n || ldc < n1 || (uintptr_t)packed % EGEMMA_Q8_0_PACK_ALIGN != 0) return EGEMMA_ERR_BAD_ARGUMENT;
+    if (m > ((int64_t)1 << 31) || scratch_bytes < egemma_q8_0_gemm_scratch_bytes(m, k)) return EGEMMA_ERR_BAD_ARGUMENT;
     if (m == 0 || n0 == n1) return 0;
     init();
-    g_q8_0_gemm(qa, da, m, k, (const uint8_t *)packed, n0, n1, c, ldc);
+    g_q8_0_gemm(qa, da, m, k, (const uint8_t *)packed, n0, n1, c, ldc, (uint8_t *)scratch);
     return 0;
 }

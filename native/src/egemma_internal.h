@@ -19,24 +19,34 @@ float egemma_q8_0_dot_neon_dotprod(const uint8_t *a, const uint8_t *b, int64_t n
 /* Q8_0 GEMM tile on packed weights (arguments validated by the dispatcher, see egemma_q8_0_gemm) and the
  * activation quantizer, one per tier (a tier without its own quantizer uses the scalar one: all are
  * bit-identical). */
+/* scratch: egemma_q8_0_gemm_scratch_bytes(m, k) bytes, 64-byte aligned, from the caller (the tiers allocate nothing) */
 typedef void (*egemma_q8_0_gemm_fn)(const int8_t *qa, const float *da, int64_t m, int64_t k, const uint8_t *packed,
-                                    int64_t n0, int64_t n1, float *c, int64_t ldc);
+                                    int64_t n0, int64_t n1, float *c, int64_t ldc, uint8_t *scratch);
 typedef void (*egemma_q8_0_quantize_fn)(const float *x, int64_t k, int64_t i0, int64_t i1, int8_t *qa, float *da);
 
-void egemma_q8_0_gemm_scalar(const int8_t *qa, const float *da, int64_t m, int64_t k, const uint8_t *packed, int64_t n0, int64_t n1, float *c, int64_t ldc);
-void egemma_q8_0_gemm_avx2(const int8_t *qa, const float *da, int64_t m, int64_t k, const uint8_t *packed, int64_t n0, int64_t n1, float *c, int64_t ldc);
-void egemma_q8_0_gemm_avx512(const int8_t *qa, const float *da, int64_t m, int64_t k, const uint8_t *packed, int64_t n0, int64_t n1, float *c, int64_t ldc);
-void egemma_q8_0_gemm_amx(const int8_t *qa, const float *da, int64_t m, int64_t k, const uint8_t *packed, int64_t n0, int64_t n1, float *c, int64_t ldc);
-void egemma_q8_0_gemm_neon(const int8_t *qa, const float *da, int64_t m, int64_t k, const uint8_t *packed, int64_t n0, int64_t n1, float *c, int64_t ldc);
-void egemma_q8_0_gemm_neon_dotprod(const int8_t *qa, const float *da, int64_t m, int64_t k, const uint8_t *packed, int64_t n0, int64_t n1, float *c, int64_t ldc);
+void egemma_q8_0_gemm_scalar(const int8_t *qa, const float *da, int64_t m, int64_t k, const uint8_t *packed, int64_t n0, int64_t n1, float *c, int64_t ldc, uint8_t *scratch);
+void egemma_q8_0_gemm_avx2(const int8_t *qa, const float *da, int64_t m, int64_t k, const uint8_t *packed, int64_t n0, int64_t n1, float *c, int64_t ldc, uint8_t *scratch);
+void egemma_q8_0_gemm_avx512(const int8_t *qa, const float *da, int64_t m, int64_t k, const uint8_t *packed, int64_t n0, int64_t n1, float *c, int64_t ldc, uint8_t *scratch);
+void egemma_q8_0_gemm_amx(const int8_t *qa, const float *da, int64_t m, int64_t k, const uint8_t *packed, int64_t n0, int64_t n1, float *c, int64_t ldc, uint8_t *scratch);
+void egemma_q8_0_gemm_neon(const int8_t *qa, const float *da, int64_t m, int64_t k, const uint8_t *packed, int64_t n0, int64_t n1, float *c, int64_t ldc, uint8_t *scratch);
+void egemma_q8_0_gemm_neon_dotprod(const int8_t *qa, const float *da, int64_t m, int64_t k, const uint8_t *packed, int64_t n0, int64_t n1, float *c, int64_t ldc, uint8_t *scratch);
 
 void egemma_q8_0_quantize_scalar(const float *x, int64_t k, int64_t i0, int64_t i1, int8_t *qa, float *da);
 void egemma_q8_0_quantize_avx512(const float *x, int64_t k, int64_t i0, int64_t i1, int8_t *qa, float *da);
 
 /* Packed record layout (include/egemma.h): offsets inside one EGEMMA_Q8_0_PACK_RECORD_BYTES record. */
 #define PK_Q 0
-#define PK_NEGSUM 512
-#define PK_D 576
+#define PK_D 512
+
+/* Rows of activations one AVX-512 pass biases into the scratch (a multiple of its register tile's rows). */
+#define EGEMMA_GEMM_CHUNK_ROWS 64
+
+/* Scratch of egemma_q8_0_gemm for m rows of k: the biased rows of one chunk, then the quad corrections of one
+ * column group (k/32 blocks x 8 quads x 64 bytes), 64 bytes of alignment slack. */
+static inline int64_t egemma_q8_0_gemm_scratch_bytes(int64_t m, int64_t k) {
+    const int64_t rows = m < EGEMMA_GEMM_CHUNK_ROWS ? m : EGEMMA_GEMM_CHUNK_ROWS;
+    return rows * k + (k / EGEMMA_QK8_0) * 8 * 64 + 64;
+}
 
 static inline const uint8_t *egemma_pack_record(const uint8_t *packed, int64_t group, int64_t nb, int64_t blk) {
     return packed + (group * nb + blk) * EGEMMA_Q8_0_PACK_RECORD_BYTES;

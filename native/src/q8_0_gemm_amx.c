@@ -41,10 +41,10 @@ static inline void scale_tile(const int32_t (*s)[16], float (*acc)[16], const fl
 }
 
 void egemma_q8_0_gemm_amx(const int8_t *qa, const float *da, int64_t m, int64_t k, const uint8_t *packed,
-                          int64_t n0, int64_t n1, float *c, int64_t ldc) {
+                          int64_t n0, int64_t n1, float *c, int64_t ldc, uint8_t *scratch) {
     const char *fast = getenv("EGEMMA_FAST_AMX");
     if (m < 16 || fast == NULL || strcmp(fast, "1") != 0) {
-        egemma_q8_0_gemm_avx512(qa, da, m, k, packed, n0, n1, c, ldc);
+        egemma_q8_0_gemm_avx512(qa, da, m, k, packed, n0, n1, c, ldc, scratch);
         return;
     }
     tile_config cfg;
@@ -57,7 +57,7 @@ void egemma_q8_0_gemm_amx(const int8_t *qa, const float *da, int64_t m, int64_t 
 
     const int64_t nb = k / EGEMMA_QK8_0;
     const int64_t g_lo = n0 / 16, g_hi = (n1 + 15) / 16;
-    int32_t scratch[4][16][16] __attribute__((aligned(64)));
+    int32_t dots[4][16][16] __attribute__((aligned(64)));
     float acc[2][2][16][16] __attribute__((aligned(64)));
     for (int64_t g0 = g_lo; g0 < g_hi; g0 += 2) {
         const int two = g0 + 1 < g_hi;
@@ -73,14 +73,14 @@ void egemma_q8_0_gemm_amx(const int8_t *qa, const float *da, int64_t m, int64_t 
                 if (two) _tile_loadd(7, p1 + PK_Q, 64);
                 _tile_zero(0);
                 _tile_dpbssd(0, 4, 6);
-                _tile_stored(0, scratch[0], 64);
-                if (two) { _tile_zero(1); _tile_dpbssd(1, 4, 7); _tile_stored(1, scratch[1], 64); }
-                if (mtwo) { _tile_zero(2); _tile_dpbssd(2, 5, 6); _tile_stored(2, scratch[2], 64); }
-                if (mtwo && two) { _tile_zero(3); _tile_dpbssd(3, 5, 7); _tile_stored(3, scratch[3], 64); }
+                _tile_stored(0, dots[0], 64);
+                if (two) { _tile_zero(1); _tile_dpbssd(1, 4, 7); _tile_stored(1, dots[1], 64); }
+                if (mtwo) { _tile_zero(2); _tile_dpbssd(2, 5, 6); _tile_stored(2, dots[2], 64); }
+                if (mtwo && two) { _tile_zero(3); _tile_dpbssd(3, 5, 7); _tile_stored(3, dots[3], 64); }
                 for (int jj = 0; jj <= two; jj++) {
                     const __m512 dw = _mm512_load_ps((const void *)((jj ? p1 : p0) + PK_D));
                     for (int ii = 0; ii <= mtwo; ii++)
-                        scale_tile((const int32_t (*)[16])scratch[ii * 2 + jj], acc[ii][jj], da + (i0 + ii * 16) * nb + blk, nb, dw);
+                        scale_tile((const int32_t (*)[16])dots[ii * 2 + jj], acc[ii][jj], da + (i0 + ii * 16) * nb + blk, nb, dw);
                 }
             }
             for (int ii = 0; ii <= mtwo; ii++) {

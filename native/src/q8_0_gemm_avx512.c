@@ -10,7 +10,7 @@
  * record (4 weights of each of 16 columns) adds (a+128)*w; starting from neg_r = -128*sum(w of quad r), it ends
  * at the exact lane sum for every int8 a and w.
  *
- * Why the scratch buffers: the a+128 xor and the neg_r vpdpbusd used to run inside the tile, once per row and
+ * Why the scratch buffers (the caller's, egemma_q8_0_gemm_scratch_bytes): the a+128 xor and the neg_r vpdpbusd used to run inside the tile, once per row and
  * once per RM rows; now the biased rows of a CHUNK are written once (reused by every 16-column group) and the
  * neg_r of one group are computed once per CHUNK rows, so the tile does only broadcast-load, vpdpbusd,
  * vcvtdq2ps and the lane FMA, the three ops the lane order needs. Register tile: RM rows x one 16-column group,
@@ -19,7 +19,6 @@
 
 #if defined(_MSC_VER) || (defined(__AVX512F__) && defined(__AVX512VL__) && defined(__AVX512VNNI__) && defined(__AVX512BW__))
 #include <immintrin.h>
-#include <stdlib.h>
 
 #define RM 4
 /* the RM x 8 accumulators live in registers only if the i and l loops are fully unrolled (GCC -O2 keeps them
@@ -29,7 +28,7 @@
 #else
 #define UNROLL
 #endif
-#define CHUNK 64 /* rows of a biased per pass: a multiple of RM, 64 x K bytes of scratch */
+#define CHUNK EGEMMA_GEMM_CHUNK_ROWS /* rows of a biased per pass: a multiple of RM */
 
 static inline __mmask16 column_mask(int64_t col0, int64_t n0, int64_t n1) {
     const int64_t lo = n0 > col0 ? n0 - col0 : 0;
@@ -90,15 +89,9 @@ static inline void tile(const uint8_t *const ab[RM], const float *const dr[RM], 
 }
 
 void egemma_q8_0_gemm_avx512(const int8_t *qa, const float *da, int64_t m, int64_t k, const uint8_t *packed,
-                             int64_t n0, int64_t n1, float *c, int64_t ldc) {
+                             int64_t n0, int64_t n1, float *c, int64_t ldc, uint8_t *scratch) {
     const int64_t nb = k / EGEMMA_QK8_0;
-    const int64_t chunk = m < CHUNK ? m : CHUNK;
-    /* one allocation per call: a few hundred KB at most for the model's K; 64-byte aligned for the neg loads */
-    uint8_t *scratch = (uint8_t *)malloc((size_t)(chunk * k + nb * 8 * 64 + 64));
-    if (scratch == NULL) { /* same bits, slower; never a crash */
-        egemma_q8_0_gemm_scalar(qa, da, m, k, packed, n0, n1, c, ldc);
-        return;
-    }
+    /* the caller's scratch (egemma_q8_0_gemm_scratch_bytes): the negs 64-byte aligned first, then the biased rows */
     __m512i *negs = (__m512i *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
     uint8_t *ab = (uint8_t *)(negs + nb * 8);
     for (int64_t c0 = 0; c0 < m; c0 += CHUNK) {
@@ -122,7 +115,6 @@ void egemma_q8_0_gemm_avx512(const int8_t *qa, const float *da, int64_t m, int64
             }
         }
     }
-    free(scratch);
 }
 
 /* ggml's x86 quantize_row_q8_0 with 512-bit vectors: the same amax, the same d and 127/amax, the same product

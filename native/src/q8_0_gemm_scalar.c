@@ -13,7 +13,8 @@ static inline float hsum8(const float *l) {
 }
 
 void egemma_q8_0_gemm_scalar(const int8_t *qa, const float *da, int64_t m, int64_t k, const uint8_t *packed,
-                             int64_t n0, int64_t n1, float *c, int64_t ldc) {
+                             int64_t n0, int64_t n1, float *c, int64_t ldc, uint8_t *scratch) {
+    (void)scratch; /* this tier needs none */
     const int64_t nb = k / EGEMMA_QK8_0;
     for (int64_t j = n0; j < n1; j++) {
         const int64_t g = j / EGEMMA_Q8_0_PACK_COLS;

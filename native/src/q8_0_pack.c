@@ -11,27 +11,19 @@ void egemma_q8_0_pack_rows(const uint8_t *w, int64_t n, int64_t k, int64_t j0, i
         for (int64_t blk = 0; blk < nb; blk++) {
             uint8_t *rec = dst + (g * nb + blk) * EGEMMA_Q8_0_PACK_RECORD_BYTES;
             int8_t *q = (int8_t *)(rec + PK_Q);
-            int32_t negsum[EGEMMA_Q8_0_PACK_COLS];
             float d[EGEMMA_Q8_0_PACK_COLS];
             for (int col = 0; col < EGEMMA_Q8_0_PACK_COLS; col++) {
                 const int64_t j = g * EGEMMA_Q8_0_PACK_COLS + col;
                 if (j >= n) { /* pad column: zero quants, zero scale, so it contributes exactly 0 */
                     for (int t = 0; t < EGEMMA_QK8_0; t++) q[(t / 4) * 64 + col * 4 + t % 4] = 0;
-                    negsum[col] = 0;
                     d[col] = 0.0f;
                     continue;
                 }
                 const uint8_t *b = w + (j * nb + blk) * EGEMMA_Q8_0_BLOCK_BYTES;
                 const int8_t *qs = (const int8_t *)(b + 2);
-                int32_t sum = 0;
-                for (int t = 0; t < EGEMMA_QK8_0; t++) {
-                    q[(t / 4) * 64 + col * 4 + t % 4] = qs[t];
-                    sum += qs[t];
-                }
-                negsum[col] = -128 * sum;
+                for (int t = 0; t < EGEMMA_QK8_0; t++) q[(t / 4) * 64 + col * 4 + t % 4] = qs[t];
                 d[col] = egemma_fp16_to_fp32(egemma_load_u16(b));
             }
-            memcpy(rec + PK_NEGSUM, negsum, sizeof negsum);
             memcpy(rec + PK_D, d, sizeof d);
         }
     }

@@ -104,7 +104,7 @@ static void check_product(uint32_t caps, int64_t m, int64_t n, int64_t k, enum w
     float *jref = malloc((size_t)(m * n) * sizeof(float)), *fref = malloc((size_t)(m * n) * sizeof(float));
     fill_weights(w, n, k, wf);
     fill_acts(x, m, k, af);
-    CHECK(psize == (n + 15) / 16 * nb * 640, "pack_size(%lld, %lld) = %lld", (long long)n, (long long)k, (long long)psize);
+    CHECK(psize == (n + 15) / 16 * nb * 576, "pack_size(%lld, %lld) = %lld", (long long)n, (long long)k, (long long)psize);
     memset(packed, 0xA5, (size_t)psize); /* garbage: pack must write every byte that is read */
     /* pack in two calls at a group boundary, as a caller splitting the work would */
     const int64_t split = n > 16 ? (n / 2) / 16 * 16 : 0;
@@ -157,7 +157,13 @@ static void check_product(uint32_t caps, int64_t m, int64_t n, int64_t k, enum w
         free(da2);
 
         for (int64_t i = 0; i < m * ldc; i++) c[i] = -12345.0f;
-        CHECK(egemma_q8_0_gemm(qa, da, m, k, packed, n, n0, n1, c, ldc) == 0, "gemm call");
+        /* the caller's scratch, deliberately misaligned and dirty: the kernel aligns it and keeps nothing in it */
+        const int64_t ssize = egemma_q8_0_gemm_scratch_size(m, k);
+        CHECK(ssize >= 64, "scratch_size(%lld, %lld) = %lld", (long long)m, (long long)k, (long long)ssize);
+        uint8_t *scratch = malloc((size_t)ssize + 3);
+        memset(scratch, 0xA5, (size_t)ssize + 3);
+        CHECK(egemma_q8_0_gemm(qa, da, m, k, packed, n, n0, n1, c, ldc, scratch + 3, ssize) == 0, "gemm call");
+        free(scratch);
         int bad = 0;
         for (int64_t i = 0; i < m && bad < 3; i++) {
             for (int64_t j = 0; j < ldc && bad < 3; j++) {
@@ -220,11 +226,19 @@ static void test_bad_arguments(void) {
     CHECK(egemma_q8_0_pack(buf, 20, 32, 0, 17, buf) == EGEMMA_ERR_BAD_ARGUMENT, "j1 inside a group, not n");
     CHECK(egemma_q8_0_pack(buf, 1, 32, 0, 1, buf + 2) == EGEMMA_ERR_BAD_ARGUMENT, "misaligned destination");
     CHECK(egemma_q8_0_quantize(f, 32, 1, 0, q, f) == EGEMMA_ERR_BAD_ARGUMENT, "i1 < i0");
-    CHECK(egemma_q8_0_gemm(q, f, 1, 32, buf, 1, 0, 2, f, 2) == EGEMMA_ERR_BAD_ARGUMENT, "n1 > n");
-    CHECK(egemma_q8_0_gemm(q, f, 1, 32, buf, 4, 0, 4, f, 3) == EGEMMA_ERR_BAD_ARGUMENT, "ldc < n1");
-    CHECK(egemma_q8_0_gemm(q, f, -1, 32, buf, 4, 0, 4, f, 4) == EGEMMA_ERR_BAD_ARGUMENT, "m < 0");
-    CHECK(egemma_q8_0_gemm(q, f, 1, 32, buf + 16, 4, 0, 4, f, 4) == EGEMMA_ERR_BAD_ARGUMENT, "misaligned packed");
-    CHECK(egemma_q8_0_gemm(q, f, 0, 32, buf, 4, 0, 4, f, 4) == 0, "m = 0 is a no-op");
+    uint8_t scratch[1024];
+    const int64_t ss = egemma_q8_0_gemm_scratch_size(1, 32);
+    CHECK(ss == 32 + 512 + 64, "scratch_size(1, 32) = %lld", (long long)ss);
+    CHECK(egemma_q8_0_gemm_scratch_size(1000, 32) == 64 * 32 + 512 + 64, "scratch_size caps the biased rows at one chunk");
+    CHECK(egemma_q8_0_gemm_scratch_size(-1, 32) == EGEMMA_ERR_BAD_ARGUMENT, "scratch_size: m < 0");
+    CHECK(egemma_q8_0_gemm_scratch_size(1, 31) == EGEMMA_ERR_BAD_ARGUMENT, "scratch_size: k not a multiple of 32");
+    CHECK(egemma_q8_0_gemm(q, f, 1, 32, buf, 1, 0, 2, f, 2, scratch, ss) == EGEMMA_ERR_BAD_ARGUMENT, "n1 > n");
+    CHECK(egemma_q8_0_gemm(q, f, 1, 32, buf, 4, 0, 4, f, 3, scratch, ss) == EGEMMA_ERR_BAD_ARGUMENT, "ldc < n1");
+    CHECK(egemma_q8_0_gemm(q, f, -1, 32, buf, 4, 0, 4, f, 4, scratch, ss) == EGEMMA_ERR_BAD_ARGUMENT, "m < 0");
+    CHECK(egemma_q8_0_gemm(q, f, 1, 32, buf + 16, 4, 0, 4, f, 4, scratch, ss) == EGEMMA_ERR_BAD_ARGUMENT, "misaligned packed");
+    CHECK(egemma_q8_0_gemm(q, f, 1, 32, buf, 4, 0, 4, f, 4, NULL, ss) == EGEMMA_ERR_BAD_ARGUMENT, "no scratch");
+    CHECK(egemma_q8_0_gemm(q, f, 1, 32, buf, 4, 0, 4, f, 4, scratch, ss - 1) == EGEMMA_ERR_BAD_ARGUMENT, "scratch too small");
+    CHECK(egemma_q8_0_gemm(q, f, 0, 32, buf, 4, 0, 4, f, 4, scratch, ss) == 0, "m = 0 is a no-op");
 }
 
 int main(int argc, char **argv) {

@@ -23,6 +23,16 @@ public interface Kernels {
     Activations prepare(float[] a, int m, int k, WeightMatrix w);
 
     /**
+     * As {@link #prepare(float[], int, int, WeightMatrix)}, but free to overwrite and return the buffers of
+     * {@code reuse}: activations this backend prepared earlier that the caller will not read again (null for none).
+     * A thread that runs batch after batch then stops allocating once its buffers fit its largest batch. The default
+     * ignores {@code reuse}.
+     */
+    default Activations prepare(float[] a, int m, int k, WeightMatrix w, Activations reuse) {
+        return prepare(a, m, k, w);
+    }
+
+    /**
      * {@code out[i*ldOut + n] = dot(row i of a, row n of w)} for every row {@code i} of {@code a} and
      * {@code n0 <= n < n1}: one tile of {@code C = A * W^T}.
      */

@@ -87,7 +87,7 @@ public final class EmbeddingGemma {
 
             // 2. attention block (layers after the first: h was normed by the previous layer's fused residual pass)
             if (il == 0) residualNorm(x, null, null, h, lw.attnNorm(), m);
-            Activations hq = kernels.prepare(h, m, nEmbd, lw.wq());
+            Activations hq = prepare(scratch, h, m, nEmbd, lw.wq());
             float[] q = matmul(hq, lw.wq(), scratch.floats(Scratch.Slot.Q, m * lw.wq().rows()));
             float[] k = matmul(sameType(hq, lw.wq(), lw.wk()) ? hq : kernels.prepare(h, m, nEmbd, lw.wk()), lw.wk(), scratch.floats(Scratch.Slot.K, m * lw.wk().rows()));
             float[] v = matmul(sameType(hq, lw.wq(), lw.wv()) ? hq : kernels.prepare(h, m, nEmbd, lw.wv()), lw.wv(), scratch.floats(Scratch.Slot.V, m * lw.wv().rows()));
@@ -107,16 +107,16 @@ public final class EmbeddingGemma {
                 kernels.attention(q, k, v, attn, offsets[s], offsets[s + 1] - offsets[s],
                         c.nHead(), c.nHeadKv(), c.headDimK(), c.headDimV(), head, halfWindow);
             });
-            float[] o = matmul(kernels.prepare(attn, m, c.nHead() * c.headDimV(), lw.wo()), lw.wo(), scratch.floats(Scratch.Slot.OUT, mEmbd));
+            float[] o = matmul(prepare(scratch, attn, m, c.nHead() * c.headDimV(), lw.wo()), lw.wo(), scratch.floats(Scratch.Slot.OUT, mEmbd));
             // o = norm(o); x += o; h = norm(x) for the FFN block
             residualNorm(x, o, lw.postAttnNorm(), h, lw.ffnNorm(), m);
 
             // FFN block
-            Activations hf = kernels.prepare(h, m, nEmbd, lw.wGate());
+            Activations hf = prepare(scratch, h, m, nEmbd, lw.wGate());
             float[] gate = matmul(hf, lw.wGate(), scratch.floats(Scratch.Slot.GATE, m * lw.wGate().rows()));
             float[] up = matmul(sameType(hf, lw.wGate(), lw.wUp()) ? hf : kernels.prepare(h, m, nEmbd, lw.wUp()), lw.wUp(), scratch.floats(Scratch.Slot.UP, m * lw.wUp().rows()));
             kernels.geluMul(gate, up, m * c.nFf());
-            float[] d = matmul(kernels.prepare(gate, m, c.nFf(), lw.wDown()), lw.wDown(), scratch.floats(Scratch.Slot.OUT, mEmbd));
+            float[] d = matmul(prepare(scratch, gate, m, c.nFf(), lw.wDown()), lw.wDown(), scratch.floats(Scratch.Slot.OUT, mEmbd));
             // d = norm(d); x += d; h = norm(x) with the next layer's attention norm (none after the last layer)
             residualNorm(x, d, lw.postFfnNorm(), il + 1 < c.nLayer() ? h : null,
                     il + 1 < c.nLayer() ? w.layers().get(il + 1).attnNorm() : null, m);
@@ -130,13 +130,24 @@ public final class EmbeddingGemma {
         for (int s = 0; s < nSeq; s++) kernels.meanPool(x, offsets[s], offsets[s + 1] - offsets[s], nEmbd, pooled, s * nEmbd);
         int outDim = nEmbd;
         if (w.hasDense()) {
-            float[] d2 = matmul(kernels.prepare(pooled, nSeq, nEmbd, w.dense2()), w.dense2(), scratch.floats(Scratch.Slot.DENSE2, nSeq * w.dense2().rows()));
-            pooled = matmul(kernels.prepare(d2, nSeq, w.dense2().rows(), w.dense3()), w.dense3(), scratch.floats(Scratch.Slot.DENSE3, nSeq * w.dense3().rows()));
+            float[] d2 = matmul(prepare(scratch, pooled, nSeq, nEmbd, w.dense2()), w.dense2(), scratch.floats(Scratch.Slot.DENSE2, nSeq * w.dense2().rows()));
+            pooled = matmul(prepare(scratch, d2, nSeq, w.dense2().rows(), w.dense3()), w.dense3(), scratch.floats(Scratch.Slot.DENSE3, nSeq * w.dense3().rows()));
             outDim = w.dense3().rows();
         }
         float[][] result = new float[nSeq][];
         for (int s = 0; s < nSeq; s++) result[s] = java.util.Arrays.copyOfRange(pooled, s * outDim, (s + 1) * outDim);
         return result;
+    }
+
+    /**
+     * Activations for products with {@code wm}, in the buffers of the previous product's (which is finished: the
+     * q/k/v and gate/up pairs share one prepared set and never prepare in between, except for mixed-type files,
+     * whose extra sets are prepared apart).
+     */
+    private Activations prepare(Scratch scratch, float[] a, int m, int k, WeightMatrix wm) {
+        Activations p = kernels.prepare(a, m, k, wm, scratch.prepared());
+        scratch.prepared(p);
+        return p;
     }
 
     private static boolean sameType(Activations a, WeightMatrix prepared, WeightMatrix next) {

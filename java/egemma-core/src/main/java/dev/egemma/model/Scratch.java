@@ -11,6 +11,16 @@ public final class Scratch {
 
     private final float[][] buffers = new float[Slot.values().length][];
     private int[] tokens;
+    private dev.egemma.kernels.Activations prepared;
+
+    /** The activations last prepared for a product (their buffers are reused by the next one), or null. */
+    dev.egemma.kernels.Activations prepared() {
+        return prepared;
+    }
+
+    void prepared(dev.egemma.kernels.Activations a) {
+        prepared = a;
+    }
 
     /** The batch's token ids, concatenated: at least {@code length} ints; contents are stale. */
     int[] ints(int length) {

@@ -30,7 +30,7 @@ import java.util.Set;
 public final class EgemmaBinding {
 
     /** {@code EGEMMA_ABI_VERSION} this binding was written for; a library reporting another is refused. */
-    public static final int ABI_VERSION = 1;
+    public static final int ABI_VERSION = 2;
 
     /** {@code EGEMMA_QK8_0}: quants per Q8_0 block. */
     public static final int QK8_0 = 32;
@@ -39,7 +39,7 @@ public final class EgemmaBinding {
     /** {@code EGEMMA_Q8_0_PACK_COLS}: output columns per packed record. */
     public static final int Q8_0_PACK_COLS = 16;
     /** {@code EGEMMA_Q8_0_PACK_RECORD_BYTES}: bytes of one packed record (16 columns x one 32-block). */
-    public static final int Q8_0_PACK_RECORD_BYTES = 640;
+    public static final int Q8_0_PACK_RECORD_BYTES = 576;
     /** {@code EGEMMA_Q8_0_PACK_ALIGN}: alignment of the packed buffer. */
     public static final int Q8_0_PACK_ALIGN = 64;
     /** {@code EGEMMA_Q8_0_ROW_PAD}: quantized activations hold their rows rounded up to this (pad rows zero). */
@@ -69,8 +69,9 @@ public final class EgemmaBinding {
             JAVA_LONG, ADDRESS, ADDRESS, JAVA_FLOAT);
     public static final FunctionDescriptor egemma_mean_pool$DESC = FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS);
     public static final FunctionDescriptor egemma_l2_normalize$DESC = FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG);
+    public static final FunctionDescriptor egemma_q8_0_gemm_scratch_size$DESC = FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG);
     public static final FunctionDescriptor egemma_q8_0_gemm$DESC = FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG,
-            JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG);
+            JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG);
 
     /** Every bound C function and its descriptor, in header order. */
     public static final Map<String, FunctionDescriptor> DESCRIPTORS;
@@ -92,6 +93,7 @@ public final class EgemmaBinding {
         m.put("egemma_q8_0_pack_size", egemma_q8_0_pack_size$DESC);
         m.put("egemma_q8_0_pack", egemma_q8_0_pack$DESC);
         m.put("egemma_q8_0_quantize", egemma_q8_0_quantize$DESC);
+        m.put("egemma_q8_0_gemm_scratch_size", egemma_q8_0_gemm_scratch_size$DESC);
         m.put("egemma_q8_0_gemm", egemma_q8_0_gemm$DESC);
         m.put("egemma_rms_norm", egemma_rms_norm$DESC);
         m.put("egemma_gelu_mul", egemma_gelu_mul$DESC);
@@ -113,6 +115,7 @@ public final class EgemmaBinding {
     private final MethodHandle egemma_q8_0_pack_size;
     private final MethodHandle egemma_q8_0_pack;
     private final MethodHandle egemma_q8_0_quantize;
+    private final MethodHandle egemma_q8_0_gemm_scratch_size;
     private final MethodHandle egemma_q8_0_gemm;
     private final MethodHandle egemma_rms_norm;
     private final MethodHandle egemma_gelu_mul;
@@ -133,6 +136,7 @@ public final class EgemmaBinding {
         egemma_q8_0_pack_size = bind(lookup, "egemma_q8_0_pack_size");
         egemma_q8_0_pack = bind(lookup, "egemma_q8_0_pack");
         egemma_q8_0_quantize = bind(lookup, "egemma_q8_0_quantize");
+        egemma_q8_0_gemm_scratch_size = bind(lookup, "egemma_q8_0_gemm_scratch_size");
         egemma_q8_0_gemm = bind(lookup, "egemma_q8_0_gemm");
         egemma_rms_norm = bind(lookup, "egemma_rms_norm");
         egemma_gelu_mul = bind(lookup, "egemma_gelu_mul");
@@ -329,13 +333,28 @@ public final class EgemmaBinding {
         if (r != 0) throw new IllegalStateException("egemma_q8_0_quantize failed with " + r + " after Java-side checks passed");
     }
 
+    /** {@code egemma_q8_0_gemm_scratch_size}: bytes of working memory a GEMM call on {@code m} rows of {@code k} needs. */
+    public long q8_0GemmScratchSize(long m, long k) {
+        checkShape("Q8_0 GEMM", 1, k);
+        if (m < 0) throw new IllegalArgumentException("Q8_0 GEMM: negative row count " + m);
+        long r;
+        try {
+            r = (long) egemma_q8_0_gemm_scratch_size.invokeExact(m, k);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r < 0) throw new IllegalArgumentException("Q8_0 GEMM: libegemma refused shape " + m + " x " + k + " (error " + r + ")");
+        return r;
+    }
+
     /**
      * {@code egemma_q8_0_gemm}: {@code c[i*ldc + j]} for rows {@code i < m} and columns {@code n0 <= j < n1} from
      * quantized activations ({@code qa}, {@code da}: {@link #q8_0PaddedRows}(m) rows, pad rows zero) and packed
-     * weights of {@code n} columns. {@code c} holds floats (heap or native).
+     * weights of {@code n} columns. {@code c} holds floats (heap or native). {@code scratch}: at least
+     * {@link #q8_0GemmScratchSize}(m, k) bytes that no other call uses meanwhile (one per thread).
      */
     public void q8_0Gemm(MemorySegment qa, MemorySegment da, long m, long k, MemorySegment packed, long n, long n0, long n1,
-                         MemorySegment c, long ldc) {
+                         MemorySegment c, long ldc, MemorySegment scratch) {
         checkShape("Q8_0 GEMM", n, k);
         if (m < 0) throw new IllegalArgumentException("Q8_0 GEMM: negative row count " + m);
         long mpad = q8_0PaddedRows(m);
@@ -348,9 +367,11 @@ public final class EgemmaBinding {
         if (ldc < n1) throw new IllegalArgumentException("Q8_0 GEMM: row stride " + ldc + " < " + n1);
         if (m == 0 || n0 == n1) return;
         checkRange("Q8_0 GEMM output", c, 0, Math.multiplyExact(Math.addExact(Math.multiplyExact(m - 1, ldc), n1), 4L));
+        long scratchBytes = q8_0GemmScratchSize(m, k);
+        checkRange("Q8_0 GEMM scratch", scratch, 0, scratchBytes);
         int r;
         try {
-            r = (int) egemma_q8_0_gemm.invokeExact(qa, da, m, k, packed, n, n0, n1, c, ldc);
+            r = (int) egemma_q8_0_gemm.invokeExact(qa, da, m, k, packed, n, n0, n1, c, ldc, scratch, scratch.byteSize());
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -7,13 +7,14 @@ import dev.egemma.kernels.WeightMatrix;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * {@link Kernels} on libegemma: Q8_0 products run in C on weights repacked once per matrix (the packed copy costs
- * 640 bytes per 16 columns x 32 inputs, 1.18x the Q8_0 bytes; {@link #packedBytes()} tells the total), with the
+ * 576 bytes per 16 columns x 32 inputs, 1.06x the Q8_0 bytes; {@link #packedBytes()} tells the total), with the
  * activations quantized in C, bit-identical to ggml's x86 quantizer and to the Java one; RMSNorm, GELU * up and
  * attention, RoPE, mean pooling and the L2 norm run in C, bit-identical to the Java kernels. F32/F16/BF16 products run on
  * the Java kernels given at construction.
@@ -29,6 +30,7 @@ public final class NativeKernels implements Kernels {
     private final ConcurrentHashMap<WeightMatrix, MemorySegment> packed = new ConcurrentHashMap<>();
     private final AtomicLong packedBytes = new AtomicLong();
     private volatile MemorySegment geluTable;
+    private final ThreadLocal<MemorySegment> gemmScratch = new ThreadLocal<>();
 
     /**
      * @param lib the bound library
@@ -54,15 +56,31 @@ public final class NativeKernels implements Kernels {
 
     @Override
     public Activations prepare(float[] a, int m, int k, WeightMatrix w) {
+        return prepare(a, m, k, w, null);
+    }
+
+    @Override
+    public Activations prepare(float[] a, int m, int k, WeightMatrix w, Activations reuse) {
         Objects.requireNonNull(a, "a");
-        if (w.type() != GgmlType.Q8_0) return fallback.prepare(a, m, k, w);
+        if (w.type() != GgmlType.Q8_0) return fallback.prepare(a, m, k, w, reuse);
         if (k != w.cols()) throw new IllegalArgumentException(w.name() + ": activations have " + k + " columns, weights " + w.cols());
         if (m < 0 || (long) m * k > a.length)
             throw new IllegalArgumentException("activations: " + m + " x " + k + " do not fit an array of " + a.length);
         long mpad = EgemmaBinding.q8_0PaddedRows(m);
         if (mpad * k > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("activations: " + m + " x " + k + " too large");
-        byte[] q = new byte[(int) (mpad * k)];
-        float[] d = new float[(int) (mpad * (k / EgemmaBinding.QK8_0))];
+        int qLen = (int) (mpad * k), dLen = (int) (mpad * (k / EgemmaBinding.QK8_0));
+        byte[] q;
+        float[] d;
+        if (reuse instanceof QuantizedRows r && r.q().length >= qLen && r.d().length >= dLen) {
+            q = r.q();
+            d = r.d();
+            // the kernels read m_pad rows: the pad rows must be zero again (the quantizer writes rows < m only)
+            Arrays.fill(q, m * k, qLen, (byte) 0);
+            Arrays.fill(d, m * (k / EgemmaBinding.QK8_0), dLen, 0f);
+        } else {
+            q = new byte[qLen];
+            d = new float[dLen];
+        }
         lib.q8_0Quantize(MemorySegment.ofArray(a), k, 0, m, MemorySegment.ofArray(q), MemorySegment.ofArray(d));
         return new QuantizedRows(q, d, m, k);
     }
@@ -82,7 +100,7 @@ public final class NativeKernels implements Kernels {
             throw new IndexOutOfBoundsException(w.name() + ": output of " + out.length + " floats too small for " + qa.rows() + " rows of stride " + ldOut);
         if (qa.rows() == 0 || n0 == n1) return;
         lib.q8_0Gemm(MemorySegment.ofArray(qa.q()), MemorySegment.ofArray(qa.d()), qa.rows(), qa.cols(), packed(w), w.rows(), n0, n1,
-                MemorySegment.ofArray(out), ldOut);
+                MemorySegment.ofArray(out), ldOut, gemmScratch(qa.rows(), qa.cols()));
     }
 
     @Override
@@ -124,6 +142,20 @@ public final class NativeKernels implements Kernels {
             }
         }
         return t;
+    }
+
+    /**
+     * This thread's GEMM working memory, grown to the largest size it has needed (at most ~80 bytes per input
+     * column: libegemma biases 64 rows at a time), so that products allocate nothing in steady state.
+     */
+    private MemorySegment gemmScratch(int m, int k) {
+        long need = lib.q8_0GemmScratchSize(m, k);
+        MemorySegment s = gemmScratch.get();
+        if (s == null || s.byteSize() < need) {
+            s = Arena.ofAuto().allocate(Math.max(need, lib.q8_0GemmScratchSize(EgemmaBinding.Q8_0_ROW_PAD * 2, k)), 64);
+            gemmScratch.set(s);
+        }
+        return s;
     }
 
     /** The packed copy of {@code w}, made on first use. */
