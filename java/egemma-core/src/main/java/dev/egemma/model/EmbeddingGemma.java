@@ -15,6 +15,12 @@ import java.util.List;
 public final class EmbeddingGemma {
     /** Weight rows per matmul tile handed to one task (a multiple of every kernel's register tile). */
     private static final int TILE_ROWS = 16;
+    /**
+     * Batches of fewer tokens run their row ops and attention on the calling thread: for a short text each such
+     * step is a few microseconds of work, less than handing it to the pool and waiting for it (the products still
+     * split their weight rows over the pool, since they stream the weights from memory).
+     */
+    private static final int SERIAL_ROW_OPS_BELOW = 16;
 
     private final ModelWeights w;
     private final ModelConfig c;
@@ -97,12 +103,12 @@ public final class EmbeddingGemma {
             });
             float[] attn = scratch.floats(Scratch.Slot.ATTN, m * c.nHead() * c.headDimV());
             int halfWindow = sliding ? c.slidingWindow() / 2 : -1;
-            pool.forEach(nSeq, s -> {
+            forTasks(m, nSeq, s -> {
                 int off = offsets[s], len = offsets[s + 1] - offsets[s];
                 kernels.ropeNeox(q, off, len, c.qDim(), c.nHead(), c.headDimK(), rope[0], rope[1], attnScale);
                 kernels.ropeNeox(k, off, len, c.kvDim(), c.nHeadKv(), c.headDimK(), rope[0], rope[1], 1f);
             });
-            pool.forEach(nSeq * c.nHead(), task -> {
+            forTasks(m, nSeq * c.nHead(), task -> {
                 int s = task / c.nHead(), head = task % c.nHead();
                 kernels.attention(q, k, v, attn, offsets[s], offsets[s + 1] - offsets[s],
                         c.nHead(), c.nHeadKv(), c.headDimK(), c.headDimV(), head, halfWindow);
@@ -174,12 +180,21 @@ public final class EmbeddingGemma {
 
     /** Splits {@code m} rows into one contiguous range per pool thread: every row op here is per row, so bits do not depend on the split. */
     private void forRows(int m, RowRange body) {
-        int parts = Math.min(m, pool.threads());
+        int parts = m < SERIAL_ROW_OPS_BELOW ? 1 : Math.min(m, pool.threads());
         if (parts <= 1) {
             body.run(0, m);
             return;
         }
         pool.forEach(parts, t -> body.run((int) ((long) m * t / parts), (int) ((long) m * (t + 1) / parts)));
+    }
+
+    /** {@code body(0..tasks-1)} of a batch of {@code m} tokens: over the pool, or in order on this thread for a small batch. */
+    private void forTasks(int m, int tasks, java.util.function.IntConsumer body) {
+        if (m < SERIAL_ROW_OPS_BELOW) {
+            for (int t = 0; t < tasks; t++) body.accept(t);
+        } else {
+            pool.forEach(tasks, body);
+        }
     }
 
     /**

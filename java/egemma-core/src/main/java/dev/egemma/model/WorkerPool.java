@@ -77,6 +77,11 @@ public final class WorkerPool implements AutoCloseable {
         return threads;
     }
 
+    /** The helper threads (for tests: they must be gone after {@link #close()}). */
+    java.util.List<Thread> helperThreads() {
+        return java.util.List.of(helpers);
+    }
+
     /** Runs {@code body(0..tasks-1)}, in parallel when the pool has more than one thread; returns when all are done. */
     public void forEach(int tasks, IntConsumer body) {
         if (helpers.length == 0 || tasks <= 1 || closed) {

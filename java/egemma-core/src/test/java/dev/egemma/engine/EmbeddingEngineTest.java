@@ -241,6 +241,48 @@ class EmbeddingEngineTest {
     }
 
     @Test
+    void aSynchronousCallOnAnIdleEngineRunsOnTheCallerAndABusyEngineQueuesIt() throws Exception {
+        List<String> threads = Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch started = new CountDownLatch(1), release = new CountDownLatch(1);
+        BatchRunner runner = (sequences, scratch) -> {
+            threads.add(Thread.currentThread().getName());
+            if (sequences.getFirst().length > 20) { // the blocker below holds the engine busy
+                started.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return model.forward(sequences, null, scratch);
+        };
+        try (EmbeddingEngine e = engine(EngineOptions.of(64), runner, Truncation.TRUNCATE)) {
+            float[][] idle = e.embed(List.of("hello world", "a second text"));
+            assertEquals(List.of(Thread.currentThread().getName()), threads, "ran on the caller");
+            assertClose(alone("hello world"), idle[0], "caller-run result");
+            assertClose(alone("a second text"), idle[1], "caller-run result");
+
+            threads.clear();
+            CompletableFuture<float[]> blocker = e.submit("word ".repeat(30));
+            assertTrue(started.await(30, TimeUnit.SECONDS));
+            CompletableFuture<float[][]> queued = CompletableFuture.supplyAsync(() -> e.embed(List.of("hello world")));
+            Thread.sleep(50);
+            assertFalse(queued.isDone(), "a busy engine (one batch thread, running) queues the call");
+            release.countDown();
+            assertClose(alone("hello world"), queued.get(30, TimeUnit.SECONDS)[0], "queued result");
+            blocker.get(30, TimeUnit.SECONDS);
+            assertEquals(2, threads.size());
+            assertTrue(threads.stream().allMatch(n -> n.startsWith("egemma-batch-")), "both ran on the engine thread: " + threads);
+
+            List<String> tooMany = Collections.nCopies(20, "one two three four five"); // > 64 tokens: queued batches
+            threads.clear();
+            float[][] big = e.embed(tooMany);
+            for (float[] v : big) assertClose(alone(tooMany.getFirst()), v, "batched");
+            assertTrue(threads.stream().allMatch(n -> n.startsWith("egemma-batch-")), "over one batch: the engine's threads: " + threads);
+        }
+    }
+
+    @Test
     void scratchHoldsWhatTheDocumentedFormulaSays() {
         List<int[]> seqs = List.of(tokens("one two three", Truncation.TRUNCATE), tokens("four five six seven eight", Truncation.TRUNCATE),
                 tokens("nine", Truncation.TRUNCATE));

@@ -1,5 +1,7 @@
 package dev.egemma.kernels.ffm;
 
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -92,6 +94,45 @@ class Q8GemmNativeParityTest {
     void boundaryFills(Isa tier, WFill w, AFill a) {
         check(tier, 33, 40, 96, w, a, w.ordinal() * 10L + a.ordinal());
         check(tier, 3, 17, 768, w, a, w.ordinal() * 10L + a.ordinal() + 100);
+    }
+
+    @ParameterizedTest
+    @MethodSource("tiers")
+    void reusedActivationBuffersGiveTheSameBitsAsFreshOnes(Isa tier) {
+        EgemmaBinding b = NativeTestSupport.requireNative().binding();
+        assertEquals(tier, b.setIsaLimit(tier));
+        NativeKernels nk = new NativeKernels(b, new ScalarKernels());
+        int k = 96, n = 40;
+        WeightMatrix w = weights(n, k, WFill.RANDOM, new SplittableRandom(11));
+        // a big batch first leaves non-zero rows past the small batches' pad boundary in the reused buffers
+        Activations big = nk.prepare(acts(70, k, AFill.RANDOM, new SplittableRandom(12)), 70, k, w);
+        Activations previous = big;
+        for (int m : new int[] {1, 33, 5, 31}) {
+            float[] x = acts(m, k, AFill.RANDOM, new SplittableRandom(13 + m));
+            Activations reused = nk.prepare(x, m, k, w, previous), fresh = nk.prepare(x, m, k, w);
+            float[] got = new float[m * n], want = new float[m * n];
+            nk.matmul(reused, w, 0, n, got, n);
+            nk.matmul(fresh, w, 0, n, want, n);
+            assertArrayEquals(want, got, tier + " m=" + m);
+            previous = reused;
+        }
+        assertSame(((NativeKernels.QuantizedRows) big).q(), ((NativeKernels.QuantizedRows) previous).q(), "the big batch's buffer was reused");
+    }
+
+    @Test
+    void aScratchBufferTooSmallIsRefusedInJava() {
+        EgemmaBinding b = NativeTestSupport.requireNative().binding();
+        long need = b.q8_0GemmScratchSize(40, 96);
+        assertEquals(40 * 96 + 3 * 8 * 64 + 64, need, "40 rows biased at once, 8 quad corrections of 64 bytes per block, alignment slack");
+        assertEquals(64 * 96 + 3 * 8 * 64 + 64, b.q8_0GemmScratchSize(1000, 96), "at most 64 rows biased at once");
+        NativeKernels nk = new NativeKernels(b, new ScalarKernels());
+        WeightMatrix w = weights(16, 96, WFill.RANDOM, new SplittableRandom(3));
+        NativeKernels.QuantizedRows a = (NativeKernels.QuantizedRows) nk.prepare(acts(40, 96, AFill.RANDOM, new SplittableRandom(4)), 40, 96, w);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment small = arena.allocate(need - 1);
+            assertThrows(IndexOutOfBoundsException.class, () -> b.q8_0Gemm(MemorySegment.ofArray(a.q()), MemorySegment.ofArray(a.d()), 40, 96,
+                    nk.packed(w), 16, 0, 16, MemorySegment.ofArray(new float[40 * 16]), 16, small));
+        }
     }
 
     @ParameterizedTest
