@@ -18,6 +18,13 @@ static ALWAYS_INLINE float v_expf(float x) {
     const float u = b * b;
     const float j = fmaf(fmaf(fmaf(0x1.0e4020p-7f, b, 0x1.573e2ep-5f), u, fmaf(0x1.555e66p-3f, b, 0x1.fffdb6p-2f)), u,
                          fmaf(0x1.ffffecp-1f, b, 1.0f));
+    /* j * 2^n: while 2^n is a normal float, one product rounds exactly as ldexpf does (a libm call otherwise) */
+    if (n >= -126.0f && n <= 127.0f) {
+        const uint32_t bits = (uint32_t)((int32_t)n + 127) << 23;
+        float p2;
+        memcpy(&p2, &bits, sizeof p2);
+        return j * p2;
+    }
     return ldexpf(j, (int)n);
 }
 

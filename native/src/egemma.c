@@ -97,6 +97,34 @@ static const egemma_q8_0_quantize_fn Q8_0_QUANTIZE[EGEMMA_ISA_COUNT] = {
     NULL,
 };
 
+/* RMSNorm and GELU * up per tier (bit-identical; NULL: the portable one) */
+static const egemma_rms_norm_fn RMS_NORM[EGEMMA_ISA_COUNT] = {
+    egemma_rms_norm_scalar,
+    NULL,
+#ifdef EGEMMA_HAVE_AVX512
+    egemma_rms_norm_avx512,
+    egemma_rms_norm_avx512,
+#else
+    NULL,
+    NULL,
+#endif
+    NULL,
+    NULL,
+};
+static const egemma_gelu_mul_fn GELU_MUL[EGEMMA_ISA_COUNT] = {
+    egemma_gelu_mul_scalar,
+    NULL,
+#ifdef EGEMMA_HAVE_AVX512
+    egemma_gelu_mul_avx512,
+    egemma_gelu_mul_avx512,
+#else
+    NULL,
+    NULL,
+#endif
+    NULL,
+    NULL,
+};
+
 /* Process-wide state, set once by init() and changed only by egemma_set_isa_limit. Written before any
  * kernel runs (documented contract), so plain variables; `initialized` is published last. */
 static uint32_t g_features;
@@ -105,6 +133,8 @@ static int32_t g_active;
 static egemma_q8_0_dot_fn g_q8_0_dot = egemma_q8_0_dot_scalar;
 static egemma_q8_0_gemm_fn g_q8_0_gemm = egemma_q8_0_gemm_scalar;
 static egemma_q8_0_quantize_fn g_q8_0_quantize = egemma_q8_0_quantize_scalar;
+static egemma_rms_norm_fn g_rms_norm = egemma_rms_norm_scalar;
+static egemma_gelu_mul_fn g_gelu_mul = egemma_gelu_mul_scalar;
 static int g_initialized;
 
 #if defined(_MSC_VER)
@@ -146,6 +176,8 @@ static void activate(int32_t tier) {
     g_q8_0_dot = Q8_0_DOT[tier] ? Q8_0_DOT[tier] : egemma_q8_0_dot_scalar;
     g_q8_0_gemm = Q8_0_GEMM[tier] ? Q8_0_GEMM[tier] : egemma_q8_0_gemm_scalar;
     g_q8_0_quantize = Q8_0_QUANTIZE[tier] ? Q8_0_QUANTIZE[tier] : egemma_q8_0_quantize_scalar;
+    g_rms_norm = RMS_NORM[tier] ? RMS_NORM[tier] : egemma_rms_norm_scalar;
+    g_gelu_mul = GELU_MUL[tier] ? GELU_MUL[tier] : egemma_gelu_mul_scalar;
 }
 
 static int32_t isa_from_name(const char *name) {
@@ -256,5 +288,21 @@ EGEMMA_API int32_t egemma_q8_0_gemm(const int8_t *qa, const float *da, int64_t m
     if (m == 0 || n0 == n1) return 0;
     init();
     g_q8_0_gemm(qa, da, m, k, (const uint8_t *)packed, n0, n1, c, ldc, (uint8_t *)scratch);
+    return 0;
+}
+
+/* ---- row operations ------------------------------------------------------------------------------------- */
+
+EGEMMA_API int32_t egemma_rms_norm(float *x, int64_t rows, int64_t n, const float *w, float eps) {
+    if (x == NULL || w == NULL || rows < 0 || n <= 0) return EGEMMA_ERR_BAD_ARGUMENT;
+    init();
+    g_rms_norm(x, rows, n, w, eps);
+    return 0;
+}
+
+EGEMMA_API int32_t egemma_gelu_mul(float *gate, const float *up, int64_t count, const float *table) {
+    if (gate == NULL || up == NULL || table == NULL || count < 0) return EGEMMA_ERR_BAD_ARGUMENT;
+    init();
+    g_gelu_mul(gate, up, count, table);
     return 0;
 }

@@ -3,6 +3,7 @@
 #define EGEMMA_INTERNAL_H
 
 #include <stdint.h>
+#include <math.h>
 #include <string.h>
 
 #include "egemma.h"
@@ -30,6 +31,21 @@ void egemma_q8_0_gemm_avx512(const int8_t *qa, const float *da, int64_t m, int64
 void egemma_q8_0_gemm_amx(const int8_t *qa, const float *da, int64_t m, int64_t k, const uint8_t *packed, int64_t n0, int64_t n1, float *c, int64_t ldc, uint8_t *scratch);
 void egemma_q8_0_gemm_neon(const int8_t *qa, const float *da, int64_t m, int64_t k, const uint8_t *packed, int64_t n0, int64_t n1, float *c, int64_t ldc, uint8_t *scratch);
 void egemma_q8_0_gemm_neon_dotprod(const int8_t *qa, const float *da, int64_t m, int64_t k, const uint8_t *packed, int64_t n0, int64_t n1, float *c, int64_t ldc, uint8_t *scratch);
+
+/* RMSNorm and GELU * up per tier (arguments checked by the public functions in egemma.c) */
+typedef void (*egemma_rms_norm_fn)(float *x, int64_t rows, int64_t n, const float *w, float eps);
+typedef void (*egemma_gelu_mul_fn)(float *gate, const float *up, int64_t count, const float *table);
+void egemma_rms_norm_scalar(float *x, int64_t rows, int64_t n, const float *w, float eps);
+void egemma_rms_norm_avx512(float *x, int64_t rows, int64_t n, const float *w, float eps);
+void egemma_gelu_mul_scalar(float *gate, const float *up, int64_t count, const float *table);
+void egemma_gelu_mul_avx512(float *gate, const float *up, int64_t count, const float *table);
+
+/* ggml's rms_norm after the sum: x = (x * (1/sqrtf(mean + eps))) * w, mean = (float)(sum / n) (every tier) */
+static inline void egemma_rms_scale_row(float *x, int64_t n, const float *w, double sum, float eps) {
+    const float mean = (float)(sum / (double)n);
+    const float scale = 1.0f / sqrtf(mean + eps);
+    for (int64_t j = 0; j < n; j++) x[j] = (x[j] * scale) * w[j];
+}
 
 void egemma_q8_0_quantize_scalar(const float *x, int64_t k, int64_t i0, int64_t i1, int8_t *qa, float *da);
 void egemma_q8_0_quantize_avx512(const float *x, int64_t k, int64_t i0, int64_t i1, int8_t *qa, float *da);

@@ -1,12 +1,13 @@
 /* The position and pooling row ops of the forward pass (include/egemma.h): NEOX RoPE, mean pooling and the L2 norm,
  * bit for bit as the Java kernels (dev.egemma.kernels.java.ScalarKernels), i.e. as llama.cpp on x86. Portable C
- * with explicit fmaf and no FP contraction; the pooling's column dot gets AVX-512 / AVX2 clones on x86-64 GCC,
- * which only change the speed. */
+ * with explicit fmaf and no FP contraction; RoPE and the pooling's column dot get AVX-512 / AVX2 clones on x86-64
+ * GCC, which only change the speed. */
 #include <math.h>
 
 #include "egemma_internal.h"
 #include "f32_dot.h"
 
+EGEMMA_CLONES /* the x86-64-v3/v4 clones turn fmaf into one instruction instead of a libm call */
 EGEMMA_API int32_t egemma_rope_neox(float *x, int64_t tokens, int64_t row_stride, int64_t heads, int64_t head_dim,
                                     const float *cos_t, const float *sin_t, float scale) {
     if (x == NULL || cos_t == NULL || sin_t == NULL || tokens < 0 || heads < 0 || head_dim <= 0 ||

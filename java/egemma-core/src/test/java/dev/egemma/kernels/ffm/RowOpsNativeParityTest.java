@@ -1,11 +1,15 @@
 package dev.egemma.kernels.ffm;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.egemma.kernels.java.ScalarKernels;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.Test;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * libegemma's row operations against the Java scalar kernels, bit for bit: RMSNorm (double sum in index order, the
@@ -14,13 +18,26 @@ import org.junit.jupiter.api.Test;
  */
 class RowOpsNativeParityTest {
 
-    @Test
-    void rmsNormEqualsJava() {
+    /** Every usable tier (the AVX-512 one gathers 8 or 16 rows into double lanes and GELU inputs into a vector). */
+    static Stream<Isa> tiers() {
+        return NativeTestSupport.requireNative().binding().caps().stream();
+    }
+
+    @AfterAll
+    static void restoreBestTier() {
         EgemmaBinding b = NativeTestSupport.requireNative().binding();
+        b.setIsaLimit(b.caps().stream().max(Enum::compareTo).orElseThrow());
+    }
+
+    @ParameterizedTest
+    @MethodSource("tiers")
+    void rmsNormEqualsJava(Isa tier) {
+        EgemmaBinding b = NativeTestSupport.requireNative().binding();
+        assertEquals(tier, b.setIsaLimit(tier));
         ScalarKernels ref = new ScalarKernels();
         SplittableRandom r = new SplittableRandom(3);
         for (int n : new int[] {1, 7, 64, 256, 768, 1152}) {
-            for (int rows : new int[] {1, 2, 3, 4, 5, 9, 33}) {
+            for (int rows : new int[] {1, 2, 3, 4, 5, 8, 9, 15, 16, 17, 24, 33}) {
                 int off = r.nextInt(5);
                 float[] x = new float[off + rows * n + 3], w = new float[n];
                 for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextGaussian() * Math.scalb(1.0, r.nextInt(20) - 10));
@@ -36,13 +53,15 @@ class RowOpsNativeParityTest {
         assertThrows(IllegalArgumentException.class, () -> b.rmsNorm(x, 0, 2, 4, new float[3], 1e-6f));
     }
 
-    @Test
-    void geluMulEqualsJava() {
+    @ParameterizedTest
+    @MethodSource("tiers")
+    void geluMulEqualsJava(Isa tier) {
         EgemmaBinding b = NativeTestSupport.requireNative().binding();
+        assertEquals(tier, b.setIsaLimit(tier));
         NativeKernels nk = new NativeKernels(b, new ScalarKernels());
         ScalarKernels ref = new ScalarKernels();
         SplittableRandom r = new SplittableRandom(4);
-        int n = 65536 + 2000;
+        int n = 65536 + 2000 + 7; // a tail past the last 16 lanes
         float[] gate = new float[n], up = new float[n];
         for (int i = 0; i < 65536; i++) gate[i] = Float.float16ToFloat((short) i);
         for (int i = 65536; i < n; i++) gate[i] = (float) r.nextDouble(-12, 12); // between fp16 steps, beyond +-10
