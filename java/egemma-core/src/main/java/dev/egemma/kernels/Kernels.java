@@ -39,6 +39,26 @@ public interface Kernels {
     void matmul(Activations a, WeightMatrix w, int n0, int n1, float[] out, int ldOut);
 
     /**
+     * Whether {@link #matmulRows} accepts row ranges of activations prepared for {@code w} (a backend that re-reads
+     * all of its activations per tile gains from splitting a big product by rows too).
+     */
+    default boolean splitsRows(WeightMatrix w) {
+        return false;
+    }
+
+    /**
+     * As {@link #matmul} for rows {@code [m0, m1)} of {@code a} only, where {@code m0} is a multiple of
+     * {@link #ROW_SPLIT} (only when {@link #splitsRows} says so; the default handles the whole range only).
+     */
+    default void matmulRows(Activations a, int m0, int m1, WeightMatrix w, int n0, int n1, float[] out, int ldOut) {
+        if (m0 != 0 || m1 != a.rows()) throw new UnsupportedOperationException(name() + " computes products over all rows only");
+        matmul(a, w, n0, n1, out, ldOut);
+    }
+
+    /** Granularity of the row ranges of {@link #matmulRows}. */
+    int ROW_SPLIT = 32;
+
+    /**
      * RMSNorm of {@code rows} rows of length {@code n} starting at {@code x[off]}, in place:
      * {@code x = (x * (1/sqrtf(mean(x^2) + eps))) * w}, the sum of squares accumulated in double.
      */

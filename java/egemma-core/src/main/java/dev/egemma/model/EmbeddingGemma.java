@@ -21,6 +21,8 @@ public final class EmbeddingGemma {
      * split their weight rows over the pool, since they stream the weights from memory).
      */
     private static final int SERIAL_ROW_OPS_BELOW = 16;
+    /** Tokens per row block of a split product (a multiple of Kernels.ROW_SPLIT and of libegemma's 64-row chunk). */
+    private static final int ROW_BLOCK = 256;
 
     private final ModelWeights w;
     private final ModelConfig c;
@@ -160,9 +162,25 @@ public final class EmbeddingGemma {
         return prepared.type() == next.type() && prepared.cols() == next.cols();
     }
 
-    /** C = A * W^T, the weight rows split into tiles over the pool. */
+    /**
+     * C = A * W^T, the weight rows split into tiles over the pool; a big batch is also split into blocks of
+     * {@link #ROW_BLOCK} tokens when the kernels allow it: each task then reads only its block of activations
+     * (libegemma re-biases the rows it is given on every call, so with column splits alone every task read them all).
+     * Every output element is computed whole by one call, so the split never changes a bit.
+     */
     private float[] matmul(Activations a, WeightMatrix wm, float[] out) {
-        int n = wm.rows();
+        int n = wm.rows(), m = a.rows();
+        if (m >= 2 * ROW_BLOCK && kernels.splitsRows(wm)) {
+            int blocks = (m + ROW_BLOCK - 1) / ROW_BLOCK, parts = pool.threads();
+            int tiles = (n + TILE_ROWS - 1) / TILE_ROWS;
+            // task t: row block t / parts, column part t % parts (a thread claiming every other task keeps its part's weights in cache)
+            pool.forEach(blocks * parts, t -> {
+                int b = t / parts, p = t % parts;
+                int n0 = (int) ((long) tiles * p / parts) * TILE_ROWS, n1 = Math.min(n, (int) ((long) tiles * (p + 1) / parts) * TILE_ROWS);
+                if (n0 < n1) kernels.matmulRows(a, b * ROW_BLOCK, Math.min(m, (b + 1) * ROW_BLOCK), wm, n0, n1, out, n);
+            });
+            return out;
+        }
         int tiles = (n + TILE_ROWS - 1) / TILE_ROWS;
         int tasks = Math.min(tiles, pool.threads() * 4);
         pool.forEach(tasks, t -> {

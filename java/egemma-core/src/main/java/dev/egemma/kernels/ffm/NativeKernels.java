@@ -94,13 +94,31 @@ public final class NativeKernels implements Kernels {
         }
         if (!(a instanceof QuantizedRows qa))
             throw new IllegalArgumentException(w.name() + ": activations were not prepared for Q8_0 weights by this backend");
-        if (qa.cols() != w.cols()) throw new IllegalArgumentException(w.name() + ": activations have " + qa.cols() + " columns, weights " + w.cols());
-        if (n0 < 0 || n1 > w.rows() || n0 > n1) throw new IndexOutOfBoundsException(w.name() + ": rows [" + n0 + ", " + n1 + ") of " + w.rows());
-        if (ldOut < n1 || (qa.rows() > 0 && (long) (qa.rows() - 1) * ldOut + n1 > out.length))
-            throw new IndexOutOfBoundsException(w.name() + ": output of " + out.length + " floats too small for " + qa.rows() + " rows of stride " + ldOut);
+        checkTile(qa, w, n0, n1, out, ldOut);
         if (qa.rows() == 0 || n0 == n1) return;
         lib.q8_0Gemm(MemorySegment.ofArray(qa.q()), MemorySegment.ofArray(qa.d()), qa.rows(), qa.cols(), packed(w), w.rows(), n0, n1,
                 MemorySegment.ofArray(out), ldOut, gemmScratch(qa.rows(), qa.cols()));
+    }
+
+    @Override
+    public boolean splitsRows(WeightMatrix w) {
+        return w.type() == GgmlType.Q8_0; // libegemma biases the rows of every call: a row range halves that work per split
+    }
+
+    @Override
+    public void matmulRows(Activations a, int m0, int m1, WeightMatrix w, int n0, int n1, float[] out, int ldOut) {
+        if (!(a instanceof QuantizedRows qa) || w.type() != GgmlType.Q8_0) {
+            Kernels.super.matmulRows(a, m0, m1, w, n0, n1, out, ldOut);
+            return;
+        }
+        if (m0 < 0 || m0 > m1 || m1 > qa.rows() || m0 % ROW_SPLIT != 0)
+            throw new IndexOutOfBoundsException(w.name() + ": rows [" + m0 + ", " + m1 + ") of " + qa.rows() + " (start a multiple of " + ROW_SPLIT + ")");
+        checkTile(qa, w, n0, n1, out, ldOut);
+        if (m0 == m1 || n0 == n1) return;
+        int k = qa.cols(), nb = k / EgemmaBinding.QK8_0;
+        // m0 is a multiple of the row padding, so the slice still holds the padded rows the kernels may read
+        lib.q8_0Gemm(MemorySegment.ofArray(qa.q()).asSlice((long) m0 * k), MemorySegment.ofArray(qa.d()).asSlice(4L * m0 * nb), m1 - m0, k,
+                packed(w), w.rows(), n0, n1, MemorySegment.ofArray(out).asSlice(4L * m0 * ldOut), ldOut, gemmScratch(m1 - m0, k));
     }
 
     @Override
@@ -118,6 +136,13 @@ public final class NativeKernels implements Kernels {
                           int headDimV, int head, int halfWindow) {
         // egemma_attention_head computes the Java kernels' bits (llama.cpp's order); EgemmaBinding validates every index
         lib.attention(q, k, v, out, rowOff, tokens, nHead, nHeadKv, headDim, headDimV, head, halfWindow);
+    }
+
+    private static void checkTile(QuantizedRows qa, WeightMatrix w, int n0, int n1, float[] out, int ldOut) {
+        if (qa.cols() != w.cols()) throw new IllegalArgumentException(w.name() + ": activations have " + qa.cols() + " columns, weights " + w.cols());
+        if (n0 < 0 || n1 > w.rows() || n0 > n1) throw new IndexOutOfBoundsException(w.name() + ": rows [" + n0 + ", " + n1 + ") of " + w.rows());
+        if (ldOut < n1 || (qa.rows() > 0 && (long) (qa.rows() - 1) * ldOut + n1 > out.length))
+            throw new IndexOutOfBoundsException(w.name() + ": output of " + out.length + " floats too small for " + qa.rows() + " rows of stride " + ldOut);
     }
 
     /**

@@ -119,6 +119,33 @@ class Q8GemmNativeParityTest {
         assertSame(((NativeKernels.QuantizedRows) big).q(), ((NativeKernels.QuantizedRows) previous).q(), "the big batch's buffer was reused");
     }
 
+    @ParameterizedTest
+    @MethodSource("tiers")
+    void rowRangesComputeTheSameBitsAsTheWholeProduct(Isa tier) {
+        EgemmaBinding b = NativeTestSupport.requireNative().binding();
+        assertEquals(tier, b.setIsaLimit(tier));
+        NativeKernels nk = new NativeKernels(b, new ScalarKernels());
+        int m = 161, n = 45, k = 128, ld = 47;
+        WeightMatrix w = weights(n, k, WFill.RANDOM, new SplittableRandom(21));
+        Activations a = nk.prepare(acts(m, k, AFill.RANDOM, new SplittableRandom(22)), m, k, w);
+        assertTrue(nk.splitsRows(w));
+        float[] whole = new float[m * ld], split = new float[m * ld];
+        nk.matmul(a, w, 0, n, whole, ld);
+        java.util.Arrays.fill(split, Float.NaN);
+        int[] cuts = {0, 32, 96, 128, 160, 161};
+        for (int c = 0; c + 1 < cuts.length; c++) {
+            nk.matmulRows(a, cuts[c], cuts[c + 1], w, 0, 20, split, ld);
+            nk.matmulRows(a, cuts[c], cuts[c + 1], w, 20, n, split, ld);
+        }
+        for (int i = 0; i < m * ld; i++) {
+            if (i % ld < n) assertEquals(whole[i], split[i], 0f, tier + " element " + i);
+            else assertTrue(Float.isNaN(split[i]), "wrote past column n at " + i);
+        }
+        assertThrows(IndexOutOfBoundsException.class, () -> nk.matmulRows(a, 16, 40, w, 0, n, split, ld), "start not a multiple of 32");
+        assertThrows(IndexOutOfBoundsException.class, () -> nk.matmulRows(a, 160, 162, w, 0, n, split, ld), "past the last row");
+        assertThrows(IndexOutOfBoundsException.class, () -> nk.matmulRows(a, 64, 32, w, 0, n, split, ld), "m1 < m0");
+    }
+
     @Test
     void aScratchBufferTooSmallIsRefusedInJava() {
         EgemmaBinding b = NativeTestSupport.requireNative().binding();
