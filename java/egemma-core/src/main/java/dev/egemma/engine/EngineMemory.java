@@ -14,9 +14,11 @@ import dev.egemma.model.ModelConfig;
  * </pre>
  *
  * For EmbeddingGemma-300M (768, 3/1 heads of 256, n_ff 1152) that is 26,628 bytes a token: 109 MB at a 4,096
- * token budget, 27 MB at 1,024. Not included: the kernels' prepared activations (for Q8_0, quantized rows,
- * allocated per product and collected by the GC: at most budget x n_ff x 4 bytes live at a time) and each
- * attention call's row buffers (O(tokens of one sequence)).
+ * token budget, 27 MB at 1,024. On top, per batch thread and also reused: the kernels' prepared activations (one set,
+ * for the widest product input k_max = max(n_embd, n_head d_v, n_ff): on the native backend k_max + 4 k_max/32 bytes a
+ * token, 1,296 for the 300M model; on the Java backend 8 k_max + 4 k_max/32 + 8 k_max floats of quantized, dequantized
+ * and regrouped rows) and, per compute thread, libegemma's GEMM scratch (~80 bytes per input column) and one row of
+ * attention scores (O(tokens of one sequence)).
  */
 public final class EngineMemory {
     private EngineMemory() {}

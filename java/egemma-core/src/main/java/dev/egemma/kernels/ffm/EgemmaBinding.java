@@ -424,7 +424,14 @@ public final class EgemmaBinding {
      */
     public void attention(float[] q, float[] k, float[] v, float[] out, int rowOff, int tokens, int nHead, int nHeadKv,
                           int headDim, int headDimV, int head, int halfWindow) {
+        attention(q, k, v, out, rowOff, tokens, nHead, nHeadKv, headDim, headDimV, head, halfWindow, new float[Math.max(tokens, 0)]);
+    }
+
+    /** As above, one row of scores at a time in {@code scores} (at least {@code tokens} floats, reused across calls by one thread). */
+    public void attention(float[] q, float[] k, float[] v, float[] out, int rowOff, int tokens, int nHead, int nHeadKv,
+                          int headDim, int headDimV, int head, int halfWindow, float[] scores) {
         Objects.requireNonNull(q, "q");
+        Objects.requireNonNull(scores, "scores");
         Objects.requireNonNull(k, "k");
         Objects.requireNonNull(v, "v");
         Objects.requireNonNull(out, "out");
@@ -442,7 +449,7 @@ public final class EgemmaBinding {
                     + q.length + ", " + k.length + ", " + v.length + ", " + out.length + " floats)");
         long q0 = rowOff * qStride + (long) head * headDim, k0 = rowOff * kStride + (long) g * headDim;
         long v0 = rowOff * vStride + (long) g * headDimV, o0 = rowOff * oStride + (long) head * headDimV;
-        float[] scores = new float[tokens];
+        if (scores.length < tokens) throw new IllegalArgumentException("attention: " + scores.length + " score slots for " + tokens + " tokens");
         int r;
         try {
             r = (int) egemma_attention_head.invokeExact(MemorySegment.ofArray(q).asSlice(4 * q0), MemorySegment.ofArray(k).asSlice(4 * k0),

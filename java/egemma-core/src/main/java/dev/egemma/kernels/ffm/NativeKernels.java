@@ -31,6 +31,8 @@ public final class NativeKernels implements Kernels {
     private final AtomicLong packedBytes = new AtomicLong();
     private volatile MemorySegment geluTable;
     private final ThreadLocal<MemorySegment> gemmScratch = new ThreadLocal<>();
+    /** Each thread's row of attention scores, grown to its longest sequence. */
+    private final ThreadLocal<float[]> attentionScores = ThreadLocal.withInitial(() -> new float[64]);
 
     /**
      * @param lib the bound library
@@ -135,7 +137,9 @@ public final class NativeKernels implements Kernels {
     public void attention(float[] q, float[] k, float[] v, float[] out, int rowOff, int tokens, int nHead, int nHeadKv, int headDim,
                           int headDimV, int head, int halfWindow) {
         // egemma_attention_head computes the Java kernels' bits (llama.cpp's order); EgemmaBinding validates every index
-        lib.attention(q, k, v, out, rowOff, tokens, nHead, nHeadKv, headDim, headDimV, head, halfWindow);
+        float[] scores = attentionScores.get();
+        if (scores.length < tokens) attentionScores.set(scores = new float[Math.max(tokens, 2 * scores.length)]);
+        lib.attention(q, k, v, out, rowOff, tokens, nHead, nHeadKv, headDim, headDimV, head, halfWindow, scores);
     }
 
     private static void checkTile(QuantizedRows qa, WeightMatrix w, int n0, int n1, float[] out, int ldOut) {

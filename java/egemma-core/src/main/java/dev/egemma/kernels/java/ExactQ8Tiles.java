@@ -33,7 +33,8 @@ final class ExactQ8Tiles {
     /** Static final so that C2 sees a constant species (an instance field defeats the Vector API intrinsics). */
     private static final VectorSpecies<Float> f = FloatVector.SPECIES_PREFERRED;
     private static final int vl = f.length(), p = vl / 8;
-    private static final VectorShuffle<Float> PLUS4 = within8(4), PLUS2 = within8(2), PLUS1 = within8(1);
+    /** Each thread's regrouped weights (wq, ws) and accumulator lanes, grown to the longest rows seen: no allocation per call. */
+    private final ThreadLocal<float[][]> scratch = ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0], new float[8 * vl]});
 
     ExactQ8Tiles() {
         if (vl % 8 != 0) throw new IllegalArgumentException("species " + f + " is not a multiple of 8 lanes");
@@ -63,10 +64,18 @@ final class ExactQ8Tiles {
         }
     }
 
+    private float[][] growScratch(int nb) {
+        float[][] b = {new float[nb * 4 * 2 * vl], new float[nb * 2 * vl], new float[8 * vl]};
+        scratch.set(b);
+        return b;
+    }
+
     void matmul(Q8Rows a, float[] ra, MemorySegment w, long rowBytes, int n0, int n1, float[] out, int ldOut) {
         int m = a.rows(), nb = a.cols() / 32;
         float[] d = a.d();
-        float[] wq = new float[nb * 4 * 2 * vl], ws = new float[nb * 2 * vl], lanes = new float[vl];
+        float[][] buffers = scratch.get();
+        if (buffers[0].length < nb * 4 * 2 * vl) buffers = growScratch(nb);
+        float[] wq = buffers[0], ws = buffers[1], lanes = buffers[2];
         for (int i0 = 0; i0 < m; i0 += M_CHUNK) {
             int i1 = Math.min(m, i0 + M_CHUNK);
             for (int n = n0; n < n1; n += 2 * p) {
@@ -114,10 +123,17 @@ final class ExactQ8Tiles {
             c3 = q33.fma(x3, q32.fma(x2, q31.fma(x1, q30.mul(x0)))).fma(sx.mul(d3), c3);
             e3 = q33.fma(y3, q32.fma(y2, q31.fma(y1, q30.mul(y0)))).fma(sy.mul(d3), e3);
         }
-        store(c0, e0, out, i * ldOut, n, n1, lanes);
-        store(c1, e1, out, (i + 1) * ldOut, n, n1, lanes);
-        store(c2, e2, out, (i + 2) * ldOut, n, n1, lanes);
-        store(c3, e3, out, (i + 3) * ldOut, n, n1, lanes);
+        // the accumulators leave as arrays, not as arguments: a vector passed to a call C2 does not inline (this tile
+        // is past its inlining budget) is boxed, which allocated ~100 bytes per accumulator and tile
+        c0.intoArray(lanes, 0);
+        e0.intoArray(lanes, vl);
+        c1.intoArray(lanes, 2 * vl);
+        e1.intoArray(lanes, 3 * vl);
+        c2.intoArray(lanes, 4 * vl);
+        e2.intoArray(lanes, 5 * vl);
+        c3.intoArray(lanes, 6 * vl);
+        e3.intoArray(lanes, 7 * vl);
+        for (int r = 0; r < 4; r++) store(lanes, 2 * r * vl, out, (i + r) * ldOut, n, n1);
     }
 
     private void tile1(float[] ra, float[] d, int nb, int i, float[] wq, float[] ws, float[] out, int ldOut, int n, int n1, float[] lanes) {
@@ -133,7 +149,9 @@ final class ExactQ8Tiles {
                     FloatVector.fromArray(f, wq, wo + 5 * vl), FloatVector.fromArray(f, wq, wo + 7 * vl))
                     .fma(FloatVector.fromArray(f, ws, b * 2 * vl + vl).mul(da), e);
         }
-        store(c, e, out, i * ldOut, n, n1, lanes);
+        c.intoArray(lanes, 0);
+        e.intoArray(lanes, vl);
+        store(lanes, 0, out, i * ldOut, n, n1);
     }
 
     /**
@@ -141,23 +159,12 @@ final class ExactQ8Tiles {
      * ({@code ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7))}) by three shuffle-and-add steps; float addition is
      * commutative, so the bits equal {@link GgmlQ8Matmul#hsum8}'s. Lane 8c then holds output c.
      */
-    private void store(FloatVector c, FloatVector e, float[] out, int rowOff, int n, int n1, float[] lanes) {
-        for (int half = 0; half < 2; half++) {
-            FloatVector v = half == 0 ? c : e;
-            v = v.add(v.rearrange(PLUS4));
-            v = v.add(v.rearrange(PLUS2));
-            v = v.add(v.rearrange(PLUS1));
-            v.intoArray(lanes, 0);
-            for (int col = 0; col < p; col++) {
-                int o = n + half * p + col;
-                if (o >= n1) return;
-                out[rowOff + o] = lanes[col * 8];
-            }
+    /** The 2P outputs of one row from its two accumulators at {@code lanes[at..at+2vl)}: each 8 lanes summed as hsum8. */
+    private void store(float[] lanes, int at, float[] out, int rowOff, int n, int n1) {
+        for (int o = 0; o < 2 * p && n + o < n1; o++) {
+            int l = at + o * 8;
+            out[rowOff + n + o] = GgmlQ8Matmul.hsum8(lanes[l], lanes[l + 1], lanes[l + 2], lanes[l + 3], lanes[l + 4], lanes[l + 5], lanes[l + 6], lanes[l + 7]);
         }
     }
 
-    /** Lane j takes lane j+s within its group of 8 (lanes past the group wrap; their sums are never read). */
-    private static VectorShuffle<Float> within8(int s) {
-        return VectorShuffle.fromOp(f, j -> (j & ~7) | ((j + s) & 7));
-    }
 }

@@ -27,14 +27,6 @@ final class GgmlExp {
         return Math.scalb(j, (int) n);
     }
 
-    /** {@code _mm512_reduce_add_ps} order: halves 256, 128, then the 4 lanes pairwise. */
-    static float reduceAdd16(float[] v, int o) {
-        float[] t = new float[8];
-        for (int i = 0; i < 8; i++) t[i] = v[o + i + 8] + v[o + i];
-        float a0 = t[4] + t[0], a1 = t[5] + t[1], a2 = t[6] + t[2], a3 = t[7] + t[3];
-        return (a0 + a2) + (a1 + a3);
-    }
-
     /**
      * Softmax numerators of keys {@code lo..hi} of a row of {@code rowLen} keys (the others masked, i.e. 0) in
      * place, as ggml: returns {@code (float)(1/sum)}. {@code p} must have room for {@code rowLen} entries; entries
@@ -47,7 +39,7 @@ final class GgmlExp {
         double sum = 0;
         for (int j = lo; j <= hi; j++) p[j] = j < vec ? vexpf(p[j] - max) : (float) Math.exp(p[j] - max);
         int firstChunk = lo / LANES * LANES;
-        for (int c = firstChunk; c < vec && c <= hi; c += LANES) sum += reduceAdd16(p, c);
+        for (int c = firstChunk; c < vec && c <= hi; c += LANES) sum += GgmlF32.reduce16(p, c);
         for (int j = Math.max(vec, lo); j <= hi; j++) sum += p[j];
         return (float) (1.0 / sum);
     }

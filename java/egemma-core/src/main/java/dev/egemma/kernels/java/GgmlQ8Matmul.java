@@ -75,9 +75,15 @@ public final class GgmlQ8Matmul {
 
         /** Activations regrouped: [row][block][i][p copies][lane]. */
         float[] regroupActivations(Q8Rows a) {
+            return regroupActivations(a, null);
+        }
+
+        /** As {@link #regroupActivations(Q8Rows)}, into {@code reuse} when it is large enough. */
+        float[] regroupActivations(Q8Rows a, float[] reuse) {
             int k = a.cols(), nb = k / QK;
             float[] q = a.q();
-            float[] r = new float[a.rows() * nb * 4 * vl];
+            int size = a.rows() * nb * 4 * vl;
+            float[] r = reuse != null && reuse.length >= size ? reuse : new float[size];
             for (int i = 0; i < a.rows(); i++)
                 for (int b = 0; b < nb; b++) {
                     int src = i * k + b * QK, dst = (i * nb + b) * 4 * vl;

@@ -12,12 +12,18 @@ record Q8Rows(float[] q, float[] d, float[] dq, int rows, int cols) implements A
     static final int QK = 32;
 
     static Q8Rows quantize(float[] a, int m, int k) {
+        return quantize(a, m, k, null);
+    }
+
+    /** As {@link #quantize(float[], int, int)}, in the arrays of {@code reuse} when they are large enough. */
+    static Q8Rows quantize(float[] a, int m, int k, Q8Rows reuse) {
         if (k % QK != 0) throw new IllegalArgumentException("row length " + k + " is not a multiple of " + QK);
         int nb = k / QK;
-        float[] q = new float[m * k];
-        float[] d = new float[m * nb];
+        boolean fits = reuse != null && reuse.q.length >= m * k && reuse.d.length >= m * nb && reuse.dq.length >= m * k;
+        float[] q = fits ? reuse.q : new float[m * k];
+        float[] d = fits ? reuse.d : new float[m * nb];
         for (int i = 0; i < m; i++) quantizeRow(a, i * k, nb, q, d, i * nb);
-        float[] dq = new float[m * k];
+        float[] dq = fits ? reuse.dq : new float[m * k];
         for (int i = 0; i < m * nb; i++)
             for (int j = 0; j < QK; j++) dq[i * QK + j] = q[i * QK + j] * d[i];
         return new Q8Rows(q, d, dq, m, k);

@@ -21,9 +21,14 @@ public class ScalarKernels implements Kernels {
 
     @Override
     public Activations prepare(float[] a, int m, int k, WeightMatrix w) {
+        return prepare(a, m, k, w, null);
+    }
+
+    @Override
+    public Activations prepare(float[] a, int m, int k, WeightMatrix w, Activations reuse) {
         if (k != w.cols()) throw new IllegalArgumentException(w.name() + ": activations have " + k + " columns, weights " + w.cols());
         if ((long) m * k > a.length) throw new IllegalArgumentException("activations: " + m + " x " + k + " > array length " + a.length);
-        return w.type() == GgmlType.Q8_0 ? Q8Rows.quantize(a, m, k) : new FloatRows(a, m, k);
+        return w.type() == GgmlType.Q8_0 ? Q8Rows.quantize(a, m, k, reuse instanceof Q8Rows r ? r : null) : new FloatRows(a, m, k);
     }
 
     /** Validates a tile request; the kernels below then index without checks of their own. */
@@ -101,6 +106,17 @@ public class ScalarKernels implements Kernels {
         }
     }
 
+    /** Each thread's row of attention scores or pooling weights (grown, never shrunk) and its 64 rowDot accumulators. */
+    private static final ThreadLocal<float[][]> ROW = ThreadLocal.withInitial(() -> new float[][] {new float[64]});
+    private static final ThreadLocal<float[]> ACC64 = ThreadLocal.withInitial(() -> new float[64]);
+
+    /** At least {@code n} floats of this thread's row scratch (contents stale). */
+    static float[] rowScratch(int n) {
+        float[][] holder = ROW.get();
+        if (holder[0].length < n) holder[0] = new float[Math.max(n, 2 * holder[0].length)];
+        return holder[0];
+    }
+
     /** Queries handled together: their score rows are the only scratch (QUERY_BLOCK x tokens floats). */
     static final int QUERY_BLOCK = 16;
 
@@ -115,8 +131,8 @@ public class ScalarKernels implements Kernels {
                           int nHead, int nHeadKv, int headDim, int headDimV, int head, int halfWindow) {
         int g = head / (nHead / nHeadKv);
         int qStride = nHead * headDim, kStride = nHeadKv * headDim, vStride = nHeadKv * headDimV, oStride = nHead * headDimV;
-        float[] p = new float[tokens];
-        float[] acc = new float[64];
+        float[] p = rowScratch(tokens);
+        float[] acc = ACC64.get();
         for (int i = 0; i < tokens; i++) {
             int lo = halfWindow < 0 ? 0 : Math.max(0, i - halfWindow);
             int hi = halfWindow < 0 ? tokens - 1 : Math.min(tokens - 1, i + halfWindow);
@@ -171,8 +187,8 @@ public class ScalarKernels implements Kernels {
     @Override
     public void meanPool(float[] x, int rowOff, int tokens, int n, float[] out, int outOff) {
         // llama.cpp pools with a product by a column of 1/T: ggml_vec_dot_f32 over the tokens
-        float[] w = new float[tokens];
-        java.util.Arrays.fill(w, 1.0f / tokens);
+        float[] w = rowScratch(tokens);
+        java.util.Arrays.fill(w, 0, tokens, 1.0f / tokens);
         for (int j = 0; j < n; j++) out[outOff + j] = GgmlF32.vecDot(x, rowOff * n + j, n, w, 0, 1, tokens);
     }
 

@@ -97,8 +97,14 @@ public final class VectorKernels extends ScalarKernels {
 
     @Override
     public dev.egemma.kernels.Activations prepare(float[] a, int m, int k, WeightMatrix w) {
-        dev.egemma.kernels.Activations p = super.prepare(a, m, k, w);
-        if (!fastQ8 && p instanceof Q8Rows q) return new RegroupedQ8(q, exact.regroupActivations(q));
+        return prepare(a, m, k, w, null);
+    }
+
+    @Override
+    public dev.egemma.kernels.Activations prepare(float[] a, int m, int k, WeightMatrix w, dev.egemma.kernels.Activations reuse) {
+        RegroupedQ8 old = reuse instanceof RegroupedQ8 r ? r : null;
+        dev.egemma.kernels.Activations p = super.prepare(a, m, k, w, old != null ? old.q8() : reuse);
+        if (!fastQ8 && p instanceof Q8Rows q) return new RegroupedQ8(q, exact.regroupActivations(q, old == null ? null : old.regrouped()));
         return p;
     }
 

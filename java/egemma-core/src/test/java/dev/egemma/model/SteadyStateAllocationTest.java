@@ -1,0 +1,77 @@
+package dev.egemma.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.egemma.gguf.GgufFile;
+import dev.egemma.kernels.KernelProvider;
+import dev.egemma.kernels.Kernels;
+import dev.egemma.kernels.ffm.NativeKernels;
+import dev.egemma.kernels.ffm.NativeTestSupport;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Issue #7's "steady state allocates nothing per batch": once a thread has run its largest batch, the activation
+ * buffers are reused, so a batch of ~1,300 tokens allocates no more than the same texts cut to 6 tokens each (what
+ * remains is per call and per sequence: heap-segment handles of the downcalls, lambdas, the result vectors).
+ * Measured on the calling thread with a one-thread pool, so every step of the forward pass runs there.
+ */
+class SteadyStateAllocationTest {
+
+    /**
+     * Allowed growth: 16 KiB of measurement noise plus 64 bytes a token for the call handles of the extra 256-token row
+     * blocks a longer batch is split into (heap-segment wrappers of each downcall, ~50 bytes a token measured). The
+     * smallest per-token buffer of this model is one 64-float row, 256 bytes a token, so any activation buffer
+     * allocated per batch still fails the test.
+     */
+    static final long ALLOWED_GROWTH_FIXED = 16 * 1024, ALLOWED_GROWTH_PER_TOKEN = 64;
+    static final int WARMUP = 40;
+
+    static Stream<String> backends() {
+        return Stream.of("java", "native");
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void allocationPerBatchDoesNotGrowWithItsTokens(String backend) throws Exception {
+        Golden g = Golden.load("small-dense-q8_0");
+        try (GgufFile f = GgufFile.open(g.model()); WorkerPool pool = new WorkerPool(1)) {
+            ModelWeights w = ModelWeights.bind(f, ModelConfig.from(f));
+            Kernels jk = KernelProvider.javaKernels();
+            Kernels k = backend.equals("native") ? new NativeKernels(NativeTestSupport.requireNative().binding(), jk) : jk;
+            EmbeddingGemma model = new EmbeddingGemma(w, k, pool);
+            // the same texts whole (~1,300 tokens) and cut to their first 6 tokens: same sequences, calls and results
+            List<int[]> whole = new ArrayList<>(), cut = new ArrayList<>();
+            for (Golden.Item it : g.items()) {
+                whole.add(it.tokens());
+                cut.add(java.util.Arrays.copyOf(it.tokens(), Math.min(6, it.tokens().length)));
+            }
+            int tokens = whole.stream().mapToInt(t -> t.length).sum(), cutTokens = cut.stream().mapToInt(t -> t.length).sum();
+            assertTrue(tokens > 1000, "a batch big enough that per-token buffers would show: " + tokens);
+            Scratch scratch = new Scratch();
+            float[][] first = model.forward(whole, null, scratch);
+            // warm-up: thread-local buffers at their size, and C2 (whose escape analysis removes small temporaries)
+            for (int i = 0; i < WARMUP; i++) {
+                model.forward(whole, null, scratch);
+                model.forward(cut, null, scratch);
+            }
+            long big = allocatedBy(() -> model.forward(whole, null, scratch)), small = allocatedBy(() -> model.forward(cut, null, scratch));
+            assertTrue(big - small <= ALLOWED_GROWTH_FIXED + ALLOWED_GROWTH_PER_TOKEN * (tokens - cutTokens), backend + ": " + tokens + " tokens allocated " + big + " bytes, the same texts cut to "
+                    + cutTokens + " tokens " + small + " bytes");
+            float[][] again = model.forward(whole, null, scratch);
+            for (int i = 0; i < first.length; i++) assertArrayEquals(first[i], again[i], 0f, "reused buffers changed text " + i);
+        }
+    }
+
+    private static long allocatedBy(Runnable r) {
+        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long before = threads.getCurrentThreadAllocatedBytes();
+        r.run();
+        return threads.getCurrentThreadAllocatedBytes() - before;
+    }
+}
