@@ -354,18 +354,6 @@ public final class EmbeddingEngine implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        for (Thread t : threads) {
-            if (t == Thread.currentThread()) continue; // closed from a completion callback: cannot join itself
-            boolean interrupted = false;
-            while (true) {
-                try {
-                    t.join();
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) Thread.currentThread().interrupt();
-        }
+        for (Thread t : threads) WorkerPool.joinUninterruptibly(t); // skips the current thread (closed from a completion callback)
     }
 }

@@ -140,18 +140,21 @@ public final class WorkerPool implements AutoCloseable {
     public void close() {
         closed = true;
         for (Thread h : helpers) LockSupport.unpark(h);
-        for (Thread h : helpers) {
-            if (h == Thread.currentThread()) continue;
-            boolean interrupted = false;
-            while (true) {
-                try {
-                    h.join();
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
+        for (Thread h : helpers) joinUninterruptibly(h);
+    }
+
+    /** Waits for {@code t} to end (not for the calling thread itself), keeping an interrupt for later. */
+    public static void joinUninterruptibly(Thread t) {
+        if (t == Thread.currentThread()) return;
+        boolean interrupted = false;
+        while (true) {
+            try {
+                t.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
             }
-            if (interrupted) Thread.currentThread().interrupt();
         }
+        if (interrupted) Thread.currentThread().interrupt();
     }
 }

@@ -47,8 +47,7 @@ class NativeForwardGoldenTest {
 
     @AfterAll
     static void restoreBestTier() {
-        EgemmaBinding b = NativeTestSupport.requireNative().binding();
-        b.setIsaLimit(b.caps().stream().max(Enum::compareTo).orElseThrow());
+        NativeTestSupport.restoreBestTier();
     }
 
     @ParameterizedTest(name = "{0} on {1}")

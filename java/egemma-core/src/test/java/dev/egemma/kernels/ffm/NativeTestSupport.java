@@ -26,6 +26,17 @@ public final class NativeTestSupport {
         };
     }
 
+    /** Every kernel tier usable here (tests run each against the same reference; lower tiers through the cap). */
+    public static java.util.stream.Stream<Isa> tiers() {
+        return requireNative().binding().caps().stream();
+    }
+
+    /** Puts the best tier back after a class that lowered the cap (later classes expect it). */
+    public static void restoreBestTier() {
+        EgemmaBinding b = requireNative().binding();
+        b.setIsaLimit(b.caps().stream().max(Enum::compareTo).orElseThrow());
+    }
+
     public static boolean inCi() {
         return "true".equalsIgnoreCase(System.getenv("CI"));
     }

@@ -25,14 +25,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class Q8DotNativeParityTest {
 
-    static Stream<Isa> tiers() {
-        return NativeTestSupport.requireNative().binding().caps().stream();
-    }
-
     @AfterAll
     static void restoreBestTier() {
-        EgemmaBinding b = NativeTestSupport.requireNative().binding();
-        b.setIsaLimit(b.caps().stream().max(Enum::compareTo).orElseThrow());
+        NativeTestSupport.restoreBestTier();
     }
 
     @Test
@@ -51,7 +46,7 @@ class Q8DotNativeParityTest {
     }
 
     @ParameterizedTest
-    @MethodSource("tiers")
+    @MethodSource("dev.egemma.kernels.ffm.NativeTestSupport#tiers")
     void everySizeFrom1To300AgreesWithJava(Isa tier) {
         EgemmaBinding b = NativeTestSupport.requireNative().binding();
         assertEquals(tier, b.setIsaLimit(tier));
@@ -62,7 +57,7 @@ class Q8DotNativeParityTest {
     }
 
     @ParameterizedTest
-    @MethodSource("tiers")
+    @MethodSource("dev.egemma.kernels.ffm.NativeTestSupport#tiers")
     void boundaryFillsAgreeWithJava(Isa tier) {
         EgemmaBinding b = NativeTestSupport.requireNative().binding();
         assertEquals(tier, b.setIsaLimit(tier));

@@ -49,20 +49,15 @@ class Q8GemmNativeParityTest {
 
     enum AFill { RANDOM, EQUAL_POSITIVE, EQUAL_NEGATIVE, ZERO, TINY_SUBNORMAL_D }
 
-    static Stream<Isa> tiers() {
-        return NativeTestSupport.requireNative().binding().caps().stream();
-    }
-
     @AfterAll
     static void restoreBestTier() {
-        EgemmaBinding b = NativeTestSupport.requireNative().binding();
-        b.setIsaLimit(b.caps().stream().max(Enum::compareTo).orElseThrow());
+        NativeTestSupport.restoreBestTier();
     }
 
     static Stream<Arguments> sizes() {
         int[] s = {1, 2, 3, 7, 31, 32, 33, 63, 65, 255, 257};
         List<Arguments> out = new ArrayList<>();
-        for (Isa t : tiers().toList()) {
+        for (Isa t : NativeTestSupport.tiers().toList()) {
             for (int i = 0; i < s.length; i++) {
                 // every M against a spread of N, K cycling through 32..128 and the model's 768
                 out.add(Arguments.of(t, s[i], s[(i * 7 + 3) % s.length], 32 * (1 + i % 4)));
@@ -83,7 +78,7 @@ class Q8GemmNativeParityTest {
 
     static Stream<Arguments> fills() {
         List<Arguments> out = new ArrayList<>();
-        for (Isa t : tiers().toList())
+        for (Isa t : NativeTestSupport.tiers().toList())
             for (WFill w : WFill.values())
                 for (AFill a : AFill.values()) out.add(Arguments.of(t, w, a));
         return out.stream();
@@ -97,7 +92,7 @@ class Q8GemmNativeParityTest {
     }
 
     @ParameterizedTest
-    @MethodSource("tiers")
+    @MethodSource("dev.egemma.kernels.ffm.NativeTestSupport#tiers")
     void reusedActivationBuffersGiveTheSameBitsAsFreshOnes(Isa tier) {
         EgemmaBinding b = NativeTestSupport.requireNative().binding();
         assertEquals(tier, b.setIsaLimit(tier));
@@ -120,7 +115,7 @@ class Q8GemmNativeParityTest {
     }
 
     @ParameterizedTest
-    @MethodSource("tiers")
+    @MethodSource("dev.egemma.kernels.ffm.NativeTestSupport#tiers")
     void rowRangesComputeTheSameBitsAsTheWholeProduct(Isa tier) {
         EgemmaBinding b = NativeTestSupport.requireNative().binding();
         assertEquals(tier, b.setIsaLimit(tier));
@@ -163,7 +158,7 @@ class Q8GemmNativeParityTest {
     }
 
     @ParameterizedTest
-    @MethodSource("tiers")
+    @MethodSource("dev.egemma.kernels.ffm.NativeTestSupport#tiers")
     void tilesTouchOnlyTheirColumns(Isa tier) {
         EgemmaBinding b = NativeTestSupport.requireNative().binding();
         assertEquals(tier, b.setIsaLimit(tier));

@@ -18,19 +18,13 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class RowOpsNativeParityTest {
 
-    /** Every usable tier (the AVX-512 one gathers 8 or 16 rows into double lanes and GELU inputs into a vector). */
-    static Stream<Isa> tiers() {
-        return NativeTestSupport.requireNative().binding().caps().stream();
-    }
-
     @AfterAll
     static void restoreBestTier() {
-        EgemmaBinding b = NativeTestSupport.requireNative().binding();
-        b.setIsaLimit(b.caps().stream().max(Enum::compareTo).orElseThrow());
+        NativeTestSupport.restoreBestTier();
     }
 
     @ParameterizedTest
-    @MethodSource("tiers")
+    @MethodSource("dev.egemma.kernels.ffm.NativeTestSupport#tiers")
     void rmsNormEqualsJava(Isa tier) {
         EgemmaBinding b = NativeTestSupport.requireNative().binding();
         assertEquals(tier, b.setIsaLimit(tier));
@@ -54,7 +48,7 @@ class RowOpsNativeParityTest {
     }
 
     @ParameterizedTest
-    @MethodSource("tiers")
+    @MethodSource("dev.egemma.kernels.ffm.NativeTestSupport#tiers")
     void geluMulEqualsJava(Isa tier) {
         EgemmaBinding b = NativeTestSupport.requireNative().binding();
         assertEquals(tier, b.setIsaLimit(tier));
