@@ -115,4 +115,16 @@ class DistillContextualTest {
             assertEquals(1, Vectors.dot(v, v), 1e-5);
         }
     }
+
+    @Test
+    void keptCheckpointServesAnotherWidth() throws Exception {
+        Path out = dir.resolve("ctx8.emb8");
+        Files.copy(ckpt, Distiller.checkpointPath(out));
+        Distiller.distillToFile(MODEL, out, options().withDim(8), true);
+        assertTrue(Files.exists(Distiller.checkpointPath(out)), "kept");
+        assertEquals(-1, Files.mismatch(ckpt, Distiller.checkpointPath(out)), "unchanged");
+        try (StaticEmbedder s = StaticEmbedder.open(out)) {
+            assertEquals(8, s.dimension());
+        }
+    }
 }
