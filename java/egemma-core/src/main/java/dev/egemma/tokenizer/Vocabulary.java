@@ -28,7 +28,7 @@ final class Vocabulary {
     private static final int MAX_BRIDGING = 64;
 
     private final int size;
-    private final char[] pool; // may be longer than the texts: sized before decoding, never trimmed (a copy)
+    private char[] pool; // may be longer than the texts: sized before decoding, grown if needed, never trimmed
     private final int[] offsets; // text of id i is pool[offsets[i], offsets[i+1])
     private final int[] slots;
     private final int mask;
@@ -67,8 +67,10 @@ final class Vocabulary {
      * UTF_8)} would (malformed bytes become U+FFFD), but into the pool directly.
      */
     static Vocabulary fromUtf8(GgufStringArray texts) {
-        // a UTF-8 byte never decodes to more than one char (4-byte sequences: two chars), so the byte count bounds the pool
-        Vocabulary v = new Vocabulary(texts.size(), texts.utf8Bytes());
+        // A UTF-8 byte never decodes to more than one char, so the byte count bounds the pool, but it would leave a
+        // third of it unused for Gemma (0.64 chars per byte: U+2581 takes 3); every MB allocated costs opening time.
+        // A vocabulary with more single-byte chars grows the pool once.
+        Vocabulary v = new Vocabulary(texts.size(), texts.utf8Bytes() * 3 / 4 + 16);
         texts.forEachUtf8(v::addUtf8);
         v.finish();
         return v;
@@ -81,6 +83,7 @@ final class Vocabulary {
      * after a few hundred calls, where one loop over the whole vocabulary would run interpreted for long.
      */
     private void addUtf8(int id, byte[] b, int off, int len) {
+        if (pool.length - used < len) pool = Arrays.copyOf(pool, Math.max(used + len, pool.length + (pool.length >> 1)));
         char[] p = pool;
         int start = used, q = start, h = 0;
         boolean bridge = false;

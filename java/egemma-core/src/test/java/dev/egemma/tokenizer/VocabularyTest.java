@@ -80,6 +80,13 @@ class VocabularyTest {
         assertSameAs(texts, Vocabulary.fromUtf8(a));
     }
 
+    /** Texts given as Strings keep every char, lone surrogates included (the pool is WTF-8, not UTF-8). */
+    @Test
+    void stringTextsRoundTripWholeIncludingLoneSurrogates() {
+        String[] texts = {"a\uD800", "\uDC00b", "\uD83D\uDE00", "\uDE00\uD83D", "\u2581x\u2581", "", "\u0000", "\u07FF\u0800\uFFFF", "a\uD800"};
+        assertSameAs(texts, new Vocabulary(texts));
+    }
+
     /** Every text decodes as the String, and {@code find} gives the highest id with that text (llama.cpp's map). */
     private static void assertSameAs(String[] texts, Vocabulary v) {
         assertEquals(texts.length, v.size());
