@@ -66,7 +66,7 @@ final class GgufCursor {
     }
 
     String string(String field, long maxLength) throws GgufFormatException {
-        long len = u64(field + " length");
+        long len = u64(field.concat(" length")); // concat, not +: see GgufFile.parse
         if (len > maxLength) throw error(pos - 8, field, "string of " + len + " bytes is longer than the limit of " + maxLength);
         long at = need(len, field);
         byte[] bytes = new byte[(int) len];
@@ -97,8 +97,8 @@ final class GgufCursor {
 
     private GgufValue array(String key, int depth) throws GgufFormatException {
         if (depth >= MAX_DEPTH) throw error(pos, key, "arrays nested deeper than " + MAX_DEPTH);
-        GgufValueType et = valueType(key + " element type");
-        long n = u64(key + " array length");
+        GgufValueType et = valueType(key.concat(" element type"));
+        long n = u64(key.concat(" array length"));
         // The smallest encoding of one element bounds how many can fit: a string is at least its u64
         // length, a nested array at least its element type and u64 length.
         long minElem = et.width > 0 ? et.width : (et == GgufValueType.STRING ? 8 : 12);
@@ -151,7 +151,7 @@ final class GgufCursor {
             }
             case ARRAY -> {
                 GgufValue[] a = new GgufValue[len];
-                for (int i = 0; i < len; i++) a[i] = array(key + "[" + i + "]", depth + 1);
+                for (int i = 0; i < len; i++) a[i] = array(key.concat("[").concat(Integer.toString(i)).concat("]"), depth + 1);
                 return GgufValue.array(et, a);
             }
             default -> throw new AssertionError(et);

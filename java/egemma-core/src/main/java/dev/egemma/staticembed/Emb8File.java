@@ -107,7 +107,7 @@ public final class Emb8File implements AutoCloseable {
         checkRange(name, seg, l.componentsOffset(), embed * original, "components", -1.001f, 1.001f);
         checkRange(name, seg, l.scalesOffset(), vocab, "scales", 0, MAX_MAGNITUDE);
 
-        String tokName = name + " (tokenizer section at byte " + tokOff + ")";
+        String tokName = name.concat(" (tokenizer section at byte ").concat(Long.toString(tokOff)).concat(")"); // no + here: see GgufFile.parse
         GgufFile g;
         try {
             g = GgufFile.parse(tokName, seg.asSlice(tokOff));

@@ -71,7 +71,7 @@ final class Vocabulary {
         // third of it unused for Gemma (0.64 chars per byte: U+2581 takes 3); every MB allocated costs opening time.
         // A vocabulary with more single-byte chars grows the pool once.
         Vocabulary v = new Vocabulary(texts.size(), texts.utf8Bytes() * 3 / 4 + 16);
-        texts.forEachUtf8(v::addUtf8);
+        texts.forEachUtf8(v.new Utf8Adder()); // a class, not v::addUtf8: no lambda bootstrap in a cold JVM
         v.finish();
         return v;
     }
@@ -116,6 +116,13 @@ final class Vocabulary {
             h = 31 * h + c;
         }
         add(id, q - start, h, bridge);
+    }
+
+    private final class Utf8Adder implements GgufStringArray.Utf8Consumer {
+        @Override
+        public void accept(int id, byte[] b, int off, int len) {
+            addUtf8(id, b, off, len);
+        }
     }
 
     /** Indexes token {@code id}, whose {@code len} chars are at {@code pool[used]}. */
