@@ -152,7 +152,7 @@ public final class GgufFile implements AutoCloseable {
         long dataSize = seg.byteSize() - Math.min(dataOffset, seg.byteSize());
 
         Info[] byOffset = infos.clone();
-        Arrays.sort(byOffset, Comparator.comparingLong(Info::offset));
+        if (byOffset.length > 1) Arrays.sort(byOffset, Comparator.comparingLong(Info::offset)); // no lambda bootstrap for tokenizer-only images
         long end = 0;
         String prev = null;
         for (Info info : byOffset) {

@@ -146,7 +146,7 @@ final class Vocabulary {
         pow31 = new int[maxLength + 1];
         pow31[0] = 1;
         for (int k = 1; k <= maxLength; k++) pow31[k] = pow31[k - 1] * 31;
-        bridging = bridges.size() <= MAX_BRIDGING ? bridges.toArray(char[][]::new) : null;
+        bridging = bridges.size() <= MAX_BRIDGING ? bridges.toArray(new char[0][]) : null;
         bridges.clear();
     }
 
