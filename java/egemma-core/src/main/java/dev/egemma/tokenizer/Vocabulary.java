@@ -83,7 +83,7 @@ final class Vocabulary {
      * after a few hundred calls, where one loop over the whole vocabulary would run interpreted for long.
      */
     private void addUtf8(int id, byte[] b, int off, int len) {
-        if (pool.length - used < len) pool = Arrays.copyOf(pool, Math.max(used + len, pool.length + (pool.length >> 1)));
+        if (pool.length - used < len) pool = Arrays.copyOf(pool, (int) Math.min(Integer.MAX_VALUE - 16L, Math.max((long) used + len, pool.length * 3L / 2)));
         char[] p = pool;
         int start = used, q = start, h = 0;
         boolean bridge = false;
