@@ -97,9 +97,10 @@ public final class StaticEmbedder implements AutoCloseable {
             if (t < 0 || t >= vocab) throw new IndexOutOfBoundsException("token id " + t + " outside the vocabulary of " + vocab);
             float s = file.scale(t);
             long off = (long) t * dim;
-            // A plain loop, which C2 vectorizes, rather than the Vector API: the API's classes take tens of ms to
-            // initialize and run interpreted for the first calls, which opening a table and embedding the first
-            // texts would pay. Element-wise multiply then add: the same bits on every machine.
+            // A plain loop rather than the Vector API: the API's classes take tens of ms to initialize and run
+            // interpreted for the first calls, which opening a table and embedding the first texts would pay; warm,
+            // the loop costs about 0.2 us more per corpus line (0.6 against 0.4). Element-wise multiply then add:
+            // the same bits on every machine.
             for (int j = 0; j < dim; j++) acc[j] += s * rows.get(ValueLayout.JAVA_BYTE, off + j);
         }
         int n = to - from;
