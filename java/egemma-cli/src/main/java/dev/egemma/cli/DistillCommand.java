@@ -49,6 +49,10 @@ public final class DistillCommand implements Callable<Integer> {
     @Option(names = "--backend", paramLabel = "auto|native|java", defaultValue = "auto", description = "Teacher kernels. Default: ${DEFAULT-VALUE}.")
     Backend backend;
 
+    @Option(names = "--keep-checkpoint",
+            description = "Keep OUT.teacher-checkpoint (contextual): copied to OTHER.teacher-checkpoint, it lets a run for another --dim skip the teacher.")
+    boolean keepCheckpoint;
+
     @Option(names = "--quiet", description = "No progress on stderr.")
     boolean quiet;
 
@@ -61,7 +65,7 @@ public final class DistillCommand implements Callable<Integer> {
         if (threads != null) o = o.withThreads(threads);
         long t0 = System.nanoTime();
         try {
-            Distiller.distillToFile(model, output, o);
+            Distiller.distillToFile(model, output, o, keepCheckpoint);
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
             System.err.println("egemma distill: " + e.getMessage());
             return 1;

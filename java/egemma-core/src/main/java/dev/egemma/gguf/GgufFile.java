@@ -94,8 +94,10 @@ public final class GgufFile implements AutoCloseable {
         long alignmentAt = -1;
         for (long i = 0; i < kvCount; i++) {
             long at = c.pos;
-            String key = c.string("metadata key #" + i, 1 << 16);
-            GgufValueType type = c.valueType("type of " + key);
+            // field names with String.concat, not +: each + call site bootstraps an invokedynamic, milliseconds
+            // apiece in the cold JVM that opening a model (or an EMB8 table's tokenizer) usually runs in
+            String key = c.string("metadata key #".concat(Long.toString(i)), 1 << 16);
+            GgufValueType type = c.valueType("type of ".concat(key));
             long valueAt = c.pos;
             GgufValue value = c.value(type, key, 0);
             if (metadata.putIfAbsent(key, value) != null) throw c.error(at, key, "duplicate metadata key");
@@ -117,23 +119,23 @@ public final class GgufFile implements AutoCloseable {
         Info[] infos = new Info[(int) tensorCount];
         for (int i = 0; i < tensorCount; i++) {
             long at = c.pos;
-            String name = c.string("tensor name #" + i, MAX_TENSOR_NAME);
-            int nDims = c.i32("n_dims of " + name);
+            String name = c.string("tensor name #".concat(Integer.toString(i)), MAX_TENSOR_NAME);
+            int nDims = c.i32("n_dims of ".concat(name));
             if (nDims < 1 || nDims > MAX_DIMS) throw c.error(c.pos - 4, "n_dims of " + name, nDims + " (must be 1.." + MAX_DIMS + ")");
             long[] shape = new long[nDims];
             long elements = 1;
             for (int d = 0; d < nDims; d++) {
-                shape[d] = c.u64("ne[" + d + "] of " + name);
+                shape[d] = c.u64("ne[".concat(Integer.toString(d)).concat("] of ").concat(name));
                 if (shape[d] <= 0) throw c.error(c.pos - 8, "ne[" + d + "] of " + name, shape[d] + " (must be > 0)");
                 if (elements > Long.MAX_VALUE / shape[d])
                     throw c.error(c.pos - 8, "shape of " + name, "element count " + Arrays.toString(Arrays.copyOf(shape, d + 1)) + " overflows");
                 elements *= shape[d];
             }
-            int typeId = c.i32("type of " + name);
+            int typeId = c.i32("type of ".concat(name));
             GgmlType type = GgmlType.byId(typeId);
             if (type == null) throw c.error(c.pos - 4, "type of " + name, "unknown ggml type id " + typeId + " in tensor " + name);
             long offsetAt = c.pos;
-            long offset = c.u64("offset of " + name);
+            long offset = c.u64("offset of ".concat(name));
             if (shape[0] % type.blockSize != 0)
                 throw c.error(at, "shape of " + name, "ne[0]=" + shape[0] + " is not a multiple of " + type + "'s block size " + type.blockSize);
             long blocks = elements / type.blockSize;
@@ -150,7 +152,7 @@ public final class GgufFile implements AutoCloseable {
         long dataSize = seg.byteSize() - Math.min(dataOffset, seg.byteSize());
 
         Info[] byOffset = infos.clone();
-        Arrays.sort(byOffset, Comparator.comparingLong(Info::offset));
+        if (byOffset.length > 1) Arrays.sort(byOffset, Comparator.comparingLong(Info::offset)); // no lambda bootstrap for tokenizer-only images
         long end = 0;
         String prev = null;
         for (Info info : byOffset) {

@@ -7,8 +7,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * A GGUF array of strings, decoded lazily. Opening a model only walks the length prefixes (262,144 of
  * them for the Gemma 3 vocabulary) and remembers where each string ends; the UTF-8 bytes stay in the
- * mapping until someone asks for them. {@link #toArray()} decodes everything once (one bulk copy, then
- * one {@code new String} per entry) and caches the result.
+ * mapping until someone asks for them. {@link #toArray()} decodes everything once (one {@code new String}
+ * per entry) and caches the result; {@link #forEachUtf8} streams the bytes for decoders that need no String.
  *
  * <p>Reading after the owning {@link GgufFile} is closed throws {@link IllegalStateException}.
  */
@@ -17,11 +17,11 @@ public final class GgufStringArray {
     private final MemorySegment seg;
     /** File offset of the first string's u64 length prefix. */
     private final long base;
-    /** {@code ends[i]}: file offset just past the bytes of string i. */
-    private final long[] ends;
+    /** {@code base + ends[i]}: file offset just past the bytes of string i. */
+    private final int[] ends;
     private volatile String[] decoded;
 
-    GgufStringArray(String file, MemorySegment seg, long base, long[] ends) {
+    GgufStringArray(String file, MemorySegment seg, long base, int[] ends) {
         this.file = file;
         this.seg = seg;
         this.base = base;
@@ -45,18 +45,65 @@ public final class GgufStringArray {
         return ends != null ? ends.length : decoded.length;
     }
 
-    private long start(int i) {
-        return (i == 0 ? base : ends[i - 1]) + 8;
+    /** The UTF-8 bytes of all entries together (length prefixes excluded). */
+    public long utf8Bytes() {
+        if (ends == null) {
+            long n = 0;
+            for (String d : decoded) n += d.getBytes(StandardCharsets.UTF_8).length;
+            return n;
+        }
+        return ends.length == 0 ? 0 : ends[ends.length - 1] - 8L * ends.length;
+    }
+
+    /** Offset of entry {@code i}'s bytes from {@code base}. */
+    private int start(int i) {
+        return (i == 0 ? 0 : ends[i - 1]) + 8;
     }
 
     /** The UTF-8 bytes of entry {@code i} (a copy). */
     public byte[] bytes(int i) {
         if (ends == null) return decoded[i].getBytes(StandardCharsets.UTF_8);
         checkOpen();
-        long s = start(i);
-        byte[] b = new byte[(int) (ends[i] - s)];
-        MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, s, b, 0, b.length);
+        int s = start(i);
+        byte[] b = new byte[ends[i] - s];
+        MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, base + s, b, 0, b.length);
         return b;
+    }
+
+    /** Receives entries of {@link #forEachUtf8} as ranges of a scratch buffer. */
+    @FunctionalInterface
+    public interface Utf8Consumer {
+        /** Entry {@code index} is {@code buf[off, off + len)}; the buffer is reused after the call returns. */
+        void accept(int index, byte[] buf, int off, int len);
+    }
+
+    /**
+     * Hands every entry's UTF-8 bytes to {@code c}, in order, without a {@code byte[]} or {@code String} per
+     * entry: the mapping is copied in windows of whole entries into one reused buffer. For bulk decoding
+     * (building a tokenizer's vocabulary), where 262,144 small copies or Strings would dominate.
+     */
+    public void forEachUtf8(Utf8Consumer c) {
+        int n = size();
+        if (ends == null) {
+            for (int i = 0; i < n; i++) {
+                byte[] b = bytes(i);
+                c.accept(i, b, 0, b.length);
+            }
+            return;
+        }
+        checkOpen();
+        byte[] w = new byte[1 << 16];
+        for (int i = 0; i < n; ) {
+            int from = i == 0 ? 0 : ends[i - 1]; // the window starts at entry i's length prefix
+            if (ends[i] - from > w.length) w = new byte[ends[i] - from]; // an entry longer than the window
+            int last = i;
+            while (last + 1 < n && ends[last + 1] - from <= w.length) last++;
+            MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, base + from, w, 0, ends[last] - from);
+            for (; i <= last; i++) {
+                int s = start(i);
+                c.accept(i, w, s - from, ends[i] - s);
+            }
+        }
     }
 
     /** Entry {@code i}, decoded as UTF-8 (malformed bytes become U+FFFD, as {@link String} does). */
@@ -83,21 +130,7 @@ public final class GgufStringArray {
         int n = ends.length;
         String[] out = new String[n];
         if (n == 0) return out;
-        long total = ends[n - 1] - base;
-        if (total > Integer.MAX_VALUE - 8) {
-            for (int i = 0; i < n; i++) out[i] = get(i);
-            return out;
-        }
-        // One bulk copy of the whole region (length prefixes included), then decode in place.
-        byte[] buf = new byte[(int) total];
-        MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, base, buf, 0, buf.length);
-        long prevEnd = base;
-        for (int i = 0; i < n; i++) {
-            int off = (int) (prevEnd + 8 - base);
-            int len = (int) (ends[i] - prevEnd - 8);
-            out[i] = new String(buf, off, len, StandardCharsets.UTF_8);
-            prevEnd = ends[i];
-        }
+        forEachUtf8((i, buf, off, len) -> out[i] = new String(buf, off, len, StandardCharsets.UTF_8));
         return out;
     }
 

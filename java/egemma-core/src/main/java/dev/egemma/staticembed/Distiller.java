@@ -69,6 +69,15 @@ public final class Distiller {
 
     /** Distils {@code model} and writes the EMB8 file {@code out}; a contextual run checkpoints to {@link #checkpointPath}. */
     public static void distillToFile(Path model, Path out, Options o) throws IOException {
+        distillToFile(model, out, o, false);
+    }
+
+    /**
+     * As {@link #distillToFile(Path, Path, Options)}; {@code keepCheckpoint} keeps the contextual teacher vectors
+     * (deleted otherwise), so tables of other widths can start from them: copy the checkpoint to
+     * {@code checkpointPath(other)} and that run resumes with every token done, going straight to the PCA.
+     */
+    public static void distillToFile(Path model, Path out, Options o, boolean keepCheckpoint) throws IOException {
         Path ckpt = checkpointPath(out);
         try (GgufFile f = GgufFile.open(model)) { // open while writing: the tokenizer strings are read from the mapping
             Distilled d = distill(f, model, ckpt, o);
@@ -76,7 +85,7 @@ public final class Distiller {
             Emb8Writer.write(out, d, tokenizerKeys(f));
             if (o.progress() != null) o.progress().printf(Locale.ROOT, "quantized and wrote %s (%d bytes) in %.1f s%n", out, Files.size(out), (System.nanoTime() - t0) / 1e9);
         }
-        Files.deleteIfExists(ckpt);
+        if (!keepCheckpoint) Files.deleteIfExists(ckpt);
     }
 
     /** Where a contextual distillation into {@code out} keeps its teacher vectors until it completes. */

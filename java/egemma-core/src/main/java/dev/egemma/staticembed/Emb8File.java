@@ -35,16 +35,14 @@ public final class Emb8File implements AutoCloseable {
     private final Arena arena; // null when the caller owns the memory
     private final Emb8Layout layout;
     private final MemorySegment image;
-    private final float[] scales;
     private final Tokenizer tokenizer;
     private final GgufFile tokenizerGguf;
 
-    private Emb8File(String name, Arena arena, Emb8Layout layout, MemorySegment image, float[] scales, GgufFile tokGguf, Tokenizer tokenizer) {
+    private Emb8File(String name, Arena arena, Emb8Layout layout, MemorySegment image, GgufFile tokGguf, Tokenizer tokenizer) {
         this.name = name;
         this.arena = arena;
         this.layout = layout;
         this.image = image;
-        this.scales = scales;
         this.tokenizerGguf = tokGguf;
         this.tokenizer = tokenizer;
     }
@@ -107,13 +105,9 @@ public final class Emb8File implements AutoCloseable {
         checkRange(name, seg, l.meanOffset(), original, "mean", -MAX_MAGNITUDE, MAX_MAGNITUDE);
         // components are unit vectors: no entry beyond 1 (with room for rounding)
         checkRange(name, seg, l.componentsOffset(), embed * original, "components", -1.001f, 1.001f);
-        float[] scales = new float[(int) vocab];
-        MemorySegment.copy(seg, F32, l.scalesOffset(), scales, 0, scales.length);
-        for (int t = 0; t < scales.length; t++)
-            if (!(scales[t] >= 0 && scales[t] <= MAX_MAGNITUDE))
-                throw new Emb8FormatException(name, l.scalesOffset() + 4L * t, "scales[" + t + "]", "must be in 0.." + MAX_MAGNITUDE + ", found " + scales[t]);
+        checkRange(name, seg, l.scalesOffset(), vocab, "scales", 0, MAX_MAGNITUDE);
 
-        String tokName = name + " (tokenizer section at byte " + tokOff + ")";
+        String tokName = name.concat(" (tokenizer section at byte ").concat(Long.toString(tokOff)).concat(")"); // no + here: see GgufFile.parse
         GgufFile g;
         try {
             g = GgufFile.parse(tokName, seg.asSlice(tokOff));
@@ -130,14 +124,25 @@ public final class Emb8File implements AutoCloseable {
         }
         if (tok.vocabSize() != vocab)
             throw new Emb8FormatException(name, tokOff, "tokenizer", "has " + tok.vocabSize() + " tokens but vocab_size is " + vocab);
-        return new Emb8File(name, arena, l, seg, scales, g, tok);
+        return new Emb8File(name, arena, l, seg, g, tok);
     }
 
+    /**
+     * Checks {@code n} floats at {@code off}, copied a window at a time: in a cold JVM (opening a table is
+     * usually the first thing a process does) a loop of segment reads runs interpreted at a small fraction of the
+     * speed of array reads, and copying all 262,144 scales to the heap would mean 1 MB more memory to touch.
+     */
     private static void checkRange(String name, MemorySegment seg, long off, long n, String field, float min, float max) throws Emb8FormatException {
-        for (long i = 0; i < n; i++) {
-            float v = seg.get(F32, off + 4 * i);
-            if (!(v >= min && v <= max))
-                throw new Emb8FormatException(name, off + 4 * i, field + "[" + i + "]", "must be in " + min + ".." + max + ", found " + v);
+        float[] w = new float[(int) Math.min(n, 4096)];
+        for (long i = 0; i < n; i += w.length) {
+            int k = (int) Math.min(w.length, n - i);
+            MemorySegment.copy(seg, F32, off + 4 * i, w, 0, k);
+            for (int j = 0; j < k; j++) {
+                float v = w[j];
+                if (!(v >= min && v <= max))
+                    throw new Emb8FormatException(name, off + 4 * (i + j), field + "[" + (i + j) + "]",
+                            "must be in " + (min == 0 ? "0" : min) + ".." + max + ", found " + v);
+            }
         }
     }
 
@@ -166,9 +171,10 @@ public final class Emb8File implements AutoCloseable {
         return tokenizerGguf;
     }
 
-    /** Scale of token {@code t}'s row. */
+    /** Scale of token {@code t}'s row (read from the mapping). */
     public float scale(int t) {
-        return scales[t];
+        java.util.Objects.checkIndex(t, layout.vocabSize());
+        return image.get(F32, layout.scalesOffset() + 4L * t);
     }
 
     /** The quantized rows, {@code vocab x embed_dim} int8 (token t at {@code t * embedDim()}). */
@@ -181,7 +187,8 @@ public final class Emb8File implements AutoCloseable {
         java.util.Objects.checkIndex(t, layout.vocabSize());
         float[] r = new float[layout.embedDim()];
         long off = layout.rowsOffset() + (long) t * layout.embedDim();
-        for (int j = 0; j < r.length; j++) r[j] = image.get(ValueLayout.JAVA_BYTE, off + j) * scales[t];
+        float s = scale(t);
+        for (int j = 0; j < r.length; j++) r[j] = image.get(ValueLayout.JAVA_BYTE, off + j) * s;
         return r;
     }
 

@@ -15,16 +15,18 @@ final class LongestFirstPartition {
     private final int[] ids;
     private final boolean[] needsParseSpecial;
 
-    LongestFirstPartition(Vocabulary vocab, TokenType[] types, List<Integer> candidates) {
-        List<Integer> order = new ArrayList<>(candidates);
+    /** @param types raw token types; @param candidates the candidates' ids */
+    LongestFirstPartition(Vocabulary vocab, int[] types, int[] candidates) {
+        List<Integer> order = new ArrayList<>(candidates.length);
+        for (int id : candidates) order.add(id);
         order.sort(Comparator.comparingInt((Integer id) -> -utf8Length(vocab.text(id))).thenComparingInt(id -> id));
         texts = new char[order.size()][];
         ids = new int[order.size()];
         needsParseSpecial = new boolean[order.size()];
         for (int k = 0; k < ids.length; k++) {
             ids[k] = order.get(k);
-            texts[k] = vocab.text(ids[k]).toCharArray();
-            needsParseSpecial[k] = types[ids[k]].needsParseSpecial();
+            texts[k] = vocab.chars(ids[k]);
+            needsParseSpecial[k] = TokenType.of(types[ids[k]]).needsParseSpecial();
         }
     }
 

@@ -1,8 +1,6 @@
 package dev.egemma.tokenizer;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 
 /**
  * The special-token partition as one left-to-right scan: a character trie over the texts of every
@@ -35,7 +33,8 @@ final class SpecialTokenMatcher {
     private final LongestFirstPartition fallback; // null when the scan is exact
     private static final int NO_CHILD = -1, MANY_CHILDREN = -2;
 
-    SpecialTokenMatcher(Vocabulary vocab, TokenType[] types) {
+    /** @param types raw {@code tokenizer.ggml.token_type} values, see {@link TokenType#of} */
+    SpecialTokenMatcher(Vocabulary vocab, int[] types) {
         int cap = 1 << 10;
         keys = new long[cap];
         children = new int[cap];
@@ -43,17 +42,32 @@ final class SpecialTokenMatcher {
         Arrays.fill(keys, EMPTY);
         Arrays.fill(terminal, -1);
         Arrays.fill(onlyChild, NO_CHILD);
-        List<String> texts = new ArrayList<>();
-        List<Integer> ids = new ArrayList<>();
+        int[] ids = new int[16];
+        char[][] texts = new char[16][];
+        int count = 0;
         for (int id = 0; id < types.length; id++) {
-            if (!types[id].isPartitionCandidate()) continue;
-            String text = vocab.text(id);
-            if (text.isEmpty()) continue; // an empty text splits nothing
-            insert(text, id, types[id].needsParseSpecial());
-            texts.add(text);
-            ids.add(id);
+            int t = types[id];
+            if (t < 0 || t >= CANDIDATE.length || !CANDIDATE[t]) continue; // one test per token: 262,144 of them
+            char[] text = vocab.chars(id);
+            if (text.length == 0) continue; // an empty text splits nothing
+            insert(text, id, TokenType.of(t).needsParseSpecial());
+            if (count == ids.length) {
+                ids = Arrays.copyOf(ids, count * 2);
+                texts = Arrays.copyOf(texts, count * 2);
+            }
+            ids[count] = id;
+            texts[count++] = text;
         }
+        ids = Arrays.copyOf(ids, count);
+        texts = Arrays.copyOf(texts, count);
         fallback = hasPartialOverlap(texts) ? new LongestFirstPartition(vocab, types, ids) : null;
+    }
+
+    /** By raw type value: {@link TokenType#isPartitionCandidate()}. */
+    private static final boolean[] CANDIDATE = new boolean[TokenType.values().length];
+
+    static {
+        for (TokenType t : TokenType.values()) CANDIDATE[t.ordinal()] = t.isPartitionCandidate();
     }
 
     /** Whether the one-pass scan gives llama.cpp's fragments for every text (see the class comment). */
@@ -66,16 +80,16 @@ final class SpecialTokenMatcher {
      * character continuing only as that same run. Suffixes are walked in the trie, and almost all stop at
      * their first char (no candidate starts with it).
      */
-    private boolean hasPartialOverlap(List<String> texts) {
-        for (String a : texts) {
-            char c0 = a.charAt(0);
+    private boolean hasPartialOverlap(char[][] texts) {
+        for (char[] a : texts) {
+            char c0 = a[0];
             boolean run = true;
-            for (int i = 1; i < a.length() && run; i++) run = a.charAt(i) == c0;
-            for (int from = 1; from < a.length(); from++) {
-                char first = a.charAt(from);
+            for (int i = 1; i < a.length && run; i++) run = a[i] == c0;
+            for (int from = 1; from < a.length; from++) {
+                char first = a[from];
                 if ((firstChars[first >>> 6] & (1L << first)) == 0) continue; // no candidate starts here
                 int node = 0;
-                for (int i = from; i < a.length() && node >= 0; i++) node = child(node, a.charAt(i));
+                for (int i = from; i < a.length && node >= 0; i++) node = child(node, a[i]);
                 if (node < 0 || onlyChild[node] == NO_CHILD) continue; // suffix is no candidate's proper prefix
                 if (run && onlyRunBelow(node, c0)) continue;
                 return true;
@@ -90,13 +104,13 @@ final class SpecialTokenMatcher {
         return onlyChild[node] == NO_CHILD;
     }
 
-    private void insert(String text, int id, boolean needsParseSpecial) {
-        char first = text.charAt(0);
+    private void insert(char[] text, int id, boolean needsParseSpecial) {
+        char first = text[0];
         firstChars[first >>> 6] |= 1L << first;
         int node = 0;
-        for (int i = 0; i < text.length(); i++) {
-            int next = child(node, text.charAt(i));
-            if (next < 0) next = addChild(node, text.charAt(i));
+        for (char c : text) {
+            int next = child(node, c);
+            if (next < 0) next = addChild(node, c);
             node = next;
         }
         // Two candidates with the same text: llama.cpp's token_to_id keeps the higher id, and the partition

@@ -1,6 +1,7 @@
 package dev.egemma.tokenizer;
 
 import dev.egemma.gguf.GgufFile;
+import dev.egemma.gguf.GgufStringArray;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -43,7 +44,7 @@ public final class Tokenizer {
 
     private final Vocabulary vocab;
     private final float[] scores;
-    private final TokenType[] types;
+    private final int[] types; // raw tokenizer.ggml.token_type values, see TokenType.of
     private final int[] byteTokens; // byte value -> token id for the byte fallback, -1 if none
     private final SpecialTokenMatcher matcher;
     private final int bos, eos, unk, pad;
@@ -51,19 +52,28 @@ public final class Tokenizer {
 
     Tokenizer(String[] tokens, float[] scores, int[] rawTypes, int bos, int eos, int unk, int pad,
               boolean addBos, boolean addEos, boolean addSpacePrefix) {
-        int n = tokens.length;
+        this(vocabulary(tokens), scores, rawTypes, bos, eos, unk, pad, addBos, addEos, addSpacePrefix);
+    }
+
+    private static Vocabulary vocabulary(String[] tokens) {
+        for (int i = 0; i < tokens.length; i++) {
+            if (tokens[i] == null) throw new IllegalArgumentException("token " + i + " has no text");
+        }
+        return new Vocabulary(tokens);
+    }
+
+    /** {@code scores} and {@code rawTypes} are kept, not copied. */
+    private Tokenizer(Vocabulary vocab, float[] scores, int[] rawTypes, int bos, int eos, int unk, int pad,
+                      boolean addBos, boolean addEos, boolean addSpacePrefix) {
+        int n = vocab.size();
         if (n == 0) throw new IllegalArgumentException("the vocabulary is empty");
         if (scores.length != n)
             throw new IllegalArgumentException("tokenizer.ggml.scores has " + scores.length + " entries for " + n + " tokens");
         if (rawTypes.length != n)
             throw new IllegalArgumentException("tokenizer.ggml.token_type has " + rawTypes.length + " entries for " + n + " tokens");
-        for (int i = 0; i < n; i++) {
-            if (tokens[i] == null) throw new IllegalArgumentException("token " + i + " has no text");
-        }
-        this.vocab = new Vocabulary(tokens);
+        this.vocab = vocab;
         this.scores = scores;
-        this.types = new TokenType[n];
-        for (int i = 0; i < n; i++) types[i] = TokenType.of(rawTypes[i]);
+        this.types = rawTypes;
         this.bos = bos;
         this.eos = eos;
         this.unk = unk;
@@ -77,13 +87,19 @@ public final class Tokenizer {
         // llama.cpp's byte_to_token: "<0xXX>" (uppercase hex), else the byte itself as a one-char text.
         // llama.cpp aborts when neither exists; we fall back to the unknown token, or fail when encoding needs it.
         this.byteTokens = new int[256];
+        char[] hex = {'<', '0', 'x', 0, 0, '>'}, one = new char[1];
         for (int b = 0; b < 256; b++) {
-            int id = vocab.find(String.format("<0x%02X>", b));
-            if (id < 0 && b < 0x80) id = vocab.find(String.valueOf((char) b));
+            hex[3] = HEX_DIGITS.charAt(b >> 4);
+            hex[4] = HEX_DIGITS.charAt(b & 15);
+            int id = vocab.find(hex, 0, hex.length);
+            one[0] = (char) b;
+            if (id < 0 && b < 0x80) id = vocab.find(one, 0, 1);
             byteTokens[b] = id >= 0 ? id : unk;
         }
         this.matcher = new SpecialTokenMatcher(vocab, types);
     }
+
+    private static final String HEX_DIGITS = "0123456789ABCDEF";
 
     /**
      * Builds the tokenizer from {@code tokenizer.ggml.tokens}, {@code scores}, {@code token_type},
@@ -102,9 +118,11 @@ public final class Tokenizer {
             throw new IllegalArgumentException(where + ": tokenizer.ggml.model is \"" + model
                     + "\"; only \"llama\" (SentencePiece merges) is supported");
         if (!f.has("tokenizer.ggml.tokens")) throw new IllegalArgumentException(where + ": missing tokenizer.ggml.tokens");
-        String[] tokens = f.getStringArray("tokenizer.ggml.tokens").clone();
-        int n = tokens.length;
-        float[] scores = f.has("tokenizer.ggml.scores") ? f.getFloatArray("tokenizer.ggml.scores").clone() : new float[n];
+        GgufStringArray tokens = f.stringArray("tokenizer.ggml.tokens");
+        int n = tokens.size();
+        // scores and types are the metadata's own arrays (never modified, by contract of GgufFile): a copy of
+        // each would be 1 MB more memory to touch when opening a model
+        float[] scores = f.has("tokenizer.ggml.scores") ? f.getFloatArray("tokenizer.ggml.scores") : new float[n];
         int[] types;
         if (f.has("tokenizer.ggml.token_type")) {
             types = f.getIntArray("tokenizer.ggml.token_type");
@@ -120,7 +138,7 @@ public final class Tokenizer {
         boolean addEos = f.getBoolean("tokenizer.ggml.add_eos_token", false);
         boolean addSpacePrefix = f.getBoolean("tokenizer.ggml.add_space_prefix", true);
         try {
-            return new Tokenizer(tokens, scores, types, bos, eos, unk, pad, addBos, addEos, addSpacePrefix);
+            return new Tokenizer(Vocabulary.fromUtf8(tokens), scores, types, bos, eos, unk, pad, addBos, addEos, addSpacePrefix);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
         }
@@ -255,13 +273,14 @@ public final class Tokenizer {
         for (int k = 0; k < ids.length; k++) {
             int id = ids[k];
             checkId(id, "ids[" + k + "]");
-            int b = types[id] == TokenType.BYTE ? parseByteToken(vocab.text(id)) : -1;
+            TokenType type = TokenType.of(types[id]);
+            int b = type == TokenType.BYTE ? parseByteToken(vocab.text(id)) : -1;
             if (b >= 0) {
                 if (k == 0 && addSpacePrefix && b == ' ') continue;
                 bytes.write(b);
                 continue;
             }
-            String piece = switch (types[id]) {
+            String piece = switch (type) {
                 case NORMAL -> vocab.text(id).replace('\u2581', ' ');
                 case USER_DEFINED, UNKNOWN -> vocab.text(id);
                 case CONTROL -> keepControl ? vocab.text(id) : "";
@@ -294,7 +313,7 @@ public final class Tokenizer {
 
     public TokenType tokenType(int id) {
         checkId(id, "token id");
-        return types[id];
+        return TokenType.of(types[id]);
     }
 
     public float score(int id) {

@@ -1,5 +1,8 @@
 package dev.egemma.tokenizer;
 
+import dev.egemma.gguf.GgufStringArray;
+
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -8,85 +11,143 @@ import java.util.List;
  * The token texts with an exact text-to-id index that is probed with a (start, length) range of a
  * {@code char[]}, so the merge loop never builds a String per candidate pair.
  *
- * <p>All texts live in one {@code char[]} pool. The index is open addressing with linear probing over
- * {@link String#hashCode()}-compatible hashes (the merge loop composes a pair's hash from its two halves). A slot packs {@code hash << 32 | min(length, 255) << 24 | id + 1}
- * into one long, so a probe that misses costs one memory access and a hit two (slot, then the text).
+ * <p>All texts live in one {@code char[]} pool, decoded straight from the GGUF's UTF-8 bytes (no String per
+ * token: building a 262,144-token vocabulary is on the critical path of opening a model or an EMB8 table, and
+ * in a cold JVM the Strings, their garbage and a second pass over them cost several times the decoding).
+ * {@link #text} makes a String only when asked. The index is open addressing with linear probing over
+ * {@link String#hashCode()}-compatible hashes (the merge loop composes a pair's hash from its two halves). A
+ * slot is one int, {@code tag | id + 1}: the id in the low bits and high bits of the mixed hash as a tag, so
+ * a probe that misses costs one memory access and almost never a text comparison.
  * Like llama.cpp's {@code token_to_id}, the index covers every token whatever its type, and when two ids
  * share a text the higher id wins (llama.cpp fills its map in id order, so the last assignment stays).
  */
 final class Vocabulary {
-    /** Slot ids are 24 bits (id + 1, 0 meaning empty). */
+    /** Slot ids are at most 24 bits (id + 1, 0 meaning empty), leaving at least 8 bits of tag. */
     static final int MAX_TOKENS = (1 << 24) - 2;
     /** Above this many texts with an inner U+2581, fragments are not split at word starts (checking would cost more). */
     private static final int MAX_BRIDGING = 64;
-    private static final long KEY_MASK = 0xFFFF_FFFF_FF00_0000L;
 
-    private final String[] texts;
-    private final char[] pool;
-    private final int[] offsets; // texts[i] is pool[offsets[i], offsets[i+1])
-    private final long[] slots;
+    private final int size;
+    private char[] pool; // may be longer than the texts: sized before decoding, grown if needed, never trimmed
+    private final int[] offsets; // text of id i is pool[offsets[i], offsets[i+1])
+    private final int[] slots;
     private final int mask;
-    private final int maxLength;
-    private final int[] pow31; // 31^k for k <= maxLength, for composing hashes
-    private final char[][] bridging; // texts with U+2581 after their first char, or null if too many to check
+    private final int idMask; // the low bits of a slot hold id + 1
+    private int used; // pool chars filled while building
+    private int maxLength;
+    private int[] pow31; // 31^k for k <= maxLength, for composing hashes
+    private final List<char[]> bridges = new ArrayList<>(); // texts with U+2581 after their first char
+    private char[][] bridging; // bridges, or null if too many to check
 
-    Vocabulary(String[] texts) {
-        this.texts = texts;
-        int n = texts.length;
-        if (n > MAX_TOKENS) throw new IllegalArgumentException("vocabulary of " + n + " tokens is larger than the supported " + MAX_TOKENS);
-        offsets = new int[n + 1];
-        long total = 0;
-        int longest = 0;
-        for (int i = 0; i < n; i++) {
-            int len = texts[i].length();
-            longest = Math.max(longest, len);
-            total += len;
-            if (total > Integer.MAX_VALUE - 16) throw new IllegalArgumentException("token texts are too large in total");
-            offsets[i + 1] = (int) total;
-        }
-        maxLength = longest;
-        pow31 = new int[longest + 1];
-        pow31[0] = 1;
-        for (int k = 1; k <= longest; k++) pow31[k] = pow31[k - 1] * 31;
-        pool = new char[(int) total];
-        for (int i = 0; i < n; i++) texts[i].getChars(0, texts[i].length(), pool, offsets[i]);
-
-        int cap = Integer.highestOneBit(Math.max(4, n) * 2 - 1) << 1; // power of two, load <= 0.5
-        mask = cap - 1;
-        slots = new long[cap];
-        List<char[]> bridges = new ArrayList<>();
-        for (int id = 0; id < n; id++) {
-            // One pass over the pool: the String.hashCode() polynomial (cheaper than asking each fresh String)
-            // and whether U+2581 occurs after the first char.
-            int from = offsets[id], end = offsets[id + 1];
-            int h = 0;
-            boolean bridge = false;
-            for (int k = from; k < end; k++) {
-                char c = pool[k];
-                h = 31 * h + c;
-                bridge |= c == '\u2581' & k > from;
-            }
-            if (bridge && bridges.size() <= MAX_BRIDGING) bridges.add(texts[id].toCharArray());
-            long key = key(h, end - from);
-            int s = mix(h) & mask;
-            while (true) {
-                long e = slots[s];
-                if (e == 0) {
-                    slots[s] = key | (id + 1);
-                    break;
-                }
-                if ((e & KEY_MASK) == key && texts[(int) (e & 0xFFFFFF) - 1].equals(texts[id])) {
-                    slots[s] = key | (id + 1); // duplicate text: the later id wins, as in llama.cpp
-                    break;
-                }
-                s = (s + 1) & mask;
-            }
-        }
-        bridging = bridges.size() <= MAX_BRIDGING ? bridges.toArray(char[][]::new) : null;
+    private Vocabulary(int size, long poolChars) {
+        if (size > MAX_TOKENS) throw new IllegalArgumentException("vocabulary of " + size + " tokens is larger than the supported " + MAX_TOKENS);
+        if (poolChars > Integer.MAX_VALUE - 16) throw new IllegalArgumentException("token texts are too large in total");
+        this.size = size;
+        this.pool = new char[(int) poolChars];
+        this.offsets = new int[size + 1];
+        int cap = Integer.highestOneBit(Math.max(4, size) * 2 - 1) << 1; // power of two, load <= 0.5
+        this.mask = cap - 1;
+        this.slots = new int[cap];
+        this.idMask = (1 << (32 - Integer.numberOfLeadingZeros(size))) - 1; // holds 1..size
     }
 
-    private static long key(int hash, int length) {
-        return (long) hash << 32 | (long) Math.min(length, 255) << 24;
+    /** The vocabulary of {@code texts}, id = index. */
+    Vocabulary(String[] texts) {
+        this(texts.length, Arrays.stream(texts).mapToLong(String::length).sum());
+        for (int id = 0; id < texts.length; id++) {
+            String t = texts[id];
+            t.getChars(0, t.length(), pool, used);
+            add(id, t.length(), t.hashCode(), t.indexOf('\u2581', 1) >= 0);
+        }
+        finish();
+    }
+
+    /**
+     * The vocabulary of a GGUF string array, each entry decoded from UTF-8 exactly as {@code new String(bytes,
+     * UTF_8)} would (malformed bytes become U+FFFD), but into the pool directly.
+     */
+    static Vocabulary fromUtf8(GgufStringArray texts) {
+        // A UTF-8 byte never decodes to more than one char, so the byte count bounds the pool, but it would leave a
+        // third of it unused for Gemma (0.64 chars per byte: U+2581 takes 3); every MB allocated costs opening time.
+        // A vocabulary with more single-byte chars grows the pool once.
+        Vocabulary v = new Vocabulary(texts.size(), texts.utf8Bytes() * 3 / 4 + 16);
+        texts.forEachUtf8(v.new Utf8Adder()); // a class, not v::addUtf8: no lambda bootstrap in a cold JVM
+        v.finish();
+        return v;
+    }
+
+    /**
+     * Decodes token {@code id}'s UTF-8 bytes into the pool and indexes it. Well-formed sequences are decoded
+     * here (the hash and the U+2581 test ride along); anything else goes through the JDK's decoder so
+     * malformed input is replaced exactly as before. A separate method per token also gets this loop compiled
+     * after a few hundred calls, where one loop over the whole vocabulary would run interpreted for long.
+     */
+    private void addUtf8(int id, byte[] b, int off, int len) {
+        if (pool.length - used < len) pool = Arrays.copyOf(pool, (int) Math.min(Integer.MAX_VALUE - 16L, Math.max((long) used + len, pool.length * 3L / 2)));
+        char[] p = pool;
+        int start = used, q = start, h = 0;
+        boolean bridge = false;
+        for (int i = off, end = off + len; i < end; ) {
+            int c = b[i], cp;
+            if (c >= 0) {
+                i++;
+            } else if ((c & 0xF0) == 0xE0 && i + 2 < end && (b[i + 1] & 0xC0) == 0x80 && (b[i + 2] & 0xC0) == 0x80
+                    && (cp = (c & 0x0F) << 12 | (b[i + 1] & 0x3F) << 6 | b[i + 2] & 0x3F) >= 0x800 && (cp < 0xD800 || cp > 0xDFFF)) {
+                c = cp; // the common case: U+2581 and most non-Latin text
+                i += 3;
+                bridge |= c == '\u2581' && q > start;
+            } else if ((c & 0xE0) == 0xC0 && (c & 0x1E) != 0 && i + 1 < end && (b[i + 1] & 0xC0) == 0x80) {
+                c = (c & 0x1F) << 6 | b[i + 1] & 0x3F;
+                i += 2;
+            } else if ((c & 0xF8) == 0xF0 && i + 3 < end && (b[i + 1] & 0xC0) == 0x80 && (b[i + 2] & 0xC0) == 0x80 && (b[i + 3] & 0xC0) == 0x80
+                    && (cp = (c & 0x07) << 18 | (b[i + 1] & 0x3F) << 12 | (b[i + 2] & 0x3F) << 6 | b[i + 3] & 0x3F) >= 0x10000 && cp <= 0x10FFFF) {
+                i += 4;
+                char hi = Character.highSurrogate(cp);
+                p[q++] = hi;
+                h = 31 * h + hi;
+                c = Character.lowSurrogate(cp);
+            } else { // malformed: the JDK's replacement rules, for the whole text
+                String s = new String(b, off, len, StandardCharsets.UTF_8);
+                s.getChars(0, s.length(), p, start);
+                add(id, s.length(), s.hashCode(), s.indexOf('\u2581', 1) >= 0);
+                return;
+            }
+            p[q++] = (char) c;
+            h = 31 * h + c;
+        }
+        add(id, q - start, h, bridge);
+    }
+
+    private final class Utf8Adder implements GgufStringArray.Utf8Consumer {
+        @Override
+        public void accept(int id, byte[] b, int off, int len) {
+            addUtf8(id, b, off, len);
+        }
+    }
+
+    /** Indexes token {@code id}, whose {@code len} chars are at {@code pool[used]}. */
+    private void add(int id, int len, int hash, boolean bridge) {
+        int start = used;
+        used += len;
+        offsets[id + 1] = used;
+        if (len > maxLength) maxLength = len;
+        if (bridge && bridges.size() <= MAX_BRIDGING) bridges.add(Arrays.copyOfRange(pool, start, used));
+        int m = mix(hash), tag = m & ~idMask;
+        for (int s = m & mask; ; s = (s + 1) & mask) {
+            int e = slots[s];
+            if (e == 0 || (e & ~idMask) == tag && sameText((e & idMask) - 1, pool, start, len)) {
+                slots[s] = tag | (id + 1); // a duplicate text: the later id wins, as in llama.cpp
+                return;
+            }
+        }
+    }
+
+    private void finish() {
+        pow31 = new int[maxLength + 1];
+        pow31[0] = 1;
+        for (int k = 1; k <= maxLength; k++) pow31[k] = pow31[k - 1] * 31;
+        bridging = bridges.size() <= MAX_BRIDGING ? bridges.toArray(new char[0][]) : null;
+        bridges.clear();
     }
 
     private static int mix(int h) {
@@ -95,11 +156,17 @@ final class Vocabulary {
     }
 
     int size() {
-        return texts.length;
+        return size;
     }
 
+    /** Token {@code id}'s text, made on each call. */
     String text(int id) {
-        return texts[id];
+        return new String(pool, offsets[id], offsets[id + 1] - offsets[id]);
+    }
+
+    /** Token {@code id}'s text as a new char array. */
+    char[] chars(int id) {
+        return Arrays.copyOfRange(pool, offsets[id], offsets[id + 1]);
     }
 
     /** The longest token text, in chars: no longer range can be a token. */
@@ -149,16 +216,14 @@ final class Vocabulary {
     /** As {@link #find(char[], int, int)}, with the range's {@link #hash} already known. */
     int find(char[] buf, int from, int len, int hash) {
         if (len > maxLength) return -1;
-        long want = key(hash, len);
-        int s = mix(hash) & mask;
-        while (true) {
-            long e = slots[s];
+        int m = mix(hash), tag = m & ~idMask;
+        for (int s = m & mask; ; s = (s + 1) & mask) {
+            int e = slots[s];
             if (e == 0) return -1;
-            if ((e & KEY_MASK) == want) {
-                int id = (int) (e & 0xFFFFFF) - 1;
+            if ((e & ~idMask) == tag) {
+                int id = (e & idMask) - 1;
                 if (sameText(id, buf, from, len)) return id;
             }
-            s = (s + 1) & mask;
         }
     }
 

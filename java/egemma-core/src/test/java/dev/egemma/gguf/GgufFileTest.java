@@ -122,4 +122,34 @@ class GgufFileTest {
             assertThrows(IllegalArgumentException.class, () -> f.getStringArray("tokenizer.ggml.scores"));
         }
     }
+
+    /** Entries of all sizes, one longer than the 64 KiB windows the walk and {@code forEachUtf8} copy at a time. */
+    @Test
+    void forEachUtf8HandsOutEveryEntryAsStored() throws Exception {
+        java.util.Random r = new java.util.Random(7);
+        byte[][] entries = new byte[3000][];
+        for (int i = 0; i < entries.length; i++) {
+            entries[i] = new byte[i == 1234 ? 100_000 : r.nextInt(i % 100 == 0 ? 2000 : 20)];
+            r.nextBytes(entries[i]); // not UTF-8: the bytes are handed out as they are
+        }
+        RawGguf g = new RawGguf().header(0, 1).str("a").u32(GgufValueType.ARRAY.id).u32(GgufValueType.STRING.id).u64(entries.length);
+        for (byte[] e : entries) {
+            g.u64(e.length);
+            for (byte b : e) g.u8(b);
+        }
+        try (GgufFile f = GgufFile.parse("entries.gguf", java.lang.foreign.MemorySegment.ofArray(g.bytes()))) {
+            GgufStringArray a = f.stringArray("a");
+            assertEquals(entries.length, a.size());
+            long total = 0;
+            for (byte[] e : entries) total += e.length;
+            assertEquals(total, a.utf8Bytes());
+            int[] seen = {0};
+            a.forEachUtf8((i, buf, off, len) -> {
+                assertEquals(seen[0]++, i);
+                assertArrayEquals(entries[i], java.util.Arrays.copyOfRange(buf, off, off + len), "entry " + i);
+                assertArrayEquals(entries[i], a.bytes(i), "entry " + i);
+            });
+            assertEquals(entries.length, seen[0]);
+        }
+    }
 }

@@ -81,6 +81,25 @@ class DistillContextualTest {
         }
     }
 
+    /**
+     * The checkpoint's rows, computed 512 one-token texts per Embedder call (one micro-batch of 1,536 tokens), are the
+     * teacher's vectors for each text alone (bit-identical with the native AVX-512 kernels; the bound leaves room for kernels
+     * whose blocking depends on the batch).
+     */
+    @Test
+    void batchedTeacherVectorsAreTheOneAtATimeOnes() throws Exception {
+        try (TeacherVectors.MappedRows rows = TeacherVectors.MappedRows.open(ckpt, 64, 16384, 64)) {
+            float[] r = new float[64];
+            double worst = 0;
+            for (int s = 0; s < SAMPLE; s++) {
+                rows.row(tokens[s], r);
+                double norm = Math.sqrt(Vectors.dot(teacher[s], teacher[s]));
+                for (int i = 0; i < 64; i++) worst = Math.max(worst, Math.abs(r[i] - teacher[s][i]) / norm);
+            }
+            assertTrue(worst < 1e-6, "worst relative difference " + worst);
+        }
+    }
+
     @Test
     void resumesFromAnInterruptedCheckpoint() throws Exception {
         Path partial = dir.resolve("partial.ckpt");
@@ -113,6 +132,18 @@ class DistillContextualTest {
             assertEquals(16, s.dimension());
             float[] v = s.embed("The quick brown fox");
             assertEquals(1, Vectors.dot(v, v), 1e-5);
+        }
+    }
+
+    @Test
+    void keptCheckpointServesAnotherWidth() throws Exception {
+        Path out = dir.resolve("ctx8.emb8");
+        Files.copy(ckpt, Distiller.checkpointPath(out));
+        Distiller.distillToFile(MODEL, out, options().withDim(8), true);
+        assertTrue(Files.exists(Distiller.checkpointPath(out)), "kept");
+        assertEquals(-1, Files.mismatch(ckpt, Distiller.checkpointPath(out)), "unchanged");
+        try (StaticEmbedder s = StaticEmbedder.open(out)) {
+            assertEquals(8, s.dimension());
         }
     }
 }

@@ -99,6 +99,24 @@ class StaticEmbedderTest {
         }
     }
 
+    /** The mean is plain float arithmetic in a fixed order (per token {@code acc += scale * q}, then {@code * (1/n)}): same bits everywhere. */
+    @Test
+    void meanIsBitExactFloatArithmetic() {
+        int v = file.getInt(8), d = file.getInt(16);
+        int scales = 32 + 4 * d + 4 * DIM * d, rows = scales + 4 * v;
+        for (int i = 0; i < corpus.size(); i += 10) {
+            int[] ids = content(corpus.get(i));
+            float[] acc = new float[DIM];
+            for (int t : ids) {
+                float s = file.getFloat(scales + 4 * t);
+                for (int j = 0; j < DIM; j++) acc[j] += s * file.get(rows + t * DIM + j);
+            }
+            float inv = 1f / ids.length;
+            for (int j = 0; j < DIM; j++) acc[j] *= inv;
+            assertArrayEquals(acc, embedder.embedTokens(ids, false), "line " + i);
+        }
+    }
+
     @Test
     void specialTokensInTheTextAreKeptOnlyTheAddedOnesDropped() {
         String text = "<start_of_turn>user hi<end_of_turn>";
