@@ -84,7 +84,7 @@ public final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--backend", paramLabel = "auto|native|java", defaultValue = "auto", description = "Kernels. Default: ${DEFAULT-VALUE}.")
     Backend backend;
 
-    @Option(names = "--max-batch-tokens", paramLabel = "N", defaultValue = "4096", description = "Tokens per forward batch. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--max-batch-tokens", paramLabel = "N", defaultValue = "1024", description = "Tokens per forward batch. Default: ${DEFAULT-VALUE}.")
     int maxBatchTokens;
 
     @Option(names = "--truncation", paramLabel = "truncate|error", defaultValue = "truncate",

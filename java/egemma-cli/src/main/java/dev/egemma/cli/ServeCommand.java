@@ -54,7 +54,7 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
     @Option(names = "--backend", paramLabel = "auto|native|java", defaultValue = "auto", description = "Kernels. Default: ${DEFAULT-VALUE}.")
     Backend backend;
 
-    @Option(names = "--max-batch-tokens", paramLabel = "N", defaultValue = "4096", description = "Tokens per forward batch. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--max-batch-tokens", paramLabel = "N", defaultValue = "1024", description = "Tokens per forward batch. Default: ${DEFAULT-VALUE}.")
     int maxBatchTokens;
 
     @Option(names = "--max-body-bytes", paramLabel = "N", defaultValue = "8388608", description = "Largest request body (413 beyond). Default: ${DEFAULT-VALUE}.")
