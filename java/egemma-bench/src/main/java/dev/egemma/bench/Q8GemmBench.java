@@ -38,7 +38,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>Score: products per second; int8 GOPS = score * 2*M*N*K / 1e9 (one multiply and one add per MAC). The tier's
  * single-core peak, for comparison: clock * int8 MACs per cycle * 2, with MACs per cycle = 2 ports x 64 for
  * AVX-512 VNNI (vpdpbusd, 16 lanes x 4), 1024 for AMX (TDPBSSD: 16x16x64 in 16 cycles), 2 ports x 32 for AVX2
- * (vpmaddubsw 32 byte pairs) and the scalar tier about 1. Read the clock from /proc/cpuinfo or lscpu.
+ * (vpmaddubsw 32 byte pairs) and the scalar tier about 1. Read the clock from /proc/cpuinfo or lscpu. The exact
+ * (llama.cpp lane order) AVX-512 kernel needs one vpdpbusd and one FMA per 64 MACs; on Zen 4/5 both issue on the same
+ * two pipes (measured on Zen 5: 2 vpdpbusd or 2 FMA per cycle, 1 of each per cycle together), so its ceiling is half
+ * the raw peak: 64 MACs per cycle, ~420 int8 GOPS per core at 3.3 GHz.
  *
  * <pre>java -jar java/egemma-bench/target/benchmarks.jar Q8GemmBench -p isa=amx,avx512,avx2 -p m=1,8,64,512</pre>
  */
