@@ -55,6 +55,31 @@ class AttentionNativeParityTest {
                 () -> b.attention(q, k, v, got, rowOff, tokens, nHead, nHead + 1, headDim, headDimV, 0, halfWindow));
     }
 
+    /**
+     * Scores spread over hundreds (q ~ N(0, 10^2), k ~ N(0, 0.5^2), 64 dims: score sd ~40), so exp(s - max) runs
+     * through the whole range: ggml_v_expf's 2^n scaling by one product while 2^n is normal (n >= -126), the
+     * subnormal results near n = -126, the ldexpf path below, and the exact zeros past -104.
+     */
+    @ParameterizedTest(name = "tokens={0}")
+    @MethodSource("wideTokens")
+    void scoresSpanningTheWholeExpRangeEqualJava(int tokens) {
+        EgemmaBinding b = NativeTestSupport.requireNative().binding();
+        Kernels java = KernelProvider.javaKernels();
+        int nHead = 3, nHeadKv = 1, headDim = 64;
+        SplittableRandom r = new SplittableRandom(tokens);
+        float[] q = rnd(r, tokens * nHead * headDim, 10), k = rnd(r, tokens * nHeadKv * headDim, 0.5), v = rnd(r, tokens * nHeadKv * headDim, 1);
+        float[] want = new float[tokens * nHead * headDim], got = new float[want.length];
+        for (int h = 0; h < nHead; h++) {
+            java.attention(q, k, v, want, 0, tokens, nHead, nHeadKv, headDim, headDim, h, -1);
+            b.attention(q, k, v, got, 0, tokens, nHead, nHeadKv, headDim, headDim, h, -1);
+        }
+        for (int i = 0; i < want.length; i++) assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(got[i]), "element " + i);
+    }
+
+    static Stream<Integer> wideTokens() {
+        return Stream.of(17, 64, 200);
+    }
+
     static float[] rnd(SplittableRandom r, int n, double scale) {
         float[] x = new float[n];
         for (int i = 0; i < n; i++) x[i] = (float) (r.nextGaussian() * scale);
