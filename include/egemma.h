@@ -37,7 +37,7 @@ extern "C" {
 
 /* Bumped on every incompatible change of a signature or of a constant below. The Java side refuses a
  * library whose egemma_abi_version() differs from the value it was written for. */
-#define EGEMMA_ABI_VERSION 2
+#define EGEMMA_ABI_VERSION 3
 
 /* ---- kernel tiers ---------------------------------------------------------------------------------
  * A tier is one translation unit compiled with its own flags. Within one architecture the tiers form a
@@ -111,9 +111,11 @@ EGEMMA_API float egemma_q8_0_dot(const void *a, const void *b, int64_t n_blocks)
  * Weights are repacked once (at model load) from ggml rows into records of 16 output columns x one 32-block:
  *   int8 q[8][16][4]  (quad r of the block, column c, byte t: weight k = 4r + t of column c; the B layout
  *                      of AMX TDPBSSD and of VNNI/dotprod on a broadcast of 4 activation bytes)
- *   float d[16]       (the columns' fp16 scales, widened)
- * Records are ordered [column group][block]; the last group is padded with zero columns. The caller
- * allocates the buffer (egemma_q8_0_pack_size bytes, EGEMMA_Q8_0_PACK_ALIGN-aligned); C only fills it.
+ * A column group is its k/32 records in block order, then their scales, uint16 d[k/32][16] (the columns' fp16 bits,
+ * as in the GGUF), padded with zeros to a multiple of 64 bytes; groups follow each other, the last one padded with
+ * zero columns. So every record is 64-byte aligned and the packed form costs 1.0625 bytes a weight (k a multiple of
+ * 64), as the Q8_0 rows themselves. The caller allocates the buffer (egemma_q8_0_pack_size bytes,
+ * EGEMMA_Q8_0_PACK_ALIGN-aligned); C only fills it.
  *
  * Activations are quantized per 32-block as ggml's x86 quantize_row_q8_0 does: amax = max |x|,
  * d = fp16(amax / 127) (round to nearest even), q = round-half-even(x * (127 / amax)) (0 when amax = 0), so
@@ -126,7 +128,8 @@ EGEMMA_API float egemma_q8_0_dot(const void *a, const void *b, int64_t n_blocks)
  * the Java scalar reference does), the SIMD tiers fuse them (FMA), so results differ by at most a few ulps
  * of the sum of |terms| (see native/test). */
 #define EGEMMA_Q8_0_PACK_COLS 16
-#define EGEMMA_Q8_0_PACK_RECORD_BYTES 576
+#define EGEMMA_Q8_0_PACK_RECORD_BYTES 512
+#define EGEMMA_Q8_0_PACK_SCALE_BYTES 32
 #define EGEMMA_Q8_0_PACK_ALIGN 64
 #define EGEMMA_Q8_0_ROW_PAD 32
 

@@ -224,7 +224,7 @@ static int valid_rows(int64_t n) { return n > 0 && n <= ((int64_t)1 << 31); }
 
 EGEMMA_API int64_t egemma_q8_0_pack_size(int64_t n, int64_t k) {
     if (!valid_rows(n) || !valid_k(k)) return EGEMMA_ERR_BAD_ARGUMENT;
-    return pack_groups(n) * (k / EGEMMA_QK8_0) * EGEMMA_Q8_0_PACK_RECORD_BYTES;
+    return pack_groups(n) * egemma_pack_group_bytes(k / EGEMMA_QK8_0);
 }
 
 void egemma_q8_0_pack_rows(const uint8_t *w, int64_t n, int64_t k, int64_t j0, int64_t j1, uint8_t *dst);

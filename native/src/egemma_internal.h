@@ -52,7 +52,6 @@ void egemma_q8_0_quantize_avx512(const float *x, int64_t k, int64_t i0, int64_t 
 
 /* Packed record layout (include/egemma.h): offsets inside one EGEMMA_Q8_0_PACK_RECORD_BYTES record. */
 #define PK_Q 0
-#define PK_D 512
 
 /* Rows of activations one AVX-512 pass biases into the scratch (a multiple of its register tile's rows). */
 #define EGEMMA_GEMM_CHUNK_ROWS 64
@@ -64,8 +63,20 @@ static inline int64_t egemma_q8_0_gemm_scratch_bytes(int64_t m, int64_t k) {
     return rows * k + (k / EGEMMA_QK8_0) * 8 * 64 + 64;
 }
 
+/* Bytes of one packed column group: its nb records, then its nb x 16 fp16 scales padded to 64 bytes (so that every
+ * group, and so every record, stays 64-byte aligned). */
+static inline int64_t egemma_pack_group_bytes(int64_t nb) {
+    return nb * EGEMMA_Q8_0_PACK_RECORD_BYTES + (nb * EGEMMA_Q8_0_PACK_SCALE_BYTES + 63) / 64 * 64;
+}
+
 static inline const uint8_t *egemma_pack_record(const uint8_t *packed, int64_t group, int64_t nb, int64_t blk) {
-    return packed + (group * nb + blk) * EGEMMA_Q8_0_PACK_RECORD_BYTES;
+    return packed + group * egemma_pack_group_bytes(nb) + blk * EGEMMA_Q8_0_PACK_RECORD_BYTES;
+}
+
+/* The 16 columns' scales of record (group, blk): raw fp16 bits, as in the GGUF blocks */
+static inline const uint16_t *egemma_pack_scales(const uint8_t *packed, int64_t group, int64_t nb, int64_t blk) {
+    return (const uint16_t *)(packed + group * egemma_pack_group_bytes(nb) + nb * EGEMMA_Q8_0_PACK_RECORD_BYTES +
+                              blk * EGEMMA_Q8_0_PACK_SCALE_BYTES);
 }
 
 /* CPU features (EGEMMA_CPU_* bits) as the CPU and OS report them; cpu_x86.c or cpu_arm.c. */

@@ -78,7 +78,7 @@ void egemma_q8_0_gemm_amx(const int8_t *qa, const float *da, int64_t m, int64_t 
                 if (mtwo) { _tile_zero(2); _tile_dpbssd(2, 5, 6); _tile_stored(2, dots[2], 64); }
                 if (mtwo && two) { _tile_zero(3); _tile_dpbssd(3, 5, 7); _tile_stored(3, dots[3], 64); }
                 for (int jj = 0; jj <= two; jj++) {
-                    const __m512 dw = _mm512_load_ps((const void *)((jj ? p1 : p0) + PK_D));
+                    const __m512 dw = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)egemma_pack_scales(packed, jj ? g1 : g0, nb, blk)));
                     for (int ii = 0; ii <= mtwo; ii++)
                         scale_tile((const int32_t (*)[16])dots[ii * 2 + jj], acc[ii][jj], da + (i0 + ii * 16) * nb + blk, nb, dw);
                 }

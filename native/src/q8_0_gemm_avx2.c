@@ -50,7 +50,8 @@ void egemma_q8_0_gemm_avx2(const int8_t *qa, const float *da, int64_t m, int64_t
                 for (int l = 0; l < 8; l++) acc[i][0][l] = acc[i][1][l] = _mm256_setzero_ps();
             for (int64_t blk = 0; blk < nb; blk++) {
                 const uint8_t *p = egemma_pack_record(packed, g, nb, blk);
-                const __m256 d0 = _mm256_load_ps((const float *)(p + PK_D)), d1 = _mm256_load_ps((const float *)(p + PK_D + 32));
+                const uint16_t *ds = egemma_pack_scales(packed, g, nb, blk);
+                const __m256 d0 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)ds)), d1 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(ds + 8)));
                 __m256 sc[RM][2];
                 for (int i = 0; i < RM; i++) {
                     const __m256 dai = _mm256_set1_ps(drow[i][blk]);

@@ -67,7 +67,7 @@ static inline void tile(const uint8_t *const ab[RM], const float *const dr[RM], 
         UNROLL for (int l = 0; l < 8; l++) acc[i][l] = _mm512_setzero_ps();
     for (int64_t blk = 0; blk < nb; blk++) {
         const uint8_t *p = egemma_pack_record(packed, g, nb, blk);
-        const __m512 dw = _mm512_load_ps((const void *)(p + PK_D));
+        const __m512 dw = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)egemma_pack_scales(packed, g, nb, blk)));
         __m512 sc[RM];
         UNROLL for (int i = 0; i < RM; i++) sc[i] = _mm512_mul_ps(dw, _mm512_set1_ps(dr[i][blk]));
         UNROLL for (int l = 0; l < 8; l++) {

@@ -44,7 +44,7 @@ void egemma_q8_0_gemm_neon_dotprod(const int8_t *qa, const float *da, int64_t m,
                     }
                 }
                 for (int q = 0; q < 4; q++) {
-                    const float32x4_t dw = vld1q_f32((const float *)(p + PK_D) + q * 4);
+                    const float32x4_t dw = vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(egemma_pack_scales(packed, g, nb, blk) + q * 4)));
                     for (int i = 0; i < RM; i++)
                         acc[i][q] = vfmaq_f32(acc[i][q], vcvtq_f32_s32(s[i][q]), vmulq_n_f32(dw, drow[i][blk]));
                 }

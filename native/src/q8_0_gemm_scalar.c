@@ -25,8 +25,7 @@ void egemma_q8_0_gemm_scalar(const int8_t *qa, const float *da, int64_t m, int64
                 const uint8_t *rec = egemma_pack_record(packed, g, nb, blk);
                 const int8_t *q = (const int8_t *)(rec + PK_Q);
                 const int8_t *a = qa + i * k + blk * EGEMMA_QK8_0;
-                float dw;
-                memcpy(&dw, rec + PK_D + 4 * col, sizeof dw);
+                const float dw = egemma_fp16_to_fp32(egemma_pack_scales(packed, g, nb, blk)[col]);
                 const float sc = dw * da[i * nb + blk];
                 for (int l = 0; l < 8; l++) {
                     int32_t s = 0;

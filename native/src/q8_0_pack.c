@@ -7,24 +7,27 @@
 void egemma_q8_0_pack_rows(const uint8_t *w, int64_t n, int64_t k, int64_t j0, int64_t j1, uint8_t *dst) {
     const int64_t nb = k / EGEMMA_QK8_0;
     const int64_t g_end = j1 == n ? (n + EGEMMA_Q8_0_PACK_COLS - 1) / EGEMMA_Q8_0_PACK_COLS : j1 / EGEMMA_Q8_0_PACK_COLS;
+    const int64_t scales_at = nb * EGEMMA_Q8_0_PACK_RECORD_BYTES;
     for (int64_t g = j0 / EGEMMA_Q8_0_PACK_COLS; g < g_end; g++) {
+        uint8_t *group = dst + g * egemma_pack_group_bytes(nb);
+        memset(group + scales_at, 0, (size_t)(egemma_pack_group_bytes(nb) - scales_at)); /* the scales' padding too */
         for (int64_t blk = 0; blk < nb; blk++) {
-            uint8_t *rec = dst + (g * nb + blk) * EGEMMA_Q8_0_PACK_RECORD_BYTES;
+            uint8_t *rec = group + blk * EGEMMA_Q8_0_PACK_RECORD_BYTES;
             int8_t *q = (int8_t *)(rec + PK_Q);
-            float d[EGEMMA_Q8_0_PACK_COLS];
+            uint16_t d[EGEMMA_Q8_0_PACK_COLS];
             for (int col = 0; col < EGEMMA_Q8_0_PACK_COLS; col++) {
                 const int64_t j = g * EGEMMA_Q8_0_PACK_COLS + col;
                 if (j >= n) { /* pad column: zero quants, zero scale, so it contributes exactly 0 */
                     for (int t = 0; t < EGEMMA_QK8_0; t++) q[(t / 4) * 64 + col * 4 + t % 4] = 0;
-                    d[col] = 0.0f;
+                    d[col] = 0; /* fp16 +0 */
                     continue;
                 }
                 const uint8_t *b = w + (j * nb + blk) * EGEMMA_Q8_0_BLOCK_BYTES;
                 const int8_t *qs = (const int8_t *)(b + 2);
                 for (int t = 0; t < EGEMMA_QK8_0; t++) q[(t / 4) * 64 + col * 4 + t % 4] = qs[t];
-                d[col] = egemma_fp16_to_fp32(egemma_load_u16(b));
+                d[col] = egemma_load_u16(b);
             }
-            memcpy(rec + PK_D, d, sizeof d);
+            memcpy(group + scales_at + blk * EGEMMA_Q8_0_PACK_SCALE_BYTES, d, sizeof d);
         }
     }
 }

@@ -104,7 +104,7 @@ static void check_product(uint32_t caps, int64_t m, int64_t n, int64_t k, enum w
     float *jref = malloc((size_t)(m * n) * sizeof(float)), *fref = malloc((size_t)(m * n) * sizeof(float));
     fill_weights(w, n, k, wf);
     fill_acts(x, m, k, af);
-    CHECK(psize == (n + 15) / 16 * nb * 576, "pack_size(%lld, %lld) = %lld", (long long)n, (long long)k, (long long)psize);
+    CHECK(psize == (n + 15) / 16 * (nb * 512 + (nb * 32 + 63) / 64 * 64), "pack_size(%lld, %lld) = %lld", (long long)n, (long long)k, (long long)psize);
     memset(packed, 0xA5, (size_t)psize); /* garbage: pack must write every byte that is read */
     /* pack in two calls at a group boundary, as a caller splitting the work would */
     const int64_t split = n > 16 ? (n / 2) / 16 * 16 : 0;

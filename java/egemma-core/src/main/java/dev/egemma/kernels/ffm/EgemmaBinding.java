@@ -30,7 +30,7 @@ import java.util.Set;
 public final class EgemmaBinding {
 
     /** {@code EGEMMA_ABI_VERSION} this binding was written for; a library reporting another is refused. */
-    public static final int ABI_VERSION = 2;
+    public static final int ABI_VERSION = 3;
 
     /** {@code EGEMMA_QK8_0}: quants per Q8_0 block. */
     public static final int QK8_0 = 32;
@@ -39,7 +39,9 @@ public final class EgemmaBinding {
     /** {@code EGEMMA_Q8_0_PACK_COLS}: output columns per packed record. */
     public static final int Q8_0_PACK_COLS = 16;
     /** {@code EGEMMA_Q8_0_PACK_RECORD_BYTES}: bytes of one packed record (16 columns x one 32-block). */
-    public static final int Q8_0_PACK_RECORD_BYTES = 576;
+    public static final int Q8_0_PACK_RECORD_BYTES = 512;
+    /** {@code EGEMMA_Q8_0_PACK_SCALE_BYTES}: bytes of one record's 16 fp16 scales (kept after the group's records). */
+    public static final int Q8_0_PACK_SCALE_BYTES = 32;
     /** {@code EGEMMA_Q8_0_PACK_ALIGN}: alignment of the packed buffer. */
     public static final int Q8_0_PACK_ALIGN = 64;
     /** {@code EGEMMA_Q8_0_ROW_PAD}: quantized activations hold their rows rounded up to this (pad rows zero). */

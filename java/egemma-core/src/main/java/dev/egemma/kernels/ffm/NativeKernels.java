@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * {@link Kernels} on libegemma: Q8_0 products run in C on weights repacked once per matrix (the packed copy costs
- * 576 bytes per 16 columns x 32 inputs, 1.06x the Q8_0 bytes; {@link #packedBytes()} tells the total), with the
+ * 544 bytes per 16 columns x 32 inputs (512 of quants, 32 of fp16 scales), the Q8_0 bytes themselves; {@link #packedBytes()} tells the total), with the
  * activations quantized in C, bit-identical to ggml's x86 quantizer and to the Java one; RMSNorm, GELU * up and
  * attention, RoPE, mean pooling and the L2 norm run in C, bit-identical to the Java kernels. F32/F16/BF16 products run on
  * the Java kernels given at construction.

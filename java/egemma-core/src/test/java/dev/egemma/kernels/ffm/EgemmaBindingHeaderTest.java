@@ -113,6 +113,7 @@ class EgemmaBindingHeaderTest {
         assertEquals(EgemmaBinding.Q8_0_BLOCK_BYTES, defs.get("EGEMMA_Q8_0_BLOCK_BYTES"));
         assertEquals(EgemmaBinding.Q8_0_PACK_COLS, defs.get("EGEMMA_Q8_0_PACK_COLS"));
         assertEquals(EgemmaBinding.Q8_0_PACK_RECORD_BYTES, defs.get("EGEMMA_Q8_0_PACK_RECORD_BYTES"));
+        assertEquals(EgemmaBinding.Q8_0_PACK_SCALE_BYTES, defs.get("EGEMMA_Q8_0_PACK_SCALE_BYTES"));
         assertEquals(EgemmaBinding.Q8_0_PACK_ALIGN, defs.get("EGEMMA_Q8_0_PACK_ALIGN"));
         assertEquals(EgemmaBinding.Q8_0_ROW_PAD, defs.get("EGEMMA_Q8_0_ROW_PAD"));
         assertEquals(EgemmaBinding.GELU_TABLE_SIZE, defs.get("EGEMMA_GELU_TABLE_SIZE"));
