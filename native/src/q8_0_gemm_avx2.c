@@ -6,21 +6,24 @@
  * No int8 dot instruction here, so ggml's sign trick: maddubs needs one unsigned operand, so multiply |w| (as u8,
  * 0..128) by a carrying w's sign. Precondition: the activations come from the Q8_0 quantizer and lie in
  * [-127, 127] (sign_epi8 of -128 would overflow), so pairs stay within int16 (<= 2*128*127). madd with ones
- * then sums each column's 4 products of quad r into an int32: that IS lane r of the column's output. Tile: RM
- * rows x one 16-column group (two ymm), 8 lanes each; the record's abs(w) computed once per RM rows. */
+ * then sums each column's 4 products of quad r into an int32: that IS lane r of the column's output.
+ *
+ * Register tile: one activation row x 8 columns (half a packed group). The lane order needs one float
+ * accumulator per (8 columns, quad), so a tile of R rows x 8C columns holds 8*R*C ymm accumulators: with 16 ymm
+ * registers only R = C = 1 fits (8 accumulators + weights, activations, scale, ones); the previous 2 rows x 16
+ * columns (32 accumulators) kept every accumulator on the stack. Rows are the inner loop, so the 8 columns'
+ * records (k/32 x 256 bytes: 24 KiB at k = 3072) and their |w| (computed once per call into the scratch, not
+ * once per row) stay in L1 while the activation rows stream past. */
 #include "egemma_internal.h"
 
 #if defined(_MSC_VER) || (defined(__AVX2__) && defined(__FMA__) && defined(__F16C__))
 #include <immintrin.h>
 
-#define RM 2
-
-static inline void store_masked(float *dst, int lo, int hi, __m256 v0, __m256 v1) {
-    float tmp[16];
-    _mm256_storeu_ps(tmp, v0);
-    _mm256_storeu_ps(tmp + 8, v1);
-    for (int j = lo; j < hi; j++) dst[j] = tmp[j];
-}
+#if defined(__GNUC__)
+#define UNROLL _Pragma("GCC unroll 8")
+#else
+#define UNROLL
+#endif
 
 static inline __m256 hsum8(const __m256 *l) {
     const __m256 s04 = _mm256_add_ps(l[0], l[4]), s26 = _mm256_add_ps(l[2], l[6]);
@@ -28,60 +31,58 @@ static inline __m256 hsum8(const __m256 *l) {
     return _mm256_add_ps(_mm256_add_ps(s04, s26), _mm256_add_ps(s15, s37));
 }
 
+/* |w| of the 8 columns of half h of group g, quad by quad (nb x 8 x 32 bytes) */
+static void abs_half(const uint8_t *packed, int64_t g, int h, int64_t nb, uint8_t *u) {
+    for (int64_t blk = 0; blk < nb; blk++) {
+        const uint8_t *p = egemma_pack_record(packed, g, nb, blk) + PK_Q + 32 * h;
+        UNROLL for (int l = 0; l < 8; l++)
+            _mm256_store_si256((__m256i *)(u + (blk * 8 + l) * 32), _mm256_abs_epi8(_mm256_load_si256((const __m256i *)(p + l * 64))));
+    }
+}
+
+/* one row (a: its quantized activations, da: its block scales) x the 8 columns of half h of group g (u: their |w|,
+ * or NULL to take |w| in the loop; each call site is inlined with u known, so the test folds away) */
+static inline __m256 row_x_half(const int8_t *a, const float *da, int64_t nb, const uint8_t *packed, int64_t g, int h, const uint8_t *u) {
+    const __m256i ones16 = _mm256_set1_epi16(1);
+    __m256 acc[8];
+    UNROLL for (int l = 0; l < 8; l++) acc[l] = _mm256_setzero_ps();
+    for (int64_t blk = 0; blk < nb; blk++) {
+        const uint8_t *p = egemma_pack_record(packed, g, nb, blk) + PK_Q + 32 * h;
+        const __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(egemma_pack_scales(packed, g, nb, blk) + 8 * h)));
+        const __m256 sc = _mm256_mul_ps(dw, _mm256_broadcast_ss(da + blk));
+        UNROLL for (int l = 0; l < 8; l++) {
+            const __m256i w = _mm256_load_si256((const __m256i *)(p + l * 64));
+            const __m256i uw = u ? _mm256_load_si256((const __m256i *)(u + (blk * 8 + l) * 32)) : _mm256_abs_epi8(w);
+            int32_t a4;
+            memcpy(&a4, a + blk * 32 + l * 4, 4);
+            const __m256i s = _mm256_madd_epi16(_mm256_maddubs_epi16(uw, _mm256_sign_epi8(_mm256_set1_epi32(a4), w)), ones16);
+            acc[l] = _mm256_fmadd_ps(sc, _mm256_cvtepi32_ps(s), acc[l]);
+        }
+    }
+    return hsum8(acc);
+}
+
 void egemma_q8_0_gemm_avx2(const int8_t *qa, const float *da, int64_t m, int64_t k, const uint8_t *packed,
                            int64_t n0, int64_t n1, float *c, int64_t ldc, uint8_t *scratch) {
-    (void)scratch; /* this tier needs none */
     const int64_t nb = k / EGEMMA_QK8_0;
-    const __m256i ones16 = _mm256_set1_epi16(1);
-    for (int64_t g = n0 / 16; g < (n1 + 15) / 16; g++) {
-        const int64_t col0 = g * 16;
-        const int lo = n0 > col0 ? (int)(n0 - col0) : 0, hi = n1 < col0 + 16 ? (int)(n1 - col0) : 16;
-        for (int64_t i0 = 0; i0 < m; i0 += RM) {
-            const int rm = m - i0 < RM ? (int)(m - i0) : RM;
-            const int8_t *arow[RM];
-            const float *drow[RM];
-            for (int i = 0; i < RM; i++) {
-                const int64_t row = i0 + (i < rm ? i : 0);
-                arow[i] = qa + row * k;
-                drow[i] = da + row * nb;
-            }
-            __m256 acc[RM][2][8]; /* [row][half of the group][lane] */
-            for (int i = 0; i < RM; i++)
-                for (int l = 0; l < 8; l++) acc[i][0][l] = acc[i][1][l] = _mm256_setzero_ps();
-            for (int64_t blk = 0; blk < nb; blk++) {
-                const uint8_t *p = egemma_pack_record(packed, g, nb, blk);
-                const uint16_t *ds = egemma_pack_scales(packed, g, nb, blk);
-                const __m256 d0 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)ds)), d1 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(ds + 8)));
-                __m256 sc[RM][2];
-                for (int i = 0; i < RM; i++) {
-                    const __m256 dai = _mm256_set1_ps(drow[i][blk]);
-                    sc[i][0] = _mm256_mul_ps(d0, dai);
-                    sc[i][1] = _mm256_mul_ps(d1, dai);
-                }
-                for (int l = 0; l < 8; l++) {
-                    const __m256i w0 = _mm256_load_si256((const __m256i *)(p + PK_Q + l * 64));
-                    const __m256i w1 = _mm256_load_si256((const __m256i *)(p + PK_Q + l * 64 + 32));
-                    const __m256i u0 = _mm256_abs_epi8(w0), u1 = _mm256_abs_epi8(w1);
-                    for (int i = 0; i < RM; i++) {
-                        int32_t a4;
-                        memcpy(&a4, arow[i] + blk * 32 + l * 4, 4);
-                        const __m256i av = _mm256_set1_epi32(a4);
-                        const __m256i s0 = _mm256_madd_epi16(_mm256_maddubs_epi16(u0, _mm256_sign_epi8(av, w0)), ones16);
-                        const __m256i s1 = _mm256_madd_epi16(_mm256_maddubs_epi16(u1, _mm256_sign_epi8(av, w1)), ones16);
-                        acc[i][0][l] = _mm256_fmadd_ps(sc[i][0], _mm256_cvtepi32_ps(s0), acc[i][0][l]);
-                        acc[i][1][l] = _mm256_fmadd_ps(sc[i][1], _mm256_cvtepi32_ps(s1), acc[i][1][l]);
-                    }
-                }
-            }
-            for (int i = 0; i < rm; i++) {
-                float *dst = c + (i0 + i) * ldc + col0;
-                const __m256 r0 = hsum8(acc[i][0]), r1 = hsum8(acc[i][1]);
-                if (lo == 0 && hi == 16) {
-                    _mm256_storeu_ps(dst, r0);
-                    _mm256_storeu_ps(dst + 8, r1);
-                } else {
-                    store_masked(dst, lo, hi, r0, r1);
-                }
+    /* nb x 256 bytes of |w|, aligned here: egemma_q8_0_gemm_scratch_bytes(m, k) >= nb x 512 + 64 for every m */
+    uint8_t *u = (uint8_t *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
+    for (int64_t col0 = n0 / 8 * 8; col0 < n1; col0 += 8) {
+        const int64_t g = col0 / 16;
+        const int h = (int)(col0 / 8 % 2);
+        const int lo = n0 > col0 ? (int)(n0 - col0) : 0, hi = n1 < col0 + 8 ? (int)(n1 - col0) : 8;
+        const int cached = m >= 8; /* below, the pass over the records costs more than it saves */
+        if (cached) abs_half(packed, g, h, nb, u);
+        for (int64_t i = 0; i < m; i++) {
+            const __m256 r = cached ? row_x_half(qa + i * k, da + i * nb, nb, packed, g, h, u)
+                                    : row_x_half(qa + i * k, da + i * nb, nb, packed, g, h, NULL);
+            float *dst = c + i * ldc + col0;
+            if (lo == 0 && hi == 8) {
+                _mm256_storeu_ps(dst, r);
+            } else {
+                float tmp[8];
+                _mm256_storeu_ps(tmp, r);
+                for (int j = lo; j < hi; j++) dst[j] = tmp[j];
             }
         }
     }
