@@ -88,13 +88,18 @@ static const egemma_q8_0_gemm_fn Q8_0_GEMM[EGEMMA_ISA_COUNT] = {
 #else
 #define AVX512_AND_AMX(fn) NULL, NULL
 #endif
+#ifdef EGEMMA_HAVE_AVX2
+#define AVX2_ONLY(fn) fn
+#else
+#define AVX2_ONLY(fn) NULL
+#endif
 
 /* Activation quantizer per tier (all bit-identical; NULL: the scalar one) */
-static const egemma_q8_0_quantize_fn Q8_0_QUANTIZE[EGEMMA_ISA_COUNT] = {egemma_q8_0_quantize_scalar, NULL, AVX512_AND_AMX(egemma_q8_0_quantize_avx512), NULL, NULL};
+static const egemma_q8_0_quantize_fn Q8_0_QUANTIZE[EGEMMA_ISA_COUNT] = {egemma_q8_0_quantize_scalar, AVX2_ONLY(egemma_q8_0_quantize_avx2), AVX512_AND_AMX(egemma_q8_0_quantize_avx512), NULL, NULL};
 
 /* RMSNorm and GELU * up per tier (bit-identical; NULL: the portable one) */
-static const egemma_rms_norm_fn RMS_NORM[EGEMMA_ISA_COUNT] = {egemma_rms_norm_scalar, NULL, AVX512_AND_AMX(egemma_rms_norm_avx512), NULL, NULL};
-static const egemma_gelu_mul_fn GELU_MUL[EGEMMA_ISA_COUNT] = {egemma_gelu_mul_scalar, NULL, AVX512_AND_AMX(egemma_gelu_mul_avx512), NULL, NULL};
+static const egemma_rms_norm_fn RMS_NORM[EGEMMA_ISA_COUNT] = {egemma_rms_norm_scalar, AVX2_ONLY(egemma_rms_norm_avx2), AVX512_AND_AMX(egemma_rms_norm_avx512), NULL, NULL};
+static const egemma_gelu_mul_fn GELU_MUL[EGEMMA_ISA_COUNT] = {egemma_gelu_mul_scalar, AVX2_ONLY(egemma_gelu_mul_avx2), AVX512_AND_AMX(egemma_gelu_mul_avx512), NULL, NULL};
 
 /* Process-wide state, set once by init() and changed only by egemma_set_isa_limit. Written before any
  * kernel runs (documented contract), so plain variables; `initialized` is published last. */

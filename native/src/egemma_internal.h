@@ -36,8 +36,10 @@ void egemma_q8_0_gemm_neon_dotprod(const int8_t *qa, const float *da, int64_t m,
 typedef void (*egemma_rms_norm_fn)(float *x, int64_t rows, int64_t n, const float *w, float eps);
 typedef void (*egemma_gelu_mul_fn)(float *gate, const float *up, int64_t count, const float *table);
 void egemma_rms_norm_scalar(float *x, int64_t rows, int64_t n, const float *w, float eps);
+void egemma_rms_norm_avx2(float *x, int64_t rows, int64_t n, const float *w, float eps);
 void egemma_rms_norm_avx512(float *x, int64_t rows, int64_t n, const float *w, float eps);
 void egemma_gelu_mul_scalar(float *gate, const float *up, int64_t count, const float *table);
+void egemma_gelu_mul_avx2(float *gate, const float *up, int64_t count, const float *table);
 void egemma_gelu_mul_avx512(float *gate, const float *up, int64_t count, const float *table);
 
 /* ggml's rms_norm after the sum: x = (x * (1/sqrtf(mean + eps))) * w, mean = (float)(sum / n) (every tier) */
@@ -48,6 +50,7 @@ static inline void egemma_rms_scale_row(float *x, int64_t n, const float *w, dou
 }
 
 void egemma_q8_0_quantize_scalar(const float *x, int64_t k, int64_t i0, int64_t i1, int8_t *qa, float *da);
+void egemma_q8_0_quantize_avx2(const float *x, int64_t k, int64_t i0, int64_t i1, int8_t *qa, float *da);
 void egemma_q8_0_quantize_avx512(const float *x, int64_t k, int64_t i0, int64_t i1, int8_t *qa, float *da);
 
 /* Packed record layout (include/egemma.h): offsets inside one EGEMMA_Q8_0_PACK_RECORD_BYTES record. */

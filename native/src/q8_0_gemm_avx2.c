@@ -87,6 +87,36 @@ void egemma_q8_0_gemm_avx2(const int8_t *qa, const float *da, int64_t m, int64_t
         }
     }
 }
+/* ggml's x86 quantize_row_q8_0, 8 lanes at a time: amax by vmaxps over |x|, d and 1/d as the scalar quantizer
+ * computes them, round half to even (vroundps), int32 -> int8 by two packs (exact: |q| <= 127) and one lane
+ * permutation back to element order. Bit-identical to egemma_q8_0_quantize_scalar. */
+void egemma_q8_0_quantize_avx2(const float *x, int64_t k, int64_t i0, int64_t i1, int8_t *qa, float *da) {
+    const int64_t nb = k / EGEMMA_QK8_0;
+    const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    for (int64_t i = i0; i < i1; i++) {
+        for (int64_t blk = 0; blk < nb; blk++) {
+            const float *xb = x + i * k + blk * 32;
+            __m256 v[4];
+            for (int t = 0; t < 4; t++) v[t] = _mm256_loadu_ps(xb + 8 * t);
+            __m256 mx = _mm256_max_ps(_mm256_max_ps(_mm256_and_ps(v[0], abs_mask), _mm256_and_ps(v[1], abs_mask)),
+                                      _mm256_max_ps(_mm256_and_ps(v[2], abs_mask), _mm256_and_ps(v[3], abs_mask)));
+            __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(mx), _mm256_extractf128_ps(mx, 1));
+            m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+            m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+            const float amax = _mm_cvtss_f32(m4);
+            const float d = amax / 127.0f;
+            const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
+            da[i * nb + blk] = _cvtsh_ss(_cvtss_sh(d, _MM_FROUND_TO_NEAREST_INT));
+            const __m256 mul = _mm256_set1_ps(id);
+            __m256i q[4];
+            for (int t = 0; t < 4; t++)
+                q[t] = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v[t], mul), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+            const __m256i q8 = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
+            _mm256_storeu_si256((__m256i *)(qa + i * k + blk * 32), _mm256_permutevar8x32_epi32(q8, order));
+        }
+    }
+}
 #else
 #error "q8_0_gemm_avx2.c must be compiled with the avx2 tier flags (cmake/EgemmaIsaFlags.cmake)"
 #endif
