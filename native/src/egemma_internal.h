@@ -53,6 +53,14 @@ void egemma_q8_0_quantize_scalar(const float *x, int64_t k, int64_t i0, int64_t 
 void egemma_q8_0_quantize_avx2(const float *x, int64_t k, int64_t i0, int64_t i1, int8_t *qa, float *da);
 void egemma_q8_0_quantize_avx512(const float *x, int64_t k, int64_t i0, int64_t i1, int8_t *qa, float *da);
 
+/* Fully unrolls the loop it precedes: the GEMM tiles' accumulator arrays live in registers only if their loops are
+ * unrolled (GCC -O2 keeps them rolled, with every accumulator in memory). */
+#if defined(__GNUC__)
+#define EGEMMA_UNROLL _Pragma("GCC unroll 8")
+#else
+#define EGEMMA_UNROLL
+#endif
+
 /* Packed record layout (include/egemma.h): offsets inside one EGEMMA_Q8_0_PACK_RECORD_BYTES record. */
 #define PK_Q 0
 

@@ -19,12 +19,6 @@
 #if defined(_MSC_VER) || (defined(__AVX2__) && defined(__FMA__) && defined(__F16C__))
 #include <immintrin.h>
 
-#if defined(__GNUC__)
-#define UNROLL _Pragma("GCC unroll 8")
-#else
-#define UNROLL
-#endif
-
 static inline __m256 hsum8(const __m256 *l) {
     const __m256 s04 = _mm256_add_ps(l[0], l[4]), s26 = _mm256_add_ps(l[2], l[6]);
     const __m256 s15 = _mm256_add_ps(l[1], l[5]), s37 = _mm256_add_ps(l[3], l[7]);
@@ -35,7 +29,7 @@ static inline __m256 hsum8(const __m256 *l) {
 static void abs_half(const uint8_t *packed, int64_t g, int h, int64_t nb, uint8_t *u) {
     for (int64_t blk = 0; blk < nb; blk++) {
         const uint8_t *p = egemma_pack_record(packed, g, nb, blk) + PK_Q + 32 * h;
-        UNROLL for (int l = 0; l < 8; l++)
+        EGEMMA_UNROLL for (int l = 0; l < 8; l++)
             _mm256_store_si256((__m256i *)(u + (blk * 8 + l) * 32), _mm256_abs_epi8(_mm256_load_si256((const __m256i *)(p + l * 64))));
     }
 }
@@ -45,12 +39,12 @@ static void abs_half(const uint8_t *packed, int64_t g, int h, int64_t nb, uint8_
 static inline __m256 row_x_half(const int8_t *a, const float *da, int64_t nb, const uint8_t *packed, int64_t g, int h, const uint8_t *u) {
     const __m256i ones16 = _mm256_set1_epi16(1);
     __m256 acc[8];
-    UNROLL for (int l = 0; l < 8; l++) acc[l] = _mm256_setzero_ps();
+    EGEMMA_UNROLL for (int l = 0; l < 8; l++) acc[l] = _mm256_setzero_ps();
     for (int64_t blk = 0; blk < nb; blk++) {
         const uint8_t *p = egemma_pack_record(packed, g, nb, blk) + PK_Q + 32 * h;
         const __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(egemma_pack_scales(packed, g, nb, blk) + 8 * h)));
         const __m256 sc = _mm256_mul_ps(dw, _mm256_broadcast_ss(da + blk));
-        UNROLL for (int l = 0; l < 8; l++) {
+        EGEMMA_UNROLL for (int l = 0; l < 8; l++) {
             const __m256i w = _mm256_load_si256((const __m256i *)(p + l * 64));
             const __m256i uw = u ? _mm256_load_si256((const __m256i *)(u + (blk * 8 + l) * 32)) : _mm256_abs_epi8(w);
             int32_t a4;
@@ -87,6 +81,7 @@ void egemma_q8_0_gemm_avx2(const int8_t *qa, const float *da, int64_t m, int64_t
         }
     }
 }
+
 /* ggml's x86 quantize_row_q8_0, 8 lanes at a time: amax by vmaxps over |x|, d and 1/d as the scalar quantizer
  * computes them, round half to even (vroundps), int32 -> int8 by two packs (exact: |q| <= 127) and one lane
  * permutation back to element order. Bit-identical to egemma_q8_0_quantize_scalar. */

@@ -21,13 +21,6 @@
 #include <immintrin.h>
 
 #define RM 4
-/* the RM x 8 accumulators live in registers only if the i and l loops are fully unrolled (GCC -O2 keeps them
- * rolled, with every accumulator in memory) */
-#if defined(__GNUC__)
-#define UNROLL _Pragma("GCC unroll 8")
-#else
-#define UNROLL
-#endif
 #define CHUNK EGEMMA_GEMM_CHUNK_ROWS /* rows of a biased per pass: a multiple of RM */
 
 static inline __mmask16 column_mask(int64_t col0, int64_t n0, int64_t n1) {
@@ -63,17 +56,17 @@ static void group_negs(const uint8_t *packed, int64_t g, int64_t nb, __m512i *ne
 static inline void tile(const uint8_t *const ab[RM], const float *const dr[RM], int rm, int64_t nb, const uint8_t *packed, int64_t g,
                         const __m512i *negs, __mmask16 mk, float *const crow[RM]) {
     __m512 acc[RM][8];
-    UNROLL for (int i = 0; i < RM; i++)
-        UNROLL for (int l = 0; l < 8; l++) acc[i][l] = _mm512_setzero_ps();
+    EGEMMA_UNROLL for (int i = 0; i < RM; i++)
+        EGEMMA_UNROLL for (int l = 0; l < 8; l++) acc[i][l] = _mm512_setzero_ps();
     for (int64_t blk = 0; blk < nb; blk++) {
         const uint8_t *p = egemma_pack_record(packed, g, nb, blk);
         const __m512 dw = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)egemma_pack_scales(packed, g, nb, blk)));
         __m512 sc[RM];
-        UNROLL for (int i = 0; i < RM; i++) sc[i] = _mm512_mul_ps(dw, _mm512_set1_ps(dr[i][blk]));
-        UNROLL for (int l = 0; l < 8; l++) {
+        EGEMMA_UNROLL for (int i = 0; i < RM; i++) sc[i] = _mm512_mul_ps(dw, _mm512_set1_ps(dr[i][blk]));
+        EGEMMA_UNROLL for (int l = 0; l < 8; l++) {
             const __m512i w = _mm512_load_si512((const void *)(p + PK_Q + l * 64));
             const __m512i neg = _mm512_load_si512((const void *)&negs[blk * 8 + l]);
-            UNROLL for (int i = 0; i < RM; i++) {
+            EGEMMA_UNROLL for (int i = 0; i < RM; i++) {
                 int32_t a4;
                 memcpy(&a4, ab[i] + blk * 32 + l * 4, 4);
                 const __m512i s = _mm512_dpbusd_epi32(neg, _mm512_set1_epi32(a4), w);
@@ -81,7 +74,7 @@ static inline void tile(const uint8_t *const ab[RM], const float *const dr[RM], 
             }
         }
     }
-    UNROLL for (int i = 0; i < rm; i++) {
+    EGEMMA_UNROLL for (int i = 0; i < rm; i++) {
         const __m512 s04 = _mm512_add_ps(acc[i][0], acc[i][4]), s26 = _mm512_add_ps(acc[i][2], acc[i][6]);
         const __m512 s15 = _mm512_add_ps(acc[i][1], acc[i][5]), s37 = _mm512_add_ps(acc[i][3], acc[i][7]);
         _mm512_mask_storeu_ps(crow[i], mk, _mm512_add_ps(_mm512_add_ps(s04, s26), _mm512_add_ps(s15, s37)));

@@ -31,9 +31,9 @@ static void finish_rows4(float *x0, int64_t n, int64_t j, const float *w, __m256
     double s[4];
     _mm256_storeu_pd(s, sums);
     for (int r = 0; r < 4; r++) {
-        const float *xr = x0 + r * n;
+        float *xr = x0 + r * n;
         for (int64_t t = j; t < n; t++) s[r] += (double)(xr[t] * xr[t]);
-        egemma_rms_scale_row(x0 + r * n, n, w, s[r], eps);
+        egemma_rms_scale_row(xr, n, w, s[r], eps);
     }
 }
 
