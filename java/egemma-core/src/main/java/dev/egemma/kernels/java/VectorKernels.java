@@ -118,6 +118,12 @@ public final class VectorKernels extends ScalarKernels {
         }
     }
 
+    @Override
+    public void attention(float[] q, float[] k, float[] v, float[] out, int rowOff, int tokens,
+                          int nHead, int nHeadKv, int headDim, int headDimV, int head, int halfWindow) {
+        VectorAttention.attention(q, k, v, out, rowOff, tokens, nHead, nHeadKv, headDim, headDimV, head, halfWindow);
+    }
+
     private static FloatVector wload(MemorySegment s, long off) {
         return (FloatVector) ByteVector.fromMemorySegment(B, s, off, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0);
     }

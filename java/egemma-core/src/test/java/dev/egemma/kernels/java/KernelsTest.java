@@ -292,6 +292,27 @@ class KernelsTest {
         }
     }
 
+    /** The Vector API attention does the scalar kernel's float operations: same bits (64-key chunks, tails, windows, GQA). */
+    @Test
+    void vectorAttentionEqualsScalarBitForBit() {
+        Random r = new Random(8);
+        Kernels scalar = new ScalarKernels(), vector = new VectorKernels();
+        int nHead = 4, nHeadKv = 2;
+        for (int hd : new int[] {8, 33, 64, 100, 256})
+            for (int tokens : new int[] {1, 15, 16, 17, 63, 64, 65, 130})
+                for (int hw : new int[] {-1, 0, 5, 40}) {
+                    int off = 2, rows = off + tokens + 1;
+                    float[] q = randoms(r, rows * nHead * hd, 0.7f), kk = randoms(r, rows * nHeadKv * hd, 0.7f), v = randoms(r, rows * nHeadKv * hd, 1f);
+                    float[] want = new float[rows * nHead * hd], got = new float[want.length];
+                    for (int h = 0; h < nHead; h++) {
+                        scalar.attention(q, kk, v, want, off, tokens, nHead, nHeadKv, hd, hd, h, hw);
+                        vector.attention(q, kk, v, got, off, tokens, nHead, nHeadKv, hd, hd, h, hw);
+                    }
+                    for (int i = 0; i < want.length; i++)
+                        assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(got[i]), "hd=" + hd + " T=" + tokens + " hw=" + hw + " element " + i);
+                }
+    }
+
     @Test
     void ggmlExpIsCloseToExp() {
         for (float x = -100f; x <= 0f; x += 0.0137f) {
