@@ -32,7 +32,6 @@ final class VectorAttention {
         int qStride = nHead * headDim, kStride = nHeadKv * headDim, vStride = nHeadKv * headDimV, oStride = nHead * headDimV;
         float[] p = ScalarKernels.rowScratch(tokens);
         float[] slots = SLOTS.get();
-        float[] acc = new float[64];
         int vBase = rowOff * vStride + g * headDimV;
         for (int i = 0; i < tokens; i++) {
             int lo = halfWindow < 0 ? 0 : Math.max(0, i - halfWindow);
@@ -48,8 +47,8 @@ final class VectorAttention {
             for (int j = lo; j <= hi; j++) p[j] *= inv;
             int oo = (rowOff + i) * oStride + head * headDimV;
             int d = 0;
-            for (; d + L <= headDimV; d += L) rowDots(v, vBase + d, vStride, p, lo, hi, tokens, slots).intoArray(out, oo + d);
-            for (; d < headDimV; d++) out[oo + d] = ScalarKernels.rowDot(v, vBase + d, vStride, p, lo, hi, tokens, acc);
+            for (; d + L <= headDimV; d += L) rowDots(v, vBase + d, vStride, p, lo, hi, tokens, slots, out, oo + d);
+            for (; d < headDimV; d++) out[oo + d] = ScalarKernels.rowDot(v, vBase + d, vStride, p, lo, hi, tokens, slots);
         }
     }
 
@@ -101,9 +100,10 @@ final class VectorAttention {
 
     /**
      * {@link ScalarKernels#rowDot} for the {@code L} columns {@code xo .. xo+L-1} at once: the same accumulator
-     * per key position and the same reduction, lane-wise.
+     * per key position and the same reduction, lane-wise; the L results go to {@code out[oo..oo+L)}. (Vectors
+     * cross no call boundary here: one returned from a call C2 does not inline is boxed, an allocation per query.)
      */
-    private static FloatVector rowDots(float[] x, int xo, int xs, float[] y, int lo, int hi, int n, float[] slots) {
+    private static void rowDots(float[] x, int xo, int xs, float[] y, int lo, int hi, int n, float[] slots, float[] out, int oo) {
         int np = n & ~63;
         FloatVector sum = FloatVector.zero(F);
         if (np > 0 && lo < np) {
@@ -112,14 +112,15 @@ final class VectorAttention {
                 int s = (j & 63) * L;
                 FloatVector.fromArray(F, x, xo + j * xs).fma(FloatVector.broadcast(F, y[j]), FloatVector.fromArray(F, slots, s)).intoArray(slots, s);
             }
-            sum = reduceSlots(slots);
+            reduceSlots(slots);
+            sum = slot(slots, 0);
         }
         for (int j = Math.max(np, lo); j <= hi; j++) sum = sum.add(FloatVector.fromArray(F, x, xo + j * xs).mul(y[j]));
-        return sum;
+        sum.intoArray(out, oo);
     }
 
-    /** rowDot's reduction of its 64 accumulators, for L columns at once (slot e at {@code slots[e*L]}). */
-    private static FloatVector reduceSlots(float[] slots) {
+    /** rowDot's reduction of its 64 accumulators, for L columns at once (slot e at {@code slots[e*L]}), into slot 0. */
+    private static void reduceSlots(float[] slots) {
         for (int l = 0; l < 16; l++) {
             add(slots, l, 32 + l);
             add(slots, 16 + l, 48 + l);
@@ -128,7 +129,9 @@ final class VectorAttention {
         // reduce16 of slots 0..15: t_i = s[8+i] + s[i], u_i = t[4+i] + t[i], then (u0+u2) + (u1+u3)
         for (int l = 0; l < 8; l++) add(slots, l, 8 + l);
         for (int l = 0; l < 4; l++) add(slots, l, 4 + l);
-        return slot(slots, 0).add(slot(slots, 2)).add(slot(slots, 1).add(slot(slots, 3)));
+        add(slots, 0, 2);
+        add(slots, 1, 3);
+        add(slots, 0, 1);
     }
 
     private static FloatVector slot(float[] slots, int e) {
