@@ -7,7 +7,7 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteOrder;
+import java.lang.foreign.ValueLayout;
 
 /**
  * Register-tiled Q8_0 product in llama.cpp's exact float order ({@link GgmlQ8Matmul}: 8 lanes per output, each
@@ -35,6 +35,8 @@ final class ExactQ8Tiles {
     private static final int vl = f.length(), p = vl / 8;
     /** Each thread's regrouped weights (wq, ws) and accumulator lanes, grown to the longest rows seen: no allocation per call. */
     private final ThreadLocal<float[][]> scratch = ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0], new float[8 * vl]});
+    /** Each thread's copy of one weight row (its Q8_0 blocks), grown to the longest row seen. */
+    private final ThreadLocal<byte[][]> rowScratch = ThreadLocal.withInitial(() -> new byte[][] {new byte[0]});
 
     ExactQ8Tiles() {
         if (vl % 8 != 0) throw new IllegalArgumentException("species " + f + " is not a multiple of 8 lanes");
@@ -44,21 +46,27 @@ final class ExactQ8Tiles {
      * Weight rows {@code n .. n+2P-1} (rows at or past {@code nEnd} as zeros) into {@code wq[b][i][half][c][lane]}
      * and {@code ws[b][half][c][lane] = d_w}.
      */
-    private void regroup(MemorySegment w, long rowBytes, int nb, int n, int nEnd, float[] wq, float[] ws) {
+    private void regroup(MemorySegment w, long rowBytes, int nb, int n, int nEnd, float[] wq, float[] ws, byte[] row) {
         for (int o = 0; o < 2 * p; o++) {
-            int row = n + o, half = o / p, c = o % p;
+            int half = o / p, c = o % p;
             int lanesOff = half * vl + c * 8;
-            for (int b = 0; b < nb; b++) {
-                int qo = b * 4 * 2 * vl + lanesOff, so = b * 2 * vl + lanesOff;
-                if (row >= nEnd) {
+            if (n + o >= nEnd) {
+                for (int b = 0; b < nb; b++) {
+                    int qo = b * 4 * 2 * vl + lanesOff;
                     for (int i = 0; i < 4; i++) FloatVector.zero(F8).intoArray(wq, qo + i * 2 * vl);
-                    FloatVector.zero(F8).intoArray(ws, so);
-                    continue;
+                    FloatVector.zero(F8).intoArray(ws, b * 2 * vl + lanesOff);
                 }
-                long off = row * rowBytes + b * 34L;
-                FloatVector.broadcast(F8, Float.float16ToFloat(w.get(WeightRows.LE_SHORT, off))).intoArray(ws, so);
+                continue;
+            }
+            // one bulk copy of the row to the heap: vector loads from an array are intrinsics C2 always inlines,
+            // a MemorySegment load's bounds check was a call (5% of the Java backend's samples)
+            MemorySegment.copy(w, ValueLayout.JAVA_BYTE, (n + o) * rowBytes, row, 0, nb * 34);
+            for (int b = 0; b < nb; b++) {
+                int qo = b * 4 * 2 * vl + lanesOff, off = b * 34;
+                short h = (short) (row[off] & 0xff | row[off + 1] << 8);
+                FloatVector.broadcast(F8, Float.float16ToFloat(h)).intoArray(ws, b * 2 * vl + lanesOff);
                 // one byte shuffle puts element 4*l+i at 8*i+l; part i of the widening is then the i-th 8 lanes
-                ByteVector v = ByteVector.fromMemorySegment(B32, w, off + 2, ByteOrder.LITTLE_ENDIAN).rearrange(I_MAJOR);
+                ByteVector v = ByteVector.fromArray(B32, row, off + 2).rearrange(I_MAJOR);
                 for (int i = 0; i < 4; i++) ((FloatVector) v.convertShape(VectorOperators.B2F, F8, i)).intoArray(wq, qo + i * 2 * vl);
             }
         }
@@ -76,10 +84,13 @@ final class ExactQ8Tiles {
         float[][] buffers = scratch.get();
         if (buffers[0].length < nb * 4 * 2 * vl) buffers = growScratch(nb);
         float[] wq = buffers[0], ws = buffers[1], lanes = buffers[2];
+        byte[][] rowHolder = rowScratch.get();
+        if (rowHolder[0].length < nb * 34) rowHolder[0] = new byte[nb * 34];
+        byte[] row = rowHolder[0];
         for (int i0 = 0; i0 < m; i0 += M_CHUNK) {
             int i1 = Math.min(m, i0 + M_CHUNK);
             for (int n = n0; n < n1; n += 2 * p) {
-                regroup(w, rowBytes, nb, n, n1, wq, ws);
+                regroup(w, rowBytes, nb, n, n1, wq, ws, row);
                 int i = i0;
                 for (; i + 3 < i1; i += 4) tile4(ra, d, nb, i, wq, ws, out, ldOut, n, n1, lanes);
                 for (; i < i1; i++) tile1(ra, d, nb, i, wq, ws, out, ldOut, n, n1, lanes);
