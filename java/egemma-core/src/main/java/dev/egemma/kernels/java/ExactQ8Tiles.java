@@ -108,32 +108,29 @@ final class ExactQ8Tiles {
     private void tile4(float[] ra, float[] d, int nb, int i, float[] wq, float[] ws, float[] out, int ldOut, int n, int n1, float[] lanes) {
         int rs = nb * 4 * vl;
         FloatVector c0 = FloatVector.zero(f), c1 = c0, c2 = c0, c3 = c0, e0 = c0, e1 = c0, e2 = c0, e3 = c0;
-        // every row's base offset computed once, outside the loop: with them the loads are (invariant + b * stride + constant)
-        // and C2 proves them in range once per tile; written as ao + r * rs they kept a bounds check each (6-11% slower)
-        int a0 = i * rs, a1 = a0 + rs, a2 = a1 + rs, a3 = a2 + rs;
-        int d0b = i * nb, d1b = d0b + nb, d2b = d1b + nb, d3b = d2b + nb;
+        int a0 = i * rs;
         for (int b = 0; b < nb; b++) {
-            int wo = b * 8 * vl, ab = b * 4 * vl, ao = a0 + ab;
+            int wo = b * 8 * vl, ao = a0 + b * 4 * vl;
             FloatVector x0 = FloatVector.fromArray(f, wq, wo), x1 = FloatVector.fromArray(f, wq, wo + 2 * vl);
             FloatVector x2 = FloatVector.fromArray(f, wq, wo + 4 * vl), x3 = FloatVector.fromArray(f, wq, wo + 6 * vl);
             FloatVector y0 = FloatVector.fromArray(f, wq, wo + vl), y1 = FloatVector.fromArray(f, wq, wo + 3 * vl);
             FloatVector y2 = FloatVector.fromArray(f, wq, wo + 5 * vl), y3 = FloatVector.fromArray(f, wq, wo + 7 * vl);
             FloatVector sx = FloatVector.fromArray(f, ws, b * 2 * vl), sy = FloatVector.fromArray(f, ws, b * 2 * vl + vl);
-            float d0 = d[d0b + b], d1 = d[d1b + b], d2 = d[d2b + b], d3 = d[d3b + b];
+            float d0 = d[i * nb + b], d1 = d[(i + 1) * nb + b], d2 = d[(i + 2) * nb + b], d3 = d[(i + 3) * nb + b];
             FloatVector q00 = FloatVector.fromArray(f, ra, ao), q01 = FloatVector.fromArray(f, ra, ao + vl);
             FloatVector q02 = FloatVector.fromArray(f, ra, ao + 2 * vl), q03 = FloatVector.fromArray(f, ra, ao + 3 * vl);
             c0 = q03.fma(x3, q02.fma(x2, q01.fma(x1, q00.mul(x0)))).fma(sx.mul(d0), c0);
             e0 = q03.fma(y3, q02.fma(y2, q01.fma(y1, q00.mul(y0)))).fma(sy.mul(d0), e0);
-            FloatVector q10 = FloatVector.fromArray(f, ra, a1 + ab), q11 = FloatVector.fromArray(f, ra, a1 + ab + vl);
-            FloatVector q12 = FloatVector.fromArray(f, ra, a1 + ab + 2 * vl), q13 = FloatVector.fromArray(f, ra, a1 + ab + 3 * vl);
+            FloatVector q10 = FloatVector.fromArray(f, ra, ao + 1 * rs), q11 = FloatVector.fromArray(f, ra, ao + 1 * rs + vl);
+            FloatVector q12 = FloatVector.fromArray(f, ra, ao + 1 * rs + 2 * vl), q13 = FloatVector.fromArray(f, ra, ao + 1 * rs + 3 * vl);
             c1 = q13.fma(x3, q12.fma(x2, q11.fma(x1, q10.mul(x0)))).fma(sx.mul(d1), c1);
             e1 = q13.fma(y3, q12.fma(y2, q11.fma(y1, q10.mul(y0)))).fma(sy.mul(d1), e1);
-            FloatVector q20 = FloatVector.fromArray(f, ra, a2 + ab), q21 = FloatVector.fromArray(f, ra, a2 + ab + vl);
-            FloatVector q22 = FloatVector.fromArray(f, ra, a2 + ab + 2 * vl), q23 = FloatVector.fromArray(f, ra, a2 + ab + 3 * vl);
+            FloatVector q20 = FloatVector.fromArray(f, ra, ao + 2 * rs), q21 = FloatVector.fromArray(f, ra, ao + 2 * rs + vl);
+            FloatVector q22 = FloatVector.fromArray(f, ra, ao + 2 * rs + 2 * vl), q23 = FloatVector.fromArray(f, ra, ao + 2 * rs + 3 * vl);
             c2 = q23.fma(x3, q22.fma(x2, q21.fma(x1, q20.mul(x0)))).fma(sx.mul(d2), c2);
             e2 = q23.fma(y3, q22.fma(y2, q21.fma(y1, q20.mul(y0)))).fma(sy.mul(d2), e2);
-            FloatVector q30 = FloatVector.fromArray(f, ra, a3 + ab), q31 = FloatVector.fromArray(f, ra, a3 + ab + vl);
-            FloatVector q32 = FloatVector.fromArray(f, ra, a3 + ab + 2 * vl), q33 = FloatVector.fromArray(f, ra, a3 + ab + 3 * vl);
+            FloatVector q30 = FloatVector.fromArray(f, ra, ao + 3 * rs), q31 = FloatVector.fromArray(f, ra, ao + 3 * rs + vl);
+            FloatVector q32 = FloatVector.fromArray(f, ra, ao + 3 * rs + 2 * vl), q33 = FloatVector.fromArray(f, ra, ao + 3 * rs + 3 * vl);
             c3 = q33.fma(x3, q32.fma(x2, q31.fma(x1, q30.mul(x0)))).fma(sx.mul(d3), c3);
             e3 = q33.fma(y3, q32.fma(y2, q31.fma(y1, q30.mul(y0)))).fma(sy.mul(d3), e3);
         }
