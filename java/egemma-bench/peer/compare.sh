@@ -23,6 +23,9 @@ model=$(abs "$model"); corpus=$(abs "$corpus")   # the peer runs from its own di
 peer_dir=${EGEMMA_PEER_DIR:-${TMPDIR:-/tmp}/egemma-peer}
 out=$(mktemp -d "${TMPDIR:-/tmp}/egemma-compare.XXXXXX")
 trap 'rm -rf "$out"' EXIT
+# A signal stops the running egemma or peer too (it is a foreground child: without this it kept running, and
+# skewed the next measurement on the same cores). kill 0 signals this script's process group: its own job.
+trap 'trap - INT TERM; kill 0; exit 130' INT TERM
 
 # The peer: node-llama-cpp from the npm registry only (its postinstall download is disabled).
 peer=yes
