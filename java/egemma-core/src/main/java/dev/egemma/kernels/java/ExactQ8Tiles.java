@@ -60,9 +60,9 @@ final class ExactQ8Tiles {
             }
             // one bulk copy of the row to the heap: vector loads from an array are intrinsics C2 always inlines,
             // a MemorySegment load's bounds check was a call (5% of the Java backend's samples)
-            MemorySegment.copy(w, ValueLayout.JAVA_BYTE, (n + o) * rowBytes, row, 0, nb * 34);
+            MemorySegment.copy(w, ValueLayout.JAVA_BYTE, (n + o) * rowBytes, row, 0, nb * WeightRows.Q8_BLOCK_BYTES);
             for (int b = 0; b < nb; b++) {
-                int qo = b * 4 * 2 * vl + lanesOff, off = b * 34;
+                int qo = b * 4 * 2 * vl + lanesOff, off = b * WeightRows.Q8_BLOCK_BYTES;
                 short h = (short) (row[off] & 0xff | row[off + 1] << 8);
                 FloatVector.broadcast(F8, Float.float16ToFloat(h)).intoArray(ws, b * 2 * vl + lanesOff);
                 // one byte shuffle puts element 4*l+i at 8*i+l; part i of the widening is then the i-th 8 lanes
@@ -85,7 +85,7 @@ final class ExactQ8Tiles {
         if (buffers[0].length < nb * 4 * 2 * vl) buffers = growScratch(nb);
         float[] wq = buffers[0], ws = buffers[1], lanes = buffers[2];
         byte[][] rowHolder = rowScratch.get();
-        if (rowHolder[0].length < nb * 34) rowHolder[0] = new byte[nb * 34];
+        if (rowHolder[0].length < nb * WeightRows.Q8_BLOCK_BYTES) rowHolder[0] = new byte[nb * WeightRows.Q8_BLOCK_BYTES];
         byte[] row = rowHolder[0];
         for (int i0 = 0; i0 < m; i0 += M_CHUNK) {
             int i1 = Math.min(m, i0 + M_CHUNK);

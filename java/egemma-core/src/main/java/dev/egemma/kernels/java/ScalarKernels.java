@@ -134,8 +134,7 @@ public class ScalarKernels implements Kernels {
         float[] p = rowScratch(tokens);
         float[] acc = ACC64.get();
         for (int i = 0; i < tokens; i++) {
-            int lo = halfWindow < 0 ? 0 : Math.max(0, i - halfWindow);
-            int hi = halfWindow < 0 ? tokens - 1 : Math.min(tokens - 1, i + halfWindow);
+            int lo = firstKey(i, halfWindow), hi = lastKey(i, tokens, halfWindow);
             int qo = (rowOff + i) * qStride + head * headDim;
             float max = Float.NEGATIVE_INFINITY;
             for (int j = lo; j <= hi; j++) {
@@ -149,6 +148,16 @@ public class ScalarKernels implements Kernels {
             for (int d = 0; d < headDimV; d++)
                 out[oo + d] = rowDot(v, (rowOff) * vStride + g * headDimV + d, vStride, p, lo, hi, tokens, acc);
         }
+    }
+
+    /** The first key query {@code i} sees: the symmetric window {@code |i-j| <= halfWindow}, or every key when {@code halfWindow < 0}. */
+    static int firstKey(int i, int halfWindow) {
+        return halfWindow < 0 ? 0 : Math.max(0, i - halfWindow);
+    }
+
+    /** The last key query {@code i} of {@code tokens} sees (see {@link #firstKey}). */
+    static int lastKey(int i, int tokens, int halfWindow) {
+        return halfWindow < 0 ? tokens - 1 : Math.min(tokens - 1, i + halfWindow);
     }
 
     /**

@@ -34,8 +34,7 @@ final class VectorAttention {
         float[] slots = SLOTS.get();
         int vBase = rowOff * vStride + g * headDimV;
         for (int i = 0; i < tokens; i++) {
-            int lo = halfWindow < 0 ? 0 : Math.max(0, i - halfWindow);
-            int hi = halfWindow < 0 ? tokens - 1 : Math.min(tokens - 1, i + halfWindow);
+            int lo = ScalarKernels.firstKey(i, halfWindow), hi = ScalarKernels.lastKey(i, tokens, halfWindow);
             int qo = (rowOff + i) * qStride + head * headDim;
             float max = Float.NEGATIVE_INFINITY;
             for (int j = lo; j <= hi; j++) {
