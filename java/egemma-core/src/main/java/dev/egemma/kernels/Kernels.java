@@ -32,6 +32,31 @@ public interface Kernels {
         return prepare(a, m, k, w);
     }
 
+    /** Work on rows {@code [r0, r1)} of a batch. */
+    @FunctionalInterface
+    interface RowRange {
+        void run(int r0, int r1);
+    }
+
+    /** Covers rows {@code [0, m)} with calls of {@code body} on disjoint ranges, possibly on several threads at once. */
+    @FunctionalInterface
+    interface RowSplitter {
+        void split(int m, RowRange body);
+    }
+
+    /** All rows in one call, on the calling thread. */
+    RowSplitter SERIAL = (m, body) -> body.run(0, m);
+
+    /**
+     * As {@link #prepare(float[], int, int, WeightMatrix, Activations)}, the per-row work (quantization, regrouping)
+     * split over row ranges by {@code rows} (the forward pass hands in its thread pool: prepared on one thread, the
+     * activations of a product kept the other threads waiting). Every row is prepared alone, so the result does not
+     * depend on the split. The default prepares on the calling thread.
+     */
+    default Activations prepare(float[] a, int m, int k, WeightMatrix w, Activations reuse, RowSplitter rows) {
+        return prepare(a, m, k, w, reuse);
+    }
+
     /**
      * {@code out[i*ldOut + n] = dot(row i of a, row n of w)} for every row {@code i} of {@code a} and
      * {@code n0 <= n < n1}: one tile of {@code C = A * W^T}.

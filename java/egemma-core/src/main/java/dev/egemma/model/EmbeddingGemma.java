@@ -97,8 +97,8 @@ public final class EmbeddingGemma {
             if (il == 0) residualNorm(x, null, null, h, lw.attnNorm(), m);
             Activations hq = prepare(scratch, h, m, nEmbd, lw.wq());
             float[] q = matmul(hq, lw.wq(), scratch.floats(Scratch.Slot.Q, m * lw.wq().rows()));
-            float[] k = matmul(sameType(hq, lw.wq(), lw.wk()) ? hq : kernels.prepare(h, m, nEmbd, lw.wk()), lw.wk(), scratch.floats(Scratch.Slot.K, m * lw.wk().rows()));
-            float[] v = matmul(sameType(hq, lw.wq(), lw.wv()) ? hq : kernels.prepare(h, m, nEmbd, lw.wv()), lw.wv(), scratch.floats(Scratch.Slot.V, m * lw.wv().rows()));
+            float[] k = matmul(sameType(hq, lw.wq(), lw.wk()) ? hq : kernels.prepare(h, m, nEmbd, lw.wk(), null, this::forRows), lw.wk(), scratch.floats(Scratch.Slot.K, m * lw.wk().rows()));
+            float[] v = matmul(sameType(hq, lw.wq(), lw.wv()) ? hq : kernels.prepare(h, m, nEmbd, lw.wv(), null, this::forRows), lw.wv(), scratch.floats(Scratch.Slot.V, m * lw.wv().rows()));
             forRows(m, (r0, r1) -> {
                 kernels.rmsNorm(q, r0 * c.qDim(), (r1 - r0) * c.nHead(), c.headDimK(), lw.qNorm(), c.rmsEps());
                 kernels.rmsNorm(k, r0 * c.kvDim(), (r1 - r0) * c.nHeadKv(), c.headDimK(), lw.kNorm(), c.rmsEps());
@@ -122,7 +122,7 @@ public final class EmbeddingGemma {
             // FFN block
             Activations hf = prepare(scratch, h, m, nEmbd, lw.wGate());
             float[] gate = matmul(hf, lw.wGate(), scratch.floats(Scratch.Slot.GATE, m * lw.wGate().rows()));
-            float[] up = matmul(sameType(hf, lw.wGate(), lw.wUp()) ? hf : kernels.prepare(h, m, nEmbd, lw.wUp()), lw.wUp(), scratch.floats(Scratch.Slot.UP, m * lw.wUp().rows()));
+            float[] up = matmul(sameType(hf, lw.wGate(), lw.wUp()) ? hf : kernels.prepare(h, m, nEmbd, lw.wUp(), null, this::forRows), lw.wUp(), scratch.floats(Scratch.Slot.UP, m * lw.wUp().rows()));
             kernels.geluMul(gate, up, m * c.nFf());
             float[] d = matmul(prepare(scratch, gate, m, c.nFf(), lw.wDown()), lw.wDown(), scratch.floats(Scratch.Slot.OUT, mEmbd));
             // d = norm(d); x += d; h = norm(x) with the next layer's attention norm (none after the last layer)
@@ -153,7 +153,7 @@ public final class EmbeddingGemma {
      * whose extra sets are prepared apart).
      */
     private Activations prepare(Scratch scratch, float[] a, int m, int k, WeightMatrix wm) {
-        Activations p = kernels.prepare(a, m, k, wm, scratch.prepared());
+        Activations p = kernels.prepare(a, m, k, wm, scratch.prepared(), this::forRows);
         scratch.prepared(p);
         return p;
     }
@@ -191,13 +191,8 @@ public final class EmbeddingGemma {
         return out;
     }
 
-    /** Work on rows {@code [r0, r1)}. */
-    private interface RowRange {
-        void run(int r0, int r1);
-    }
-
     /** Splits {@code m} rows into one contiguous range per pool thread: every row op here is per row, so bits do not depend on the split. */
-    private void forRows(int m, RowRange body) {
+    private void forRows(int m, Kernels.RowRange body) {
         int parts = m < SERIAL_ROW_OPS_BELOW ? 1 : Math.min(m, pool.threads());
         if (parts <= 1) {
             body.run(0, m);

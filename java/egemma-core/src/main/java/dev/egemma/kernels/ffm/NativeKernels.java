@@ -63,8 +63,13 @@ public final class NativeKernels implements Kernels {
 
     @Override
     public Activations prepare(float[] a, int m, int k, WeightMatrix w, Activations reuse) {
+        return prepare(a, m, k, w, reuse, SERIAL);
+    }
+
+    @Override
+    public Activations prepare(float[] a, int m, int k, WeightMatrix w, Activations reuse, RowSplitter rows) {
         Objects.requireNonNull(a, "a");
-        if (w.type() != GgmlType.Q8_0) return fallback.prepare(a, m, k, w, reuse);
+        if (w.type() != GgmlType.Q8_0) return fallback.prepare(a, m, k, w, reuse, rows);
         if (k != w.cols()) throw new IllegalArgumentException(w.name() + ": activations have " + k + " columns, weights " + w.cols());
         if (m < 0 || (long) m * k > a.length)
             throw new IllegalArgumentException("activations: " + m + " x " + k + " do not fit an array of " + a.length);
@@ -83,7 +88,8 @@ public final class NativeKernels implements Kernels {
             q = new byte[qLen];
             d = new float[dLen];
         }
-        lib.q8_0Quantize(MemorySegment.ofArray(a), k, 0, m, MemorySegment.ofArray(q), MemorySegment.ofArray(d));
+        MemorySegment as = MemorySegment.ofArray(a), qs = MemorySegment.ofArray(q), ds = MemorySegment.ofArray(d);
+        rows.split(m, (r0, r1) -> lib.q8_0Quantize(as, k, r0, r1, qs, ds));
         return new QuantizedRows(q, d, m, k);
     }
 

@@ -75,22 +75,24 @@ public final class GgmlQ8Matmul {
 
         /** Activations regrouped: [row][block][i][p copies][lane]. */
         float[] regroupActivations(Q8Rows a) {
-            return regroupActivations(a, null);
+            return regroupActivations(a, null, dev.egemma.kernels.Kernels.SERIAL);
         }
 
-        /** As {@link #regroupActivations(Q8Rows)}, into {@code reuse} when it is large enough. */
-        float[] regroupActivations(Q8Rows a, float[] reuse) {
+        /** As {@link #regroupActivations(Q8Rows)}, into {@code reuse} when it is large enough, row ranges split by {@code rows}. */
+        float[] regroupActivations(Q8Rows a, float[] reuse, dev.egemma.kernels.Kernels.RowSplitter rows) {
             int k = a.cols(), nb = k / QK;
             float[] q = a.q();
             int size = a.rows() * nb * 4 * vl;
             float[] r = reuse != null && reuse.length >= size ? reuse : new float[size];
-            for (int i = 0; i < a.rows(); i++)
-                for (int b = 0; b < nb; b++) {
-                    int src = i * k + b * QK, dst = (i * nb + b) * 4 * vl;
-                    for (int ii = 0; ii < 4; ii++)
-                        for (int c = 0; c < p; c++)
-                            for (int l = 0; l < LANES; l++) r[dst + ii * vl + c * LANES + l] = q[src + 4 * l + ii];
-                }
+            rows.split(a.rows(), (i0, i1) -> {
+                for (int i = i0; i < i1; i++)
+                    for (int b = 0; b < nb; b++) {
+                        int src = i * k + b * QK, dst = (i * nb + b) * 4 * vl;
+                        for (int ii = 0; ii < 4; ii++)
+                            for (int c = 0; c < p; c++)
+                                for (int l = 0; l < LANES; l++) r[dst + ii * vl + c * LANES + l] = q[src + 4 * l + ii];
+                    }
+            });
             return r;
         }
     }

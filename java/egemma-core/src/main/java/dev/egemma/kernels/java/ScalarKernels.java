@@ -26,9 +26,19 @@ public class ScalarKernels implements Kernels {
 
     @Override
     public Activations prepare(float[] a, int m, int k, WeightMatrix w, Activations reuse) {
+        return prepare(a, m, k, w, reuse, SERIAL);
+    }
+
+    @Override
+    public Activations prepare(float[] a, int m, int k, WeightMatrix w, Activations reuse, RowSplitter rows) {
         if (k != w.cols()) throw new IllegalArgumentException(w.name() + ": activations have " + k + " columns, weights " + w.cols());
-        if ((long) m * k > a.length) throw new IllegalArgumentException("activations: " + m + " x " + k + " > array length " + a.length);
-        return w.type() == GgmlType.Q8_0 ? Q8Rows.quantize(a, m, k, reuse instanceof Q8Rows r ? r : null) : new FloatRows(a, m, k);
+        if (m < 0 || (long) m * k > a.length) throw new IllegalArgumentException("activations: " + m + " x " + k + " > array length " + a.length);
+        return w.type() == GgmlType.Q8_0 ? Q8Rows.quantize(a, m, k, reuse instanceof Q8Rows r ? r : null, rows, readsDequantized()) : new FloatRows(a, m, k);
+    }
+
+    /** Whether {@link #matmulQ8} reads {@link Q8Rows#dq()} (the scalar product reads q and d only). */
+    boolean readsDequantized() {
+        return false;
     }
 
     /** Validates a tile request; the kernels below then index without checks of their own. */

@@ -102,10 +102,20 @@ public final class VectorKernels extends ScalarKernels {
 
     @Override
     public dev.egemma.kernels.Activations prepare(float[] a, int m, int k, WeightMatrix w, dev.egemma.kernels.Activations reuse) {
+        return prepare(a, m, k, w, reuse, SERIAL);
+    }
+
+    @Override
+    public dev.egemma.kernels.Activations prepare(float[] a, int m, int k, WeightMatrix w, dev.egemma.kernels.Activations reuse, RowSplitter rows) {
         RegroupedQ8 old = reuse instanceof RegroupedQ8 r ? r : null;
-        dev.egemma.kernels.Activations p = super.prepare(a, m, k, w, old != null ? old.q8() : reuse);
-        if (!fastQ8 && p instanceof Q8Rows q) return new RegroupedQ8(q, exact.regroupActivations(q, old == null ? null : old.regrouped()));
+        dev.egemma.kernels.Activations p = super.prepare(a, m, k, w, old != null ? old.q8() : reuse, rows);
+        if (!fastQ8 && p instanceof Q8Rows q) return new RegroupedQ8(q, exact.regroupActivations(q, old == null ? null : old.regrouped(), rows));
         return p;
+    }
+
+    @Override
+    boolean readsDequantized() {
+        return fastQ8;
     }
 
     @Override
