@@ -3,6 +3,7 @@ package dev.egemma.kernels.java;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -29,6 +30,10 @@ final class ExactQ8Tiles {
     /** Block element 4*l+i to position 8*i+l ("i-major": four groups of the 8 lanes' i-th values). */
     private static final VectorShuffle<Byte> I_MAJOR = VectorShuffle.fromOp(B32, j -> 4 * (j % 8) + j / 8);
     private static final int M_CHUNK = 64;
+    /** Lane l paired with l^4, l^2, l^1 (the 8-lane reduction of {@link #storePair}); lanes 4-7 taken from the second output. */
+    private static final VectorShuffle<Float> XOR4 = VectorShuffle.fromOp(F8, l -> l ^ 4), XOR2 = VectorShuffle.fromOp(F8, l -> l ^ 2),
+            XOR1 = VectorShuffle.fromOp(F8, l -> l ^ 1);
+    private static final VectorMask<Float> UPPER_HALF = VectorMask.fromLong(F8, 0xF0);
 
     /** Static final so that C2 sees a constant species (an instance field defeats the Vector API intrinsics). */
     private static final VectorSpecies<Float> f = FloatVector.SPECIES_PREFERRED;
@@ -134,6 +139,16 @@ final class ExactQ8Tiles {
             c3 = q33.fma(x3, q32.fma(x2, q31.fma(x1, q30.mul(x0)))).fma(sx.mul(d3), c3);
             e3 = q33.fma(y3, q32.fma(y2, q31.fma(y1, q30.mul(y0)))).fma(sy.mul(d3), e3);
         }
+        if (p == 1) {
+            // 8 lanes = one output: lanes l and l^4 of each row's two outputs added in one vector (c's in lanes 0-3,
+            // e's in 4-7), here, inline (a vector passed to a call is boxed); storePairs finishes from memory
+            c0.add(c0.rearrange(XOR4)).blend(e0.add(e0.rearrange(XOR4)), UPPER_HALF).intoArray(lanes, 0);
+            c1.add(c1.rearrange(XOR4)).blend(e1.add(e1.rearrange(XOR4)), UPPER_HALF).intoArray(lanes, 8);
+            c2.add(c2.rearrange(XOR4)).blend(e2.add(e2.rearrange(XOR4)), UPPER_HALF).intoArray(lanes, 16);
+            c3.add(c3.rearrange(XOR4)).blend(e3.add(e3.rearrange(XOR4)), UPPER_HALF).intoArray(lanes, 24);
+            for (int r = 0; r < 4; r++) storePair(lanes, 8 * r, out, (i + r) * ldOut, n, n1);
+            return;
+        }
         // the accumulators leave as arrays, not as arguments: a vector passed to a call C2 does not inline (this tile
         // is past its inlining budget) is boxed, which allocated ~100 bytes per accumulator and tile
         c0.intoArray(lanes, 0);
@@ -163,6 +178,20 @@ final class ExactQ8Tiles {
         c.intoArray(lanes, 0);
         e.intoArray(lanes, vl);
         store(lanes, 0, out, i * ldOut, n, n1);
+    }
+
+    /**
+     * Outputs {@code n} and {@code n+1} (the latter only below {@code n1}) of one row, for 8-lane vectors, from
+     * {@code lanes[at..at+8)} = (c_l + c_{l+4}) for l < 4 and (e_{l-4} + e_l) for l >= 4 (see tile4), in {@code hsum8}'s
+     * order: then lanes l^2 added, then l^1, so lane 0 is {@code ((c0+c4)+(c2+c6)) + ((c1+c5)+(c3+c7))} and lane 4 the
+     * same of e (float addition is commutative: swapped operands give the same bits).
+     */
+    private static void storePair(float[] lanes, int at, float[] out, int rowOff, int n, int n1) {
+        FloatVector u = FloatVector.fromArray(F8, lanes, at);
+        FloatVector w = u.add(u.rearrange(XOR2));
+        FloatVector z = w.add(w.rearrange(XOR1));
+        out[rowOff + n] = z.lane(0);
+        if (n + 1 < n1) out[rowOff + n + 1] = z.lane(4);
     }
 
     /**
