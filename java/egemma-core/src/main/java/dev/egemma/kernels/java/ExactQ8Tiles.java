@@ -20,7 +20,8 @@ import java.lang.foreign.ValueLayout;
  * 2 weight vectors;</li>
  * <li>weight rows are regrouped with one vector byte shuffle per block and widened to float once per (64-row
  * activation chunk, tile column), not once per row quad;</li>
- * <li>each output's 8 lanes are reduced with vector shuffles in {@code hsum8}'s order;</li>
+ * <li>each output's 8 lanes are reduced in {@code hsum8}'s order: with vector shuffles in a tile of 8-lane
+ * vectors, with scalar adds otherwise;</li>
  * <li>activations come regrouped by {@link GgmlQ8Matmul.Vector#regroupActivations} (once per product).</li>
  * </ul>
  */
@@ -141,7 +142,7 @@ final class ExactQ8Tiles {
         }
         if (p == 1) {
             // 8 lanes = one output: lanes l and l^4 of each row's two outputs added in one vector (c's in lanes 0-3,
-            // e's in 4-7), here, inline (a vector passed to a call is boxed); storePairs finishes from memory
+            // e's in 4-7), here, inline (a vector passed to a call is boxed); storePair finishes from memory
             c0.add(c0.rearrange(XOR4)).blend(e0.add(e0.rearrange(XOR4)), UPPER_HALF).intoArray(lanes, 0);
             c1.add(c1.rearrange(XOR4)).blend(e1.add(e1.rearrange(XOR4)), UPPER_HALF).intoArray(lanes, 8);
             c2.add(c2.rearrange(XOR4)).blend(e2.add(e2.rearrange(XOR4)), UPPER_HALF).intoArray(lanes, 16);
@@ -195,11 +196,10 @@ final class ExactQ8Tiles {
     }
 
     /**
-     * Outputs n..n+2P-1 (those below n1) of one row. Each output's 8 lanes are added in {@code hsum8}'s order
-     * ({@code ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7))}) by three shuffle-and-add steps; float addition is
-     * commutative, so the bits equal {@link GgmlQ8Matmul#hsum8}'s. Lane 8c then holds output c.
+     * Outputs n..n+2P-1 (those below n1) of one row from its two accumulators at {@code lanes[at..at+2vl)}, each
+     * output's 8 lanes summed by {@link GgmlQ8Matmul#hsum8} (for 16-lane vectors and single rows; 8-lane tiles use
+     * {@link #storePair}).
      */
-    /** The 2P outputs of one row from its two accumulators at {@code lanes[at..at+2vl)}: each 8 lanes summed as hsum8. */
     private void store(float[] lanes, int at, float[] out, int rowOff, int n, int n1) {
         for (int o = 0; o < 2 * p && n + o < n1; o++) {
             int l = at + o * 8;
