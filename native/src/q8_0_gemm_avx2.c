@@ -35,8 +35,10 @@ static void abs_half(const uint8_t *packed, int64_t g, int h, int64_t nb, uint8_
 }
 
 /* one row (a: its quantized activations, da: its block scales) x the 8 columns of half h of group g (u: their |w|,
- * or NULL to take |w| in the loop; each call site is inlined with u known, so the test folds away) */
-static inline __m256 row_x_half(const int8_t *a, const float *da, int64_t nb, const uint8_t *packed, int64_t g, int h, const uint8_t *u) {
+ * or NULL to take |w| in the loop; pf: the lines to prefetch, or NULL; each call site is inlined with u and pf
+ * known, so the tests fold away) */
+static inline __m256 row_x_half(const int8_t *a, const float *da, int64_t nb, const uint8_t *packed, int64_t g, int h, const uint8_t *u,
+                                egemma_prefetch *pf) {
     const __m256i ones16 = _mm256_set1_epi16(1);
     __m256 acc[8];
     EGEMMA_UNROLL for (int l = 0; l < 8; l++) acc[l] = _mm256_setzero_ps();
@@ -44,6 +46,7 @@ static inline __m256 row_x_half(const int8_t *a, const float *da, int64_t nb, co
         const uint8_t *p = egemma_pack_record(packed, g, nb, blk) + PK_Q + 32 * h;
         const __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(egemma_pack_scales(packed, g, nb, blk) + 8 * h)));
         const __m256 sc = _mm256_mul_ps(dw, _mm256_broadcast_ss(da + blk));
+        if (pf) egemma_prefetch_step(pf);
         EGEMMA_UNROLL for (int l = 0; l < 8; l++) {
             const __m256i w = _mm256_load_si256((const __m256i *)(p + l * 64));
             const __m256i uw = u ? _mm256_load_si256((const __m256i *)(u + (blk * 8 + l) * 32)) : _mm256_abs_epi8(w);
@@ -67,9 +70,13 @@ void egemma_q8_0_gemm_avx2(const int8_t *qa, const float *da, int64_t m, int64_t
         const int lo = n0 > col0 ? (int)(n0 - col0) : 0, hi = n1 < col0 + 8 ? (int)(n1 - col0) : 8;
         const int cached = m >= 8; /* below, the pass over the records costs more than it saves */
         if (cached) abs_half(packed, g, h, nb, u);
+        /* Few rows also fetch the next group ahead (egemma_prefetch); many rows amortize the first pass's misses
+         * over 2m passes */
+        const int has_next = (g + 1) * EGEMMA_Q8_0_PACK_COLS < n1;
         for (int64_t i = 0; i < m; i++) {
-            const __m256 r = cached ? row_x_half(qa + i * k, da + i * nb, nb, packed, g, h, u)
-                                    : row_x_half(qa + i * k, da + i * nb, nb, packed, g, h, NULL);
+            egemma_prefetch pf = egemma_prefetch_next_group(packed, g, nb, has_next, h * m + i, 2 * m);
+            const __m256 r = cached ? row_x_half(qa + i * k, da + i * nb, nb, packed, g, h, u, NULL)
+                                    : row_x_half(qa + i * k, da + i * nb, nb, packed, g, h, NULL, &pf);
             float *dst = c + i * ldc + col0;
             if (lo == 0 && hi == 8) {
                 _mm256_storeu_ps(dst, r);
