@@ -3,21 +3,46 @@
  *
  * RMSNorm: ggml sums each row's squares in one double chain (a 4-cycle add per element). Here the lanes of a double
  * vector are 8 rows, so one vector add advances 8 chains by one element each, and two such vectors (16 rows) keep
- * the adder busy; the elements are gathered down the 8 rows. GELU: the table lookup becomes a 16-lane gather indexed
+ * the adder busy; the elements are loaded 8 per row and transposed in registers (24 shuffles per 64 elements), the
+ * remainder gathered down the rows (gathering every element made RMSNorm 5.4% of a batch's perf samples on Zen 5,
+ * 1.9% transposed). GELU: the table lookup becomes a 16-lane gather indexed
  * by vcvtps2ph's round-to-nearest-even fp16 bits (egemma_fp32_to_fp16 computes the same bits in software). */
 #include "egemma_internal.h"
 
 #if defined(_MSC_VER) || (defined(__AVX512F__) && defined(__AVX512VL__))
 #include <immintrin.h>
 
-/* sums of squares of the 8 rows starting at x0 (row stride n) */
-static inline __m512d sum_squares8(const float *x0, __m256i idx, int64_t n) {
-    __m512d s = _mm512_setzero_pd();
-    for (int64_t j = 0; j < n; j++) {
+/* sums of squares of the 8 rows starting at x0 (row stride n), columns [j0, n), one gathered column per step */
+static inline __m512d sum_squares8(const float *x0, __m256i idx, int64_t j0, int64_t n, __m512d s) {
+    for (int64_t j = j0; j < n; j++) {
         const __m256 g = _mm256_i32gather_ps(x0 + j, idx, 4);
         s = _mm512_add_pd(s, _mm512_cvtps_pd(_mm256_mul_ps(g, g)));
     }
     return s;
+}
+
+/* The squares of 8 consecutive elements of 8 rows (x: the first row's, stride n), transposed: c[e] holds element e
+ * of every row, in row order. 8 loads and 24 shuffles for 64 elements, where a gather costs one load per element. */
+static inline void squares8x8(const float *x, int64_t n, __m256 c[8]) {
+    __m256 r[8], t[8], u[8];
+    EGEMMA_UNROLL for (int i = 0; i < 8; i++) {
+        r[i] = _mm256_loadu_ps(x + i * n);
+        r[i] = _mm256_mul_ps(r[i], r[i]);
+    }
+    EGEMMA_UNROLL for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);     /* a0 b0 a1 b1 | a4 b4 a5 b5 */
+        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]); /* a2 b2 a3 b3 | a6 b6 a7 b7 */
+    }
+    EGEMMA_UNROLL for (int i = 0; i < 8; i += 4) {
+        u[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);     /* rows i..i+3 of elements 0 | 4 */
+        u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE); /* 1 | 5 */
+        u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44); /* 2 | 6 */
+        u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE); /* 3 | 7 */
+    }
+    EGEMMA_UNROLL for (int e = 0; e < 4; e++) {
+        c[e] = _mm256_permute2f128_ps(u[e], u[4 + e], 0x20);
+        c[4 + e] = _mm256_permute2f128_ps(u[e], u[4 + e], 0x31);
+    }
 }
 
 static void scale_rows(float *x0, int64_t count, int64_t n, const float *w, __m512d sums, float eps) {
@@ -30,18 +55,23 @@ void egemma_rms_norm_avx512(float *x, int64_t rows, int64_t n, const float *w, f
     int64_t r = 0;
     if (n <= ((int64_t)1 << 27)) { /* gather offsets: 7 * n must fit an int32 */
         const __m256i idx = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32((int)n));
-        for (; r + 16 <= rows; r += 16) { /* two independent groups of 8 chains */
+        const int64_t n8 = n / 8 * 8;
+        for (; r + 16 <= rows; r += 16) { /* two independent groups of 8 chains, 8 columns per step */
             float *x0 = x + r * n, *x1 = x0 + 8 * n;
             __m512d s0 = _mm512_setzero_pd(), s1 = _mm512_setzero_pd();
-            for (int64_t j = 0; j < n; j++) {
-                const __m256 g0 = _mm256_i32gather_ps(x0 + j, idx, 4), g1 = _mm256_i32gather_ps(x1 + j, idx, 4);
-                s0 = _mm512_add_pd(s0, _mm512_cvtps_pd(_mm256_mul_ps(g0, g0)));
-                s1 = _mm512_add_pd(s1, _mm512_cvtps_pd(_mm256_mul_ps(g1, g1)));
+            for (int64_t j = 0; j < n8; j += 8) {
+                __m256 c0[8], c1[8];
+                squares8x8(x0 + j, n, c0);
+                squares8x8(x1 + j, n, c1);
+                EGEMMA_UNROLL for (int e = 0; e < 8; e++) {
+                    s0 = _mm512_add_pd(s0, _mm512_cvtps_pd(c0[e]));
+                    s1 = _mm512_add_pd(s1, _mm512_cvtps_pd(c1[e]));
+                }
             }
-            scale_rows(x0, 8, n, w, s0, eps);
-            scale_rows(x1, 8, n, w, s1, eps);
+            scale_rows(x0, 8, n, w, sum_squares8(x0, idx, n8, n, s0), eps);
+            scale_rows(x1, 8, n, w, sum_squares8(x1, idx, n8, n, s1), eps);
         }
-        for (; r + 8 <= rows; r += 8) scale_rows(x + r * n, 8, n, w, sum_squares8(x + r * n, idx, n), eps);
+        for (; r + 8 <= rows; r += 8) scale_rows(x + r * n, 8, n, w, sum_squares8(x + r * n, idx, 0, n, _mm512_setzero_pd()), eps);
     }
     if (r < rows) egemma_rms_norm_scalar(x + r * n, rows - r, n, w, eps);
 }

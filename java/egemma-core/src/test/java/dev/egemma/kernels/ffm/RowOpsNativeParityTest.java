@@ -30,7 +30,7 @@ class RowOpsNativeParityTest {
         assertEquals(tier, b.setIsaLimit(tier));
         ScalarKernels ref = new ScalarKernels();
         SplittableRandom r = new SplittableRandom(3);
-        for (int n : new int[] {1, 7, 64, 256, 768, 1152}) {
+        for (int n : new int[] {1, 7, 33, 64, 100, 256, 257, 768, 1152}) {
             for (int rows : new int[] {1, 2, 3, 4, 5, 8, 9, 15, 16, 17, 24, 33}) {
                 int off = r.nextInt(5);
                 float[] x = new float[off + rows * n + 3], w = new float[n];
