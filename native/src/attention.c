@@ -57,8 +57,10 @@ EGEMMA_API int32_t egemma_attention_head(const float *q, const float *k, const f
         const float inv = (float)(1.0 / sum);
         for (int64_t j = lo; j <= hi; j++) scores[j] *= inv;
         float *oi = out + i * o_stride;
-        for (int64_t d = 0; d < head_dim_v; d += COL_LANES)
-            column_dot(v + d, v_stride, scores, lo, hi, tokens, head_dim_v - d < COL_LANES ? head_dim_v - d : COL_LANES, oi + d, acc);
+        /* full blocks with the lane count a constant, so that their sums can stay in registers */
+        int64_t d = 0;
+        for (; d + COL_LANES <= head_dim_v; d += COL_LANES) column_dot(v + d, v_stride, scores, lo, hi, tokens, COL_LANES, oi + d, acc);
+        if (d < head_dim_v) column_dot(v + d, v_stride, scores, lo, hi, tokens, head_dim_v - d, oi + d, acc);
     }
     return 0;
 }
