@@ -1,4 +1,5 @@
-/* Attention of one query head over one sequence (include/egemma.h, egemma_attention_head). Portable C with
+/* Attention of one query head over one sequence (include/egemma.h, egemma_attention_head; egemma.c checks the
+ * arguments and picks this or a tier's version, attention_avx512.c). Portable C with
  * explicit fmaf and no FP contraction, so every build computes the same bits; on x86-64 GCC builds AVX-512 and
  * AVX2+FMA clones of the hot loops (target_clones, chosen at load by the CPU), which only change the speed.
  * One row of scores lives in the caller's scratch at a time, so memory stays linear in the sequence length. */
@@ -29,12 +30,9 @@ static ALWAYS_INLINE float v_expf(float x) {
 }
 
 EGEMMA_CLONES
-EGEMMA_API int32_t egemma_attention_head(const float *q, const float *k, const float *v, float *out, int64_t tokens,
-                                         int64_t q_stride, int64_t k_stride, int64_t v_stride, int64_t o_stride,
-                                         int64_t head_dim, int64_t head_dim_v, int64_t half_window, float *scores) {
-    if (q == NULL || k == NULL || v == NULL || out == NULL || scores == NULL || tokens < 0 || head_dim <= 0 ||
-        head_dim_v <= 0 || q_stride < head_dim || k_stride < head_dim || v_stride < head_dim_v || o_stride < head_dim_v)
-        return EGEMMA_ERR_BAD_ARGUMENT;
+void egemma_attention_head_portable(const float *q, const float *k, const float *v, float *out, int64_t tokens, int64_t q_stride,
+                                    int64_t k_stride, int64_t v_stride, int64_t o_stride, int64_t head_dim, int64_t head_dim_v,
+                                    int64_t half_window, float *scores) {
     const int64_t vec = tokens / 16 * 16;       /* keys of a row that ggml's vector exp covers */
     float acc[64][COL_LANES]; /* P.V position accumulators of one block of output lanes (16 KiB) */
     for (int64_t i = 0; i < tokens; i++) {
@@ -62,5 +60,4 @@ EGEMMA_API int32_t egemma_attention_head(const float *q, const float *k, const f
         for (; d + COL_LANES <= head_dim_v; d += COL_LANES) column_dot(v + d, v_stride, scores, lo, hi, tokens, COL_LANES, oi + d, acc);
         if (d < head_dim_v) column_dot(v + d, v_stride, scores, lo, hi, tokens, head_dim_v - d, oi + d, acc);
     }
-    return 0;
 }

@@ -100,6 +100,8 @@ static const egemma_q8_0_quantize_fn Q8_0_QUANTIZE[EGEMMA_ISA_COUNT] = {egemma_q
 /* RMSNorm and GELU * up per tier (bit-identical; NULL: the portable one) */
 static const egemma_rms_norm_fn RMS_NORM[EGEMMA_ISA_COUNT] = {egemma_rms_norm_scalar, AVX2_ONLY(egemma_rms_norm_avx2), AVX512_AND_AMX(egemma_rms_norm_avx512), NULL, NULL};
 static const egemma_gelu_mul_fn GELU_MUL[EGEMMA_ISA_COUNT] = {egemma_gelu_mul_scalar, AVX2_ONLY(egemma_gelu_mul_avx2), AVX512_AND_AMX(egemma_gelu_mul_avx512), NULL, NULL};
+/* Attention per tier (bit-identical; NULL: the portable one, whose target_clones pick AVX-512 or AVX2 code by CPU) */
+static const egemma_attention_head_fn ATTENTION_HEAD[EGEMMA_ISA_COUNT] = {NULL, NULL, AVX512_AND_AMX(egemma_attention_head_avx512), NULL, NULL};
 
 /* Process-wide state, set once by init() and changed only by egemma_set_isa_limit. Written before any
  * kernel runs (documented contract), so plain variables; `initialized` is published last. */
@@ -111,6 +113,7 @@ static egemma_q8_0_gemm_fn g_q8_0_gemm = egemma_q8_0_gemm_scalar;
 static egemma_q8_0_quantize_fn g_q8_0_quantize = egemma_q8_0_quantize_scalar;
 static egemma_rms_norm_fn g_rms_norm = egemma_rms_norm_scalar;
 static egemma_gelu_mul_fn g_gelu_mul = egemma_gelu_mul_scalar;
+static egemma_attention_head_fn g_attention_head = NULL;
 static int g_initialized;
 
 #if defined(_MSC_VER)
@@ -154,6 +157,7 @@ static void activate(int32_t tier) {
     g_q8_0_quantize = Q8_0_QUANTIZE[tier] ? Q8_0_QUANTIZE[tier] : egemma_q8_0_quantize_scalar;
     g_rms_norm = RMS_NORM[tier] ? RMS_NORM[tier] : egemma_rms_norm_scalar;
     g_gelu_mul = GELU_MUL[tier] ? GELU_MUL[tier] : egemma_gelu_mul_scalar;
+    g_attention_head = ATTENTION_HEAD[tier];
 }
 
 static int32_t isa_from_name(const char *name) {
@@ -280,5 +284,18 @@ EGEMMA_API int32_t egemma_gelu_mul(float *gate, const float *up, int64_t count, 
     if (gate == NULL || up == NULL || table == NULL || count < 0) return EGEMMA_ERR_BAD_ARGUMENT;
     init();
     g_gelu_mul(gate, up, count, table);
+    return 0;
+}
+
+EGEMMA_API int32_t egemma_attention_head(const float *q, const float *k, const float *v, float *out, int64_t tokens, int64_t q_stride,
+                                         int64_t k_stride, int64_t v_stride, int64_t o_stride, int64_t head_dim, int64_t head_dim_v,
+                                         int64_t half_window, float *scores) {
+    if (q == NULL || k == NULL || v == NULL || out == NULL || scores == NULL || tokens < 0 || head_dim <= 0 ||
+        head_dim_v <= 0 || q_stride < head_dim || k_stride < head_dim || v_stride < head_dim_v || o_stride < head_dim_v)
+        return EGEMMA_ERR_BAD_ARGUMENT;
+    init();
+    if (g_attention_head == NULL ||
+        !g_attention_head(q, k, v, out, tokens, q_stride, k_stride, v_stride, o_stride, head_dim, head_dim_v, half_window, scores))
+        egemma_attention_head_portable(q, k, v, out, tokens, q_stride, k_stride, v_stride, o_stride, head_dim, head_dim_v, half_window, scores);
     return 0;
 }

@@ -42,6 +42,18 @@ void egemma_gelu_mul_scalar(float *gate, const float *up, int64_t count, const f
 void egemma_gelu_mul_avx2(float *gate, const float *up, int64_t count, const float *table);
 void egemma_gelu_mul_avx512(float *gate, const float *up, int64_t count, const float *table);
 
+/* Attention of one query head (egemma_attention_head, arguments checked): the portable version (attention.c) and
+ * the AVX-512 one, which returns 0 without computing anything for shapes it does not handle */
+void egemma_attention_head_portable(const float *q, const float *k, const float *v, float *out, int64_t tokens, int64_t q_stride,
+                                    int64_t k_stride, int64_t v_stride, int64_t o_stride, int64_t head_dim, int64_t head_dim_v,
+                                    int64_t half_window, float *scores);
+typedef int (*egemma_attention_head_fn)(const float *q, const float *k, const float *v, float *out, int64_t tokens, int64_t q_stride,
+                                        int64_t k_stride, int64_t v_stride, int64_t o_stride, int64_t head_dim, int64_t head_dim_v,
+                                        int64_t half_window, float *scores);
+int egemma_attention_head_avx512(const float *q, const float *k, const float *v, float *out, int64_t tokens, int64_t q_stride,
+                                 int64_t k_stride, int64_t v_stride, int64_t o_stride, int64_t head_dim, int64_t head_dim_v,
+                                 int64_t half_window, float *scores);
+
 /* ggml's rms_norm after the sum: x = (x * (1/sqrtf(mean + eps))) * w, mean = (float)(sum / n) (every tier) */
 static inline void egemma_rms_scale_row(float *x, int64_t n, const float *w, double sum, float eps) {
     const float mean = (float)(sum / (double)n);
