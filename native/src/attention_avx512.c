@@ -1,18 +1,21 @@
 /* AVX-512 attention of one query head (include/egemma.h, egemma_attention_head), bit-identical to the portable
- * attention.c: the same fused products, the same accumulators folded in the same order, the same exp.
+ * attention.c: the same fused products, the same accumulators folded in the same order, the same exp, and keys
+ * outside a query's window skipped, not multiplied by zero.
  *
  * Why a tier of its own: the portable loops, even compiled for AVX-512 (target_clones), spent ~half of a batch of
- * 1,000-token texts in attention. Three things cost: each score ended in a scalar 16-lane tree (reduce16); the exp
- * ran one lane at a time; and P.V kept its 64 position accumulators per output lane in memory, a load, an FMA and a
- * store per key. Here 16 scores are reduced together in vectors (the tree's pairs are lanes of shuffled vectors),
- * ggml_v_expf runs 16 lanes wide as ggml writes it, and P.V holds 4 of the 64 position classes (l, 16+l, 32+l, 48+l:
- * exactly the ones the first two fold steps combine) x 64 output lanes in 16 registers over the whole row.
+ * 1,000-token texts in attention. Each score ended in a scalar 16-lane tree (reduce16); the exp ran one lane at a
+ * time; P.V kept its 64 position accumulators per output lane in memory (a load, an FMA and a store per key); and
+ * every query streamed the head's K and V rows (1 MiB each at 1,000 tokens) from beyond L2. Here 16 scores are
+ * reduced together in vectors (the tree's pairs are lanes of shuffled vectors), ggml_v_expf runs 16 lanes wide as
+ * ggml writes it, P.V holds two of the 64 position classes (the pairs the first fold step combines) x 32 output
+ * lanes x 4 queries in 16 registers over the row, and QB = 4 queries share every K and V row loaded.
  *
- * Handles head_dim and head_dim_v that are multiples of 64 with head_dim <= 256 (the query then lives in 16
- * registers); other shapes return 0 and the caller runs the portable version. */
+ * Handles head_dim and head_dim_v that are multiples of 64 with head_dim <= 256; other shapes return 0 and the
+ * caller runs the portable version. */
 #include <math.h>
 
 #include "egemma_internal.h"
+#include "f32_dot.h" /* ALWAYS_INLINE */
 
 #if defined(_MSC_VER) || (defined(__AVX512F__) && defined(__AVX512VL__) && defined(__FMA__))
 #include <immintrin.h>
@@ -44,26 +47,32 @@ static inline float reduce16v(__m512 v) {
     return _mm_cvtss_f32(_mm_add_ss(b, _mm_shuffle_ps(b, b, 1)));
 }
 
-/* The folded 16 lanes of ggml_vec_dot_f32(k_j, q) before its final tree: four 16-lane fused accumulators over the
- * 64-element chunks, then (0+2) + (1+3) */
-static inline __m512 dot_lanes(const __m512 qv[16], const float *kj, int chunks) {
-    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-    for (int c = 0; c < chunks; c++) {
-        a0 = _mm512_fmadd_ps(_mm512_loadu_ps(kj + 64 * c), qv[4 * c], a0);
-        a1 = _mm512_fmadd_ps(_mm512_loadu_ps(kj + 64 * c + 16), qv[4 * c + 1], a1);
-        a2 = _mm512_fmadd_ps(_mm512_loadu_ps(kj + 64 * c + 32), qv[4 * c + 2], a2);
-        a3 = _mm512_fmadd_ps(_mm512_loadu_ps(kj + 64 * c + 48), qv[4 * c + 3], a3);
-    }
-    return _mm512_add_ps(_mm512_add_ps(a0, a2), _mm512_add_ps(a1, a3));
+#define QB 4                  /* queries attended together: each key and value row loaded once for all of them */
+#define QB_MAX_TOKENS 4096    /* their extra score rows live on the stack (48 KiB at most); longer rows go one by one */
+
+/* The folded 16 lanes of ggml_vec_dot_f32(k_j, q) of nq queries (rows q_stride apart) before its final tree: four
+ * 16-lane fused accumulators over the 64-element chunks, then (0+2) + (1+3); stored at t + qq * 256 */
+static ALWAYS_INLINE void dot_lanes(const float *q, int64_t q_stride, const float *kj, int chunks, const int nq, float *t) {
+    __m512 a[QB][4];
+    for (int qq = 0; qq < nq; qq++)
+        for (int e = 0; e < 4; e++) a[qq][e] = _mm512_setzero_ps();
+    for (int c = 0; c < chunks; c++)
+        for (int e = 0; e < 4; e++) {
+            const __m512 kv = _mm512_loadu_ps(kj + 64 * c + 16 * e);
+            for (int qq = 0; qq < nq; qq++) a[qq][e] = _mm512_fmadd_ps(kv, _mm512_loadu_ps(q + qq * q_stride + 64 * c + 16 * e), a[qq][e]);
+        }
+    for (int qq = 0; qq < nq; qq++)
+        _mm512_store_ps(t + qq * 256, _mm512_add_ps(_mm512_add_ps(a[qq][0], a[qq][2]), _mm512_add_ps(a[qq][1], a[qq][3])));
 }
 
 /* The final trees of 16 keys' folded lanes t[0..15], all at once: lane j of the result is reduce16v(t[j]). Each
  * step adds the same lane pairs as the scalar tree, gathered from several keys into one vector by shuffles. */
-static inline __m512 reduce16x16(const __m512 t[16]) {
+static inline __m512 reduce16x16(const float *t) {
     __m512 x[8], z[4], w[2];
-    for (int p = 0; p < 8; p++) /* (8+i)+i: [key 2p | key 2p+1], 8 lanes each */
-        x[p] = _mm512_add_ps(_mm512_shuffle_f32x4(t[2 * p], t[2 * p + 1], _MM_SHUFFLE(3, 2, 3, 2)),
-                             _mm512_shuffle_f32x4(t[2 * p], t[2 * p + 1], _MM_SHUFFLE(1, 0, 1, 0)));
+    for (int p = 0; p < 8; p++) { /* (8+i)+i: [key 2p | key 2p+1], 8 lanes each */
+        const __m512 a = _mm512_load_ps(t + 32 * p), b = _mm512_load_ps(t + 32 * p + 16);
+        x[p] = _mm512_add_ps(_mm512_shuffle_f32x4(a, b, _MM_SHUFFLE(3, 2, 3, 2)), _mm512_shuffle_f32x4(a, b, _MM_SHUFFLE(1, 0, 1, 0)));
+    }
     for (int p = 0; p < 4; p++) /* (4+i)+i: quarter s = key 4p+s, 4 lanes a0..a3 */
         z[p] = _mm512_add_ps(_mm512_shuffle_f32x4(x[2 * p], x[2 * p + 1], _MM_SHUFFLE(3, 1, 3, 1)),
                              _mm512_shuffle_f32x4(x[2 * p], x[2 * p + 1], _MM_SHUFFLE(2, 0, 2, 0)));
@@ -75,49 +84,139 @@ static inline __m512 reduce16x16(const __m512 t[16]) {
     return _mm512_permutexvar_ps(_mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15), r);
 }
 
-/* Position classes l, 16+l, 32+l, 48+l of the 64-key blocks starting at b0..b1 (step 64) x 64 output lanes:
- * acc = fma(v_j, p_j, acc) in key order; keys outside [lo, last] are skipped (only the first and last blocks have
- * any, hence `edge`). Returns per lane the first two fold steps: (c_l + c_32+l) + (c_16+l + c_48+l). */
-static inline void pv_classes(const float *v, int64_t v_stride, const float *p, int64_t b0, int64_t b1, int64_t lo, int64_t last,
-                              int l, float *f) {
-    __m512 a[4][4];
-    for (int c = 0; c < 4; c++)
-        for (int d = 0; d < 4; d++) a[c][d] = _mm512_setzero_ps();
-    for (int64_t jj = b0; jj <= b1; jj += 64) {
-        const int edge = jj < lo || jj + 63 > last;
-        for (int c = 0; c < 4; c++) {
-            const int64_t j = jj + l + 16 * c;
-            if (edge && (j < lo || j > last)) continue;
-            const __m512 pj = _mm512_set1_ps(p[j]);
-            const float *vj = v + j * v_stride;
-            for (int d = 0; d < 4; d++) a[c][d] = _mm512_fmadd_ps(_mm512_loadu_ps(vj + 16 * d), pj, a[c][d]);
+/* The scores of nq queries (query qq: keys lo[qq]..hi[qq]) into p[qq], 16 keys at a time; returns their maxima */
+static ALWAYS_INLINE void scores_rows(const float *q, int64_t q_stride, const float *k, int64_t k_stride, int chunks, const int nq,
+                                      const int64_t *lo, const int64_t *hi, float *const *p, float *max) {
+    _Alignas(64) float t[QB][16][16];
+    __m512 mx[QB];
+    for (int qq = 0; qq < nq; qq++) mx[qq] = _mm512_set1_ps(-INFINITY);
+    for (int64_t j0 = lo[0]; j0 <= hi[nq - 1]; j0 += 16) {
+        const int n = hi[nq - 1] - j0 + 1 < 16 ? (int)(hi[nq - 1] - j0 + 1) : 16;
+        for (int j = 0; j < 16; j++) {
+            if (j < n) {
+                dot_lanes(q, q_stride, k + (j0 + j) * k_stride, chunks, nq, &t[0][j][0]);
+            } else {
+                for (int qq = 0; qq < nq; qq++) _mm512_store_ps(t[qq][j], _mm512_setzero_ps());
+            }
+        }
+        for (int qq = 0; qq < nq; qq++) {
+            const int64_t a = lo[qq] > j0 ? lo[qq] - j0 : 0, b = hi[qq] - j0 + 1 < n ? hi[qq] - j0 + 1 : n; /* its keys: lanes [a, b) */
+            if (b <= a) continue;
+            const __mmask16 m = (__mmask16)(((1u << b) - 1u) & ~((1u << a) - 1u));
+            const __m512 s = reduce16x16(&t[qq][0][0]);
+            _mm512_mask_storeu_ps(p[qq] + j0, m, s);
+            mx[qq] = _mm512_mask_max_ps(mx[qq], m, mx[qq], s);
         }
     }
-    for (int d = 0; d < 4; d++)
-        _mm512_store_ps(f + 16 * d, _mm512_add_ps(_mm512_add_ps(a[0][d], a[2][d]), _mm512_add_ps(a[1][d], a[3][d])));
+    for (int qq = 0; qq < nq; qq++) max[qq] = _mm512_reduce_max_ps(mx[qq]);
 }
 
-/* out[0..64) = column_dot (f32_dot.h) of 64 output lanes: the position classes folded, reduce16 per lane, then the
- * keys from np on added unfused */
-static void pv_block(const float *v, int64_t v_stride, const float *p, int64_t lo, int64_t hi, int64_t np, float *out) {
-    _Alignas(64) float f[16][64];
-    __m512 sum[4];
-    for (int d = 0; d < 4; d++) sum[d] = _mm512_setzero_ps();
-    if (np > 0 && lo < np) {
-        const int64_t last = hi < np - 1 ? hi : np - 1;
-        for (int l = 0; l < 16; l++) pv_classes(v, v_stride, p, lo / 64 * 64, last / 64 * 64, lo, last, l, f[l]);
-        for (int d = 0; d < 4; d++) {
-            __m512 g[8];
-            for (int i = 0; i < 8; i++) g[i] = _mm512_add_ps(_mm512_load_ps(f[i + 8] + 16 * d), _mm512_load_ps(f[i] + 16 * d));
-            for (int i = 0; i < 4; i++) g[i] = _mm512_add_ps(g[i + 4], g[i]);
-            sum[d] = _mm512_add_ps(_mm512_add_ps(g[0], g[2]), _mm512_add_ps(g[1], g[3]));
+/* One row of scores (keys lo..hi, max their maximum) into softmax probabilities in place, zeros elsewhere:
+ * 16-key chunks of the full row through the vector exp, the keys from vec on through double exp, the sum in double */
+static void softmax_row(float *p, int64_t tokens, int64_t vec, int64_t lo, int64_t hi, float max) {
+    for (int64_t j = 0; j < lo; j++) p[j] = 0.0f;
+    for (int64_t j = hi + 1; j < tokens; j++) p[j] = 0.0f;
+    const __m512 vmax = _mm512_set1_ps(max);
+    double sum = 0;
+    for (int64_t c = lo / 16 * 16; c < vec && c <= hi; c += 16) {
+        const int64_t a = lo > c ? lo - c : 0, b = hi < c + 15 ? hi - c + 1 : 16; /* lanes [a, b) are keys */
+        const __mmask16 m = (__mmask16)(((1u << b) - 1u) & ~((1u << a) - 1u));
+        _mm512_mask_storeu_ps(p + c, m, v_expf16(_mm512_sub_ps(_mm512_loadu_ps(p + c), vmax)));
+        sum += reduce16v(_mm512_loadu_ps(p + c));
+    }
+    for (int64_t j = vec > lo ? vec : lo; j <= hi; j++) {
+        p[j] = (float)exp((double)(p[j] - max));
+        sum += p[j];
+    }
+    const float inv = (float)(1.0 / sum);
+    for (int64_t j = lo; j <= hi; j++) p[j] *= inv;
+}
+
+/* Position classes c1 and c2 of the 64-key blocks b0..b1 (step 64) x 32 output lanes for nq queries: acc =
+ * fma(v_j, p_j, acc) in key order, query qq skipping keys outside [lo[qq], last[qq]] (only blocks at the edges of
+ * some window have any). x[qq] = c1 + c2 per lane. */
+static ALWAYS_INLINE void pv_pair(const float *v, int64_t v_stride, float *const *p, int64_t b0, int64_t b1, const int64_t *lo,
+                                  const int64_t *last, int64_t lo_max, int64_t last_min, const int nq, int c1, int c2, __m512 x[QB][2]) {
+    __m512 a[QB][2][2];
+    for (int qq = 0; qq < nq; qq++)
+        for (int c = 0; c < 2; c++) a[qq][c][0] = a[qq][c][1] = _mm512_setzero_ps();
+    for (int64_t jj = b0; jj <= b1; jj += 64) {
+        const int full = jj >= lo_max && jj + 63 <= last_min;
+        for (int c = 0; c < 2; c++) {
+            const int64_t j = jj + (c ? c2 : c1);
+            const __m512 v0 = _mm512_loadu_ps(v + j * v_stride), v1 = _mm512_loadu_ps(v + j * v_stride + 16);
+            for (int qq = 0; qq < nq; qq++) {
+                if (!full && (j < lo[qq] || j > last[qq])) continue;
+                const __m512 pj = _mm512_set1_ps(p[qq][j]);
+                a[qq][c][0] = _mm512_fmadd_ps(v0, pj, a[qq][c][0]);
+                a[qq][c][1] = _mm512_fmadd_ps(v1, pj, a[qq][c][1]);
+            }
         }
     }
-    for (int64_t j = np > lo ? np : lo; j <= hi; j++) {
-        const __m512 pj = _mm512_set1_ps(p[j]);
-        for (int d = 0; d < 4; d++) sum[d] = _mm512_add_ps(sum[d], _mm512_mul_ps(_mm512_loadu_ps(v + j * v_stride + 16 * d), pj));
+    for (int qq = 0; qq < nq; qq++)
+        for (int h = 0; h < 2; h++) x[qq][h] = _mm512_add_ps(a[qq][0][h], a[qq][1][h]);
+}
+
+/* out[qq][0..32) = column_dot (f32_dot.h) of 32 output lanes for nq queries: the 64 position classes folded as its
+ * first two steps do ((c_l + c_32+l) + (c_16+l + c_48+l)), reduce16 per lane, then the keys from np on, unfused */
+static ALWAYS_INLINE void pv_block(const float *v, int64_t v_stride, float *const *p, const int64_t *lo, const int64_t *hi, int64_t np,
+                                   const int nq, float *const *out) {
+    __m512 sum[QB][2];
+    for (int qq = 0; qq < nq; qq++) sum[qq][0] = sum[qq][1] = _mm512_setzero_ps();
+    int64_t last[QB], lo_max = lo[nq - 1], last_min = INT64_MAX, last_max = -1;
+    for (int qq = 0; qq < nq; qq++) {
+        last[qq] = hi[qq] < np - 1 ? hi[qq] : np - 1;
+        if (last[qq] < last_min) last_min = last[qq];
+        if (last[qq] > last_max) last_max = last[qq];
     }
-    for (int d = 0; d < 4; d++) _mm512_storeu_ps(out + 16 * d, sum[d]);
+    if (np > 0 && lo[0] < np) {
+        _Alignas(64) float f[QB][16][32];
+        for (int l = 0; l < 16; l++) {
+            __m512 x1[QB][2], x2[QB][2];
+            pv_pair(v, v_stride, p, lo[0] / 64 * 64, last_max / 64 * 64, lo, last, lo_max, last_min, nq, l, 32 + l, x1);
+            pv_pair(v, v_stride, p, lo[0] / 64 * 64, last_max / 64 * 64, lo, last, lo_max, last_min, nq, 16 + l, 48 + l, x2);
+            for (int qq = 0; qq < nq; qq++)
+                for (int h = 0; h < 2; h++) _mm512_store_ps(f[qq][l] + 16 * h, _mm512_add_ps(x1[qq][h], x2[qq][h]));
+        }
+        for (int qq = 0; qq < nq; qq++) {
+            if (lo[qq] >= np) continue;
+            for (int h = 0; h < 2; h++) {
+                __m512 g[8];
+                for (int i = 0; i < 8; i++) g[i] = _mm512_add_ps(_mm512_load_ps(f[qq][i + 8] + 16 * h), _mm512_load_ps(f[qq][i] + 16 * h));
+                for (int i = 0; i < 4; i++) g[i] = _mm512_add_ps(g[i + 4], g[i]);
+                sum[qq][h] = _mm512_add_ps(_mm512_add_ps(g[0], g[2]), _mm512_add_ps(g[1], g[3]));
+            }
+        }
+    }
+    for (int qq = 0; qq < nq; qq++) {
+        for (int64_t j = np > lo[qq] ? np : lo[qq]; j <= hi[qq]; j++) {
+            const __m512 pj = _mm512_set1_ps(p[qq][j]);
+            for (int h = 0; h < 2; h++) sum[qq][h] = _mm512_add_ps(sum[qq][h], _mm512_mul_ps(_mm512_loadu_ps(v + j * v_stride + 16 * h), pj));
+        }
+        for (int h = 0; h < 2; h++) _mm512_storeu_ps(out[qq] + 16 * h, sum[qq][h]);
+    }
+}
+
+/* Queries i0..i0+nq-1 (their score rows p[0..nq)) */
+static ALWAYS_INLINE void attend(const float *q, const float *k, const float *v, float *out, int64_t tokens, int64_t q_stride,
+                                 int64_t k_stride, int64_t v_stride, int64_t o_stride, int chunks, int64_t head_dim_v,
+                                 int64_t half_window, int64_t i0, const int nq, float *const *p) {
+    const int64_t vec = tokens / 16 * 16; /* keys of a row that ggml's vector exp covers */
+    const int64_t np = tokens & ~(int64_t)63;
+    int64_t lo[QB], hi[QB];
+    float max[QB];
+    for (int qq = 0; qq < nq; qq++) {
+        const int64_t i = i0 + qq;
+        lo[qq] = half_window < 0 ? 0 : (i - half_window > 0 ? i - half_window : 0);
+        hi[qq] = half_window < 0 ? tokens - 1 : (i + half_window < tokens - 1 ? i + half_window : tokens - 1);
+    }
+    scores_rows(q + i0 * q_stride, q_stride, k, k_stride, chunks, nq, lo, hi, p, max);
+    for (int qq = 0; qq < nq; qq++) softmax_row(p[qq], tokens, vec, lo[qq], hi[qq], max[qq]);
+    for (int64_t d = 0; d < head_dim_v; d += 32) {
+        float *o[QB];
+        for (int qq = 0; qq < nq; qq++) o[qq] = out + (i0 + qq) * o_stride + d;
+        pv_block(v + d, v_stride, p, lo, hi, np, nq, o);
+    }
 }
 
 int egemma_attention_head_avx512(const float *q, const float *k, const float *v, float *out, int64_t tokens, int64_t q_stride,
@@ -125,44 +224,13 @@ int egemma_attention_head_avx512(const float *q, const float *k, const float *v,
                                  int64_t half_window, float *scores) {
     if (head_dim % 64 != 0 || head_dim > 256 || head_dim_v % 64 != 0) return 0;
     const int chunks = (int)(head_dim / 64);
-    const int64_t vec = tokens / 16 * 16; /* keys of a row that ggml's vector exp covers */
-    const int64_t np = tokens & ~(int64_t)63;
-    for (int64_t i = 0; i < tokens; i++) {
-        const int64_t lo = half_window < 0 ? 0 : (i - half_window > 0 ? i - half_window : 0);
-        const int64_t hi = half_window < 0 ? tokens - 1 : (i + half_window < tokens - 1 ? i + half_window : tokens - 1);
-        __m512 qv[16];
-        for (int c = 0; c < 4 * chunks; c++) qv[c] = _mm512_loadu_ps(q + i * q_stride + 16 * c);
-        /* scores of keys lo..hi, 16 at a time, and their max (order-free) */
-        __m512 mx = _mm512_set1_ps(-INFINITY);
-        for (int64_t j0 = lo; j0 <= hi; j0 += 16) {
-            const int n = hi - j0 + 1 < 16 ? (int)(hi - j0 + 1) : 16;
-            __m512 t[16];
-            for (int j = 0; j < 16; j++) t[j] = j < n ? dot_lanes(qv, k + (j0 + j) * k_stride, chunks) : _mm512_setzero_ps();
-            const __mmask16 m = (__mmask16)((1u << n) - 1u);
-            const __m512 s = reduce16x16(t);
-            _mm512_mask_storeu_ps(scores + j0, m, s);
-            mx = _mm512_mask_max_ps(mx, m, mx, s);
-        }
-        const float max = _mm512_reduce_max_ps(mx);
-        for (int64_t j = 0; j < lo; j++) scores[j] = 0.0f;
-        for (int64_t j = hi + 1; j < tokens; j++) scores[j] = 0.0f;
-        /* softmax numerators: 16-key chunks of the full row through the vector exp, the rest through double exp */
-        const __m512 vmax = _mm512_set1_ps(max);
-        double sum = 0;
-        for (int64_t c = lo / 16 * 16; c < vec && c <= hi; c += 16) {
-            const int64_t a = lo > c ? lo - c : 0, b = hi < c + 15 ? hi - c + 1 : 16; /* lanes [a, b) are keys */
-            const __mmask16 m = (__mmask16)(((1u << b) - 1u) & ~((1u << a) - 1u));
-            _mm512_mask_storeu_ps(scores + c, m, v_expf16(_mm512_sub_ps(_mm512_loadu_ps(scores + c), vmax)));
-            sum += reduce16v(_mm512_loadu_ps(scores + c));
-        }
-        for (int64_t j = vec > lo ? vec : lo; j <= hi; j++) {
-            scores[j] = (float)exp((double)(scores[j] - max));
-            sum += scores[j];
-        }
-        const float inv = (float)(1.0 / sum);
-        for (int64_t j = lo; j <= hi; j++) scores[j] *= inv;
-        for (int64_t d = 0; d < head_dim_v; d += 64) pv_block(v + d, v_stride, scores, lo, hi, np, out + i * o_stride + d);
+    int64_t i = 0;
+    if (tokens <= QB_MAX_TOKENS) {
+        float extra[QB - 1][QB_MAX_TOKENS];
+        float *const p[QB] = {scores, extra[0], extra[1], extra[2]};
+        for (; i + QB <= tokens; i += QB) attend(q, k, v, out, tokens, q_stride, k_stride, v_stride, o_stride, chunks, head_dim_v, half_window, i, QB, p);
     }
+    for (; i < tokens; i++) attend(q, k, v, out, tokens, q_stride, k_stride, v_stride, o_stride, chunks, head_dim_v, half_window, i, 1, &scores);
     return 1;
 }
 #else

@@ -1,17 +1,20 @@
 package dev.egemma.kernels.ffm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.egemma.kernels.KernelProvider;
 import dev.egemma.kernels.Kernels;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * libegemma's attention computes the Java kernels' bits (llama.cpp's order) exactly: sequence lengths around the
@@ -55,6 +58,34 @@ class AttentionNativeParityTest {
                 () -> b.attention(q, k, v, got, rowOff, tokens + 3, nHead, nHeadKv, headDim, headDimV, 0, halfWindow));
         assertThrows(IllegalArgumentException.class,
                 () -> b.attention(q, k, v, got, rowOff, tokens, nHead, nHead + 1, headDim, headDimV, 0, halfWindow));
+    }
+
+    /**
+     * A key outside a query's window adds nothing to it, not even a zero term: with an infinite value row, the
+     * queries that see it get infinities and the others stay finite, in both backends (a kernel that multiplied
+     * the masked keys' zero probabilities would turn those into NaN). Window edges at many offsets in 4-query
+     * blocks and 64-key blocks.
+     */
+    @ParameterizedTest(name = "dim={0}")
+    @ValueSource(ints = {64, 256})
+    void maskedKeysAreSkippedNotMultipliedByZero(int headDim) {
+        EgemmaBinding b = NativeTestSupport.requireNative().binding();
+        Kernels java = KernelProvider.javaKernels();
+        int tokens = 300, nHead = 3, nHeadKv = 1, halfWindow = 37;
+        SplittableRandom r = new SplittableRandom(headDim);
+        float[] q = rnd(r, tokens * nHead * headDim, 0.5), k = rnd(r, tokens * nHeadKv * headDim, 0.5), v = rnd(r, tokens * nHeadKv * headDim, 1);
+        for (int row : new int[] {5, 65, 129, 201}) Arrays.fill(v, row * headDim, (row + 1) * headDim, Float.POSITIVE_INFINITY);
+        float[] want = new float[tokens * nHead * headDim], got = new float[want.length];
+        for (int h = 0; h < nHead; h++) {
+            java.attention(q, k, v, want, 0, tokens, nHead, nHeadKv, headDim, headDim, h, halfWindow);
+            b.attention(q, k, v, got, 0, tokens, nHead, nHeadKv, headDim, headDim, h, halfWindow);
+        }
+        int finite = 0;
+        for (int i = 0; i < want.length; i++) {
+            assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(got[i]), "element " + i + " (token " + i / (nHead * headDim) + ")");
+            if (Float.isFinite(want[i])) finite++;
+        }
+        assertTrue(finite > 0 && finite < want.length, "some outputs see an infinite row, others not: " + finite);
     }
 
     /**
