@@ -11,35 +11,45 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * libegemma's attention computes the Java kernels' bits (llama.cpp's order) exactly: sequence lengths around the
  * 16-key softmax chunks and the 64-element ggml_vec_dot_f32 chunks (of both K.q and P.V), the sliding window and a
- * global row, GQA with one and two KV heads, head sizes 64 and 256, every query head.
+ * global row, GQA with one and two KV heads, head sizes 64, 100 and 256, every query head, on every tier the CPU has
+ * (the AVX-512 tier has an attention of its own, 4 queries at a time; the other tiers run the portable one).
  */
 class AttentionNativeParityTest {
 
+    /** every shape on every tier the CPU has: the AVX-512 tier has its own attention, the others the portable one */
     static Stream<Arguments> shapes() {
         List<Arguments> a = new ArrayList<>();
-        for (int tokens : new int[] {1, 2, 15, 16, 17, 31, 33, 63, 64, 65, 255, 257, 1000})
-            for (int halfWindow : new int[] {-1, 4}) {
-                a.add(Arguments.of(tokens, halfWindow, 3, 1, 64));
-                // head size 256 with 4/2 heads costs the most in the Java reference: the long rows only once per window
-                if (tokens <= 257 || halfWindow < 0) a.add(Arguments.of(tokens, halfWindow, 4, 2, 256));
-                // a head size that is not a multiple of the 64 output lanes done at once: a full block, then a partial one
-                if (tokens <= 65) a.add(Arguments.of(tokens, halfWindow, 2, 1, 100));
-            }
+        NativeTestSupport.tiers().forEach(tier -> {
+            for (int tokens : new int[] {1, 2, 15, 16, 17, 31, 33, 63, 64, 65, 255, 257, 1000})
+                for (int halfWindow : new int[] {-1, 4}) {
+                    a.add(Arguments.of(tier, tokens, halfWindow, 3, 1, 64));
+                    // head size 256 with 4/2 heads costs the most in the Java reference: the long rows only once per window
+                    if (tokens <= 257 || halfWindow < 0) a.add(Arguments.of(tier, tokens, halfWindow, 4, 2, 256));
+                    // a head size that is not a multiple of the 64 output lanes done at once: a full block, then a partial one
+                    if (tokens <= 65) a.add(Arguments.of(tier, tokens, halfWindow, 2, 1, 100));
+                }
+        });
         return a.stream();
     }
 
-    @ParameterizedTest(name = "tokens={0} window={1} heads={2}/{3} dim={4}")
+    @AfterAll
+    static void restoreTier() {
+        NativeTestSupport.restoreBestTier();
+    }
+
+    @ParameterizedTest(name = "{0} tokens={1} window={2} heads={3}/{4} dim={5}")
     @MethodSource("shapes")
-    void equalsTheJavaKernelsBitForBit(int tokens, int halfWindow, int nHead, int nHeadKv, int headDim) {
+    void equalsTheJavaKernelsBitForBit(Isa tier, int tokens, int halfWindow, int nHead, int nHeadKv, int headDim) {
         EgemmaBinding b = NativeTestSupport.requireNative().binding();
+        assertEquals(tier, b.setIsaLimit(tier));
         Kernels java = KernelProvider.javaKernels();
         int headDimV = headDim, rowOff = 3, rows = rowOff + tokens + 2;
         SplittableRandom r = new SplittableRandom(tokens * 31L + halfWindow * 7L + headDim);
@@ -66,10 +76,15 @@ class AttentionNativeParityTest {
      * the masked keys' zero probabilities would turn those into NaN). Window edges at many offsets in 4-query
      * blocks and 64-key blocks.
      */
-    @ParameterizedTest(name = "dim={0}")
-    @ValueSource(ints = {64, 256})
-    void maskedKeysAreSkippedNotMultipliedByZero(int headDim) {
+    static Stream<Arguments> tiersAndDims() {
+        return NativeTestSupport.tiers().flatMap(t -> Stream.of(Arguments.of(t, 64), Arguments.of(t, 256)));
+    }
+
+    @ParameterizedTest(name = "{0} dim={1}")
+    @MethodSource("tiersAndDims")
+    void maskedKeysAreSkippedNotMultipliedByZero(Isa tier, int headDim) {
         EgemmaBinding b = NativeTestSupport.requireNative().binding();
+        assertEquals(tier, b.setIsaLimit(tier));
         Kernels java = KernelProvider.javaKernels();
         int tokens = 300, nHead = 3, nHeadKv = 1, halfWindow = 37;
         SplittableRandom r = new SplittableRandom(headDim);
@@ -93,10 +108,11 @@ class AttentionNativeParityTest {
      * through the whole range: ggml_v_expf's 2^n scaling by one product while 2^n is normal (n >= -126), the
      * subnormal results near n = -126, the ldexpf path below, and the exact zeros past -104.
      */
-    @ParameterizedTest(name = "tokens={0}")
+    @ParameterizedTest(name = "{0} tokens={1}")
     @MethodSource("wideTokens")
-    void scoresSpanningTheWholeExpRangeEqualJava(int tokens) {
+    void scoresSpanningTheWholeExpRangeEqualJava(Isa tier, int tokens) {
         EgemmaBinding b = NativeTestSupport.requireNative().binding();
+        assertEquals(tier, b.setIsaLimit(tier));
         Kernels java = KernelProvider.javaKernels();
         int nHead = 3, nHeadKv = 1, headDim = 64;
         SplittableRandom r = new SplittableRandom(tokens);
@@ -109,8 +125,8 @@ class AttentionNativeParityTest {
         for (int i = 0; i < want.length; i++) assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(got[i]), "element " + i);
     }
 
-    static Stream<Integer> wideTokens() {
-        return Stream.of(17, 64, 200);
+    static Stream<Arguments> wideTokens() {
+        return NativeTestSupport.tiers().flatMap(t -> Stream.of(17, 64, 200).map(n -> Arguments.of(t, n)));
     }
 
     static float[] rnd(SplittableRandom r, int n, double scale) {
