@@ -45,6 +45,14 @@ static inline void squares8x8(const float *x, int64_t n, __m256 c[8]) {
     }
 }
 
+/* chains s (8 rows, x: the first row's element j, stride n) advanced over elements j..j+7, in index order */
+static inline __m512d add_squares8x8(__m512d s, const float *x, int64_t n) {
+    __m256 c[8];
+    squares8x8(x, n, c);
+    EGEMMA_UNROLL for (int e = 0; e < 8; e++) s = _mm512_add_pd(s, _mm512_cvtps_pd(c[e]));
+    return s;
+}
+
 static void scale_rows(float *x0, int64_t count, int64_t n, const float *w, __m512d sums, float eps) {
     double s[8];
     _mm512_storeu_pd(s, sums);
@@ -60,18 +68,18 @@ void egemma_rms_norm_avx512(float *x, int64_t rows, int64_t n, const float *w, f
             float *x0 = x + r * n, *x1 = x0 + 8 * n;
             __m512d s0 = _mm512_setzero_pd(), s1 = _mm512_setzero_pd();
             for (int64_t j = 0; j < n8; j += 8) {
-                __m256 c0[8], c1[8];
-                squares8x8(x0 + j, n, c0);
-                squares8x8(x1 + j, n, c1);
-                EGEMMA_UNROLL for (int e = 0; e < 8; e++) {
-                    s0 = _mm512_add_pd(s0, _mm512_cvtps_pd(c0[e]));
-                    s1 = _mm512_add_pd(s1, _mm512_cvtps_pd(c1[e]));
-                }
+                s0 = add_squares8x8(s0, x0 + j, n);
+                s1 = add_squares8x8(s1, x1 + j, n);
             }
             scale_rows(x0, 8, n, w, sum_squares8(x0, idx, n8, n, s0), eps);
             scale_rows(x1, 8, n, w, sum_squares8(x1, idx, n8, n, s1), eps);
         }
-        for (; r + 8 <= rows; r += 8) scale_rows(x + r * n, 8, n, w, sum_squares8(x + r * n, idx, 0, n, _mm512_setzero_pd()), eps);
+        for (; r + 8 <= rows; r += 8) { /* one group of 8 chains */
+            float *x0 = x + r * n;
+            __m512d s0 = _mm512_setzero_pd();
+            for (int64_t j = 0; j < n8; j += 8) s0 = add_squares8x8(s0, x0 + j, n);
+            scale_rows(x0, 8, n, w, sum_squares8(x0, idx, n8, n, s0), eps);
+        }
     }
     if (r < rows) egemma_rms_norm_scalar(x + r * n, rows - r, n, w, eps);
 }
