@@ -37,7 +37,7 @@ extern "C" {
 
 /* Bumped on every incompatible change of a signature or of a constant below. The Java side refuses a
  * library whose egemma_abi_version() differs from the value it was written for. */
-#define EGEMMA_ABI_VERSION 3
+#define EGEMMA_ABI_VERSION 4
 
 /* ---- kernel tiers ---------------------------------------------------------------------------------
  * A tier is one translation unit compiled with its own flags. Within one architecture the tiers form a
@@ -157,6 +157,22 @@ EGEMMA_API int64_t egemma_q8_0_gemm_scratch_size(int64_t m, int64_t k);
  * working memory that no other call uses at the same time (any alignment; contents are not kept). Returns 0 or
  * EGEMMA_ERR_BAD_ARGUMENT (sizes, misaligned packed, scratch too small). */
 EGEMMA_API int32_t egemma_q8_0_gemm(const int8_t *qa, const float *da, int64_t m, int64_t k, const void *packed, int64_t n, int64_t n0, int64_t n1, float *c, int64_t ldc, void *scratch, int64_t scratch_bytes);
+
+/* ---- F32 / F16 / BF16 GEMM: C[m x n] = A[m x k] * W[n x k]^T, W rows straight from the GGUF ---------------
+ * Weight element types, numbered as ggml's type enum (and GGUF's tensor types). Weights are little-endian rows of k
+ * elements (row j at w + j * k * element size; any alignment); F16 (IEEE binary16) and BF16 are widened exactly to
+ * float before they are multiplied. */
+#define EGEMMA_TYPE_F32 0
+#define EGEMMA_TYPE_F16 1
+#define EGEMMA_TYPE_BF16 30
+
+/* One tile of C: c[i * ldc + j] = dot(row i of a (a + i*k floats), row j of w) for rows 0 <= i < m and columns
+ * n0 <= j < n1 (other entries untouched), in llama.cpp's x86 F32 order, the same bits on every tier and as
+ * dev.egemma.kernels.java.ScalarKernels#matmulFloat: when k is a multiple of 16, llamafile's tinyBLAS (one 16-lane
+ * fused accumulator per output over the whole row, element l in lane l mod 16, then _mm512_reduce_add_ps's order);
+ * otherwise ggml_vec_dot_f32 (64-element chunks in four 16-lane fused accumulators, unfused tail). Needs
+ * 0 <= n0 <= n1 <= n, ldc >= n1. Returns 0 or EGEMMA_ERR_BAD_ARGUMENT (sizes, unknown wtype). */
+EGEMMA_API int32_t egemma_float_gemm(const float *a, int64_t m, int64_t k, const void *w, int32_t wtype, int64_t n, int64_t n0, int64_t n1, float *c, int64_t ldc);
 
 /* ---- row operations (the numerics of ggml's CPU ops and of the Java reference kernels) ----------------- */
 

@@ -103,6 +103,14 @@ static const egemma_gelu_mul_fn GELU_MUL[EGEMMA_ISA_COUNT] = {egemma_gelu_mul_sc
 /* Attention per tier (bit-identical; NULL: the portable one, whose target_clones pick AVX-512 or AVX2 code by CPU) */
 static const egemma_attention_head_fn ATTENTION_HEAD[EGEMMA_ISA_COUNT] = {NULL, NULL, AVX512_AND_AMX(egemma_attention_head_avx512), NULL, NULL};
 
+#ifdef EGEMMA_HAVE_NEON
+#define NEON_AND_DOTPROD(fn) fn, fn
+#else
+#define NEON_AND_DOTPROD(fn) NULL, NULL
+#endif
+/* F32/F16/BF16 GEMM per tier (bit-identical; k a multiple of 16 only, egemma_float_gemm_vec_dot serves the rest) */
+static const egemma_float_gemm_fn FLOAT_GEMM[EGEMMA_ISA_COUNT] = {egemma_float_gemm_scalar, AVX2_ONLY(egemma_float_gemm_avx2), AVX512_AND_AMX(egemma_float_gemm_avx512), NEON_AND_DOTPROD(egemma_float_gemm_neon)};
+
 /* Process-wide state, set once by init() and changed only by egemma_set_isa_limit. Written before any
  * kernel runs (documented contract), so plain variables; `initialized` is published last. */
 static uint32_t g_features;
@@ -114,6 +122,7 @@ static egemma_q8_0_quantize_fn g_q8_0_quantize = egemma_q8_0_quantize_scalar;
 static egemma_rms_norm_fn g_rms_norm = egemma_rms_norm_scalar;
 static egemma_gelu_mul_fn g_gelu_mul = egemma_gelu_mul_scalar;
 static egemma_attention_head_fn g_attention_head = NULL;
+static egemma_float_gemm_fn g_float_gemm = egemma_float_gemm_scalar;
 static int g_initialized;
 
 #if defined(_MSC_VER)
@@ -158,6 +167,7 @@ static void activate(int32_t tier) {
     g_rms_norm = RMS_NORM[tier] ? RMS_NORM[tier] : egemma_rms_norm_scalar;
     g_gelu_mul = GELU_MUL[tier] ? GELU_MUL[tier] : egemma_gelu_mul_scalar;
     g_attention_head = ATTENTION_HEAD[tier];
+    g_float_gemm = FLOAT_GEMM[tier] ? FLOAT_GEMM[tier] : egemma_float_gemm_scalar;
 }
 
 static int32_t isa_from_name(const char *name) {
@@ -268,6 +278,20 @@ EGEMMA_API int32_t egemma_q8_0_gemm(const int8_t *qa, const float *da, int64_t m
     if (m == 0 || n0 == n1) return 0;
     init();
     g_q8_0_gemm(qa, da, m, k, (const uint8_t *)packed, n0, n1, c, ldc, (uint8_t *)scratch);
+    return 0;
+}
+
+/* ---- F32 / F16 / BF16 GEMM ------------------------------------------------------------------------------ */
+
+EGEMMA_API int32_t egemma_float_gemm(const float *a, int64_t m, int64_t k, const void *w, int32_t wtype, int64_t n, int64_t n0,
+                                     int64_t n1, float *c, int64_t ldc) {
+    if (a == NULL || w == NULL || c == NULL || m < 0 || m > ((int64_t)1 << 31) || k <= 0 || k > ((int64_t)1 << 32) || !valid_rows(n))
+        return EGEMMA_ERR_BAD_ARGUMENT;
+    if (wtype != EGEMMA_TYPE_F32 && wtype != EGEMMA_TYPE_F16 && wtype != EGEMMA_TYPE_BF16) return EGEMMA_ERR_BAD_ARGUMENT;
+    if (n0 < 0 || n0 > n1 || n1 > n || ldc < n1) return EGEMMA_ERR_BAD_ARGUMENT;
+    if (m == 0 || n0 == n1) return 0;
+    init();
+    (k % 16 == 0 ? g_float_gemm : egemma_float_gemm_vec_dot)(a, m, k, (const uint8_t *)w, wtype, n0, n1, c, ldc);
     return 0;
 }
 

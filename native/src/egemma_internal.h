@@ -8,6 +8,13 @@
 
 #include "egemma.h"
 
+/* for helpers that must be compiled into their caller (a tier's ISA, a target_clones clone, constant tile shapes) */
+#if defined(__GNUC__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE inline
+#endif
+
 /* One Q8_0 dot kernel per tier; each lives in the translation unit compiled with that tier's flags. */
 typedef float (*egemma_q8_0_dot_fn)(const uint8_t *a, const uint8_t *b, int64_t n_blocks);
 
@@ -47,6 +54,16 @@ void egemma_gelu_mul_avx512(float *gate, const float *up, int64_t count, const f
 void egemma_attention_head_portable(const float *q, const float *k, const float *v, float *out, int64_t tokens, int64_t q_stride,
                                     int64_t k_stride, int64_t v_stride, int64_t o_stride, int64_t head_dim, int64_t head_dim_v,
                                     int64_t half_window, float *scores);
+/* F32/F16/BF16 GEMM tile (arguments validated by the dispatcher, see egemma_float_gemm; the tier kernels need k a
+ * multiple of 16, egemma_float_gemm_vec_dot takes any k). All bit-identical. */
+typedef void (*egemma_float_gemm_fn)(const float *a, int64_t m, int64_t k, const uint8_t *w, int32_t wtype, int64_t n0, int64_t n1,
+                                     float *c, int64_t ldc);
+void egemma_float_gemm_scalar(const float *a, int64_t m, int64_t k, const uint8_t *w, int32_t wtype, int64_t n0, int64_t n1, float *c, int64_t ldc);
+void egemma_float_gemm_vec_dot(const float *a, int64_t m, int64_t k, const uint8_t *w, int32_t wtype, int64_t n0, int64_t n1, float *c, int64_t ldc);
+void egemma_float_gemm_avx2(const float *a, int64_t m, int64_t k, const uint8_t *w, int32_t wtype, int64_t n0, int64_t n1, float *c, int64_t ldc);
+void egemma_float_gemm_avx512(const float *a, int64_t m, int64_t k, const uint8_t *w, int32_t wtype, int64_t n0, int64_t n1, float *c, int64_t ldc);
+void egemma_float_gemm_neon(const float *a, int64_t m, int64_t k, const uint8_t *w, int32_t wtype, int64_t n0, int64_t n1, float *c, int64_t ldc);
+
 typedef int (*egemma_attention_head_fn)(const float *q, const float *k, const float *v, float *out, int64_t tokens, int64_t q_stride,
                                         int64_t k_stride, int64_t v_stride, int64_t o_stride, int64_t head_dim, int64_t head_dim_v,
                                         int64_t half_window, float *scores);

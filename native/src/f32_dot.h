@@ -7,16 +7,12 @@
 #include <math.h>
 #include <stdint.h>
 
+#include "egemma_internal.h" /* ALWAYS_INLINE: the helpers must inline into each clone to be compiled for its ISA */
+
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
 #define EGEMMA_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define EGEMMA_CLONES
-#endif
-/* the helpers must inline into each clone to be compiled for its ISA */
-#if defined(__GNUC__)
-#define ALWAYS_INLINE inline __attribute__((always_inline))
-#else
-#define ALWAYS_INLINE inline
 #endif
 
 /* _mm512_reduce_add_ps's order: halves of 256, then 128 bits, then the four lanes pairwise */
@@ -25,6 +21,16 @@ static ALWAYS_INLINE float reduce16(const float *v) {
     for (int i = 0; i < 8; i++) t[i] = v[i + 8] + v[i];
     const float a0 = t[4] + t[0], a1 = t[5] + t[1], a2 = t[6] + t[2], a3 = t[7] + t[3];
     return (a0 + a2) + (a1 + a3);
+}
+
+/* ggml_vec_dot_f32's four 16-lane accumulators (acc[16*a + lane]) to one float: (0+2, 1+3), (0+1), then reduce16 */
+static ALWAYS_INLINE float fold64(float acc[64]) {
+    for (int l = 0; l < 16; l++) {
+        acc[l] += acc[32 + l];
+        acc[16 + l] += acc[48 + l];
+    }
+    for (int l = 0; l < 16; l++) acc[l] += acc[16 + l];
+    return reduce16(acc);
 }
 
 /* ggml_vec_dot_f32 (AVX-512 build) as dev.egemma.kernels.java.GgmlF32#vecDot: 64-element chunks into four 16-lane
@@ -36,12 +42,7 @@ static ALWAYS_INLINE float vec_dot_f32(const float *x, const float *y, int64_t n
         float acc[64] = {0};
         for (int64_t i = 0; i < np; i += 64)
             for (int e = 0; e < 64; e++) acc[e] = fmaf(x[i + e], y[i + e], acc[e]);
-        for (int l = 0; l < 16; l++) {
-            acc[l] += acc[32 + l];
-            acc[16 + l] += acc[48 + l];
-        }
-        for (int l = 0; l < 16; l++) acc[l] += acc[16 + l];
-        sum = reduce16(acc);
+        sum = fold64(acc);
     }
     for (int64_t i = np; i < n; i++) sum += x[i] * y[i];
     return sum;

@@ -173,10 +173,112 @@ static void test_rope_l2(void) {
     free(x), free(want), free(c), free(s);
 }
 
+/* ---- F32 / F16 / BF16 GEMM -------------------------------------------------------------------------------- */
+
+static uint16_t ref_fp16(float f) { /* float -> binary16, round to nearest even (the test needs only finite inputs) */
+    uint32_t x;
+    memcpy(&x, &f, 4);
+    const uint32_t sign = (x >> 16) & 0x8000u, ax = x & 0x7fffffffu;
+    if (ax >= 0x477ff000u) return (uint16_t)(sign | 0x7c00u);
+    if (ax < 0x38800000u) { /* subnormal half: multiples of 2^-24, rounded to nearest even by rintf */
+        return (uint16_t)(sign | (uint32_t)rintf(ldexpf(fabsf(f), 24)));
+    }
+    const uint32_t r = ax + 0xfffu + ((ax >> 13) & 1u);
+    return (uint16_t)(sign | ((r - 0x38000000u) >> 13));
+}
+
+static float ref_half(uint16_t h) { /* binary16 -> float from the definition: (-1)^s 2^(e-15) (1 + m/1024), subnormals 2^-14 m/1024 */
+    const int e = (h >> 10) & 31, m = h & 1023;
+    const float v = e == 0 ? ldexpf((float)m, -24) : ldexpf(1.0f + (float)m / 1024.0f, e - 15);
+    return (h & 0x8000u) ? -v : v;
+}
+
+/* weights of one GEMM case as floats (what the kernels must widen them to) and as the bytes they read */
+static float weight_value(const uint8_t *w, int32_t t, int64_t i) {
+    if (t == EGEMMA_TYPE_F32) { float f; memcpy(&f, w + 4 * i, 4); return f; }
+    uint16_t h;
+    memcpy(&h, w + 2 * i, 2);
+    if (t == EGEMMA_TYPE_F16) return ref_half(h);
+    uint32_t bits = (uint32_t)h << 16;
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
+/* tinyBLAS for k % 16 == 0 (lane l mod 16, fused, reduce16), else ggml_vec_dot_f32 */
+static float ref_float_dot(const float *a, const float *wrow, int64_t k) {
+    if (k % 16 != 0) return ref_dot(a, 1, wrow, k, 0, k - 1);
+    float acc[16] = {0};
+    for (int64_t l = 0; l < k; l++) acc[l % 16] = fmaf(a[l], wrow[l], acc[l % 16]);
+    return ref_reduce16(acc);
+}
+
+static void float_gemm_case(int32_t t, int64_t m, int64_t n, int64_t k, int64_t n0, int64_t n1, uint32_t caps) {
+    const int64_t eb = t == EGEMMA_TYPE_F32 ? 4 : 2, ldc = n1 + 3;
+    float *a = malloc(sizeof(float) * m * k), *wf = malloc(sizeof(float) * n * k), *want = malloc(sizeof(float) * m * ldc),
+          *got = malloc(sizeof(float) * m * ldc);
+    uint8_t *w = malloc((size_t)(n * k * eb) + 1);
+    uint8_t *wu = w + 1; /* rows at an odd address: the kernels must not assume alignment */
+    fill(a, m * k, 3.0f);
+    for (int64_t i = 0; i < n * k; i++) {
+        float x = gauss(0.2f);
+        if (i % 97 == 5) x *= 1e-4f;  /* fp16 subnormals */
+        if (i % 89 == 7) x *= 3000.0f; /* large magnitudes */
+        if (t == EGEMMA_TYPE_F32) memcpy(wu + 4 * i, &x, 4);
+        else {
+            uint32_t bits;
+            memcpy(&bits, &x, 4);
+            const uint16_t h = t == EGEMMA_TYPE_F16 ? ref_fp16(x) : (uint16_t)(bits >> 16);
+            memcpy(wu + 2 * i, &h, 2);
+        }
+        wf[i] = weight_value(wu, t, i);
+    }
+    for (int64_t i = 0; i < m; i++)
+        for (int64_t j = 0; j < ldc; j++) want[i * ldc + j] = j >= n0 && j < n1 ? ref_float_dot(a + i * k, wf + j * k, k) : -7.0f;
+    for (int32_t tier = 0; tier < EGEMMA_ISA_COUNT; tier++) {
+        if (!((caps >> tier) & 1u) || egemma_set_isa_limit(tier) != tier) continue;
+        for (int64_t i = 0; i < m * ldc; i++) got[i] = -7.0f; /* entries outside the tile must stay untouched */
+        CHECK(egemma_float_gemm(a, m, k, wu, t, n, n0, n1, got, ldc) == 0, "float gemm refused");
+        int64_t at = -1;
+        CHECK(same_bits(want, got, m * ldc, &at), "float gemm %s type=%d m=%lld n=%lld k=%lld cols [%lld,%lld): differs at %lld (%.9g vs %.9g)",
+              egemma_isa_name(tier), (int)t, (long long)m, (long long)n, (long long)k, (long long)n0, (long long)n1, (long long)at,
+              at >= 0 ? want[at] : 0.0, at >= 0 ? got[at] : 0.0);
+    }
+    free(a), free(wf), free(want), free(got), free(w);
+}
+
+static void test_float_gemm(void) {
+    static const int32_t types[] = {EGEMMA_TYPE_F32, EGEMMA_TYPE_F16, EGEMMA_TYPE_BF16};
+    static const int64_t ms[] = {1, 2, 3, 5, 31, 33, 65}, ns[] = {1, 2, 3, 7, 33}, ks[] = {16, 32, 48, 768, 1, 33, 100};
+    const uint32_t caps = egemma_caps();
+    const int32_t best = egemma_active_isa();
+    for (size_t t = 0; t < 3; t++)
+        for (size_t a = 0; a < sizeof ms / sizeof *ms; a++)
+            for (size_t b = 0; b < sizeof ns / sizeof *ns; b++)
+                for (size_t c = 0; c < sizeof ks / sizeof *ks; c++) {
+                    const int64_t n = ns[b];
+                    float_gemm_case(types[t], ms[a], n, ks[c], 0, n, caps);
+                    if (n > 2) float_gemm_case(types[t], ms[a], n, ks[c], 1, n - 1, caps); /* a sub-range of the columns */
+                }
+    /* the model's shapes, once each: a 64-row chunk boundary and every column remainder of the tiles */
+    float_gemm_case(EGEMMA_TYPE_F16, 130, 37, 1152, 0, 37, caps);
+    float_gemm_case(EGEMMA_TYPE_BF16, 70, 13, 3072, 2, 13, caps);
+    egemma_set_isa_limit(best);
+    float x[64] = {0};
+    CHECK(egemma_float_gemm(x, 1, 16, x, 2, 1, 0, 1, x, 1) == EGEMMA_ERR_BAD_ARGUMENT, "unknown weight type accepted");
+    CHECK(egemma_float_gemm(x, 1, 16, x, EGEMMA_TYPE_F32, 1, 0, 2, x, 2) == EGEMMA_ERR_BAD_ARGUMENT, "n1 > n accepted");
+    CHECK(egemma_float_gemm(x, 1, 16, x, EGEMMA_TYPE_F32, 2, 0, 2, x, 1) == EGEMMA_ERR_BAD_ARGUMENT, "ldc < n1 accepted");
+    CHECK(egemma_float_gemm(x, -1, 16, x, EGEMMA_TYPE_F32, 1, 0, 1, x, 1) == EGEMMA_ERR_BAD_ARGUMENT, "negative m accepted");
+    CHECK(egemma_float_gemm(x, 1, 0, x, EGEMMA_TYPE_F32, 1, 0, 1, x, 1) == EGEMMA_ERR_BAD_ARGUMENT, "k = 0 accepted");
+    CHECK(egemma_float_gemm(NULL, 1, 16, x, EGEMMA_TYPE_F32, 1, 0, 1, x, 1) == EGEMMA_ERR_BAD_ARGUMENT, "NULL a accepted");
+    CHECK(egemma_float_gemm(x, 0, 16, x, EGEMMA_TYPE_F32, 1, 0, 1, x, 1) == 0, "m = 0 refused");
+}
+
 int main(void) {
     test_attention();
     test_mean_pool();
     test_rope_l2();
+    test_float_gemm();
     printf("%d checks, %d passed, %d failed\n", checks, checks - failures, failures);
     return failures == 0 ? 0 : 1;
 }

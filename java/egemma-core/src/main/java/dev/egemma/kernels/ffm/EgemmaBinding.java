@@ -30,7 +30,7 @@ import java.util.Set;
 public final class EgemmaBinding {
 
     /** {@code EGEMMA_ABI_VERSION} this binding was written for; a library reporting another is refused. */
-    public static final int ABI_VERSION = 3;
+    public static final int ABI_VERSION = 4;
 
     /** {@code EGEMMA_QK8_0}: quants per Q8_0 block. */
     public static final int QK8_0 = 32;
@@ -46,6 +46,8 @@ public final class EgemmaBinding {
     public static final int Q8_0_PACK_ALIGN = 64;
     /** {@code EGEMMA_Q8_0_ROW_PAD}: quantized activations hold their rows rounded up to this (pad rows zero). */
     public static final int Q8_0_ROW_PAD = 32;
+    /** {@code EGEMMA_TYPE_F32}, {@code _F16}, {@code _BF16}: weight types of {@code egemma_float_gemm} (ggml's type ids). */
+    public static final int TYPE_F32 = 0, TYPE_F16 = 1, TYPE_BF16 = 30;
     /** {@code EGEMMA_GELU_TABLE_SIZE}: floats of the GELU table, one per fp16 bit pattern. */
     public static final int GELU_TABLE_SIZE = 65536;
 
@@ -74,12 +76,14 @@ public final class EgemmaBinding {
     public static final FunctionDescriptor egemma_q8_0_gemm_scratch_size$DESC = FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG);
     public static final FunctionDescriptor egemma_q8_0_gemm$DESC = FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG,
             JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG);
+    public static final FunctionDescriptor egemma_float_gemm$DESC = FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG,
+            ADDRESS, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG);
 
     /** Every bound C function and its descriptor, in header order. */
     public static final Map<String, FunctionDescriptor> DESCRIPTORS;
     /** The functions bound as kernels ({@code critical(true)}). */
     public static final Set<String> KERNELS =
-            Set.of("egemma_q8_0_dot", "egemma_q8_0_pack", "egemma_q8_0_quantize", "egemma_q8_0_gemm", "egemma_rms_norm",
+            Set.of("egemma_q8_0_dot", "egemma_q8_0_pack", "egemma_q8_0_quantize", "egemma_q8_0_gemm", "egemma_float_gemm", "egemma_rms_norm",
                     "egemma_gelu_mul", "egemma_attention_head", "egemma_rope_neox", "egemma_mean_pool", "egemma_l2_normalize");
 
     static {
@@ -97,6 +101,7 @@ public final class EgemmaBinding {
         m.put("egemma_q8_0_quantize", egemma_q8_0_quantize$DESC);
         m.put("egemma_q8_0_gemm_scratch_size", egemma_q8_0_gemm_scratch_size$DESC);
         m.put("egemma_q8_0_gemm", egemma_q8_0_gemm$DESC);
+        m.put("egemma_float_gemm", egemma_float_gemm$DESC);
         m.put("egemma_rms_norm", egemma_rms_norm$DESC);
         m.put("egemma_gelu_mul", egemma_gelu_mul$DESC);
         m.put("egemma_attention_head", egemma_attention_head$DESC);
@@ -119,6 +124,7 @@ public final class EgemmaBinding {
     private final MethodHandle egemma_q8_0_quantize;
     private final MethodHandle egemma_q8_0_gemm_scratch_size;
     private final MethodHandle egemma_q8_0_gemm;
+    private final MethodHandle egemma_float_gemm;
     private final MethodHandle egemma_rms_norm;
     private final MethodHandle egemma_gelu_mul;
     private final MethodHandle egemma_attention_head;
@@ -140,6 +146,7 @@ public final class EgemmaBinding {
         egemma_q8_0_quantize = bind(lookup, "egemma_q8_0_quantize");
         egemma_q8_0_gemm_scratch_size = bind(lookup, "egemma_q8_0_gemm_scratch_size");
         egemma_q8_0_gemm = bind(lookup, "egemma_q8_0_gemm");
+        egemma_float_gemm = bind(lookup, "egemma_float_gemm");
         egemma_rms_norm = bind(lookup, "egemma_rms_norm");
         egemma_gelu_mul = bind(lookup, "egemma_gelu_mul");
         egemma_attention_head = bind(lookup, "egemma_attention_head");
@@ -378,6 +385,35 @@ public final class EgemmaBinding {
             throw rethrow(t);
         }
         if (r != 0) throw new IllegalStateException("egemma_q8_0_gemm failed with " + r + " after Java-side checks passed");
+    }
+
+    /**
+     * One tile of {@code C = A * W^T} for F32/F16/BF16 weights ({@code egemma_float_gemm}): {@code c[i*ldc + j]} for
+     * {@code i < m}, {@code n0 <= j < n1}, from {@code m} rows of {@code k} floats in {@code a} and {@code n} weight
+     * rows of {@code k} elements of {@code wtype} ({@link #TYPE_F32}, {@link #TYPE_F16}, {@link #TYPE_BF16}) in
+     * {@code w}, bit for bit as the Java kernels' float product.
+     */
+    public void floatGemm(MemorySegment a, long m, long k, MemorySegment w, int wtype, long n, long n0, long n1, MemorySegment c, long ldc) {
+        long elem = switch (wtype) {
+            case TYPE_F32 -> 4;
+            case TYPE_F16, TYPE_BF16 -> 2;
+            default -> throw new IllegalArgumentException("float GEMM: weight type " + wtype + " is not F32, F16 or BF16");
+        };
+        if (m < 0 || m > 1L << 31 || k <= 0 || k > 1L << 32 || n <= 0 || n > 1L << 31)
+            throw new IllegalArgumentException("float GEMM: bad shape " + m + " x " + k + " by " + n + " x " + k);
+        if (n0 < 0 || n0 > n1 || n1 > n) throw new IndexOutOfBoundsException("float GEMM: columns [" + n0 + ", " + n1 + ") of " + n);
+        if (ldc < n1) throw new IllegalArgumentException("float GEMM: row stride " + ldc + " < " + n1);
+        if (m == 0 || n0 == n1) return;
+        checkRange("float GEMM activations", a, 0, Math.multiplyExact(Math.multiplyExact(m, k), 4L));
+        checkRange("float GEMM weights", w, 0, Math.multiplyExact(Math.multiplyExact(n, k), elem));
+        checkRange("float GEMM output", c, 0, Math.multiplyExact(Math.addExact(Math.multiplyExact(m - 1, ldc), n1), 4L));
+        int r;
+        try {
+            r = (int) egemma_float_gemm.invokeExact(a, m, k, w, wtype, n, n0, n1, c, ldc);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r != 0) throw new IllegalStateException("egemma_float_gemm failed with " + r + " after Java-side checks passed");
     }
 
     /**

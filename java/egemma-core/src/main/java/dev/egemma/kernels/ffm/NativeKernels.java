@@ -16,8 +16,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link Kernels} on libegemma: Q8_0 products run in C on weights repacked once per matrix (the packed copy costs
  * 544 bytes per 16 columns x 32 inputs (512 of quants, 32 of fp16 scales), the Q8_0 bytes themselves; {@link #packedBytes()} tells the total), with the
  * activations quantized in C, bit-identical to ggml's x86 quantizer and to the Java one; RMSNorm, GELU * up and
- * attention, RoPE, mean pooling and the L2 norm run in C, bit-identical to the Java kernels. F32/F16/BF16 products run on
- * the Java kernels given at construction.
+ * attention, RoPE, mean pooling and the L2 norm run in C, bit-identical to the Java kernels. F32/F16/BF16 products run in C
+ * on the weights as mapped (F16/BF16 widened as they are read), bit-identical to the Java kernels' float product; the
+ * Java kernels given at construction serve any other weight type.
  *
  * <p>One instance per model: it keeps the packed weights of every matrix it has seen (keyed by the matrix, whose
  * data segment identifies the mapped tensor) until it is garbage collected. Thread-safe: tiles of one product run
@@ -66,13 +67,28 @@ public final class NativeKernels implements Kernels {
         return prepare(a, m, k, w, reuse, SERIAL);
     }
 
+    /** Activations of F32/F16/BF16 products: the caller's rows, used as they are (no copy). */
+    record FloatRows(float[] a, int rows, int cols) implements Activations {}
+
+    /** {@code egemma_float_gemm}'s id of a weight type it multiplies, or -1. */
+    static int floatTypeId(GgmlType t) {
+        return switch (t) {
+            case F32 -> EgemmaBinding.TYPE_F32;
+            case F16 -> EgemmaBinding.TYPE_F16;
+            case BF16 -> EgemmaBinding.TYPE_BF16;
+            default -> -1;
+        };
+    }
+
     @Override
     public Activations prepare(float[] a, int m, int k, WeightMatrix w, Activations reuse, RowSplitter rows) {
         Objects.requireNonNull(a, "a");
-        if (w.type() != GgmlType.Q8_0) return fallback.prepare(a, m, k, w, reuse, rows);
+        boolean q8 = w.type() == GgmlType.Q8_0;
+        if (!q8 && floatTypeId(w.type()) < 0) return fallback.prepare(a, m, k, w, reuse, rows);
         if (k != w.cols()) throw new IllegalArgumentException(w.name() + ": activations have " + k + " columns, weights " + w.cols());
         if (m < 0 || (long) m * k > a.length)
             throw new IllegalArgumentException("activations: " + m + " x " + k + " do not fit an array of " + a.length);
+        if (!q8) return new FloatRows(a, m, k);
         long mpad = EgemmaBinding.q8_0PaddedRows(m);
         if (mpad * k > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("activations: " + m + " x " + k + " too large");
         int qLen = (int) (mpad * k), dLen = (int) (mpad * (k / EgemmaBinding.QK8_0));
@@ -95,6 +111,15 @@ public final class NativeKernels implements Kernels {
 
     @Override
     public void matmul(Activations a, WeightMatrix w, int n0, int n1, float[] out, int ldOut) {
+        int floatType = floatTypeId(w.type());
+        if (floatType >= 0) {
+            if (!(a instanceof FloatRows fa))
+                throw new IllegalArgumentException(w.name() + ": activations were not prepared for " + w.type() + " weights by this backend");
+            checkTile(fa, w, n0, n1, out, ldOut);
+            lib.floatGemm(MemorySegment.ofArray(fa.a()), fa.rows(), fa.cols(), w.data(), floatType, w.rows(), n0, n1,
+                    MemorySegment.ofArray(out), ldOut);
+            return;
+        }
         if (w.type() != GgmlType.Q8_0) {
             if (a instanceof QuantizedRows) throw new IllegalArgumentException(w.name() + ": activations were prepared for Q8_0 weights");
             fallback.matmul(a, w, n0, n1, out, ldOut);
@@ -148,7 +173,7 @@ public final class NativeKernels implements Kernels {
         lib.attention(q, k, v, out, rowOff, tokens, nHead, nHeadKv, headDim, headDimV, head, halfWindow, scores);
     }
 
-    private static void checkTile(QuantizedRows qa, WeightMatrix w, int n0, int n1, float[] out, int ldOut) {
+    private static void checkTile(Activations qa, WeightMatrix w, int n0, int n1, float[] out, int ldOut) {
         if (qa.cols() != w.cols()) throw new IllegalArgumentException(w.name() + ": activations have " + qa.cols() + " columns, weights " + w.cols());
         if (n0 < 0 || n1 > w.rows() || n0 > n1) throw new IndexOutOfBoundsException(w.name() + ": rows [" + n0 + ", " + n1 + ") of " + w.rows());
         if (ldOut < n1 || (qa.rows() > 0 && (long) (qa.rows() - 1) * ldOut + n1 > out.length))

@@ -117,6 +117,12 @@ class EgemmaBindingHeaderTest {
         assertEquals(EgemmaBinding.Q8_0_PACK_ALIGN, defs.get("EGEMMA_Q8_0_PACK_ALIGN"));
         assertEquals(EgemmaBinding.Q8_0_ROW_PAD, defs.get("EGEMMA_Q8_0_ROW_PAD"));
         assertEquals(EgemmaBinding.GELU_TABLE_SIZE, defs.get("EGEMMA_GELU_TABLE_SIZE"));
+        assertEquals(EgemmaBinding.TYPE_F32, defs.get("EGEMMA_TYPE_F32"));
+        assertEquals(EgemmaBinding.TYPE_F16, defs.get("EGEMMA_TYPE_F16"));
+        assertEquals(EgemmaBinding.TYPE_BF16, defs.get("EGEMMA_TYPE_BF16"));
+        assertEquals(dev.egemma.gguf.GgmlType.F32.id, EgemmaBinding.TYPE_F32, "ggml's type ids");
+        assertEquals(dev.egemma.gguf.GgmlType.F16.id, EgemmaBinding.TYPE_F16, "ggml's type ids");
+        assertEquals(dev.egemma.gguf.GgmlType.BF16.id, EgemmaBinding.TYPE_BF16, "ggml's type ids");
         assertEquals(Isa.values().length, defs.get("EGEMMA_ISA_COUNT"));
         for (Isa t : Isa.values()) {
             assertEquals(t.id(), defs.get("EGEMMA_ISA_" + t.name()), "EGEMMA_ISA_" + t.name());
