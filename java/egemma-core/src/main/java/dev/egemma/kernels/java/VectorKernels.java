@@ -1,31 +1,20 @@
 package dev.egemma.kernels.java;
 
 import dev.egemma.kernels.WeightMatrix;
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
-import java.lang.foreign.MemorySegment;
-import java.nio.ByteOrder;
-
 /**
- * Kernels on the Vector API ({@code jdk.incubator.vector}). The Q8_0 product is register-tiled: 4 activation
- * rows x 2 weight rows per step, so each weight block is loaded and widened once per 4 tokens. The int8 x int8
- * block dot runs in float lanes: activations are kept as exact small integers (see {@link Q8Rows}) and the
- * weights are widened byte -> float, so each 32-block's products and their sum are exact integers (|sum| <=
- * 32*127*128 < 2^24) exactly as ggml's integer dot, then scaled by {@code d_w*d_a} into a float accumulator.
- * Every (row, weight row) pair runs the same operation sequence whether it falls in a full tile or a remainder,
- * so a token's result does not depend on the batch it is in.
+ * Kernels on the Vector API ({@code jdk.incubator.vector}). Q8_0 products run in llama.cpp's float order by
+ * default ({@link ExactQ8Tiles}); F32/F16/BF16 products, and the opt-in fast Q8_0 product (dequantized activations
+ * times weight rows widened to {@code q * d}, one FMA per product), are {@link VectorFloatMatmul}'s register-tiled
+ * float product. Every (row, weight row) pair runs the same operation sequence whether it falls in a full tile or
+ * a remainder, so a token's result does not depend on the batch it is in.
  */
 public final class VectorKernels extends ScalarKernels {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int L = F.length();
-    /** Byte species with as many lanes as {@link #F}, for the byte -> float widening of weight blocks. */
-    private static final VectorSpecies<Byte> B = L == 16 ? ByteVector.SPECIES_128 : ByteVector.SPECIES_64;
-    /** Activation rows per pass over a weight tile: their quantized values stay in L2 while the tile streams. */
-    private static final int M_CHUNK = 64;
 
     /** Shuffles pairing lane i with i^8, i^4, i^2, i^1 (the first only for 16 lanes). */
     private static final VectorShuffle<Float>[] FOLD = folds();
@@ -128,89 +117,23 @@ public final class VectorKernels extends ScalarKernels {
         }
     }
 
+    /** llama.cpp's tinyBLAS order when the row length is a multiple of 16 ({@link VectorFloatMatmul}), else the scalar code. */
+    @Override
+    void matmulFloat(FloatRows a, WeightMatrix w, int n0, int n1, float[] out, int ldOut) {
+        if (a.cols() % 16 == 0) VectorFloatMatmul.matmul(a.a(), a.rows(), a.cols(), w, n0, n1, out, ldOut);
+        else super.matmulFloat(a, w, n0, n1, out, ldOut);
+    }
+
     @Override
     public void attention(float[] q, float[] k, float[] v, float[] out, int rowOff, int tokens,
                           int nHead, int nHeadKv, int headDim, int headDimV, int head, int halfWindow) {
         VectorAttention.attention(q, k, v, out, rowOff, tokens, nHead, nHeadKv, headDim, headDimV, head, halfWindow);
     }
 
-    private static FloatVector wload(MemorySegment s, long off) {
-        return (FloatVector) ByteVector.fromMemorySegment(B, s, off, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0);
-    }
-
-    private static float scale(MemorySegment s, long blockOff) {
-        return Float.float16ToFloat(s.get(WeightRows.LE_SHORT, blockOff));
-    }
-
+    /** The fast Q8_0 product: dequantized activations times weight rows widened to {@code q * d} ({@link VectorFloatMatmul}). */
     @Override
     void matmulQ8(Q8Rows a, WeightMatrix w, int n0, int n1, float[] out, int ldOut) {
-        MemorySegment s = w.data();
-        int k = a.cols(), nb = k / 32, m = a.rows();
-        long rb = w.rowBytes();
-        float[] q = a.dq();
-        // weight rows dequantized (q * d, exact in float) once per (activation chunk, row pair), reused by every row quad
-        float[] x0 = new float[k], x1 = new float[k];
-        for (int i0 = 0; i0 < m; i0 += M_CHUNK) {
-            int i1 = Math.min(m, i0 + M_CHUNK);
-            int n = n0;
-            for (; n + 1 < n1; n += 2) {
-                widen(s, n * rb, nb, x0);
-                widen(s, (n + 1) * rb, nb, x1);
-                int i = i0;
-                for (; i + 3 < i1; i += 4) tile4x2(q, i, k, x0, x1, out, ldOut, n);
-                for (; i < i1; i++) {
-                    out[i * ldOut + n] = dot(q, i * k, x0, 0, k);
-                    out[i * ldOut + n + 1] = dot(q, i * k, x1, 0, k);
-                }
-            }
-            for (; n < n1; n++) {
-                widen(s, n * rb, nb, x0);
-                for (int i = i0; i < i1; i++) out[i * ldOut + n] = dot(q, i * k, x0, 0, k);
-            }
-        }
-    }
-
-    /** One Q8_0 weight row dequantized into {@code x}: {@code q * d}, exact in float (7 + 11 significant bits). */
-    private static void widen(MemorySegment s, long rowOff, int nb, float[] x) {
-        for (int b = 0; b < nb; b++) {
-            long o = rowOff + b * 34L;
-            FloatVector d = FloatVector.broadcast(F, scale(s, o));
-            for (int j = 0; j < 32; j += L) wload(s, o + 2 + j).mul(d).intoArray(x, b * 32 + j);
-        }
-    }
-
-    /** Rows i..i+3 of the activations against two dequantized weight rows (outputs n, n+1). */
-    private static void tile4x2(float[] q, int i, int k, float[] y0, float[] y1, float[] out, int ldOut, int n) {
-        FloatVector c00 = FloatVector.zero(F), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-        int r0 = i * k, r1 = r0 + k, r2 = r1 + k, r3 = r2 + k;
-        for (int j = 0; j < k; j += L) {
-            FloatVector x0 = FloatVector.fromArray(F, y0, j), x1 = FloatVector.fromArray(F, y1, j);
-            FloatVector a0 = FloatVector.fromArray(F, q, r0 + j), a1 = FloatVector.fromArray(F, q, r1 + j);
-            FloatVector a2 = FloatVector.fromArray(F, q, r2 + j), a3 = FloatVector.fromArray(F, q, r3 + j);
-            c00 = a0.fma(x0, c00); c01 = a0.fma(x1, c01);
-            c10 = a1.fma(x0, c10); c11 = a1.fma(x1, c11);
-            c20 = a2.fma(x0, c20); c21 = a2.fma(x1, c21);
-            c30 = a3.fma(x0, c30); c31 = a3.fma(x1, c31);
-        }
-        int o = i * ldOut + n;
-        out[o] = hsum(c00);
-        out[o + 1] = hsum(c01);
-        out[o + ldOut] = hsum(c10);
-        out[o + ldOut + 1] = hsum(c11);
-        out[o + 2 * ldOut] = hsum(c20);
-        out[o + 2 * ldOut + 1] = hsum(c21);
-        out[o + 3 * ldOut] = hsum(c30);
-        out[o + 3 * ldOut + 1] = hsum(c31);
-    }
-
-    /** Float dot product: vector lanes then a scalar tail. */
-    static float dot(float[] x, int xo, float[] y, int yo, int n) {
-        FloatVector acc = FloatVector.zero(F);
-        int j = 0;
-        for (; j <= n - L; j += L) acc = FloatVector.fromArray(F, x, xo + j).fma(FloatVector.fromArray(F, y, yo + j), acc);
-        float s = hsum(acc);
-        for (; j < n; j++) s += x[xo + j] * y[yo + j];
-        return s;
+        VectorFloatMatmul.matmul(a.dq(), a.rows(), a.cols(), w, n0, n1, out, ldOut);
     }
 
     /** y += a * x. */

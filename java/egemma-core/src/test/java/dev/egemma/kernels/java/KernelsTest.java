@@ -8,6 +8,7 @@ import dev.egemma.kernels.RopeTable;
 import dev.egemma.kernels.WeightMatrix;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.lang.foreign.Arena;
@@ -147,20 +148,10 @@ class KernelsTest {
     void floatMatmulsMatchReference(Kernels k) {
         Random r = new Random(2);
         for (GgmlType t : new GgmlType[] {GgmlType.F32, GgmlType.F16, GgmlType.BF16}) {
-            for (int kk : new int[] {1, 7, 31, 33, 255, 257}) {
+            for (int kk : new int[] {1, 7, 16, 31, 33, 255, 257, 288}) {
                 for (int n : new int[] {1, 3, 33}) {
-                    float[] wv = randoms(r, n * kk, 1f);
-                    int es = t == GgmlType.F32 ? 4 : 2;
-                    MemorySegment s = Arena.ofAuto().allocate((long) n * kk * es);
-                    float[] exact = new float[wv.length];
-                    for (int i = 0; i < wv.length; i++) {
-                        switch (t) {
-                            case F32 -> { s.set(LE_FLOAT, 4L * i, wv[i]); exact[i] = wv[i]; }
-                            case F16 -> { short h = Float.floatToFloat16(wv[i]); s.set(LE_SHORT, 2L * i, h); exact[i] = Float.float16ToFloat(h); }
-                            default -> { short h = (short) (Float.floatToRawIntBits(wv[i]) >>> 16); s.set(LE_SHORT, 2L * i, h); exact[i] = Float.intBitsToFloat(h << 16); }
-                        }
-                    }
-                    WeightMatrix w = new WeightMatrix("w", t, n, kk, s);
+                    float[] exact = new float[n * kk];
+                    WeightMatrix w = floatMatrix(t, n, kk, randoms(r, n * kk, 1f), exact);
                     for (int m : new int[] {1, 3, 5}) {
                         float[] a = randoms(r, m * kk, 1f);
                         float[] out = new float[m * n];
@@ -175,6 +166,66 @@ class KernelsTest {
                                 assertEquals(ref, out[i * n + c], 1e-5 * mag, t + " K=" + kk + " N=" + n + " M=" + m);
                             }
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code values} (n rows of kk, row-major) as a little-endian F32/F16/BF16 matrix (F16 rounded, BF16 truncated);
+     * {@code exact[i]} receives the stored value of {@code values[i]} as a float.
+     */
+    static WeightMatrix floatMatrix(GgmlType t, int n, int kk, float[] values, float[] exact) {
+        MemorySegment s = Arena.ofAuto().allocate((long) n * kk * (t == GgmlType.F32 ? 4 : 2));
+        for (int i = 0; i < n * kk; i++) {
+            switch (t) {
+                case F32 -> { s.set(LE_FLOAT, 4L * i, values[i]); exact[i] = values[i]; }
+                case F16 -> { short h = Float.floatToFloat16(values[i]); s.set(LE_SHORT, 2L * i, h); exact[i] = Float.float16ToFloat(h); }
+                default -> { short h = (short) (Float.floatToRawIntBits(values[i]) >>> 16); s.set(LE_SHORT, 2L * i, h); exact[i] = Float.intBitsToFloat(h << 16); }
+            }
+        }
+        return new WeightMatrix("w", t, n, kk, s);
+    }
+
+    /** Mixed-sign values, one in 8 scaled by {@code big} (within fp16 range for weights), one in 32 a signed zero. */
+    static float[] wild(Random r, int n, float big) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            int kind = r.nextInt(32);
+            a[i] = kind == 0 ? (r.nextBoolean() ? 0f : -0f) : (float) (r.nextGaussian() * (kind < 5 ? big : 1));
+        }
+        return a;
+    }
+
+    /**
+     * VectorKernels' F32/F16/BF16 products give the scalar kernel's bits (tinyBLAS order for K % 16 == 0, vec_dot
+     * otherwise): 4x2 tiles and their row and column remainders, more rows than one 64-row chunk, tiles starting at
+     * odd weight rows, an output stride past the last column (left untouched).
+     */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16"})
+    void vectorFloatMatmulIsBitIdenticalToScalar(GgmlType t) {
+        Random r = new Random(12);
+        Kernels scalar = new ScalarKernels(), vector = new VectorKernels();
+        for (int kk : new int[] {16, 32, 48, 768, 1152, 33, 100}) {
+            for (int n : new int[] {1, 2, 3, 7, 33}) {
+                WeightMatrix w = floatMatrix(t, n, kk, wild(r, n * kk, 3000f), new float[n * kk]);
+                for (int m : MS) {
+                    float[] a = wild(r, m * kk, 20000f);
+                    int ld = n + 3;
+                    float[] want = new float[m * ld], got = new float[m * ld];
+                    java.util.Arrays.fill(want, -7f);
+                    java.util.Arrays.fill(got, -7f);
+                    scalar.matmul(scalar.prepare(a, m, kk, w), w, 0, n, want, ld);
+                    Activations p = vector.prepare(a, m, kk, w);
+                    // three tiles, [0,1), [1,n-1), [n-1,n) (the middle one empty for n <= 2), as threads split the rows
+                    int mid = Math.max(1, n - 1);
+                    vector.matmul(p, w, 0, 1, got, ld);
+                    vector.matmul(p, w, 1, mid, got, ld);
+                    vector.matmul(p, w, mid, n, got, ld);
+                    for (int i = 0; i < want.length; i++)
+                        assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(got[i]),
+                                t + " K=" + kk + " N=" + n + " M=" + m + " at " + i / ld + "," + i % ld + ": " + want[i] + " vs " + got[i]);
                 }
             }
         }
