@@ -123,10 +123,13 @@ EGEMMA_API float egemma_q8_0_dot(const void *a, const void *b, int64_t n_blocks)
  * float da[m_pad][k/32] (d widened from its fp16 value), m_pad = m rounded up to EGEMMA_Q8_0_ROW_PAD; the
  * pad rows are zero (the AMX tier loads 16-row tiles).
  *
- * Per output, every tier computes the same thing: for each block, the exact int32 dot of the quants, then
- * acc += (float)isum * (d_w * d_a) in block order; the scalar tier rounds product and sum separately (as
- * the Java scalar reference does), the SIMD tiers fuse them (FMA), so results differ by at most a few ulps
- * of the sum of |terms| (see native/test). */
+ * Per output, the exact int32 dot of each block's quants is scaled by d_w * d_a (exact in float) and summed in
+ * block order. The x86 tiers (scalar, AVX2, AVX-512, and AMX unless EGEMMA_FAST_AMX=1) give the same bits as
+ * llama.cpp's x86 kernel (llamafile tinyBLAS_Q0_AVX): eight float lanes per output, lane l of a block the exact
+ * sum of products 4l..4l+3, lane_l = fma(d_w * d_a, lane_int, lane_l) per block, then
+ * ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)). The NEON tiers and the opt-in AMX tile kernel (EGEMMA_FAST_AMX=1,
+ * 16 rows or more) keep one accumulator, acc = fma((float)isum, d_w * d_a, acc): within a few ulps of the sum
+ * of |terms| of the x86 order, not the same bits (bounds derived in native/test/test_gemm.c). */
 #define EGEMMA_Q8_0_PACK_COLS 16
 #define EGEMMA_Q8_0_PACK_RECORD_BYTES 512
 #define EGEMMA_Q8_0_PACK_SCALE_BYTES 32

@@ -41,10 +41,11 @@ static void bias_rows(const int8_t *qa, int64_t k, int64_t i0, int64_t rows, uin
 }
 
 /* neg_r = -128 * (sum of the 4 weights of quad r) for the 8 quads of every block of column group g */
-static void group_negs(const uint8_t *packed, int64_t g, int64_t nb, __m512i *negs) {
+static inline void group_negs(const uint8_t *packed, int64_t g, int64_t nb, __m512i *negs, egemma_prefetch *pf) {
     const __m512i x80 = _mm512_set1_epi32((int)0x80808080u);
     for (int64_t blk = 0; blk < nb; blk++) {
         const uint8_t *p = egemma_pack_record(packed, g, nb, blk);
+        if (pf) egemma_prefetch_step(pf);
         for (int l = 0; l < 8; l++) {
             const __m512i w = _mm512_load_si512((const void *)(p + PK_Q + l * 64));
             negs[blk * 8 + l] = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_dpbusd_epi32(_mm512_setzero_si512(), x80, w));
@@ -54,12 +55,13 @@ static void group_negs(const uint8_t *packed, int64_t g, int64_t nb, __m512i *ne
 
 /* RM rows (ab: biased rows, row stride k; dr: their scales) x column group g, the sums stored under mask mk */
 static inline void tile(const uint8_t *const ab[RM], const float *const dr[RM], int rm, int64_t nb, const uint8_t *packed, int64_t g,
-                        const __m512i *negs, __mmask16 mk, float *const crow[RM]) {
+                        const __m512i *negs, __mmask16 mk, float *const crow[RM], egemma_prefetch *pf) {
     __m512 acc[RM][8];
     EGEMMA_UNROLL for (int i = 0; i < RM; i++)
         EGEMMA_UNROLL for (int l = 0; l < 8; l++) acc[i][l] = _mm512_setzero_ps();
     for (int64_t blk = 0; blk < nb; blk++) {
         const uint8_t *p = egemma_pack_record(packed, g, nb, blk);
+        if (pf) egemma_prefetch_step(pf);
         const __m512 dw = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)egemma_pack_scales(packed, g, nb, blk)));
         __m512 sc[RM];
         EGEMMA_UNROLL for (int i = 0; i < RM; i++) sc[i] = _mm512_mul_ps(dw, _mm512_set1_ps(dr[i][blk]));
@@ -94,12 +96,25 @@ void egemma_q8_0_gemm_avx512(const int8_t *qa, const float *da, int64_t m, int64
     /* the caller's scratch (egemma_q8_0_gemm_scratch_bytes): the negs 64-byte aligned first, then the biased rows */
     __m512i *negs = (__m512i *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
     uint8_t *ab = (uint8_t *)(negs + nb * 8);
+    /* Fewer rows than a chunk (short texts): a group's records come from memory in its first pass and are then
+     * reused from L1, so the stream would stall that pass; instead its 1 + rows/RM passes each fetch a share of
+     * the next group (egemma_prefetch), and the first group is asked for whole before the loop. A full chunk has
+     * enough passes per group to amortize the misses (and the tile is compute-bound there). */
+    const int few = m < CHUNK;
+    if (few) {
+        const char *first = (const char *)packed + n0 / EGEMMA_Q8_0_PACK_COLS * egemma_pack_group_bytes(nb);
+        for (int64_t off = 0; off < egemma_pack_group_bytes(nb); off += 64) EGEMMA_PREFETCH(first + off);
+    }
     for (int64_t c0 = 0; c0 < m; c0 += CHUNK) {
         const int64_t rows = m - c0 < CHUNK ? m - c0 : CHUNK;
         bias_rows(qa, k, c0, rows, ab);
+        const int64_t passes = 1 + (rows + RM - 1) / RM;
         for (int64_t g = n0 / 16; g < (n1 + 15) / 16; g++) {
             const __mmask16 mk = column_mask(g * 16, n0, n1);
-            group_negs(packed, g, nb, negs);
+            const int has_next = (g + 1) * EGEMMA_Q8_0_PACK_COLS < n1;
+            egemma_prefetch pf = egemma_prefetch_next_group(packed, g, nb, has_next, 0, passes);
+            if (few) group_negs(packed, g, nb, negs, &pf);
+            else group_negs(packed, g, nb, negs, NULL);
             for (int64_t i0 = 0; i0 < rows; i0 += RM) {
                 const int rm = rows - i0 < RM ? (int)(rows - i0) : RM;
                 const uint8_t *arow[RM];
@@ -111,7 +126,12 @@ void egemma_q8_0_gemm_avx512(const int8_t *qa, const float *da, int64_t m, int64
                     drow[i] = da + (c0 + r) * nb;
                     crow[i] = c + (c0 + r) * ldc + g * 16;
                 }
-                tile(arow, drow, rm, nb, packed, g, negs, mk, crow);
+                if (few) {
+                    pf = egemma_prefetch_next_group(packed, g, nb, has_next, 1 + i0 / RM, passes);
+                    tile(arow, drow, rm, nb, packed, g, negs, mk, crow, &pf);
+                } else {
+                    tile(arow, drow, rm, nb, packed, g, negs, mk, crow, NULL);
+                }
             }
         }
     }
