@@ -96,9 +96,12 @@ public final class EmbeddingGemma {
             // 2. attention block (layers after the first: h was normed by the previous layer's fused residual pass)
             if (il == 0) residualNorm(x, null, null, h, lw.attnNorm(), m);
             Activations hq = prepare(scratch, h, m, nEmbd, lw.wq());
-            float[] q = matmul(hq, lw.wq(), scratch.floats(Scratch.Slot.Q, m * lw.wq().rows()));
-            float[] k = matmul(sameType(hq, lw.wq(), lw.wk()) ? hq : kernels.prepare(h, m, nEmbd, lw.wk(), null, this::forRows), lw.wk(), scratch.floats(Scratch.Slot.K, m * lw.wk().rows()));
-            float[] v = matmul(sameType(hq, lw.wq(), lw.wv()) ? hq : kernels.prepare(h, m, nEmbd, lw.wv(), null, this::forRows), lw.wv(), scratch.floats(Scratch.Slot.V, m * lw.wv().rows()));
+            Activations hk = sameType(hq, lw.wq(), lw.wk()) ? hq : kernels.prepare(h, m, nEmbd, lw.wk(), null, this::forRows);
+            Activations hv = sameType(hq, lw.wq(), lw.wv()) ? hq : kernels.prepare(h, m, nEmbd, lw.wv(), null, this::forRows);
+            float[] q = scratch.floats(Scratch.Slot.Q, m * lw.wq().rows());
+            float[] k = scratch.floats(Scratch.Slot.K, m * lw.wk().rows());
+            float[] v = scratch.floats(Scratch.Slot.V, m * lw.wv().rows());
+            matmuls(new Product(hq, lw.wq(), q), new Product(hk, lw.wk(), k), new Product(hv, lw.wv(), v));
             forRows(m, (r0, r1) -> {
                 kernels.rmsNorm(q, r0 * c.qDim(), (r1 - r0) * c.nHead(), c.headDimK(), lw.qNorm(), c.rmsEps());
                 kernels.rmsNorm(k, r0 * c.kvDim(), (r1 - r0) * c.nHeadKv(), c.headDimK(), lw.kNorm(), c.rmsEps());
@@ -121,8 +124,10 @@ public final class EmbeddingGemma {
 
             // FFN block
             Activations hf = prepare(scratch, h, m, nEmbd, lw.wGate());
-            float[] gate = matmul(hf, lw.wGate(), scratch.floats(Scratch.Slot.GATE, m * lw.wGate().rows()));
-            float[] up = matmul(sameType(hf, lw.wGate(), lw.wUp()) ? hf : kernels.prepare(h, m, nEmbd, lw.wUp(), null, this::forRows), lw.wUp(), scratch.floats(Scratch.Slot.UP, m * lw.wUp().rows()));
+            Activations hu = sameType(hf, lw.wGate(), lw.wUp()) ? hf : kernels.prepare(h, m, nEmbd, lw.wUp(), null, this::forRows);
+            float[] gate = scratch.floats(Scratch.Slot.GATE, m * lw.wGate().rows());
+            float[] up = scratch.floats(Scratch.Slot.UP, m * lw.wUp().rows());
+            matmuls(new Product(hf, lw.wGate(), gate), new Product(hu, lw.wUp(), up));
             kernels.geluMul(gate, up, m * c.nFf());
             float[] d = matmul(prepare(scratch, gate, m, c.nFf(), lw.wDown()), lw.wDown(), scratch.floats(Scratch.Slot.OUT, mEmbd));
             // d = norm(d); x += d; h = norm(x) with the next layer's attention norm (none after the last layer)
@@ -189,6 +194,36 @@ public final class EmbeddingGemma {
             if (n0 < n1) kernels.matmul(a, wm, n0, n1, out, n);
         });
         return out;
+    }
+
+    /** One product C = A * W^T of {@link #matmuls}. */
+    private record Product(Activations a, WeightMatrix w, float[] out) {}
+
+    /**
+     * Products of the same activations' rows (q/k/v, gate/up) as one parallel step: a short batch splits their
+     * weight tiles together into one set of tasks, so the pool waits at one barrier instead of one per product and
+     * the weights stream without a pause between matrices. A big batch runs them one by one ({@link #matmul}).
+     */
+    private void matmuls(Product... ps) {
+        int m = ps[0].a().rows();
+        if (m >= 2 * ROW_BLOCK) {
+            for (Product p : ps) matmul(p.a(), p.w(), p.out());
+            return;
+        }
+        int[] firstTile = new int[ps.length + 1];
+        for (int i = 0; i < ps.length; i++) firstTile[i + 1] = firstTile[i] + (ps[i].w().rows() + TILE_ROWS - 1) / TILE_ROWS;
+        int tiles = firstTile[ps.length];
+        int tasks = Math.min(tiles, pool.threads() * 4);
+        pool.forEach(tasks, t -> {
+            int t0 = (int) ((long) tiles * t / tasks), t1 = (int) ((long) tiles * (t + 1) / tasks);
+            for (int i = 0; i < ps.length; i++) { // the part of tiles [t0, t1) in product i
+                int lo = Math.max(t0, firstTile[i]), hi = Math.min(t1, firstTile[i + 1]);
+                if (lo >= hi) continue;
+                Product p = ps[i];
+                int n = p.w().rows();
+                kernels.matmul(p.a(), p.w(), (lo - firstTile[i]) * TILE_ROWS, Math.min(n, (hi - firstTile[i]) * TILE_ROWS), p.out(), n);
+            }
+        });
     }
 
     /** Splits {@code m} rows into one contiguous range per pool thread: every row op here is per row, so bits do not depend on the split. */
