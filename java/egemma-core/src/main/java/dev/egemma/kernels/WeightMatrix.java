@@ -40,4 +40,18 @@ public record WeightMatrix(String name, GgmlType type, int rows, int cols, Memor
     public long rowBytes() {
         return type.byteSize(cols);
     }
+
+    /**
+     * As the record's own hash, but without MemorySegment.hashCode, which boxes its address into an array on every
+     * call (the native backend looks its packed weights up by matrix for each product tile). Agrees with
+     * {@link #equals}: equal segments have the same address.
+     */
+    @Override
+    public int hashCode() {
+        int h = Objects.hashCode(name);
+        h = 31 * h + type.hashCode();
+        h = 31 * h + rows;
+        h = 31 * h + cols;
+        return 31 * h + Long.hashCode(data.address());
+    }
 }

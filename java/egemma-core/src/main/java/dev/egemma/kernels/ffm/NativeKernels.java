@@ -220,7 +220,8 @@ public final class NativeKernels implements Kernels {
 
     /** The packed copy of {@code w}, made on first use. */
     MemorySegment packed(WeightMatrix w) {
-        return packed.computeIfAbsent(w, this::pack);
+        MemorySegment p = packed.get(w); // every tile of every product asks: a plain read, no lambda
+        return p != null ? p : packed.computeIfAbsent(w, this::pack);
     }
 
     private MemorySegment pack(WeightMatrix w) {

@@ -3,6 +3,7 @@ package dev.egemma.kernels.ffm;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -179,6 +180,31 @@ class Q8GemmNativeParityTest {
             }
         }
         assertEquals(b.q8_0PackSize(n, k), nk.packedBytes(), "one packed copy, made once");
+    }
+
+    /** The packed copies are found by matrix: an equal matrix bound again (a new record, a new segment object over the same bytes) shares one. */
+    @Test
+    void anEqualMatrixSharesThePackedCopyAndACopiedOneDoesNot() {
+        EgemmaBinding b = NativeTestSupport.requireNative().binding();
+        int m = 3, n = 48, k = 64;
+        WeightMatrix w = weights(n, k, WFill.RANDOM, new SplittableRandom(8));
+        WeightMatrix again = new WeightMatrix(w.name(), w.type(), w.rows(), w.cols(), w.data().asSlice(0));
+        assertEquals(w, again);
+        assertEquals(w.hashCode(), again.hashCode(), "equal matrices must hash alike");
+        MemorySegment copy = Arena.ofAuto().allocate(w.data().byteSize(), 64).copyFrom(w.data());
+        WeightMatrix copied = new WeightMatrix(w.name(), w.type(), w.rows(), w.cols(), copy);
+        assertNotEquals(w, copied);
+        NativeKernels nk = new NativeKernels(b, new ScalarKernels());
+        float[] x = acts(m, k, AFill.RANDOM, new SplittableRandom(9));
+        Activations a = nk.prepare(x, m, k, w);
+        float[] c1 = new float[m * n], c2 = new float[m * n], c3 = new float[m * n];
+        nk.matmul(a, w, 0, n, c1, n);
+        nk.matmul(a, again, 0, n, c2, n);
+        assertEquals(b.q8_0PackSize(n, k), nk.packedBytes(), "the equal matrix reuses the packed copy");
+        nk.matmul(a, copied, 0, n, c3, n);
+        assertEquals(2 * b.q8_0PackSize(n, k), nk.packedBytes(), "other bytes get their own packed copy");
+        assertArrayEquals(c1, c2, 0f);
+        assertArrayEquals(c1, c3, 0f);
     }
 
     @Test
