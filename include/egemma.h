@@ -37,7 +37,7 @@ extern "C" {
 
 /* Bumped on every incompatible change of a signature or of a constant below. The Java side refuses a
  * library whose egemma_abi_version() differs from the value it was written for. */
-#define EGEMMA_ABI_VERSION 4
+#define EGEMMA_ABI_VERSION 5
 
 /* ---- kernel tiers ---------------------------------------------------------------------------------
  * A tier is one translation unit compiled with its own flags. Within one architecture the tiers form a
@@ -202,9 +202,12 @@ EGEMMA_API int32_t egemma_gelu_mul(float *gate, const float *up, int64_t count, 
  * on the rest, 16-key chunk sums in double), p_j *= (float)(1/sum), then out_i[d] = ggml_vec_dot_f32 over the full
  * row of tokens keys of (v[.][d], p) with the masked keys' zero terms skipped. Row t of q starts at q + t*q_stride
  * (the head's first element), likewise k, v (the KV head serving this query head) and out.
+ * Only the queries q0 <= i < q1 (0 <= q0 <= q1 <= tokens) are computed, every key still visible to them, and rows of
+ * out outside that range are untouched: callers split a long sequence's queries over threads, and a query's bits do
+ * not depend on the range it was computed in.
  * scores: tokens floats of scratch (one row of scores at a time; nothing quadratic in tokens). Returns 0 or
  * EGEMMA_ERR_BAD_ARGUMENT. */
-EGEMMA_API int32_t egemma_attention_head(const float *q, const float *k, const float *v, float *out, int64_t tokens, int64_t q_stride, int64_t k_stride, int64_t v_stride, int64_t o_stride, int64_t head_dim, int64_t head_dim_v, int64_t half_window, float *scores);
+EGEMMA_API int32_t egemma_attention_head(const float *q, const float *k, const float *v, float *out, int64_t tokens, int64_t q_stride, int64_t k_stride, int64_t v_stride, int64_t o_stride, int64_t head_dim, int64_t head_dim_v, int64_t half_window, int64_t q0, int64_t q1, float *scores);
 
 /* NEOX RoPE in place, as dev.egemma.kernels.java.ScalarKernels#ropeNeox (ggml's rotate_pairs contracted by GCC):
  * for token t < tokens and head h < heads, the head's head_dim floats at x + t*row_stride + h*head_dim have each

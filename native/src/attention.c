@@ -32,10 +32,10 @@ static ALWAYS_INLINE float v_expf(float x) {
 EGEMMA_CLONES
 void egemma_attention_head_portable(const float *q, const float *k, const float *v, float *out, int64_t tokens, int64_t q_stride,
                                     int64_t k_stride, int64_t v_stride, int64_t o_stride, int64_t head_dim, int64_t head_dim_v,
-                                    int64_t half_window, float *scores) {
+                                    int64_t half_window, int64_t q0, int64_t q1, float *scores) {
     const int64_t vec = tokens / 16 * 16;       /* keys of a row that ggml's vector exp covers */
     float acc[64][COL_LANES]; /* P.V position accumulators of one block of output lanes (16 KiB) */
-    for (int64_t i = 0; i < tokens; i++) {
+    for (int64_t i = q0; i < q1; i++) {
         const int64_t lo = half_window < 0 ? 0 : (i - half_window > 0 ? i - half_window : 0);
         const int64_t hi = half_window < 0 ? tokens - 1 : (i + half_window < tokens - 1 ? i + half_window : tokens - 1);
         const float *qi = q + i * q_stride;

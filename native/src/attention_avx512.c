@@ -221,16 +221,16 @@ static ALWAYS_INLINE void attend(const float *q, const float *k, const float *v,
 
 int egemma_attention_head_avx512(const float *q, const float *k, const float *v, float *out, int64_t tokens, int64_t q_stride,
                                  int64_t k_stride, int64_t v_stride, int64_t o_stride, int64_t head_dim, int64_t head_dim_v,
-                                 int64_t half_window, float *scores) {
+                                 int64_t half_window, int64_t q0, int64_t q1, float *scores) {
     if (head_dim % 64 != 0 || head_dim > 256 || head_dim_v % 64 != 0) return 0;
     const int chunks = (int)(head_dim / 64);
-    int64_t i = 0;
+    int64_t i = q0;
     if (tokens <= QB_MAX_TOKENS) {
         float extra[QB - 1][QB_MAX_TOKENS];
         float *const p[QB] = {scores, extra[0], extra[1], extra[2]};
-        for (; i + QB <= tokens; i += QB) attend(q, k, v, out, tokens, q_stride, k_stride, v_stride, o_stride, chunks, head_dim_v, half_window, i, QB, p);
+        for (; i + QB <= q1; i += QB) attend(q, k, v, out, tokens, q_stride, k_stride, v_stride, o_stride, chunks, head_dim_v, half_window, i, QB, p);
     }
-    for (; i < tokens; i++) attend(q, k, v, out, tokens, q_stride, k_stride, v_stride, o_stride, chunks, head_dim_v, half_window, i, 1, &scores);
+    for (; i < q1; i++) attend(q, k, v, out, tokens, q_stride, k_stride, v_stride, o_stride, chunks, head_dim_v, half_window, i, 1, &scores);
     return 1;
 }
 #else

@@ -313,13 +313,14 @@ EGEMMA_API int32_t egemma_gelu_mul(float *gate, const float *up, int64_t count, 
 
 EGEMMA_API int32_t egemma_attention_head(const float *q, const float *k, const float *v, float *out, int64_t tokens, int64_t q_stride,
                                          int64_t k_stride, int64_t v_stride, int64_t o_stride, int64_t head_dim, int64_t head_dim_v,
-                                         int64_t half_window, float *scores) {
+                                         int64_t half_window, int64_t q0, int64_t q1, float *scores) {
     if (q == NULL || k == NULL || v == NULL || out == NULL || scores == NULL || tokens < 0 || head_dim <= 0 ||
-        head_dim_v <= 0 || q_stride < head_dim || k_stride < head_dim || v_stride < head_dim_v || o_stride < head_dim_v)
+        head_dim_v <= 0 || q_stride < head_dim || k_stride < head_dim || v_stride < head_dim_v || o_stride < head_dim_v ||
+        q0 < 0 || q0 > q1 || q1 > tokens)
         return EGEMMA_ERR_BAD_ARGUMENT;
     init();
     if (g_attention_head == NULL ||
-        !g_attention_head(q, k, v, out, tokens, q_stride, k_stride, v_stride, o_stride, head_dim, head_dim_v, half_window, scores))
-        egemma_attention_head_portable(q, k, v, out, tokens, q_stride, k_stride, v_stride, o_stride, head_dim, head_dim_v, half_window, scores);
+        !g_attention_head(q, k, v, out, tokens, q_stride, k_stride, v_stride, o_stride, head_dim, head_dim_v, half_window, q0, q1, scores))
+        egemma_attention_head_portable(q, k, v, out, tokens, q_stride, k_stride, v_stride, o_stride, head_dim, head_dim_v, half_window, q0, q1, scores);
     return 0;
 }

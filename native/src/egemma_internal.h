@@ -53,7 +53,7 @@ void egemma_gelu_mul_avx512(float *gate, const float *up, int64_t count, const f
  * the AVX-512 one, which returns 0 without computing anything for shapes it does not handle */
 void egemma_attention_head_portable(const float *q, const float *k, const float *v, float *out, int64_t tokens, int64_t q_stride,
                                     int64_t k_stride, int64_t v_stride, int64_t o_stride, int64_t head_dim, int64_t head_dim_v,
-                                    int64_t half_window, float *scores);
+                                    int64_t half_window, int64_t q0, int64_t q1, float *scores);
 /* F32/F16/BF16 GEMM tile (arguments validated by the dispatcher, see egemma_float_gemm; the tier kernels need k a
  * multiple of 16, egemma_float_gemm_vec_dot takes any k). All bit-identical. */
 typedef void (*egemma_float_gemm_fn)(const float *a, int64_t m, int64_t k, const uint8_t *w, int32_t wtype, int64_t n0, int64_t n1,
@@ -66,10 +66,10 @@ void egemma_float_gemm_neon(const float *a, int64_t m, int64_t k, const uint8_t 
 
 typedef int (*egemma_attention_head_fn)(const float *q, const float *k, const float *v, float *out, int64_t tokens, int64_t q_stride,
                                         int64_t k_stride, int64_t v_stride, int64_t o_stride, int64_t head_dim, int64_t head_dim_v,
-                                        int64_t half_window, float *scores);
+                                        int64_t half_window, int64_t q0, int64_t q1, float *scores);
 int egemma_attention_head_avx512(const float *q, const float *k, const float *v, float *out, int64_t tokens, int64_t q_stride,
                                  int64_t k_stride, int64_t v_stride, int64_t o_stride, int64_t head_dim, int64_t head_dim_v,
-                                 int64_t half_window, float *scores);
+                                 int64_t half_window, int64_t q0, int64_t q1, float *scores);
 
 /* ggml's rms_norm after the sum: x = (x * (1/sqrtf(mean + eps))) * w, mean = (float)(sum / n) (every tier) */
 static inline void egemma_rms_scale_row(float *x, int64_t n, const float *w, double sum, float eps) {

@@ -100,15 +100,31 @@ static void test_attention(void) {
                 fill(k, n * ks, 1.5f);
                 fill(v, n * vs, 2.0f);
                 ref_attention(q, k, v, want, n, qs, ks, vs, os, dk, dv, hw, p);
-                CHECK(egemma_attention_head(q, k, v, got, n, qs, ks, vs, os, dk, dv, hw, s) == 0, "attention refused");
+                CHECK(egemma_attention_head(q, k, v, got, n, qs, ks, vs, os, dk, dv, hw, 0, n, s) == 0, "attention refused");
                 int64_t at = -1;
                 CHECK(same_bits(want, got, n * os, &at), "attention tokens=%lld dims=%lld/%lld window=%lld: differs at %lld (%.9g vs %.9g)",
                       (long long)n, (long long)dk, (long long)dv, (long long)hw, (long long)at, at >= 0 ? want[at] : 0.0, at >= 0 ? got[at] : 0.0);
+                /* the queries in three ranges (cuts off the 4-query groups of the AVX-512 tier): the same bits, and a
+                 * range call writes only its own rows */
+                const int64_t c1 = n / 3, c2 = n - n / 4;
+                for (int64_t e = 0; e < n * os; e++) got[e] = -7.0f;
+                CHECK(egemma_attention_head(q, k, v, got, n, qs, ks, vs, os, dk, dv, hw, c1, c2, s) == 0, "attention range refused");
+                for (int64_t e = 0; e < n * os; e++)
+                    if (e / os < c1 || e / os >= c2) CHECK(got[e] == -7.0f, "attention rows [%lld, %lld) of %lld wrote row %lld", (long long)c1, (long long)c2, (long long)n, (long long)(e / os));
+                CHECK(egemma_attention_head(q, k, v, got, n, qs, ks, vs, os, dk, dv, hw, 0, c1, s) == 0, "attention range refused");
+                CHECK(egemma_attention_head(q, k, v, got, n, qs, ks, vs, os, dk, dv, hw, c2, n, s) == 0, "attention range refused");
+                for (int64_t e = 0; e < n * os; e++)
+                    if (e % os >= dv) got[e] = want[e]; /* row padding: never written */
+                CHECK(same_bits(want, got, n * os, &at), "attention tokens=%lld dims=%lld/%lld window=%lld in ranges: differs at %lld",
+                      (long long)n, (long long)dk, (long long)dv, (long long)hw, (long long)at);
                 free(q), free(k), free(v), free(want), free(got), free(p), free(s);
             }
     float x[4] = {0};
-    CHECK(egemma_attention_head(x, x, x, x, 1, 1, 1, 1, 1, 2, 1, -1, x) == EGEMMA_ERR_BAD_ARGUMENT, "q_stride < head_dim accepted");
-    CHECK(egemma_attention_head(x, x, x, x, -1, 1, 1, 1, 1, 1, 1, -1, x) == EGEMMA_ERR_BAD_ARGUMENT, "negative tokens accepted");
+    CHECK(egemma_attention_head(x, x, x, x, 1, 1, 1, 1, 1, 2, 1, -1, 0, 1, x) == EGEMMA_ERR_BAD_ARGUMENT, "q_stride < head_dim accepted");
+    CHECK(egemma_attention_head(x, x, x, x, -1, 1, 1, 1, 1, 1, 1, -1, 0, 0, x) == EGEMMA_ERR_BAD_ARGUMENT, "negative tokens accepted");
+    CHECK(egemma_attention_head(x, x, x, x, 2, 1, 1, 1, 1, 1, 1, -1, 0, 3, x) == EGEMMA_ERR_BAD_ARGUMENT, "q1 > tokens accepted");
+    CHECK(egemma_attention_head(x, x, x, x, 2, 1, 1, 1, 1, 1, 1, -1, 2, 1, x) == EGEMMA_ERR_BAD_ARGUMENT, "q0 > q1 accepted");
+    CHECK(egemma_attention_head(x, x, x, x, 2, 1, 1, 1, 1, 1, 1, -1, -1, 1, x) == EGEMMA_ERR_BAD_ARGUMENT, "q0 < 0 accepted");
 }
 
 static void test_mean_pool(void) {

@@ -112,8 +112,19 @@ public interface Kernels {
      * exp sums in double, then multiplied by {@code (float)(1/sum)}. Must not need memory quadratic in
      * {@code tokens}.
      */
+    default void attention(float[] q, float[] k, float[] v, float[] out, int rowOff, int tokens,
+                           int nHead, int nHeadKv, int headDim, int headDimV, int head, int halfWindow) {
+        attention(q, k, v, out, rowOff, tokens, nHead, nHeadKv, headDim, headDimV, head, halfWindow, 0, tokens);
+    }
+
+    /**
+     * As {@link #attention(float[], float[], float[], float[], int, int, int, int, int, int, int, int)} for the
+     * queries {@code queryFrom <= i < queryTo} of the sequence only (every key still visible to them; the other rows of
+     * {@code out} untouched), so that the queries of one long sequence can be split over threads. A query's output does
+     * not depend on the range it was computed in.
+     */
     void attention(float[] q, float[] k, float[] v, float[] out, int rowOff, int tokens,
-                   int nHead, int nHeadKv, int headDim, int headDimV, int head, int halfWindow);
+                   int nHead, int nHeadKv, int headDim, int headDimV, int head, int halfWindow, int queryFrom, int queryTo);
 
     /** {@code out[outOff + j] = sum_t x[(rowOff+t)*n + j] * (1f/tokens)}: mean over the rows of one sequence. */
     void meanPool(float[] x, int rowOff, int tokens, int n, float[] out, int outOff);

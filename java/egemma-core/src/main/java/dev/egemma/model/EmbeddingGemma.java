@@ -23,6 +23,12 @@ public final class EmbeddingGemma {
     private static final int SERIAL_ROW_OPS_BELOW = 16;
     /** Tokens per row block of a split product (a multiple of Kernels.ROW_SPLIT and of libegemma's 64-row chunk). */
     private static final int ROW_BLOCK = 256;
+    /**
+     * Queries per attention task: a long text's heads are split into blocks of queries, so that one 2,000-token text
+     * (3 heads) keeps both threads busy instead of leaving one idle for a whole head. A query's output does not depend
+     * on the block it is computed in.
+     */
+    static final int QUERY_BLOCK = 128;
 
     private final ModelWeights w;
     private final ModelConfig c;
@@ -85,6 +91,16 @@ public final class EmbeddingGemma {
         });
         if (observer != null) observer.observe("inp_scaled", x, m, nEmbd);
 
+        // attention tasks: (sequence, first query) of every block of QUERY_BLOCK queries, times the heads
+        int blocks = 0;
+        for (int s = 0; s < nSeq; s++) blocks += (offsets[s + 1] - offsets[s] + QUERY_BLOCK - 1) / QUERY_BLOCK;
+        int[] blockSeq = new int[blocks], blockQuery = new int[blocks];
+        for (int s = 0, b = 0; s < nSeq; s++)
+            for (int i = 0; i < offsets[s + 1] - offsets[s]; i += QUERY_BLOCK, b++) {
+                blockSeq[b] = s;
+                blockQuery[b] = i;
+            }
+
         float[][] swa = ropeSwa.upTo(maxLen), glob = ropeGlobal.upTo(maxLen);
         float attnScale = 1.0f / (float) Math.sqrt((float) c.headDimK());
         float[] h = scratch.floats(Scratch.Slot.H, mEmbd);
@@ -113,10 +129,11 @@ public final class EmbeddingGemma {
                 kernels.ropeNeox(q, off, len, c.qDim(), c.nHead(), c.headDimK(), rope[0], rope[1], attnScale);
                 kernels.ropeNeox(k, off, len, c.kvDim(), c.nHeadKv(), c.headDimK(), rope[0], rope[1], 1f);
             });
-            forTasks(m, nSeq * c.nHead(), task -> {
-                int s = task / c.nHead(), head = task % c.nHead();
-                kernels.attention(q, k, v, attn, offsets[s], offsets[s + 1] - offsets[s],
-                        c.nHead(), c.nHeadKv(), c.headDimK(), c.headDimV(), head, halfWindow);
+            forTasks(m, blocks * c.nHead(), task -> {
+                int b = task / c.nHead(), head = task % c.nHead(), s = blockSeq[b];
+                int len = offsets[s + 1] - offsets[s], from = blockQuery[b];
+                kernels.attention(q, k, v, attn, offsets[s], len, c.nHead(), c.nHeadKv(), c.headDimK(), c.headDimV(), head, halfWindow,
+                        from, Math.min(len, from + QUERY_BLOCK));
             });
             float[] o = matmul(prepare(scratch, attn, m, c.nHead() * c.headDimV(), lw.wo()), lw.wo(), scratch.floats(Scratch.Slot.OUT, mEmbd));
             // o = norm(o); x += o; h = norm(x) for the FFN block

@@ -30,7 +30,7 @@ import java.util.Set;
 public final class EgemmaBinding {
 
     /** {@code EGEMMA_ABI_VERSION} this binding was written for; a library reporting another is refused. */
-    public static final int ABI_VERSION = 4;
+    public static final int ABI_VERSION = 5;
 
     /** {@code EGEMMA_QK8_0}: quants per Q8_0 block. */
     public static final int QK8_0 = 32;
@@ -68,7 +68,7 @@ public final class EgemmaBinding {
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_FLOAT);
     public static final FunctionDescriptor egemma_gelu_mul$DESC = FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS);
     public static final FunctionDescriptor egemma_attention_head$DESC = FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS,
-            ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS);
+            ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS);
     public static final FunctionDescriptor egemma_rope_neox$DESC = FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG,
             JAVA_LONG, ADDRESS, ADDRESS, JAVA_FLOAT);
     public static final FunctionDescriptor egemma_mean_pool$DESC = FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS);
@@ -468,6 +468,15 @@ public final class EgemmaBinding {
     /** As above, one row of scores at a time in {@code scores} (at least {@code tokens} floats, reused across calls by one thread). */
     public void attention(float[] q, float[] k, float[] v, float[] out, int rowOff, int tokens, int nHead, int nHeadKv,
                           int headDim, int headDimV, int head, int halfWindow, float[] scores) {
+        attention(q, k, v, out, rowOff, tokens, nHead, nHeadKv, headDim, headDimV, head, halfWindow, 0, tokens, scores);
+    }
+
+    /**
+     * As above, for the queries {@code queryFrom <= i < queryTo} of the sequence only (every key still visible to them;
+     * the other rows of {@code out} untouched), so that one head's queries can be split over threads.
+     */
+    public void attention(float[] q, float[] k, float[] v, float[] out, int rowOff, int tokens, int nHead, int nHeadKv,
+                          int headDim, int headDimV, int head, int halfWindow, int queryFrom, int queryTo, float[] scores) {
         Objects.requireNonNull(q, "q");
         Objects.requireNonNull(scores, "scores");
         Objects.requireNonNull(k, "k");
@@ -477,7 +486,9 @@ public final class EgemmaBinding {
                 || rowOff < 0 || tokens < 0)
             throw new IllegalArgumentException("attention: bad shape (heads " + nHead + "/" + nHeadKv + ", head " + head + ", dims "
                     + headDim + "/" + headDimV + ", rows " + rowOff + "+" + tokens + ")");
-        if (tokens == 0) return;
+        if (queryFrom < 0 || queryFrom > queryTo || queryTo > tokens)
+            throw new IndexOutOfBoundsException("attention: queries [" + queryFrom + ", " + queryTo + ") of a sequence of " + tokens + " tokens");
+        if (queryFrom == queryTo) return;
         int g = head / (nHead / nHeadKv);
         long qStride = (long) nHead * headDim, kStride = (long) nHeadKv * headDim, vStride = (long) nHeadKv * headDimV,
                 oStride = (long) nHead * headDimV;
@@ -492,7 +503,8 @@ public final class EgemmaBinding {
         try {
             r = (int) egemma_attention_head.invokeExact(MemorySegment.ofArray(q).asSlice(4 * q0), MemorySegment.ofArray(k).asSlice(4 * k0),
                     MemorySegment.ofArray(v).asSlice(4 * v0), MemorySegment.ofArray(out).asSlice(4 * o0), (long) tokens, qStride, kStride,
-                    vStride, oStride, (long) headDim, (long) headDimV, (long) halfWindow, MemorySegment.ofArray(scores));
+                    vStride, oStride, (long) headDim, (long) headDimV, (long) halfWindow, (long) queryFrom, (long) queryTo,
+                    MemorySegment.ofArray(scores));
         } catch (Throwable t) {
             throw rethrow(t);
         }

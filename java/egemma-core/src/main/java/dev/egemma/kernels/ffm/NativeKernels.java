@@ -166,11 +166,11 @@ public final class NativeKernels implements Kernels {
 
     @Override
     public void attention(float[] q, float[] k, float[] v, float[] out, int rowOff, int tokens, int nHead, int nHeadKv, int headDim,
-                          int headDimV, int head, int halfWindow) {
+                          int headDimV, int head, int halfWindow, int queryFrom, int queryTo) {
         // egemma_attention_head computes the Java kernels' bits (llama.cpp's order); EgemmaBinding validates every index
         float[] scores = attentionScores.get();
         if (scores.length < tokens) attentionScores.set(scores = new float[Math.max(tokens, 2 * scores.length)]);
-        lib.attention(q, k, v, out, rowOff, tokens, nHead, nHeadKv, headDim, headDimV, head, halfWindow, scores);
+        lib.attention(q, k, v, out, rowOff, tokens, nHead, nHeadKv, headDim, headDimV, head, halfWindow, queryFrom, queryTo, scores);
     }
 
     private static void checkTile(Activations qa, WeightMatrix w, int n0, int n1, float[] out, int ldOut) {

@@ -138,12 +138,13 @@ public class ScalarKernels implements Kernels {
      */
     @Override
     public void attention(float[] q, float[] k, float[] v, float[] out, int rowOff, int tokens,
-                          int nHead, int nHeadKv, int headDim, int headDimV, int head, int halfWindow) {
+                          int nHead, int nHeadKv, int headDim, int headDimV, int head, int halfWindow, int queryFrom, int queryTo) {
+        java.util.Objects.checkFromToIndex(queryFrom, queryTo, tokens);
         int g = head / (nHead / nHeadKv);
         int qStride = nHead * headDim, kStride = nHeadKv * headDim, vStride = nHeadKv * headDimV, oStride = nHead * headDimV;
         float[] p = rowScratch(tokens);
         float[] acc = ACC64.get();
-        for (int i = 0; i < tokens; i++) {
+        for (int i = queryFrom; i < queryTo; i++) {
             int lo = firstKey(i, halfWindow), hi = lastKey(i, tokens, halfWindow);
             int qo = (rowOff + i) * qStride + head * headDim;
             float max = Float.NEGATIVE_INFINITY;

@@ -27,13 +27,14 @@ final class VectorAttention {
     private VectorAttention() {}
 
     static void attention(float[] q, float[] k, float[] v, float[] out, int rowOff, int tokens,
-                          int nHead, int nHeadKv, int headDim, int headDimV, int head, int halfWindow) {
+                          int nHead, int nHeadKv, int headDim, int headDimV, int head, int halfWindow, int queryFrom, int queryTo) {
+        java.util.Objects.checkFromToIndex(queryFrom, queryTo, tokens);
         int g = head / (nHead / nHeadKv);
         int qStride = nHead * headDim, kStride = nHeadKv * headDim, vStride = nHeadKv * headDimV, oStride = nHead * headDimV;
         float[] p = ScalarKernels.rowScratch(tokens);
         float[] slots = SLOTS.get();
         int vBase = rowOff * vStride + g * headDimV;
-        for (int i = 0; i < tokens; i++) {
+        for (int i = queryFrom; i < queryTo; i++) {
             int lo = ScalarKernels.firstKey(i, halfWindow), hi = ScalarKernels.lastKey(i, tokens, halfWindow);
             int qo = (rowOff + i) * qStride + head * headDim;
             float max = Float.NEGATIVE_INFINITY;

@@ -126,8 +126,8 @@ public final class VectorKernels extends ScalarKernels {
 
     @Override
     public void attention(float[] q, float[] k, float[] v, float[] out, int rowOff, int tokens,
-                          int nHead, int nHeadKv, int headDim, int headDimV, int head, int halfWindow) {
-        VectorAttention.attention(q, k, v, out, rowOff, tokens, nHead, nHeadKv, headDim, headDimV, head, halfWindow);
+                          int nHead, int nHeadKv, int headDim, int headDimV, int head, int halfWindow, int queryFrom, int queryTo) {
+        VectorAttention.attention(q, k, v, out, rowOff, tokens, nHead, nHeadKv, headDim, headDimV, head, halfWindow, queryFrom, queryTo);
     }
 
     /** The fast Q8_0 product: dequantized activations times weight rows widened to {@code q * d} ({@link VectorFloatMatmul}). */

@@ -101,6 +101,58 @@ class AttentionNativeParityTest {
         assertSameBits(tier, q, k, v, new float[tokens * nHead * headDim], 0, tokens, nHead, nHeadKv, headDim, -1);
     }
 
+    static Stream<Arguments> rangeCases() {
+        return NativeTestSupport.tiers().flatMap(t -> Stream.of(1, 7, 33, 257, 300).flatMap(n -> Stream.of(-1, 37).map(w -> Arguments.of(t, n, w))));
+    }
+
+    /**
+     * A head's queries split into ranges (cuts that break the AVX-512 tier's 4-query groups and the 64-key blocks)
+     * give the bits of the whole head, in libegemma and in both Java kernels, and a range call writes only its rows.
+     */
+    @ParameterizedTest(name = "{0} tokens={1} window={2}")
+    @MethodSource("rangeCases")
+    void queryRangesGiveTheWholeHeadsBitsAndTouchOnlyTheirRows(Isa tier, int tokens, int halfWindow) {
+        EgemmaBinding b = NativeTestSupport.requireNative().binding();
+        assertEquals(tier, b.setIsaLimit(tier));
+        int nHead = 3, nHeadKv = 1, headDim = 64, rowOff = 2, rows = rowOff + tokens + 1;
+        SplittableRandom r = new SplittableRandom(tokens * 13L + halfWindow);
+        float[] q = rnd(r, rows * nHead * headDim, 0.5), k = rnd(r, rows * nHeadKv * headDim, 0.5), v = rnd(r, rows * nHeadKv * headDim, 1);
+        int[] cuts = java.util.stream.IntStream.of(0, 1, 6, 130, tokens - 3, tokens).filter(c -> c >= 0 && c <= tokens).distinct().sorted().toArray();
+        List<Kernels> javas = List.of(new dev.egemma.kernels.java.ScalarKernels(), KernelProvider.javaKernels());
+        float[] want = new float[rows * nHead * headDim];
+        for (int h = 0; h < nHead; h++) javas.get(0).attention(q, k, v, want, rowOff, tokens, nHead, nHeadKv, headDim, headDim, h, halfWindow);
+        List<String> who = List.of("native " + tier, "java scalar", "java " + javas.get(1).name());
+        for (int impl = 0; impl < 3; impl++) {
+            float[] got = new float[want.length];
+            Arrays.fill(got, -7f);
+            for (int h = 0; h < nHead; h++)
+                for (int c = 0; c + 1 < cuts.length; c++) {
+                    if (impl == 0) b.attention(q, k, v, got, rowOff, tokens, nHead, nHeadKv, headDim, headDim, h, halfWindow, cuts[c], cuts[c + 1], new float[tokens]);
+                    else javas.get(impl - 1).attention(q, k, v, got, rowOff, tokens, nHead, nHeadKv, headDim, headDim, h, halfWindow, cuts[c], cuts[c + 1]);
+                }
+            int rowLen = nHead * headDim;
+            for (int i = 0; i < want.length; i++) {
+                int at = i, row = i / rowLen - rowOff, impl0 = impl;
+                if (row < 0 || row >= tokens) assertEquals(-7f, got[i], () -> who.get(impl0) + " wrote row " + (at / rowLen) + " outside the sequence");
+                else assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(got[i]), () -> who.get(impl0) + ": bits differ at query " + (at / rowLen - rowOff));
+            }
+        }
+        if (tokens >= 7) { // one middle range alone: the rows before and after it stay as they were
+            float[] got = new float[want.length];
+            Arrays.fill(got, -7f);
+            b.attention(q, k, v, got, rowOff, tokens, nHead, nHeadKv, headDim, headDim, 1, halfWindow, 1, 6, new float[tokens]);
+            for (int i = 0; i < want.length; i++) {
+                int row = i / (nHead * headDim) - rowOff, col = i % (nHead * headDim);
+                if (row < 1 || row >= 6 || col / headDim != 1) assertEquals(-7f, got[i], "row " + row + " column " + col + " written by queries [1, 6) of head 1");
+            }
+        }
+        float[] out = new float[want.length];
+        assertThrows(IndexOutOfBoundsException.class, () -> b.attention(q, k, v, out, rowOff, tokens, nHead, nHeadKv, headDim, headDim, 0, halfWindow, 0, tokens + 1, new float[tokens + 1]));
+        assertThrows(IndexOutOfBoundsException.class, () -> b.attention(q, k, v, out, rowOff, tokens, nHead, nHeadKv, headDim, headDim, 0, halfWindow, 1, 0, new float[tokens]));
+        for (Kernels j : javas)
+            assertThrows(IndexOutOfBoundsException.class, () -> j.attention(q, k, v, out, rowOff, tokens, nHead, nHeadKv, headDim, headDim, 0, halfWindow, -1, 1));
+    }
+
     static Stream<Arguments> wideTokens() {
         return NativeTestSupport.tiers().flatMap(t -> Stream.of(17, 64, 200).map(n -> Arguments.of(t, n)));
     }
