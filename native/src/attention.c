@@ -1,5 +1,5 @@
 /* Attention of one query head over one sequence (include/egemma.h, egemma_attention_head; egemma.c checks the
- * arguments and picks this or a tier's version, attention_avx512.c). Portable C with
+ * arguments and picks this or a tier's version, attention_avx2.c / attention_avx512.c). Portable C with
  * explicit fmaf and no FP contraction, so every build computes the same bits; on x86-64 GCC builds AVX-512 and
  * AVX2+FMA clones of the hot loops (target_clones, chosen at load by the CPU), which only change the speed.
  * One row of scores lives in the caller's scratch at a time, so memory stays linear in the sequence length. */
@@ -7,27 +7,7 @@
 
 #include "egemma_internal.h"
 #include "f32_dot.h"
-
-/* one lane of ggml_v_expf (AVX-512), as dev.egemma.kernels.java.GgmlExp#vexpf */
-static ALWAYS_INLINE float v_expf(float x) {
-    const float r = 0x1.8p23f;
-    const float z = fmaf(x, 0x1.715476p+0f, r);
-    const float n = z - r;
-    const float b = fmaf(-n, 0x1.7f7d1cp-20f, fmaf(-n, 0x1.62e4p-1f, x));
-    if (fabsf(n) > 192.0f) return n <= 0.0f ? 0.0f : INFINITY;
-    if (n != n) return n;
-    const float u = b * b;
-    const float j = fmaf(fmaf(fmaf(0x1.0e4020p-7f, b, 0x1.573e2ep-5f), u, fmaf(0x1.555e66p-3f, b, 0x1.fffdb6p-2f)), u,
-                         fmaf(0x1.ffffecp-1f, b, 1.0f));
-    /* j * 2^n: while 2^n is a normal float, one product rounds exactly as ldexpf does (a libm call otherwise) */
-    if (n >= -126.0f && n <= 127.0f) {
-        const uint32_t bits = (uint32_t)((int32_t)n + 127) << 23;
-        float p2;
-        memcpy(&p2, &bits, sizeof p2);
-        return j * p2;
-    }
-    return ldexpf(j, (int)n);
-}
+#include "v_expf.h"
 
 EGEMMA_CLONES
 void egemma_attention_head_portable(const float *q, const float *k, const float *v, float *out, int64_t tokens, int64_t q_stride,

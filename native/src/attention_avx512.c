@@ -49,6 +49,7 @@ static inline float reduce16v(__m512 v) {
 
 #define QB 4                  /* queries attended together: each key and value row loaded once for all of them */
 #define QB_MAX_TOKENS 4096    /* their extra score rows live on the stack (48 KiB at most); longer rows go one by one */
+#include "attention_tier.h" /* pv_window; the queries loop at the end */
 
 /* The folded 16 lanes of ggml_vec_dot_f32(k_j, q) of nq queries (rows q_stride apart) before its final tree: four
  * 16-lane fused accumulators over the 64-element chunks, then (0+2) + (1+3); stored at t + qq * 256 */
@@ -163,12 +164,8 @@ static ALWAYS_INLINE void pv_block(const float *v, int64_t v_stride, float *cons
                                    const int nq, float *const *out) {
     __m512 sum[QB][2];
     for (int qq = 0; qq < nq; qq++) sum[qq][0] = sum[qq][1] = _mm512_setzero_ps();
-    int64_t last[QB], lo_max = lo[nq - 1], last_min = INT64_MAX, last_max = -1;
-    for (int qq = 0; qq < nq; qq++) {
-        last[qq] = hi[qq] < np - 1 ? hi[qq] : np - 1;
-        if (last[qq] < last_min) last_min = last[qq];
-        if (last[qq] > last_max) last_max = last[qq];
-    }
+    int64_t last[QB], lo_max, last_min, last_max;
+    pv_window(lo, hi, np, nq, last, &lo_max, &last_min, &last_max);
     if (np > 0 && lo[0] < np) {
         _Alignas(64) float f[QB][16][32];
         for (int l = 0; l < 16; l++) {
@@ -197,41 +194,14 @@ static ALWAYS_INLINE void pv_block(const float *v, int64_t v_stride, float *cons
     }
 }
 
-/* Queries i0..i0+nq-1 (their score rows p[0..nq)) */
-static ALWAYS_INLINE void attend(const float *q, const float *k, const float *v, float *out, int64_t tokens, int64_t q_stride,
-                                 int64_t k_stride, int64_t v_stride, int64_t o_stride, int chunks, int64_t head_dim_v,
-                                 int64_t half_window, int64_t i0, const int nq, float *const *p) {
-    const int64_t vec = tokens / 16 * 16; /* keys of a row that ggml's vector exp covers */
-    const int64_t np = tokens & ~(int64_t)63;
-    int64_t lo[QB], hi[QB];
-    float max[QB];
-    for (int qq = 0; qq < nq; qq++) {
-        const int64_t i = i0 + qq;
-        lo[qq] = half_window < 0 ? 0 : (i - half_window > 0 ? i - half_window : 0);
-        hi[qq] = half_window < 0 ? tokens - 1 : (i + half_window < tokens - 1 ? i + half_window : tokens - 1);
-    }
-    scores_rows(q + i0 * q_stride, q_stride, k, k_stride, chunks, nq, lo, hi, p, max);
-    for (int qq = 0; qq < nq; qq++) softmax_row(p[qq], tokens, vec, lo[qq], hi[qq], max[qq]);
-    for (int64_t d = 0; d < head_dim_v; d += 32) {
-        float *o[QB];
-        for (int qq = 0; qq < nq; qq++) o[qq] = out + (i0 + qq) * o_stride + d;
-        pv_block(v + d, v_stride, p, lo, hi, np, nq, o);
-    }
-}
+#define PV_LANES 32
+#include "attention_tier.h"
 
 int egemma_attention_head_avx512(const float *q, const float *k, const float *v, float *out, int64_t tokens, int64_t q_stride,
                                  int64_t k_stride, int64_t v_stride, int64_t o_stride, int64_t head_dim, int64_t head_dim_v,
                                  int64_t half_window, int64_t q0, int64_t q1, float *scores) {
     if (head_dim % 64 != 0 || head_dim > 256 || head_dim_v % 64 != 0) return 0;
-    const int chunks = (int)(head_dim / 64);
-    int64_t i = q0;
-    if (tokens <= QB_MAX_TOKENS) {
-        float extra[QB - 1][QB_MAX_TOKENS];
-        float *const p[QB] = {scores, extra[0], extra[1], extra[2]};
-        for (; i + QB <= q1; i += QB) attend(q, k, v, out, tokens, q_stride, k_stride, v_stride, o_stride, chunks, head_dim_v, half_window, i, QB, p);
-    }
-    for (; i < q1; i++) attend(q, k, v, out, tokens, q_stride, k_stride, v_stride, o_stride, chunks, head_dim_v, half_window, i, 1, &scores);
-    return 1;
+    return attention_rows(q, k, v, out, tokens, q_stride, k_stride, v_stride, o_stride, head_dim, head_dim_v, half_window, q0, q1, scores);
 }
 #else
 #error "attention_avx512.c must be compiled with the avx512 tier flags (cmake/EgemmaIsaFlags.cmake)"

@@ -101,7 +101,7 @@ static const egemma_q8_0_quantize_fn Q8_0_QUANTIZE[EGEMMA_ISA_COUNT] = {egemma_q
 static const egemma_rms_norm_fn RMS_NORM[EGEMMA_ISA_COUNT] = {egemma_rms_norm_scalar, AVX2_ONLY(egemma_rms_norm_avx2), AVX512_AND_AMX(egemma_rms_norm_avx512), NULL, NULL};
 static const egemma_gelu_mul_fn GELU_MUL[EGEMMA_ISA_COUNT] = {egemma_gelu_mul_scalar, AVX2_ONLY(egemma_gelu_mul_avx2), AVX512_AND_AMX(egemma_gelu_mul_avx512), NULL, NULL};
 /* Attention per tier (bit-identical; NULL: the portable one, whose target_clones pick AVX-512 or AVX2 code by CPU) */
-static const egemma_attention_head_fn ATTENTION_HEAD[EGEMMA_ISA_COUNT] = {NULL, NULL, AVX512_AND_AMX(egemma_attention_head_avx512), NULL, NULL};
+static const egemma_attention_head_fn ATTENTION_HEAD[EGEMMA_ISA_COUNT] = {NULL, AVX2_ONLY(egemma_attention_head_avx2), AVX512_AND_AMX(egemma_attention_head_avx512), NULL, NULL};
 
 #ifdef EGEMMA_HAVE_NEON
 #define NEON_AND_DOTPROD(fn) fn, fn

@@ -50,7 +50,7 @@ void egemma_gelu_mul_avx2(float *gate, const float *up, int64_t count, const flo
 void egemma_gelu_mul_avx512(float *gate, const float *up, int64_t count, const float *table);
 
 /* Attention of one query head (egemma_attention_head, arguments checked): the portable version (attention.c) and
- * the AVX-512 one, which returns 0 without computing anything for shapes it does not handle */
+ * the AVX2 and AVX-512 ones, which return 0 without computing anything for shapes it does not handle */
 void egemma_attention_head_portable(const float *q, const float *k, const float *v, float *out, int64_t tokens, int64_t q_stride,
                                     int64_t k_stride, int64_t v_stride, int64_t o_stride, int64_t head_dim, int64_t head_dim_v,
                                     int64_t half_window, int64_t q0, int64_t q1, float *scores);
@@ -67,6 +67,9 @@ void egemma_float_gemm_neon(const float *a, int64_t m, int64_t k, const uint8_t 
 typedef int (*egemma_attention_head_fn)(const float *q, const float *k, const float *v, float *out, int64_t tokens, int64_t q_stride,
                                         int64_t k_stride, int64_t v_stride, int64_t o_stride, int64_t head_dim, int64_t head_dim_v,
                                         int64_t half_window, int64_t q0, int64_t q1, float *scores);
+int egemma_attention_head_avx2(const float *q, const float *k, const float *v, float *out, int64_t tokens, int64_t q_stride,
+                               int64_t k_stride, int64_t v_stride, int64_t o_stride, int64_t head_dim, int64_t head_dim_v,
+                               int64_t half_window, int64_t q0, int64_t q1, float *scores);
 int egemma_attention_head_avx512(const float *q, const float *k, const float *v, float *out, int64_t tokens, int64_t q_stride,
                                  int64_t k_stride, int64_t v_stride, int64_t o_stride, int64_t head_dim, int64_t head_dim_v,
                                  int64_t half_window, int64_t q0, int64_t q1, float *scores);

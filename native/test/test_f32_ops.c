@@ -86,8 +86,10 @@ static void ref_attention(const float *q, const float *k, const float *v, float 
 }
 
 static void test_attention(void) {
+    const uint32_t caps = egemma_caps();
+    const int32_t best = egemma_active_isa();
     static const int64_t tokens_list[] = {1, 2, 15, 16, 17, 31, 33, 63, 64, 65, 129, 257};
-    static const int64_t dims[][2] = {{64, 64}, {256, 256}, {40, 72}};
+    static const int64_t dims[][2] = {{64, 64}, {256, 256}, {40, 72}, {128, 80}}; /* 80: AVX2 tier only (16-lane blocks) */
     for (size_t t = 0; t < sizeof tokens_list / sizeof *tokens_list; t++)
         for (size_t d = 0; d < sizeof dims / sizeof *dims; d++)
             for (int64_t hw = -1; hw <= 4; hw += 5) {
@@ -100,25 +102,30 @@ static void test_attention(void) {
                 fill(k, n * ks, 1.5f);
                 fill(v, n * vs, 2.0f);
                 ref_attention(q, k, v, want, n, qs, ks, vs, os, dk, dv, hw, p);
-                CHECK(egemma_attention_head(q, k, v, got, n, qs, ks, vs, os, dk, dv, hw, 0, n, s) == 0, "attention refused");
-                int64_t at = -1;
-                CHECK(same_bits(want, got, n * os, &at), "attention tokens=%lld dims=%lld/%lld window=%lld: differs at %lld (%.9g vs %.9g)",
-                      (long long)n, (long long)dk, (long long)dv, (long long)hw, (long long)at, at >= 0 ? want[at] : 0.0, at >= 0 ? got[at] : 0.0);
-                /* the queries in three ranges (cuts off the 4-query groups of the AVX-512 tier): the same bits, and a
-                 * range call writes only its own rows */
-                const int64_t c1 = n / 3, c2 = n - n / 4;
-                for (int64_t e = 0; e < n * os; e++) got[e] = -7.0f;
-                CHECK(egemma_attention_head(q, k, v, got, n, qs, ks, vs, os, dk, dv, hw, c1, c2, s) == 0, "attention range refused");
-                for (int64_t e = 0; e < n * os; e++)
-                    if (e / os < c1 || e / os >= c2) CHECK(got[e] == -7.0f, "attention rows [%lld, %lld) of %lld wrote row %lld", (long long)c1, (long long)c2, (long long)n, (long long)(e / os));
-                CHECK(egemma_attention_head(q, k, v, got, n, qs, ks, vs, os, dk, dv, hw, 0, c1, s) == 0, "attention range refused");
-                CHECK(egemma_attention_head(q, k, v, got, n, qs, ks, vs, os, dk, dv, hw, c2, n, s) == 0, "attention range refused");
-                for (int64_t e = 0; e < n * os; e++)
-                    if (e % os >= dv) got[e] = want[e]; /* row padding: never written */
-                CHECK(same_bits(want, got, n * os, &at), "attention tokens=%lld dims=%lld/%lld window=%lld in ranges: differs at %lld",
-                      (long long)n, (long long)dk, (long long)dv, (long long)hw, (long long)at);
+                /* every tier (AVX2 and AVX-512 have attentions of their own, the others run the portable one) */
+                for (int32_t tier = 0; tier < EGEMMA_ISA_COUNT; tier++) {
+                    if (!((caps >> tier) & 1u) || egemma_set_isa_limit(tier) != tier) continue;
+                    CHECK(egemma_attention_head(q, k, v, got, n, qs, ks, vs, os, dk, dv, hw, 0, n, s) == 0, "attention refused");
+                    int64_t at = -1;
+                    CHECK(same_bits(want, got, n * os, &at), "attention tokens=%lld dims=%lld/%lld window=%lld: differs at %lld (%.9g vs %.9g)",
+                          (long long)n, (long long)dk, (long long)dv, (long long)hw, (long long)at, at >= 0 ? want[at] : 0.0, at >= 0 ? got[at] : 0.0);
+                    /* the queries in three ranges (cuts off the 4-query groups of the AVX-512 tier): the same bits, and a
+                     * range call writes only its own rows */
+                    const int64_t c1 = n / 3, c2 = n - n / 4;
+                    for (int64_t e = 0; e < n * os; e++) got[e] = -7.0f;
+                    CHECK(egemma_attention_head(q, k, v, got, n, qs, ks, vs, os, dk, dv, hw, c1, c2, s) == 0, "attention range refused");
+                    for (int64_t e = 0; e < n * os; e++)
+                        if (e / os < c1 || e / os >= c2) CHECK(got[e] == -7.0f, "attention rows [%lld, %lld) of %lld wrote row %lld", (long long)c1, (long long)c2, (long long)n, (long long)(e / os));
+                    CHECK(egemma_attention_head(q, k, v, got, n, qs, ks, vs, os, dk, dv, hw, 0, c1, s) == 0, "attention range refused");
+                    CHECK(egemma_attention_head(q, k, v, got, n, qs, ks, vs, os, dk, dv, hw, c2, n, s) == 0, "attention range refused");
+                    for (int64_t e = 0; e < n * os; e++)
+                        if (e % os >= dv) got[e] = want[e]; /* row padding: never written */
+                    CHECK(same_bits(want, got, n * os, &at), "attention tokens=%lld dims=%lld/%lld window=%lld in ranges: differs at %lld",
+                          (long long)n, (long long)dk, (long long)dv, (long long)hw, (long long)at);
+                }
                 free(q), free(k), free(v), free(want), free(got), free(p), free(s);
             }
+    egemma_set_isa_limit(best);
     float x[4] = {0};
     CHECK(egemma_attention_head(x, x, x, x, 1, 1, 1, 1, 1, 2, 1, -1, 0, 1, x) == EGEMMA_ERR_BAD_ARGUMENT, "q_stride < head_dim accepted");
     CHECK(egemma_attention_head(x, x, x, x, -1, 1, 1, 1, 1, 1, 1, -1, 0, 0, x) == EGEMMA_ERR_BAD_ARGUMENT, "negative tokens accepted");

@@ -20,11 +20,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  * libegemma's attention computes the Java kernels' bits (llama.cpp's order) exactly: sequence lengths around the
  * 16-key softmax chunks and the 64-element ggml_vec_dot_f32 chunks (of both K.q and P.V), the sliding window and a
  * global row, GQA with one and two KV heads, head sizes 64, 100 and 256, every query head, on every tier the CPU has
- * (the AVX-512 tier has an attention of its own, 4 queries at a time; the other tiers run the portable one).
+ * (the AVX2 and AVX-512 tiers have attentions of their own, 4 queries at a time; the other tiers run the portable one).
  */
 class AttentionNativeParityTest {
 
-    /** every shape on every tier the CPU has: the AVX-512 tier has its own attention, the others the portable one */
+    /** every shape on every tier the CPU has: the AVX2 and AVX-512 tiers have their own attention, the others the portable one */
     static Stream<Arguments> shapes() {
         List<Arguments> a = new ArrayList<>();
         NativeTestSupport.tiers().forEach(tier -> {
