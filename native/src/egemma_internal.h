@@ -157,6 +157,12 @@ static inline egemma_prefetch egemma_prefetch_next_group(const uint8_t *packed, 
     return pf;
 }
 
+/* All of group g's lines at once: the first group of a tile, which has no pass before it to fetch it */
+static inline void egemma_prefetch_group(const uint8_t *packed, int64_t g, int64_t nb) {
+    const char *first = (const char *)packed + g * egemma_pack_group_bytes(nb);
+    for (int64_t off = 0; off < egemma_pack_group_bytes(nb); off += 64) EGEMMA_PREFETCH(first + off);
+}
+
 /* One block's share: `step` bytes of lines */
 static inline void egemma_prefetch_step(egemma_prefetch *pf) {
     for (const char *stop = pf->at + pf->step; pf->at < stop && pf->at < pf->end; pf->at += 64)

@@ -64,10 +64,7 @@ void egemma_q8_0_gemm_avx2(const int8_t *qa, const float *da, int64_t m, int64_t
     const int64_t nb = k / EGEMMA_QK8_0;
     /* nb x 256 bytes of |w|, aligned here: egemma_q8_0_gemm_scratch_bytes(m, k) >= nb x 512 + 64 for every m */
     uint8_t *u = (uint8_t *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
-    if (m < 8) { /* the first group has no pass before it to fetch it: ask for all its lines at once */
-        const char *first = (const char *)packed + n0 / EGEMMA_Q8_0_PACK_COLS * egemma_pack_group_bytes(nb);
-        for (int64_t off = 0; off < egemma_pack_group_bytes(nb); off += 64) EGEMMA_PREFETCH(first + off);
-    }
+    if (m < 8) egemma_prefetch_group(packed, n0 / EGEMMA_Q8_0_PACK_COLS, nb); /* no pass before the first group fetches it */
     for (int64_t col0 = n0 / 8 * 8; col0 < n1; col0 += 8) {
         const int64_t g = col0 / 16;
         const int h = (int)(col0 / 8 % 2);

@@ -101,10 +101,7 @@ void egemma_q8_0_gemm_avx512(const int8_t *qa, const float *da, int64_t m, int64
      * the next group (egemma_prefetch), and the first group is asked for whole before the loop. A full chunk has
      * enough passes per group to amortize the misses (and the tile is compute-bound there). */
     const int few = m < CHUNK;
-    if (few) {
-        const char *first = (const char *)packed + n0 / EGEMMA_Q8_0_PACK_COLS * egemma_pack_group_bytes(nb);
-        for (int64_t off = 0; off < egemma_pack_group_bytes(nb); off += 64) EGEMMA_PREFETCH(first + off);
-    }
+    if (few) egemma_prefetch_group(packed, n0 / EGEMMA_Q8_0_PACK_COLS, nb);
     for (int64_t c0 = 0; c0 < m; c0 += CHUNK) {
         const int64_t rows = m - c0 < CHUNK ? m - c0 : CHUNK;
         bias_rows(qa, k, c0, rows, ab);
@@ -112,9 +109,13 @@ void egemma_q8_0_gemm_avx512(const int8_t *qa, const float *da, int64_t m, int64
         for (int64_t g = n0 / 16; g < (n1 + 15) / 16; g++) {
             const __mmask16 mk = column_mask(g * 16, n0, n1);
             const int has_next = (g + 1) * EGEMMA_Q8_0_PACK_COLS < n1;
-            egemma_prefetch pf = egemma_prefetch_next_group(packed, g, nb, has_next, 0, passes);
-            if (few) group_negs(packed, g, nb, negs, &pf);
-            else group_negs(packed, g, nb, negs, NULL);
+            egemma_prefetch pf;
+            if (few) {
+                pf = egemma_prefetch_next_group(packed, g, nb, has_next, 0, passes);
+                group_negs(packed, g, nb, negs, &pf);
+            } else {
+                group_negs(packed, g, nb, negs, NULL);
+            }
             for (int64_t i0 = 0; i0 < rows; i0 += RM) {
                 const int rm = rows - i0 < RM ? (int)(rows - i0) : RM;
                 const uint8_t *arow[RM];

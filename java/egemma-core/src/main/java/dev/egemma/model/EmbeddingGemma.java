@@ -203,13 +203,7 @@ public final class EmbeddingGemma {
             });
             return out;
         }
-        int tiles = (n + TILE_ROWS - 1) / TILE_ROWS;
-        int tasks = Math.min(tiles, pool.threads() * 4);
-        pool.forEach(tasks, t -> {
-            int n0 = (int) ((long) tiles * t / tasks) * TILE_ROWS;
-            int n1 = Math.min(n, (int) ((long) tiles * (t + 1) / tasks) * TILE_ROWS);
-            if (n0 < n1) kernels.matmul(a, wm, n0, n1, out, n);
-        });
+        weightTiles(new Product(a, wm, out));
         return out;
     }
 
@@ -222,11 +216,15 @@ public final class EmbeddingGemma {
      * the weights stream without a pause between matrices. A big batch runs them one by one ({@link #matmul}).
      */
     private void matmuls(Product... ps) {
-        int m = ps[0].a().rows();
-        if (m >= 2 * ROW_BLOCK) {
+        if (ps[0].a().rows() >= 2 * ROW_BLOCK) {
             for (Product p : ps) matmul(p.a(), p.w(), p.out());
-            return;
+        } else {
+            weightTiles(ps);
         }
+    }
+
+    /** The products' weight rows, in tiles of {@link #TILE_ROWS} counted across all of them, split into one parallel step. */
+    private void weightTiles(Product... ps) {
         int[] firstTile = new int[ps.length + 1];
         for (int i = 0; i < ps.length; i++) firstTile[i + 1] = firstTile[i] + (ps[i].w().rows() + TILE_ROWS - 1) / TILE_ROWS;
         int tiles = firstTile[ps.length];
