@@ -10,12 +10,15 @@
  * 1e-3 on the tiny golden models after many layers). Layout: the record's q[8][16][4] is the B tile of TDPBSSD
  * as is; per (32 rows of A) x (two 16-column groups) and per 32-block: two A tiles (16 rows x 32 bytes, the rows
  * of qa; m_pad makes the 16-row loads safe), two B tiles (8 x 64 bytes), four int32 C tiles of exact block dots,
- * each stored and scaled in AVX-512 into float accumulators. Fewer than 16 rows: the AVX-512 VNNI kernel. */
+ * each stored and scaled in AVX-512 into float accumulators. Fewer than 16 rows: the AVX-512 VNNI kernel.
+ * Tested without AMX hardware by native/test/test_amx_model.c, against a software model of the tile instructions. */
 #include <stdlib.h>
 
 #include "egemma_internal.h"
 
-#if defined(__AMX_TILE__) && defined(__AMX_INT8__) && defined(__AVX512F__)
+/* EGEMMA_AMX_MODEL: native/test/test_amx_model.c compiles this file with AVX-512 flags only, after its software
+ * model of the tile instructions (amx_model.h) took the _tile_* names */
+#if (defined(__AMX_TILE__) && defined(__AMX_INT8__) && defined(__AVX512F__)) || (defined(EGEMMA_AMX_MODEL) && defined(__AVX512F__))
 #include <immintrin.h>
 
 typedef struct {

@@ -20,15 +20,8 @@
 
 #include "egemma.h"
 #include "check.h"
+#include "test_rng.h"
 
-/* xorshift64*: reproducible inputs */
-static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
-static uint64_t rnd(void) {
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return rng_state * 2685821657736338717ull;
-}
 
 static double fp16_to_double(uint16_t h) {
     int exp = (h >> 10) & 0x1f, mant = h & 0x3ff;

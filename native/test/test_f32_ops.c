@@ -10,16 +10,11 @@
 
 #include "egemma.h"
 #include "check.h"
+#include "test_rng.h"
 
-static uint64_t rng_state = 0x2545F4914F6CDD1Dull;
 static float gauss(float scale) { /* sum of 4 uniforms: roughly normal, reproducible */
     float s = 0;
-    for (int i = 0; i < 4; i++) {
-        rng_state ^= rng_state >> 12;
-        rng_state ^= rng_state << 25;
-        rng_state ^= rng_state >> 27;
-        s += (float)((rng_state * 2685821657736338717ull) >> 40) / (float)(1 << 24) - 0.5f;
-    }
+    for (int i = 0; i < 4; i++) s += (float)(rnd() >> 40) / (float)(1 << 24) - 0.5f;
     return s * scale;
 }
 static void fill(float *x, int64_t n, float scale) { for (int64_t i = 0; i < n; i++) x[i] = gauss(scale); }
@@ -298,6 +293,7 @@ static void test_float_gemm(void) {
 }
 
 int main(void) {
+    rng_state = 0x2545F4914F6CDD1Dull;
     test_attention();
     test_mean_pool();
     test_rope_l2();

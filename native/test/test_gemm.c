@@ -24,14 +24,9 @@
 
 #include "egemma.h"
 #include "check.h"
+#include "test_rng.h"
+#include "q8_0_blocks.h"
 
-static uint64_t rng_state = 0x2545F4914F6CDD1Dull;
-static uint64_t rnd(void) {
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return rng_state * 2685821657736338717ull;
-}
 static float frnd(void) { return (float)((double)(rnd() >> 11) / 9007199254740992.0 * 2.0 - 1.0); }
 
 static float fp16_to_float(uint16_t h) {
@@ -40,25 +35,8 @@ static float fp16_to_float(uint16_t h) {
     return (float)((h & 0x8000) ? -v : v);
 }
 
-enum wfill { W_RANDOM, W_MAX, W_MIN, W_ZERO_SCALE, W_SUBNORMAL, W_COUNT };
-static const char *WFILL[] = {"random", "all+127", "all-128", "zero-scale", "subnormal-scale"};
 enum afill { A_RANDOM, A_POS, A_NEG, A_ZERO, A_TINY, A_WIDE, A_COUNT };
 static const char *AFILL[] = {"random", "all-equal-positive", "all-equal-negative", "zero", "tiny(subnormal-d)", "wide-range"};
-
-static void fill_weights(uint8_t *w, int64_t n, int64_t k, enum wfill f) {
-    for (int64_t b = 0; b < n * (k / 32); b++) {
-        uint8_t *p = w + b * EGEMMA_Q8_0_BLOCK_BYTES;
-        uint16_t d;
-        switch (f) {
-        case W_ZERO_SCALE: d = (b & 1) ? 0x8000 : 0x0000; break;
-        case W_SUBNORMAL: d = (uint16_t)(1 + rnd() % 0x3ff); break;
-        default: d = (uint16_t)(((rnd() & 1) << 15) | ((5 + rnd() % 12) << 10) | (rnd() & 0x3ff)); break;
-        }
-        memcpy(p, &d, 2);
-        for (int t = 0; t < 32; t++)
-            p[2 + t] = f == W_MAX ? 127 : f == W_MIN ? (uint8_t)0x80 : (uint8_t)rnd();
-    }
-}
 
 static void fill_acts(float *x, int64_t m, int64_t k, enum afill f) {
     for (int64_t i = 0; i < m * k; i++) {
@@ -123,14 +101,11 @@ static void check_product(uint32_t caps, int64_t m, int64_t n, int64_t k, enum w
             double s = 0;
             for (int64_t b = 0; b < nb; b++) {
                 const uint8_t *blk = w + (j * nb + b) * EGEMMA_Q8_0_BLOCK_BYTES;
-                uint16_t dh;
-                memcpy(&dh, blk, 2);
-                int32_t isum = 0;
-                for (int t = 0; t < 32; t++) isum += (int32_t)qa[i * k + b * 32 + t] * (int8_t)blk[2 + t];
-                const float dw = fp16_to_float(dh), dd = dw * da[i * nb + b];
+                const int8_t *ab = qa + i * k + b * 32;
+                const int32_t isum = block_dot(ab, blk, 0, 32);
+                const float dw = fp16_to_float(block_scale_bits(blk)), dd = dw * da[i * nb + b];
                 for (int l = 0; l < 8; l++) {
-                    int32_t ls = 0;
-                    for (int t = 4 * l; t < 4 * l + 4; t++) ls += (int32_t)qa[i * k + b * 32 + t] * (int8_t)blk[2 + t];
+                    const int32_t ls = block_dot(ab, blk, 4 * l, 4 * l + 4);
                     lane[l] = fmaf(dd, (float)ls, lane[l]);
                     s += fabs((double)ls * dd); /* lanes can cancel inside a block: the bound sums their sizes */
                 }
@@ -242,6 +217,7 @@ static void test_bad_arguments(void) {
 }
 
 int main(int argc, char **argv) {
+    rng_state = 0x2545F4914F6CDD1Dull;
     int quick = argc > 1 && strcmp(argv[1], "--quick") == 0; /* under an emulator */
     const uint32_t caps = egemma_caps();
     test_quantizer_values();
