@@ -22,94 +22,62 @@ static const int ISA_IS_ARM[EGEMMA_ISA_COUNT] = {0, 0, 0, 0, 1, 1};
 #define TARGET_IS_ARM 0
 #endif
 
-/* Kernels per tier; NULL where this build has no translation unit for the tier. */
-static const egemma_q8_0_dot_fn Q8_0_DOT[EGEMMA_ISA_COUNT] = {
-    egemma_q8_0_dot_scalar,
+/* Kernels per tier; NULL where this build has no translation unit for the tier. IF_<TIER>(fn) is fn when it has one. */
 #ifdef EGEMMA_HAVE_AVX2
-    egemma_q8_0_dot_avx2,
+#define IF_AVX2(fn) fn
 #else
-    NULL,
+#define IF_AVX2(fn) NULL
 #endif
 #ifdef EGEMMA_HAVE_AVX512
-    egemma_q8_0_dot_avx512,
+#define IF_AVX512(fn) fn
 #else
-    NULL,
+#define IF_AVX512(fn) NULL
 #endif
 #ifdef EGEMMA_HAVE_AMX
-    egemma_q8_0_dot_avx512, /* amx: a dot product has nothing to gain from tiles */
+#define IF_AMX(fn) fn
 #else
-    NULL,
+#define IF_AMX(fn) NULL
 #endif
 #ifdef EGEMMA_HAVE_NEON
-    egemma_q8_0_dot_neon,
+#define IF_NEON(fn) fn
 #else
-    NULL,
+#define IF_NEON(fn) NULL
 #endif
 #ifdef EGEMMA_HAVE_NEON_DOTPROD
-    egemma_q8_0_dot_neon_dotprod,
+#define IF_NEON_DOTPROD(fn) fn
 #else
-    NULL,
+#define IF_NEON_DOTPROD(fn) NULL
 #endif
-};
-
-/* Q8_0 GEMM per tier; the AMX tier's kernel falls back to the AVX-512 one for short products itself */
-static const egemma_q8_0_gemm_fn Q8_0_GEMM[EGEMMA_ISA_COUNT] = {
-    egemma_q8_0_gemm_scalar,
-#ifdef EGEMMA_HAVE_AVX2
-    egemma_q8_0_gemm_avx2,
-#else
-    NULL,
-#endif
-#ifdef EGEMMA_HAVE_AVX512
-    egemma_q8_0_gemm_avx512,
-#else
-    NULL,
-#endif
-#ifdef EGEMMA_HAVE_AMX
-    egemma_q8_0_gemm_amx,
-#else
-    NULL,
-#endif
-#ifdef EGEMMA_HAVE_NEON
-    egemma_q8_0_gemm_neon,
-#else
-    NULL,
-#endif
-#ifdef EGEMMA_HAVE_NEON_DOTPROD
-    egemma_q8_0_gemm_neon_dotprod,
-#else
-    NULL,
-#endif
-};
-
 /* the avx512 and amx entries of a kernel that has an AVX-512 version and nothing of its own for AMX */
-#ifdef EGEMMA_HAVE_AVX512
-#define AVX512_AND_AMX(fn) fn, fn
-#else
-#define AVX512_AND_AMX(fn) NULL, NULL
-#endif
-#ifdef EGEMMA_HAVE_AVX2
-#define AVX2_ONLY(fn) fn
-#else
-#define AVX2_ONLY(fn) NULL
-#endif
+#define AVX512_AND_AMX(fn) IF_AVX512(fn), IF_AMX(fn)
+/* the neon and neon_dotprod entries of a kernel with one NEON version */
+#define NEON_AND_DOTPROD(fn) IF_NEON(fn), IF_NEON_DOTPROD(fn)
+
+/* amx: a dot product has nothing to gain from tiles */
+static const egemma_q8_0_dot_fn Q8_0_DOT[EGEMMA_ISA_COUNT] = {egemma_q8_0_dot_scalar, IF_AVX2(egemma_q8_0_dot_avx2), AVX512_AND_AMX(egemma_q8_0_dot_avx512),
+                                                             IF_NEON(egemma_q8_0_dot_neon), IF_NEON_DOTPROD(egemma_q8_0_dot_neon_dotprod)};
+
+/* Q8_0 GEMM per tier in the x86 order (EGEMMA_Q8_0_ORDER_X86; amx: the AVX-512 kernel, as TDPBSSD cannot give the
+ * lane order; the NEON tiers have only the block order) */
+static const egemma_q8_0_gemm_fn Q8_0_GEMM[EGEMMA_ISA_COUNT] = {egemma_q8_0_gemm_scalar, IF_AVX2(egemma_q8_0_gemm_avx2), AVX512_AND_AMX(egemma_q8_0_gemm_avx512),
+                                                               IF_NEON(egemma_q8_0_gemm_neon), IF_NEON_DOTPROD(egemma_q8_0_gemm_neon_dotprod)};
+
+/* ... and in block order (EGEMMA_Q8_0_ORDER_BLOCK), the same bits on every tier (amx: tiles from 16 rows) */
+static const egemma_q8_0_gemm_fn Q8_0_GEMM_BLOCK[EGEMMA_ISA_COUNT] = {
+    egemma_q8_0_gemm_block_scalar, IF_AVX2(egemma_q8_0_gemm_block_avx2), IF_AVX512(egemma_q8_0_gemm_block_avx512), IF_AMX(egemma_q8_0_gemm_amx),
+    IF_NEON(egemma_q8_0_gemm_neon), IF_NEON_DOTPROD(egemma_q8_0_gemm_neon_dotprod)};
 
 /* Activation quantizer per tier (all bit-identical; NULL: the scalar one) */
-static const egemma_q8_0_quantize_fn Q8_0_QUANTIZE[EGEMMA_ISA_COUNT] = {egemma_q8_0_quantize_scalar, AVX2_ONLY(egemma_q8_0_quantize_avx2), AVX512_AND_AMX(egemma_q8_0_quantize_avx512), NULL, NULL};
+static const egemma_q8_0_quantize_fn Q8_0_QUANTIZE[EGEMMA_ISA_COUNT] = {egemma_q8_0_quantize_scalar, IF_AVX2(egemma_q8_0_quantize_avx2), AVX512_AND_AMX(egemma_q8_0_quantize_avx512), NULL, NULL};
 
 /* RMSNorm and GELU * up per tier (bit-identical; NULL: the portable one) */
-static const egemma_rms_norm_fn RMS_NORM[EGEMMA_ISA_COUNT] = {egemma_rms_norm_scalar, AVX2_ONLY(egemma_rms_norm_avx2), AVX512_AND_AMX(egemma_rms_norm_avx512), NULL, NULL};
-static const egemma_gelu_mul_fn GELU_MUL[EGEMMA_ISA_COUNT] = {egemma_gelu_mul_scalar, AVX2_ONLY(egemma_gelu_mul_avx2), AVX512_AND_AMX(egemma_gelu_mul_avx512), NULL, NULL};
+static const egemma_rms_norm_fn RMS_NORM[EGEMMA_ISA_COUNT] = {egemma_rms_norm_scalar, IF_AVX2(egemma_rms_norm_avx2), AVX512_AND_AMX(egemma_rms_norm_avx512), NULL, NULL};
+static const egemma_gelu_mul_fn GELU_MUL[EGEMMA_ISA_COUNT] = {egemma_gelu_mul_scalar, IF_AVX2(egemma_gelu_mul_avx2), AVX512_AND_AMX(egemma_gelu_mul_avx512), NULL, NULL};
 /* Attention per tier (bit-identical; NULL: the portable one, whose target_clones pick AVX-512 or AVX2 code by CPU) */
-static const egemma_attention_head_fn ATTENTION_HEAD[EGEMMA_ISA_COUNT] = {NULL, AVX2_ONLY(egemma_attention_head_avx2), AVX512_AND_AMX(egemma_attention_head_avx512), NULL, NULL};
+static const egemma_attention_head_fn ATTENTION_HEAD[EGEMMA_ISA_COUNT] = {NULL, IF_AVX2(egemma_attention_head_avx2), AVX512_AND_AMX(egemma_attention_head_avx512), NULL, NULL};
 
-#ifdef EGEMMA_HAVE_NEON
-#define NEON_AND_DOTPROD(fn) fn, fn
-#else
-#define NEON_AND_DOTPROD(fn) NULL, NULL
-#endif
 /* F32/F16/BF16 GEMM per tier (bit-identical; k a multiple of 16 only, egemma_float_gemm_vec_dot serves the rest) */
-static const egemma_float_gemm_fn FLOAT_GEMM[EGEMMA_ISA_COUNT] = {egemma_float_gemm_scalar, AVX2_ONLY(egemma_float_gemm_avx2), AVX512_AND_AMX(egemma_float_gemm_avx512), NEON_AND_DOTPROD(egemma_float_gemm_neon)};
+static const egemma_float_gemm_fn FLOAT_GEMM[EGEMMA_ISA_COUNT] = {egemma_float_gemm_scalar, IF_AVX2(egemma_float_gemm_avx2), AVX512_AND_AMX(egemma_float_gemm_avx512), NEON_AND_DOTPROD(egemma_float_gemm_neon)};
 
 /* Process-wide state, set once by init() and changed only by egemma_set_isa_limit. Written before any
  * kernel runs (documented contract), so plain variables; `initialized` is published last. */
@@ -118,6 +86,7 @@ static uint32_t g_caps;
 static int32_t g_active;
 static egemma_q8_0_dot_fn g_q8_0_dot = egemma_q8_0_dot_scalar;
 static egemma_q8_0_gemm_fn g_q8_0_gemm = egemma_q8_0_gemm_scalar;
+static egemma_q8_0_gemm_fn g_q8_0_gemm_block = egemma_q8_0_gemm_block_scalar;
 static egemma_q8_0_quantize_fn g_q8_0_quantize = egemma_q8_0_quantize_scalar;
 static egemma_rms_norm_fn g_rms_norm = egemma_rms_norm_scalar;
 static egemma_gelu_mul_fn g_gelu_mul = egemma_gelu_mul_scalar;
@@ -142,7 +111,7 @@ static uint32_t caps_from_features(uint32_t f) {
     if (Q8_0_DOT[EGEMMA_ISA_AVX512] && (f & avx512) == avx512) caps |= 1u << EGEMMA_ISA_AVX512;
     const uint32_t amx = avx512 | EGEMMA_CPU_AMX_TILE | EGEMMA_CPU_AMX_INT8;
     /* the tile data state must be granted by the OS before the first tile instruction (once per process) */
-    if (Q8_0_GEMM[EGEMMA_ISA_AMX] && (f & amx) == amx && egemma_request_amx()) caps |= 1u << EGEMMA_ISA_AMX;
+    if (Q8_0_GEMM_BLOCK[EGEMMA_ISA_AMX] && (f & amx) == amx && egemma_request_amx()) caps |= 1u << EGEMMA_ISA_AMX;
     if (Q8_0_DOT[EGEMMA_ISA_NEON] && (f & EGEMMA_CPU_NEON)) caps |= 1u << EGEMMA_ISA_NEON;
     if (Q8_0_DOT[EGEMMA_ISA_NEON_DOTPROD] && (f & (EGEMMA_CPU_NEON | EGEMMA_CPU_DOTPROD)) == (EGEMMA_CPU_NEON | EGEMMA_CPU_DOTPROD))
         caps |= 1u << EGEMMA_ISA_NEON_DOTPROD;
@@ -163,6 +132,7 @@ static void activate(int32_t tier) {
     g_active = tier;
     g_q8_0_dot = Q8_0_DOT[tier] ? Q8_0_DOT[tier] : egemma_q8_0_dot_scalar;
     g_q8_0_gemm = Q8_0_GEMM[tier] ? Q8_0_GEMM[tier] : egemma_q8_0_gemm_scalar;
+    g_q8_0_gemm_block = Q8_0_GEMM_BLOCK[tier] ? Q8_0_GEMM_BLOCK[tier] : egemma_q8_0_gemm_block_scalar;
     g_q8_0_quantize = Q8_0_QUANTIZE[tier] ? Q8_0_QUANTIZE[tier] : egemma_q8_0_quantize_scalar;
     g_rms_norm = RMS_NORM[tier] ? RMS_NORM[tier] : egemma_rms_norm_scalar;
     g_gelu_mul = GELU_MUL[tier] ? GELU_MUL[tier] : egemma_gelu_mul_scalar;
@@ -270,14 +240,15 @@ EGEMMA_API int64_t egemma_q8_0_gemm_scratch_size(int64_t m, int64_t k) {
 }
 
 EGEMMA_API int32_t egemma_q8_0_gemm(const int8_t *qa, const float *da, int64_t m, int64_t k, const void *packed, int64_t n,
-                                    int64_t n0, int64_t n1, float *c, int64_t ldc, void *scratch, int64_t scratch_bytes) {
+                                    int64_t n0, int64_t n1, float *c, int64_t ldc, void *scratch, int64_t scratch_bytes, int32_t order) {
+    if (order != EGEMMA_Q8_0_ORDER_X86 && order != EGEMMA_Q8_0_ORDER_BLOCK) return EGEMMA_ERR_BAD_ARGUMENT;
     if (qa == NULL || da == NULL || packed == NULL || c == NULL || scratch == NULL || m < 0 || !valid_k(k) || !valid_rows(n))
         return EGEMMA_ERR_BAD_ARGUMENT;
     if (n0 < 0 || n0 > n1 || n1 > n || ldc < n1 || (uintptr_t)packed % EGEMMA_Q8_0_PACK_ALIGN != 0) return EGEMMA_ERR_BAD_ARGUMENT;
     if (m > ((int64_t)1 << 31) || scratch_bytes < egemma_q8_0_gemm_scratch_bytes(m, k)) return EGEMMA_ERR_BAD_ARGUMENT;
     if (m == 0 || n0 == n1) return 0;
     init();
-    g_q8_0_gemm(qa, da, m, k, (const uint8_t *)packed, n0, n1, c, ldc, (uint8_t *)scratch);
+    (order == EGEMMA_Q8_0_ORDER_BLOCK ? g_q8_0_gemm_block : g_q8_0_gemm)(qa, da, m, k, (const uint8_t *)packed, n0, n1, c, ldc, (uint8_t *)scratch);
     return 0;
 }
 

@@ -35,6 +35,11 @@ typedef void (*egemma_q8_0_quantize_fn)(const float *x, int64_t k, int64_t i0, i
 void egemma_q8_0_gemm_scalar(const int8_t *qa, const float *da, int64_t m, int64_t k, const uint8_t *packed, int64_t n0, int64_t n1, float *c, int64_t ldc, uint8_t *scratch);
 void egemma_q8_0_gemm_avx2(const int8_t *qa, const float *da, int64_t m, int64_t k, const uint8_t *packed, int64_t n0, int64_t n1, float *c, int64_t ldc, uint8_t *scratch);
 void egemma_q8_0_gemm_avx512(const int8_t *qa, const float *da, int64_t m, int64_t k, const uint8_t *packed, int64_t n0, int64_t n1, float *c, int64_t ldc, uint8_t *scratch);
+/* the same in block order (EGEMMA_Q8_0_ORDER_BLOCK); the AMX tier's x86 order is egemma_q8_0_gemm_avx512, the NEON
+ * tiers have only this order (their entries above) */
+void egemma_q8_0_gemm_block_scalar(const int8_t *qa, const float *da, int64_t m, int64_t k, const uint8_t *packed, int64_t n0, int64_t n1, float *c, int64_t ldc, uint8_t *scratch);
+void egemma_q8_0_gemm_block_avx2(const int8_t *qa, const float *da, int64_t m, int64_t k, const uint8_t *packed, int64_t n0, int64_t n1, float *c, int64_t ldc, uint8_t *scratch);
+void egemma_q8_0_gemm_block_avx512(const int8_t *qa, const float *da, int64_t m, int64_t k, const uint8_t *packed, int64_t n0, int64_t n1, float *c, int64_t ldc, uint8_t *scratch);
 void egemma_q8_0_gemm_amx(const int8_t *qa, const float *da, int64_t m, int64_t k, const uint8_t *packed, int64_t n0, int64_t n1, float *c, int64_t ldc, uint8_t *scratch);
 void egemma_q8_0_gemm_neon(const int8_t *qa, const float *da, int64_t m, int64_t k, const uint8_t *packed, int64_t n0, int64_t n1, float *c, int64_t ldc, uint8_t *scratch);
 void egemma_q8_0_gemm_neon_dotprod(const int8_t *qa, const float *da, int64_t m, int64_t k, const uint8_t *packed, int64_t n0, int64_t n1, float *c, int64_t ldc, uint8_t *scratch);
@@ -144,23 +149,35 @@ typedef struct {
     int64_t step;         /* bytes fetched per block */
 } egemma_prefetch;
 
-/* The share of pass `pass` (of `passes`) of group g+1's bytes; empty when there is no next group in range */
-static inline egemma_prefetch egemma_prefetch_next_group(const uint8_t *packed, int64_t g, int64_t nb, int has_next,
-                                                         int64_t pass, int64_t passes) {
+/* The share of pass `pass` (of `passes`) of the `count` groups after [g, g + count), which a tile of `count` groups
+ * computes; empty when there is none in range */
+static inline egemma_prefetch egemma_prefetch_next_groups(const uint8_t *packed, int64_t g, int64_t count, int64_t nb, int has_next,
+                                                          int64_t pass, int64_t passes) {
     egemma_prefetch pf = {0, 0, 0};
     if (!has_next) return pf;
-    const int64_t bytes = egemma_pack_group_bytes(nb);
-    const char *next = (const char *)packed + (g + 1) * bytes;
+    const int64_t bytes = count * egemma_pack_group_bytes(nb);
+    const char *next = (const char *)packed + (g + count) * egemma_pack_group_bytes(nb);
     pf.at = next + pass * bytes / passes / 64 * 64;
     pf.end = next + (pass + 1) * bytes / passes;
     pf.step = ((pf.end - pf.at) / nb + 64) / 64 * 64;
     return pf;
 }
 
-/* All of group g's lines at once: the first group of a tile, which has no pass before it to fetch it */
-static inline void egemma_prefetch_group(const uint8_t *packed, int64_t g, int64_t nb) {
+/* The share of pass `pass` (of `passes`) of group g+1's bytes; empty when there is no next group in range */
+static inline egemma_prefetch egemma_prefetch_next_group(const uint8_t *packed, int64_t g, int64_t nb, int has_next,
+                                                         int64_t pass, int64_t passes) {
+    return egemma_prefetch_next_groups(packed, g, 1, nb, has_next, pass, passes);
+}
+
+/* All lines of groups [g, g + count) at once: the first groups of a tile, which have no pass before them to fetch
+ * them */
+static inline void egemma_prefetch_groups(const uint8_t *packed, int64_t g, int64_t count, int64_t nb) {
     const char *first = (const char *)packed + g * egemma_pack_group_bytes(nb);
-    for (int64_t off = 0; off < egemma_pack_group_bytes(nb); off += 64) EGEMMA_PREFETCH(first + off);
+    for (int64_t off = 0; off < count * egemma_pack_group_bytes(nb); off += 64) EGEMMA_PREFETCH(first + off);
+}
+
+static inline void egemma_prefetch_group(const uint8_t *packed, int64_t g, int64_t nb) {
+    egemma_prefetch_groups(packed, g, 1, nb);
 }
 
 /* One block's share: `step` bytes of lines */

@@ -1,25 +1,19 @@
-/* AMX tier of the Q8_0 GEMM.
+/* AMX tier of the Q8_0 GEMM in block order (EGEMMA_Q8_0_ORDER_BLOCK; in the x86 order this tier runs the AVX-512 VNNI
+ * kernel, egemma_q8_0_gemm_avx512: TDPBSSD sums a whole block per C element and cannot give that order's per-quad
+ * lane sums cheaply).
  *
- * By default this tier computes the product with the AVX-512 VNNI kernel (egemma_q8_0_gemm_avx512): that is
- * llama.cpp's x86 order (eight float lanes per output, one per 4-byte quad of a block, hsum8 at the end), bit
- * for bit, and TDPBSSD cannot give the per-quad lane sums cheaply (it sums a whole block per C element).
- *
- * With the environment variable EGEMMA_FAST_AMX=1 the AMX-INT8 kernel below runs instead. It is NOT
- * llama.cpp-exact: per block it takes the exact int32 block dot and does acc = fma((float)isum, d_w*d_a, acc),
- * one rounding per block instead of eight lanes, so results differ from llama.cpp in the last bits (up to a few
- * 1e-3 on the tiny golden models after many layers). Layout: the record's q[8][16][4] is the B tile of TDPBSSD
+ * Per block it takes the exact int32 block dot and does acc = fma((float)isum, d_w*d_a, acc): the same bits as the
+ * other tiers' block kernels. Layout: the record's q[8][16][4] is the B tile of TDPBSSD
  * as is; per (32 rows of A) x (two 16-column groups) and per 32-block: two A tiles (16 rows x 32 bytes, the rows
  * of qa; m_pad makes the 16-row loads safe), two B tiles (8 x 64 bytes), four int32 C tiles of exact block dots,
- * each stored and scaled in AVX-512 into float accumulators. Fewer than 16 rows: the AVX-512 VNNI kernel.
+ * each stored and scaled in AVX-512 into float accumulators. Fewer than 16 rows: the AVX-512 VNNI block kernel.
  * Tested without AMX hardware by native/test/test_amx_model.c, against a software model of the tile instructions. */
-#include <stdlib.h>
-
 #include "egemma_internal.h"
 
 /* EGEMMA_AMX_MODEL: native/test/test_amx_model.c compiles this file with AVX-512 flags only, after its software
  * model of the tile instructions (amx_model.h) took the _tile_* names */
 #if (defined(__AMX_TILE__) && defined(__AMX_INT8__) && defined(__AVX512F__)) || (defined(EGEMMA_AMX_MODEL) && defined(__AVX512F__))
-#include <immintrin.h>
+#include "q8_0_avx512.h"
 
 typedef struct {
     uint8_t palette, start_row;
@@ -27,13 +21,6 @@ typedef struct {
     uint16_t colsb[16];
     uint8_t rows[16];
 } tile_config;
-
-static inline __mmask16 column_mask(int64_t col0, int64_t n0, int64_t n1) {
-    const int64_t lo = n0 > col0 ? n0 - col0 : 0;
-    const int64_t hi = n1 < col0 + 16 ? n1 - col0 : 16;
-    if (hi <= lo) return 0;
-    return (__mmask16)(((1u << hi) - 1u) & ~((1u << lo) - 1u));
-}
 
 /* scales one 16x16 int32 tile of block dots into the float accumulators */
 static inline void scale_tile(const int32_t (*s)[16], float (*acc)[16], const float *dar, int64_t nb, __m512 dw) {
@@ -45,9 +32,8 @@ static inline void scale_tile(const int32_t (*s)[16], float (*acc)[16], const fl
 
 void egemma_q8_0_gemm_amx(const int8_t *qa, const float *da, int64_t m, int64_t k, const uint8_t *packed,
                           int64_t n0, int64_t n1, float *c, int64_t ldc, uint8_t *scratch) {
-    const char *fast = getenv("EGEMMA_FAST_AMX");
-    if (m < 16 || fast == NULL || strcmp(fast, "1") != 0) {
-        egemma_q8_0_gemm_avx512(qa, da, m, k, packed, n0, n1, c, ldc, scratch);
+    if (m < 16) {
+        egemma_q8_0_gemm_block_avx512(qa, da, m, k, packed, n0, n1, c, ldc, scratch);
         return;
     }
     tile_config cfg;
@@ -92,7 +78,7 @@ void egemma_q8_0_gemm_amx(const int8_t *qa, const float *da, int64_t m, int64_t 
                     if (row >= m) break;
                     for (int jj = 0; jj <= two; jj++) {
                         const int64_t g = jj ? g1 : g0;
-                        _mm512_mask_storeu_ps(c + row * ldc + g * 16, column_mask(g * 16, n0, n1), _mm512_load_ps(acc[ii][jj][r]));
+                        _mm512_mask_storeu_ps(c + row * ldc + g * 16, egemma_column_mask(g * 16, n0, n1), _mm512_load_ps(acc[ii][jj][r]));
                     }
                 }
             }

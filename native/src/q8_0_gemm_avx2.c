@@ -59,8 +59,33 @@ static inline __m256 row_x_half(const int8_t *a, const float *da, int64_t nb, co
     return hsum8(acc);
 }
 
-void egemma_q8_0_gemm_avx2(const int8_t *qa, const float *da, int64_t m, int64_t k, const uint8_t *packed,
-                           int64_t n0, int64_t n1, float *c, int64_t ldc, uint8_t *scratch) {
+/* row_x_half in block order (EGEMMA_Q8_0_ORDER_BLOCK): the 8 quads' int32 sums of a block added into one exact
+ * dot per column (|dot| <= 32 * 127 * 128), then one convert and acc = fma((float)dot, d_w*d_a, acc) per block
+ * instead of one per quad */
+static inline __m256 row_x_half_block(const int8_t *a, const float *da, int64_t nb, const uint8_t *packed, int64_t g, int h,
+                                      const uint8_t *u, egemma_prefetch *pf) {
+    const __m256i ones16 = _mm256_set1_epi16(1);
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t blk = 0; blk < nb; blk++) {
+        const uint8_t *p = egemma_pack_record(packed, g, nb, blk) + PK_Q + 32 * h;
+        const __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(egemma_pack_scales(packed, g, nb, blk) + 8 * h)));
+        if (pf) egemma_prefetch_step(pf);
+        __m256i dot = _mm256_setzero_si256();
+        EGEMMA_UNROLL for (int l = 0; l < 8; l++) {
+            const __m256i w = _mm256_load_si256((const __m256i *)(p + l * 64));
+            const __m256i uw = u ? _mm256_load_si256((const __m256i *)(u + (blk * 8 + l) * 32)) : _mm256_abs_epi8(w);
+            int32_t a4;
+            memcpy(&a4, a + blk * 32 + l * 4, 4);
+            dot = _mm256_add_epi32(dot, _mm256_madd_epi16(_mm256_maddubs_epi16(uw, _mm256_sign_epi8(_mm256_set1_epi32(a4), w)), ones16));
+        }
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_mul_ps(dw, _mm256_broadcast_ss(da + blk)), acc);
+    }
+    return acc;
+}
+
+/* both orders share the loops: `block` is a constant at each call site, so each entry point gets its own copy */
+static ALWAYS_INLINE void gemm_avx2(const int8_t *qa, const float *da, int64_t m, int64_t k, const uint8_t *packed,
+                                    int64_t n0, int64_t n1, float *c, int64_t ldc, uint8_t *scratch, const int block) {
     const int64_t nb = k / EGEMMA_QK8_0;
     /* nb x 256 bytes of |w|, aligned here: egemma_q8_0_gemm_scratch_bytes(m, k) >= nb x 512 + 64 for every m */
     uint8_t *u = (uint8_t *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
@@ -76,8 +101,10 @@ void egemma_q8_0_gemm_avx2(const int8_t *qa, const float *da, int64_t m, int64_t
         const int has_next = (g + 1) * EGEMMA_Q8_0_PACK_COLS < n1;
         for (int64_t i = 0; i < m; i++) {
             egemma_prefetch pf = egemma_prefetch_next_group(packed, g, nb, has_next, h * m + i, 2 * m);
-            const __m256 r = cached ? row_x_half(qa + i * k, da + i * nb, nb, packed, g, h, u, NULL)
-                                    : row_x_half(qa + i * k, da + i * nb, nb, packed, g, h, NULL, &pf);
+            const __m256 r = block ? (cached ? row_x_half_block(qa + i * k, da + i * nb, nb, packed, g, h, u, NULL)
+                                             : row_x_half_block(qa + i * k, da + i * nb, nb, packed, g, h, NULL, &pf))
+                                   : (cached ? row_x_half(qa + i * k, da + i * nb, nb, packed, g, h, u, NULL)
+                                             : row_x_half(qa + i * k, da + i * nb, nb, packed, g, h, NULL, &pf));
             float *dst = c + i * ldc + col0;
             if (lo == 0 && hi == 8) {
                 _mm256_storeu_ps(dst, r);
@@ -88,6 +115,16 @@ void egemma_q8_0_gemm_avx2(const int8_t *qa, const float *da, int64_t m, int64_t
             }
         }
     }
+}
+
+void egemma_q8_0_gemm_avx2(const int8_t *qa, const float *da, int64_t m, int64_t k, const uint8_t *packed,
+                           int64_t n0, int64_t n1, float *c, int64_t ldc, uint8_t *scratch) {
+    gemm_avx2(qa, da, m, k, packed, n0, n1, c, ldc, scratch, 0);
+}
+
+void egemma_q8_0_gemm_block_avx2(const int8_t *qa, const float *da, int64_t m, int64_t k, const uint8_t *packed,
+                                 int64_t n0, int64_t n1, float *c, int64_t ldc, uint8_t *scratch) {
+    gemm_avx2(qa, da, m, k, packed, n0, n1, c, ldc, scratch, 1);
 }
 
 /* ggml's x86 quantize_row_q8_0, 8 lanes at a time: amax by vmaxps over |x|, d and 1/d as the scalar quantizer

@@ -18,27 +18,10 @@
 #include "egemma_internal.h"
 
 #if defined(_MSC_VER) || (defined(__AVX512F__) && defined(__AVX512VL__) && defined(__AVX512VNNI__) && defined(__AVX512BW__))
-#include <immintrin.h>
+#include "q8_0_avx512.h"
 
 #define RM 4
 #define CHUNK EGEMMA_GEMM_CHUNK_ROWS /* rows of a biased per pass: a multiple of RM */
-
-static inline __mmask16 column_mask(int64_t col0, int64_t n0, int64_t n1) {
-    const int64_t lo = n0 > col0 ? n0 - col0 : 0;
-    const int64_t hi = n1 < col0 + 16 ? n1 - col0 : 16;
-    if (hi <= lo) return 0;
-    return (__mmask16)(((1u << hi) - 1u) & ~((1u << lo) - 1u));
-}
-
-/* rows [i0, i0+rows) of qa as u8 a + 128 */
-static void bias_rows(const int8_t *qa, int64_t k, int64_t i0, int64_t rows, uint8_t *ab) {
-    const __m512i x80 = _mm512_set1_epi8((char)0x80);
-    const int8_t *src = qa + i0 * k;
-    const int64_t n = rows * k; /* k is a multiple of 32 */
-    int64_t j = 0;
-    for (; j + 64 <= n; j += 64) _mm512_storeu_si512((void *)(ab + j), _mm512_xor_si512(_mm512_loadu_si512((const void *)(src + j)), x80));
-    for (; j < n; j += 32) _mm256_storeu_si256((__m256i *)(ab + j), _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(src + j)), _mm512_castsi512_si256(x80)));
-}
 
 /* neg_r = -128 * (sum of the 4 weights of quad r) for the 8 quads of every block of column group g */
 static inline void group_negs(const uint8_t *packed, int64_t g, int64_t nb, __m512i *negs, egemma_prefetch *pf) {
@@ -104,10 +87,10 @@ void egemma_q8_0_gemm_avx512(const int8_t *qa, const float *da, int64_t m, int64
     if (few) egemma_prefetch_group(packed, n0 / EGEMMA_Q8_0_PACK_COLS, nb);
     for (int64_t c0 = 0; c0 < m; c0 += CHUNK) {
         const int64_t rows = m - c0 < CHUNK ? m - c0 : CHUNK;
-        bias_rows(qa, k, c0, rows, ab);
+        egemma_bias_rows(qa, k, c0, rows, ab);
         const int64_t passes = 1 + (rows + RM - 1) / RM;
         for (int64_t g = n0 / 16; g < (n1 + 15) / 16; g++) {
-            const __mmask16 mk = column_mask(g * 16, n0, n1);
+            const __mmask16 mk = egemma_column_mask(g * 16, n0, n1);
             const int has_next = (g + 1) * EGEMMA_Q8_0_PACK_COLS < n1;
             egemma_prefetch pf;
             if (few) {
@@ -121,12 +104,7 @@ void egemma_q8_0_gemm_avx512(const int8_t *qa, const float *da, int64_t m, int64
                 const uint8_t *arow[RM];
                 const float *drow[RM];
                 float *crow[RM];
-                for (int i = 0; i < RM; i++) {
-                    const int64_t r = i0 + (i < rm ? i : 0); /* tail rows recompute row i0, never stored */
-                    arow[i] = ab + r * k;
-                    drow[i] = da + (c0 + r) * nb;
-                    crow[i] = c + (c0 + r) * ldc + g * 16;
-                }
+                egemma_tile_rows(RM, rm, c0, i0, ab, da, c, k, nb, ldc, g * 16, arow, drow, crow);
                 if (few) {
                     pf = egemma_prefetch_next_group(packed, g, nb, has_next, 1 + i0 / RM, passes);
                     tile(arow, drow, rm, nb, packed, g, negs, mk, crow, &pf);

@@ -4,13 +4,13 @@
  * What must hold, and why:
  *  - quantizer: every tier's output equals the scalar tier's byte for byte (same amax, same d, one rounding of
  *    x * (127/amax), round half to even), and the scalar one matches hand-checked values (d = fp16(amax/127));
- *  - scalar, AVX2, AVX-512 and AMX GEMM tiers: bit-identical to llama.cpp's x86 order (llamafile tinyBLAS_Q0_AVX,
- *    the Java reference GgmlQ8Matmul.scalar), re-implemented here on the ggml blocks: eight float lanes per
- *    output, lane l of a block the exact int sum of products 4l..4l+3, lane_l = fmaf(d_w*d_a, lane_int, lane_l)
- *    per block, then ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)). With EGEMMA_FAST_AMX=1 (its own CTest) the AMX tier
- *    runs its tile kernel, which is held to the block order below instead;
- *  - NEON tiers (and fast AMX): bit-identical to acc = fmaf((float)isum, d_w * d_a, acc) in block order (the
- *    block's integer dot is exact, d_w * d_a is exact in float: two 11-bit significands);
+ *  - EGEMMA_Q8_0_ORDER_X86 on the scalar, AVX2, AVX-512 and AMX tiers: bit-identical to llama.cpp's x86 order
+ *    (llamafile tinyBLAS_Q0_AVX, the Java reference GgmlQ8Matmul.scalar), re-implemented here on the ggml blocks:
+ *    eight float lanes per output, lane l of a block the exact int sum of products 4l..4l+3,
+ *    lane_l = fmaf(d_w*d_a, lane_int, lane_l) per block, then ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7));
+ *  - EGEMMA_Q8_0_ORDER_BLOCK on every tier, and the NEON tiers in either order: bit-identical to
+ *    acc = fmaf((float)isum, d_w * d_a, acc) in block order (the block's integer dot is exact, d_w * d_a is exact
+ *    in float: two 11-bit significands);
  *  - every tier within the derived bound of the exact value: each block adds one term t_b = isum_b*d_w*d_a;
  *    the block order rounds once per block, the lane order once per block per lane plus three levels of the
  *    final sum, so by the standard summation bound (Higham 2002, eq. 3.5) |got - exact| <= gamma_{2*nb+3} * S
@@ -58,15 +58,12 @@ static double gamma_j(double j) {
 
 static int32_t usable(uint32_t caps, int32_t t) { return (caps >> t) & 1u; }
 
-/* the tiers in llama.cpp's x86 lane order; the others (NEON, and AMX with EGEMMA_FAST_AMX=1 on 16 rows or
- * more, below which it runs the AVX-512 kernel) in block order */
-static int lane_order(int32_t t, int64_t m) {
-    if (t == EGEMMA_ISA_AMX) {
-        const char *fast = getenv("EGEMMA_FAST_AMX");
-        return m < 16 || fast == NULL || strcmp(fast, "1") != 0;
-    }
-    return t == EGEMMA_ISA_SCALAR || t == EGEMMA_ISA_AVX2 || t == EGEMMA_ISA_AVX512;
+/* what tier t computes when asked for `order`: the x86 lane order where it has that kernel, else block order */
+static int lane_order(int32_t t, int32_t order) {
+    return order == EGEMMA_Q8_0_ORDER_X86 && (t == EGEMMA_ISA_SCALAR || t == EGEMMA_ISA_AVX2 || t == EGEMMA_ISA_AVX512 || t == EGEMMA_ISA_AMX);
 }
+
+static const char *ORDER_NAME[] = {"x86", "block"};
 
 /* one product for every tier: the ggml rows w (n x k), activations x (m x k) */
 static void check_product(uint32_t caps, int64_t m, int64_t n, int64_t k, enum wfill wf, enum afill af, int64_t n0, int64_t n1, int64_t ldc) {
@@ -131,13 +128,14 @@ static void check_product(uint32_t caps, int64_t m, int64_t n, int64_t k, enum w
         free(qa2);
         free(da2);
 
+        for (int32_t order = EGEMMA_Q8_0_ORDER_X86; order <= EGEMMA_Q8_0_ORDER_BLOCK; order++) {
         for (int64_t i = 0; i < m * ldc; i++) c[i] = -12345.0f;
         /* the caller's scratch, deliberately misaligned and dirty: the kernel aligns it and keeps nothing in it */
         const int64_t ssize = egemma_q8_0_gemm_scratch_size(m, k);
         CHECK(ssize >= 64, "scratch_size(%lld, %lld) = %lld", (long long)m, (long long)k, (long long)ssize);
         uint8_t *scratch = malloc((size_t)ssize + 3);
         memset(scratch, 0xA5, (size_t)ssize + 3);
-        CHECK(egemma_q8_0_gemm(qa, da, m, k, packed, n, n0, n1, c, ldc, scratch + 3, ssize) == 0, "gemm call");
+        CHECK(egemma_q8_0_gemm(qa, da, m, k, packed, n, n0, n1, c, ldc, scratch + 3, ssize, order) == 0, "gemm call");
         free(scratch);
         int bad = 0;
         for (int64_t i = 0; i < m && bad < 3; i++) {
@@ -146,24 +144,25 @@ static void check_product(uint32_t caps, int64_t m, int64_t n, int64_t k, enum w
                 if (j < n0 || j >= n1) {
                     if (got != -12345.0f) {
                         bad++;
-                        CHECK(0, "%s m=%lld n=%lld k=%lld: wrote outside the tile at (%lld, %lld)", egemma_isa_name(t), (long long)m,
-                              (long long)n, (long long)k, (long long)i, (long long)j);
+                        CHECK(0, "%s %s m=%lld n=%lld k=%lld: wrote outside the tile at (%lld, %lld)", egemma_isa_name(t), ORDER_NAME[order],
+                              (long long)m, (long long)n, (long long)k, (long long)i, (long long)j);
                     }
                     continue;
                 }
-                const float want = lane_order(t, m) ? jref[i * n + j] : fref[i * n + j];
+                const float want = lane_order(t, order) ? jref[i * n + j] : fref[i * n + j];
                 const double e = exact[i * n + j];
                 int ok = memcmp(&got, &want, sizeof got) == 0 && fabs(got - e) <= tol_rel * mag[i * n + j];
                 if (wf == W_ZERO_SCALE || af == A_ZERO) ok = ok && got == 0.0f;
                 if (!ok) {
                     bad++;
-                    CHECK(0, "%s m=%lld n=%lld k=%lld w=%s a=%s (%lld,%lld): got %.9g, want %.9g (bitwise), exact %.9g, tol %.3g",
-                          egemma_isa_name(t), (long long)m, (long long)n, (long long)k, WFILL[wf], AFILL[af], (long long)i, (long long)j,
+                    CHECK(0, "%s %s m=%lld n=%lld k=%lld w=%s a=%s (%lld,%lld): got %.9g, want %.9g (bitwise), exact %.9g, tol %.3g",
+                          egemma_isa_name(t), ORDER_NAME[order], (long long)m, (long long)n, (long long)k, WFILL[wf], AFILL[af], (long long)i, (long long)j,
                           got, want, e, tol_rel * mag[i * n + j]);
                 }
             }
         }
         checks++;
+        }
     }
     free(w); free(x); free(qa); free(da); free(packed); free(c); free(exact); free(mag); free(jref); free(fref);
 }
@@ -207,13 +206,15 @@ static void test_bad_arguments(void) {
     CHECK(egemma_q8_0_gemm_scratch_size(1000, 32) == 64 * 32 + 512 + 64, "scratch_size caps the biased rows at one chunk");
     CHECK(egemma_q8_0_gemm_scratch_size(-1, 32) == EGEMMA_ERR_BAD_ARGUMENT, "scratch_size: m < 0");
     CHECK(egemma_q8_0_gemm_scratch_size(1, 31) == EGEMMA_ERR_BAD_ARGUMENT, "scratch_size: k not a multiple of 32");
-    CHECK(egemma_q8_0_gemm(q, f, 1, 32, buf, 1, 0, 2, f, 2, scratch, ss) == EGEMMA_ERR_BAD_ARGUMENT, "n1 > n");
-    CHECK(egemma_q8_0_gemm(q, f, 1, 32, buf, 4, 0, 4, f, 3, scratch, ss) == EGEMMA_ERR_BAD_ARGUMENT, "ldc < n1");
-    CHECK(egemma_q8_0_gemm(q, f, -1, 32, buf, 4, 0, 4, f, 4, scratch, ss) == EGEMMA_ERR_BAD_ARGUMENT, "m < 0");
-    CHECK(egemma_q8_0_gemm(q, f, 1, 32, buf + 16, 4, 0, 4, f, 4, scratch, ss) == EGEMMA_ERR_BAD_ARGUMENT, "misaligned packed");
-    CHECK(egemma_q8_0_gemm(q, f, 1, 32, buf, 4, 0, 4, f, 4, NULL, ss) == EGEMMA_ERR_BAD_ARGUMENT, "no scratch");
-    CHECK(egemma_q8_0_gemm(q, f, 1, 32, buf, 4, 0, 4, f, 4, scratch, ss - 1) == EGEMMA_ERR_BAD_ARGUMENT, "scratch too small");
-    CHECK(egemma_q8_0_gemm(q, f, 0, 32, buf, 4, 0, 4, f, 4, scratch, ss) == 0, "m = 0 is a no-op");
+    CHECK(egemma_q8_0_gemm(q, f, 1, 32, buf, 1, 0, 2, f, 2, scratch, ss, EGEMMA_Q8_0_ORDER_X86) == EGEMMA_ERR_BAD_ARGUMENT, "n1 > n");
+    CHECK(egemma_q8_0_gemm(q, f, 1, 32, buf, 4, 0, 4, f, 3, scratch, ss, EGEMMA_Q8_0_ORDER_X86) == EGEMMA_ERR_BAD_ARGUMENT, "ldc < n1");
+    CHECK(egemma_q8_0_gemm(q, f, -1, 32, buf, 4, 0, 4, f, 4, scratch, ss, EGEMMA_Q8_0_ORDER_X86) == EGEMMA_ERR_BAD_ARGUMENT, "m < 0");
+    CHECK(egemma_q8_0_gemm(q, f, 1, 32, buf + 16, 4, 0, 4, f, 4, scratch, ss, EGEMMA_Q8_0_ORDER_X86) == EGEMMA_ERR_BAD_ARGUMENT, "misaligned packed");
+    CHECK(egemma_q8_0_gemm(q, f, 1, 32, buf, 4, 0, 4, f, 4, NULL, ss, EGEMMA_Q8_0_ORDER_X86) == EGEMMA_ERR_BAD_ARGUMENT, "no scratch");
+    CHECK(egemma_q8_0_gemm(q, f, 1, 32, buf, 4, 0, 4, f, 4, scratch, ss - 1, EGEMMA_Q8_0_ORDER_X86) == EGEMMA_ERR_BAD_ARGUMENT, "scratch too small");
+    CHECK(egemma_q8_0_gemm(q, f, 0, 32, buf, 4, 0, 4, f, 4, scratch, ss, EGEMMA_Q8_0_ORDER_X86) == 0, "m = 0 is a no-op");
+    CHECK(egemma_q8_0_gemm(q, f, 1, 32, buf, 4, 0, 4, f, 4, scratch, ss, 2) == EGEMMA_ERR_BAD_ARGUMENT, "unknown order 2");
+    CHECK(egemma_q8_0_gemm(q, f, 1, 32, buf, 4, 0, 4, f, 4, scratch, ss, -1) == EGEMMA_ERR_BAD_ARGUMENT, "unknown order -1");
 }
 
 int main(int argc, char **argv) {

@@ -7,6 +7,7 @@ import dev.egemma.kernels.ffm.EgemmaBinding;
 import dev.egemma.kernels.ffm.Isa;
 import dev.egemma.kernels.ffm.NativeKernels;
 import dev.egemma.kernels.ffm.NativeLibraryLoader;
+import dev.egemma.kernels.ffm.Q8Order;
 import dev.egemma.kernels.java.ScalarKernels;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -41,9 +42,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * (vpmaddubsw 32 byte pairs) and the scalar tier about 1. Read the clock from /proc/cpuinfo or lscpu. The exact
  * (llama.cpp lane order) AVX-512 kernel needs one vpdpbusd and one FMA per 64 MACs; on Zen 4/5 both issue on the same
  * two pipes (measured on Zen 5: 2 vpdpbusd or 2 FMA per cycle, 1 of each per cycle together), so its ceiling is half
- * the raw peak: 64 MACs per cycle, ~420 int8 GOPS per core at 3.3 GHz.
+ * the raw peak: 64 MACs per cycle, ~420 int8 GOPS per core at 3.3 GHz. {@code -p order=block} measures the block
+ * order ({@link Q8Order#BLOCK}: one int-to-float conversion and FMA per block and output instead of eight lanes' worth;
+ * on the AMX tier, the tile kernel).
  *
- * <pre>java -jar java/egemma-bench/target/benchmarks.jar Q8GemmBench -p isa=amx,avx512,avx2 -p m=1,8,64,512</pre>
+ * <pre>java -jar java/egemma-bench/target/benchmarks.jar Q8GemmBench -p isa=amx,avx512,avx2 -p m=1,8,64,512 -p order=x86,block</pre>
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -63,6 +66,10 @@ public class Q8GemmBench {
     /** libegemma tier; lowered with egemma_set_isa_limit */
     @Param({"best"})
     String isa;
+
+    /** Q8_0 float order: x86 (llama.cpp's) or block */
+    @Param({"x86"})
+    String order;
 
     private NativeKernels kernels;
     private WeightMatrix w;
@@ -96,7 +103,7 @@ public class Q8GemmBench {
         w = new WeightMatrix("bench", GgmlType.Q8_0, n, k, data);
         float[] x = new float[m * k];
         for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
-        kernels = new NativeKernels(b, new ScalarKernels());
+        kernels = new NativeKernels(b, new ScalarKernels(), Q8Order.byName(order));
         a = kernels.prepare(x, m, k, w);
         out = new float[m * n];
         kernels.matmul(a, w, 0, n, out, n); // packs the weights

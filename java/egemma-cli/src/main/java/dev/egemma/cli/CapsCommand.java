@@ -7,6 +7,7 @@ import dev.egemma.kernels.ffm.Isa;
 import dev.egemma.kernels.ffm.LoadAttempt;
 import dev.egemma.kernels.ffm.NativeLibrary;
 import dev.egemma.kernels.ffm.NativePlatform;
+import dev.egemma.kernels.ffm.Q8Order;
 import dev.egemma.kernels.java.Q8Dot;
 import java.io.PrintWriter;
 import java.util.Set;
@@ -20,7 +21,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code egemma caps}: what this machine and build can run: the platform, the backend chosen
  * ({@code -Degemma.backend}), libegemma's path (or why it is unavailable), the CPU features it detected, its
- * usable kernel tiers and the active one ({@code -Degemma.isa} / {@code EGEMMA_ISA} lower it).
+ * usable kernel tiers and the active one ({@code -Degemma.isa} / {@code EGEMMA_ISA} lower it), and the float order of the
+ * native Q8_0 products ({@code -Degemma.q8Order} / {@code EGEMMA_Q8_ORDER}).
  */
 @Command(name = "caps", mixinStandardHelpOptions = true,
         description = {"Print the detected ISA tiers, the chosen tier and backend, and where libegemma was loaded from (or why not).",
@@ -58,6 +60,15 @@ public final class CapsCommand implements Callable<Integer> {
             Set<Isa> caps = b.caps();
             out.printf("isa tiers:    %s%n", join(caps.stream().map(Isa::cName).collect(Collectors.toList())));
             out.printf("active tier:  %s%n", b.activeIsa().cName());
+            Q8Order order;
+            try {
+                order = Backends.q8Order();
+            } catch (IllegalArgumentException e) {
+                out.flush();
+                err.println("egemma caps: " + e.getMessage());
+                return 1;
+            }
+            out.printf("q8_0 order:   %s%n", describe(order, b.activeIsa()));
             if (verbose) {
                 for (LoadAttempt a : lib.attempts()) out.printf("tried:        %s%n", a);
             }
@@ -65,6 +76,13 @@ public final class CapsCommand implements Callable<Integer> {
         out.printf("java vector:  %s%n", Q8Dot.VECTOR_AVAILABLE ? "Vector API on (Q8_0 dot)" : "Vector API unavailable, scalar Java kernels");
         out.flush();
         return 0;
+    }
+
+    static String describe(Q8Order order, Isa tier) {
+        if (order == Q8Order.BLOCK)
+            return "block (one sum per output, the same bits on every tier, not llama.cpp's; -D" + Backends.PROP_Q8_ORDER + "=x86 for llama.cpp's)";
+        if (tier == Isa.NEON || tier == Isa.NEON_DOTPROD) return "x86 requested, block on " + tier.cName() + " (it has no x86-order kernel)";
+        return "x86 (llama.cpp's bits; -D" + Backends.PROP_Q8_ORDER + "=block for the faster block order)";
     }
 
     private static String lower(Enum<?> e) {

@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.egemma.kernels.Backends;
+import dev.egemma.kernels.ffm.Isa;
 import dev.egemma.kernels.ffm.NativePlatform;
+import dev.egemma.kernels.ffm.Q8Order;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -37,5 +39,14 @@ class CapsCommandTest {
         assertTrue(out.contains("isa tiers:    scalar"), out);
         assertTrue(out.contains("active tier:  "), out);
         assertTrue(out.contains("library:      ") && out.contains("from classpath"), out);
+        assertTrue(out.contains("q8_0 order:   " + Backends.q8Order().cName()), out);
+    }
+
+    @Test
+    void theQ8OrderLineSaysWhatRunsAndHowToChangeIt() {
+        assertEquals("x86 (llama.cpp's bits; -Degemma.q8Order=block for the faster block order)", CapsCommand.describe(Q8Order.X86, Isa.AVX512));
+        assertTrue(CapsCommand.describe(Q8Order.BLOCK, Isa.AMX).startsWith("block ("), CapsCommand.describe(Q8Order.BLOCK, Isa.AMX));
+        assertTrue(CapsCommand.describe(Q8Order.BLOCK, Isa.AMX).contains("-Degemma.q8Order=x86"));
+        assertTrue(CapsCommand.describe(Q8Order.X86, Isa.NEON_DOTPROD).contains("block on neon_dotprod"), "NEON has no x86-order kernel");
     }
 }

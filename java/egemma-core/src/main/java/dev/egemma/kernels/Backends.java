@@ -5,6 +5,7 @@ import dev.egemma.kernels.ffm.NativeKernels;
 import dev.egemma.kernels.ffm.NativeLibrary;
 import dev.egemma.kernels.ffm.NativeLibraryLoader;
 import dev.egemma.kernels.ffm.NativeLibraryUnavailableException;
+import dev.egemma.kernels.ffm.Q8Order;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -21,13 +22,17 @@ import java.util.function.Supplier;
  * </ul>
  * A {@code -Degemma.native.path} that cannot be loaded is an error for {@code auto} too.
  * {@code -Degemma.isa=<tier>} (or the environment variable {@code EGEMMA_ISA}, read by libegemma itself) caps
- * the native kernel tier, e.g. {@code avx2} on an AVX-512 machine.
+ * the native kernel tier, e.g. {@code avx2} on an AVX-512 machine. {@code -Degemma.q8Order=x86|block} (or the
+ * environment variable {@code EGEMMA_Q8_ORDER}; the property wins) picks the native Q8_0 products' float order
+ * ({@link Q8Order}; default {@code x86}, llama.cpp's bits).
  */
 public final class Backends {
 
     public static final String PROP_BACKEND = "egemma.backend";
     public static final String PROP_ISA = "egemma.isa";
     public static final String ENV_ISA = "EGEMMA_ISA";
+    public static final String PROP_Q8_ORDER = "egemma.q8Order";
+    public static final String ENV_Q8_ORDER = "EGEMMA_Q8_ORDER";
 
     /** What the user asked for. */
     public enum Requested { AUTO, NATIVE, JAVA }
@@ -82,6 +87,53 @@ public final class Backends {
         return Holder.SELECTION;
     }
 
+    /** {@code egemma.q8Order} / {@code EGEMMA_Q8_ORDER}, read once (Java reads both: libegemma takes the order per call). */
+    private static final class Q8OrderHolder {
+        static final Q8Order ORDER;
+        static final IllegalArgumentException FAILURE;
+
+        static {
+            Q8Order o = null;
+            IllegalArgumentException f = null;
+            try {
+                o = parseQ8Order(System.getProperty(PROP_Q8_ORDER), System.getenv(ENV_Q8_ORDER));
+            } catch (IllegalArgumentException e) {
+                f = e;
+            }
+            ORDER = o;
+            FAILURE = f;
+        }
+    }
+
+    /**
+     * The float order of the native Q8_0 products, the same for every kernel set of the process:
+     * {@code -Degemma.q8Order}, else the environment variable {@code EGEMMA_Q8_ORDER}, else {@link Q8Order#X86}.
+     *
+     * @throws IllegalArgumentException for a value other than {@code x86} or {@code block}, naming where it came from
+     */
+    public static Q8Order q8Order() {
+        if (Q8OrderHolder.FAILURE != null) throw new IllegalArgumentException(Q8OrderHolder.FAILURE.getMessage(), Q8OrderHolder.FAILURE);
+        return Q8OrderHolder.ORDER;
+    }
+
+    /**
+     * The order {@code property} names (the value of {@code egemma.q8Order}, or null), else the one {@code env} names
+     * ({@code EGEMMA_Q8_ORDER}, or null), else {@link Q8Order#X86}; blanks count as unset, case is ignored.
+     */
+    static Q8Order parseQ8Order(String property, String env) {
+        if (property != null && !property.isBlank()) return q8Order("-D" + PROP_Q8_ORDER + "=" + property, property);
+        if (env != null && !env.isBlank()) return q8Order(ENV_Q8_ORDER + "=" + env, env);
+        return Q8Order.X86;
+    }
+
+    private static Q8Order q8Order(String setting, String value) {
+        try {
+            return Q8Order.byName(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(setting + " is not one of " + Q8Order.names(), e);
+        }
+    }
+
     /** The backend in use. With {@code -Degemma.backend=native} and no library this throws. */
     public static Kind kind() {
         return selection().kind();
@@ -111,17 +163,20 @@ public final class Backends {
      * <li>{@code NATIVE}: libegemma's kernels, or an {@link IllegalStateException} saying why it cannot be loaded;</li>
      * <li>{@code JAVA}: the pure-Java kernels.</li>
      * </ul>
+     * Native kernels sum their Q8_0 products in {@link #q8Order()}.
+     *
+     * @throws IllegalArgumentException for a bad {@code egemma.q8Order} / {@code EGEMMA_Q8_ORDER} when the kernels are native
      */
     public static Kernels newKernels(Requested requested) {
         return switch (requested) {
             case JAVA -> KernelProvider.javaKernels();
             case AUTO -> nativeAvailable()
-                    ? new NativeKernels(selection().nativeLibrary().binding(), KernelProvider.javaKernels())
+                    ? new NativeKernels(selection().nativeLibrary().binding(), KernelProvider.javaKernels(), q8Order())
                     : KernelProvider.javaKernels();
             case NATIVE -> {
                 NativeLibrary lib = Holder.SELECTION != null ? Holder.SELECTION.nativeLibrary() : null;
                 if (lib == null) lib = ExplicitNative.library();
-                yield new NativeKernels(lib.binding(), KernelProvider.javaKernels());
+                yield new NativeKernels(lib.binding(), KernelProvider.javaKernels(), q8Order());
             }
         };
     }

@@ -9,6 +9,7 @@ import dev.egemma.kernels.ffm.LoadAttempt;
 import dev.egemma.kernels.ffm.NativeLibrary;
 import dev.egemma.kernels.ffm.NativeLibraryUnavailableException;
 import dev.egemma.kernels.ffm.NativeTestSupport;
+import dev.egemma.kernels.ffm.Q8Order;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
@@ -78,5 +79,28 @@ class BackendsTest {
         var isa = assertThrows(IllegalArgumentException.class,
                 () -> Backends.select(Backends.Requested.AUTO, () -> lib, "sse9", w -> {}));
         assertTrue(isa.getMessage().contains("egemma.isa") && isa.getMessage().contains("sse9"), isa.getMessage());
+    }
+
+    @Test
+    void q8OrderComesFromThePropertyElseTheEnvironmentElseX86() {
+        assertEquals(Q8Order.X86, Backends.parseQ8Order(null, null), "llama.cpp's order unless asked");
+        assertEquals(Q8Order.X86, Backends.parseQ8Order(" ", ""), "blank is unset");
+        assertEquals(Q8Order.BLOCK, Backends.parseQ8Order("block", null));
+        assertEquals(Q8Order.BLOCK, Backends.parseQ8Order(" Block ", null));
+        assertEquals(Q8Order.X86, Backends.parseQ8Order("X86", null));
+        assertEquals(Q8Order.BLOCK, Backends.parseQ8Order(null, "BLOCK"));
+        assertEquals(Q8Order.BLOCK, Backends.parseQ8Order("", "block"), "a blank property leaves it to the environment");
+        assertEquals(Q8Order.X86, Backends.parseQ8Order("x86", "block"), "the property wins");
+        assertEquals(Q8Order.BLOCK, Backends.parseQ8Order("block", "x86"), "the property wins");
+    }
+
+    @Test
+    void aBadQ8OrderIsRejectedNamingTheSettingAndTheValues() {
+        var p = assertThrows(IllegalArgumentException.class, () -> Backends.parseQ8Order("fast", null));
+        assertEquals("-Degemma.q8Order=fast is not one of x86, block", p.getMessage());
+        var e = assertThrows(IllegalArgumentException.class, () -> Backends.parseQ8Order(null, "llama"));
+        assertEquals("EGEMMA_Q8_ORDER=llama is not one of x86, block", e.getMessage());
+        var both = assertThrows(IllegalArgumentException.class, () -> Backends.parseQ8Order("blocks", "x86"));
+        assertTrue(both.getMessage().startsWith("-Degemma.q8Order=blocks"), "the property is the setting in use: " + both.getMessage());
     }
 }

@@ -8,6 +8,7 @@ import dev.egemma.kernels.KernelProvider;
 import dev.egemma.kernels.Kernels;
 import dev.egemma.kernels.ffm.NativeKernels;
 import dev.egemma.kernels.ffm.NativeTestSupport;
+import dev.egemma.kernels.ffm.Q8Order;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,7 +36,7 @@ class SteadyStateAllocationTest {
     static final int WARMUP = 40;
 
     static Stream<String> backends() {
-        return Stream.of("java", "native");
+        return Stream.of("java", "native", "native-block");
     }
 
     @ParameterizedTest
@@ -45,7 +46,8 @@ class SteadyStateAllocationTest {
         try (GgufFile f = GgufFile.open(g.model()); WorkerPool pool = new WorkerPool(1)) {
             ModelWeights w = ModelWeights.bind(f, ModelConfig.from(f));
             Kernels jk = KernelProvider.javaKernels();
-            Kernels k = backend.equals("native") ? new NativeKernels(NativeTestSupport.requireNative().binding(), jk) : jk;
+            Kernels k = backend.equals("java") ? jk
+                    : new NativeKernels(NativeTestSupport.requireNative().binding(), jk, backend.endsWith("block") ? Q8Order.BLOCK : Q8Order.X86);
             EmbeddingGemma model = new EmbeddingGemma(w, k, pool);
             // the same texts whole (~1,300 tokens) and cut to their first 6 tokens: same sequences, calls and results
             List<int[]> whole = new ArrayList<>(), cut = new ArrayList<>();

@@ -30,12 +30,16 @@ import java.util.Set;
 public final class EgemmaBinding {
 
     /** {@code EGEMMA_ABI_VERSION} this binding was written for; a library reporting another is refused. */
-    public static final int ABI_VERSION = 5;
+    public static final int ABI_VERSION = 6;
 
     /** {@code EGEMMA_QK8_0}: quants per Q8_0 block. */
     public static final int QK8_0 = 32;
     /** {@code EGEMMA_Q8_0_BLOCK_BYTES}: fp16 scale + 32 int8. */
     public static final int Q8_0_BLOCK_BYTES = 34;
+    /** {@code EGEMMA_Q8_0_ORDER_X86}: {@code egemma_q8_0_gemm} in llama.cpp's x86 lane order ({@link Q8Order#X86}). */
+    public static final int Q8_0_ORDER_X86 = 0;
+    /** {@code EGEMMA_Q8_0_ORDER_BLOCK}: {@code egemma_q8_0_gemm} with one accumulator per output ({@link Q8Order#BLOCK}). */
+    public static final int Q8_0_ORDER_BLOCK = 1;
     /** {@code EGEMMA_Q8_0_PACK_COLS}: output columns per packed record. */
     public static final int Q8_0_PACK_COLS = 16;
     /** {@code EGEMMA_Q8_0_PACK_RECORD_BYTES}: bytes of one packed record (16 columns x one 32-block). */
@@ -75,7 +79,7 @@ public final class EgemmaBinding {
     public static final FunctionDescriptor egemma_l2_normalize$DESC = FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG);
     public static final FunctionDescriptor egemma_q8_0_gemm_scratch_size$DESC = FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG);
     public static final FunctionDescriptor egemma_q8_0_gemm$DESC = FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG,
-            JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG);
+            JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_INT);
     public static final FunctionDescriptor egemma_float_gemm$DESC = FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG,
             ADDRESS, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG);
 
@@ -360,10 +364,15 @@ public final class EgemmaBinding {
      * {@code egemma_q8_0_gemm}: {@code c[i*ldc + j]} for rows {@code i < m} and columns {@code n0 <= j < n1} from
      * quantized activations ({@code qa}, {@code da}: {@link #q8_0PaddedRows}(m) rows, pad rows zero) and packed
      * weights of {@code n} columns. {@code c} holds floats (heap or native). {@code scratch}: at least
-     * {@link #q8_0GemmScratchSize}(m, k) bytes that no other call uses meanwhile (one per thread).
+     * {@link #q8_0GemmScratchSize}(m, k) bytes that no other call uses meanwhile (one per thread). {@code order}:
+     * {@link #Q8_0_ORDER_X86} or {@link #Q8_0_ORDER_BLOCK} ({@link Q8Order#id()}), the float order of the sums.
      */
     public void q8_0Gemm(MemorySegment qa, MemorySegment da, long m, long k, MemorySegment packed, long n, long n0, long n1,
-                         MemorySegment c, long ldc, MemorySegment scratch) {
+                         MemorySegment c, long ldc, MemorySegment scratch, int order) {
+        // first, so that a bad order is refused before any downcall (the size checks below call into libegemma)
+        if (order != Q8_0_ORDER_X86 && order != Q8_0_ORDER_BLOCK)
+            throw new IllegalArgumentException("Q8_0 GEMM: order " + order + " is neither Q8_0_ORDER_X86 (" + Q8_0_ORDER_X86
+                    + ") nor Q8_0_ORDER_BLOCK (" + Q8_0_ORDER_BLOCK + ")");
         checkShape("Q8_0 GEMM", n, k);
         if (m < 0) throw new IllegalArgumentException("Q8_0 GEMM: negative row count " + m);
         long mpad = q8_0PaddedRows(m);
@@ -380,7 +389,7 @@ public final class EgemmaBinding {
         checkRange("Q8_0 GEMM scratch", scratch, 0, scratchBytes);
         int r;
         try {
-            r = (int) egemma_q8_0_gemm.invokeExact(qa, da, m, k, packed, n, n0, n1, c, ldc, scratch, scratch.byteSize());
+            r = (int) egemma_q8_0_gemm.invokeExact(qa, da, m, k, packed, n, n0, n1, c, ldc, scratch, scratch.byteSize(), order);
         } catch (Throwable t) {
             throw rethrow(t);
         }

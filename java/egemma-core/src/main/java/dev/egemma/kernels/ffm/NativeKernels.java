@@ -18,7 +18,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * activations quantized in C, bit-identical to ggml's x86 quantizer and to the Java one; RMSNorm, GELU * up and
  * attention, RoPE, mean pooling and the L2 norm run in C, bit-identical to the Java kernels. F32/F16/BF16 products run in C
  * on the weights as mapped (F16/BF16 widened as they are read), bit-identical to the Java kernels' float product; the
- * Java kernels given at construction serve any other weight type.
+ * Java kernels given at construction serve any other weight type. The Q8_0 products sum in the {@link Q8Order} given
+ * at construction: llama.cpp's x86 order by default, or the block order (the same bits on every tier, faster).
  *
  * <p>One instance per model: it keeps the packed weights of every matrix it has seen (keyed by the matrix, whose
  * data segment identifies the mapped tensor) until it is garbage collected. Thread-safe: tiles of one product run
@@ -28,6 +29,7 @@ public final class NativeKernels implements Kernels {
 
     private final EgemmaBinding lib;
     private final Kernels fallback;
+    private final Q8Order q8Order;
     private final ConcurrentHashMap<WeightMatrix, MemorySegment> packed = new ConcurrentHashMap<>();
     private final AtomicLong packedBytes = new AtomicLong();
     private volatile MemorySegment geluTable;
@@ -35,18 +37,31 @@ public final class NativeKernels implements Kernels {
     /** Each thread's row of attention scores, grown to its longest sequence. */
     private final ThreadLocal<float[]> attentionScores = ThreadLocal.withInitial(() -> new float[64]);
 
+    /** Kernels whose Q8_0 products sum in llama.cpp's x86 order ({@link Q8Order#X86}). */
+    public NativeKernels(EgemmaBinding lib, Kernels fallback) {
+        this(lib, fallback, Q8Order.X86);
+    }
+
     /**
      * @param lib the bound library
      * @param fallback Java kernels for what libegemma does not compute
+     * @param q8Order float order of every Q8_0 product
      */
-    public NativeKernels(EgemmaBinding lib, Kernels fallback) {
+    public NativeKernels(EgemmaBinding lib, Kernels fallback, Q8Order q8Order) {
         this.lib = Objects.requireNonNull(lib, "lib");
         this.fallback = Objects.requireNonNull(fallback, "fallback");
+        this.q8Order = Objects.requireNonNull(q8Order, "q8Order");
     }
 
+    /** "native-" and the active tier, then "-block" with the block order (so that bench results and logs show it). */
     @Override
     public String name() {
-        return "native-" + lib.activeIsa().cName();
+        return "native-" + lib.activeIsa().cName() + (q8Order == Q8Order.BLOCK ? "-block" : "");
+    }
+
+    /** The float order of the Q8_0 products. */
+    public Q8Order q8Order() {
+        return q8Order;
     }
 
     /** Bytes of packed weights held now (native memory, on top of the mapped file). */
@@ -130,7 +145,7 @@ public final class NativeKernels implements Kernels {
         checkTile(qa, w, n0, n1, out, ldOut);
         if (qa.rows() == 0 || n0 == n1) return;
         lib.q8_0Gemm(MemorySegment.ofArray(qa.q()), MemorySegment.ofArray(qa.d()), qa.rows(), qa.cols(), packed(w), w.rows(), n0, n1,
-                MemorySegment.ofArray(out), ldOut, gemmScratch(qa.rows(), qa.cols()));
+                MemorySegment.ofArray(out), ldOut, gemmScratch(qa.rows(), qa.cols()), q8Order.id());
     }
 
     @Override
@@ -151,7 +166,8 @@ public final class NativeKernels implements Kernels {
         int k = qa.cols(), nb = k / EgemmaBinding.QK8_0;
         // m0 is a multiple of the row padding, so the slice still holds the padded rows the kernels may read
         lib.q8_0Gemm(MemorySegment.ofArray(qa.q()).asSlice((long) m0 * k), MemorySegment.ofArray(qa.d()).asSlice(4L * m0 * nb), m1 - m0, k,
-                packed(w), w.rows(), n0, n1, MemorySegment.ofArray(out).asSlice(4L * m0 * ldOut), ldOut, gemmScratch(m1 - m0, k));
+                packed(w), w.rows(), n0, n1, MemorySegment.ofArray(out).asSlice(4L * m0 * ldOut), ldOut, gemmScratch(m1 - m0, k),
+                q8Order.id());
     }
 
     @Override

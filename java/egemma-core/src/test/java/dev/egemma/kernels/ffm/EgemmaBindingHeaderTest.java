@@ -111,6 +111,13 @@ class EgemmaBindingHeaderTest {
         assertEquals(EgemmaBinding.ABI_VERSION, defs.get("EGEMMA_ABI_VERSION"));
         assertEquals(EgemmaBinding.QK8_0, defs.get("EGEMMA_QK8_0"));
         assertEquals(EgemmaBinding.Q8_0_BLOCK_BYTES, defs.get("EGEMMA_Q8_0_BLOCK_BYTES"));
+        assertEquals(EgemmaBinding.Q8_0_ORDER_X86, defs.get("EGEMMA_Q8_0_ORDER_X86"));
+        assertEquals(EgemmaBinding.Q8_0_ORDER_BLOCK, defs.get("EGEMMA_Q8_0_ORDER_BLOCK"));
+        for (Q8Order o : Q8Order.values()) {
+            assertEquals(o.id(), defs.get("EGEMMA_Q8_0_ORDER_" + o.name()), "EGEMMA_Q8_0_ORDER_" + o.name());
+        }
+        long orderDefines = defs.keySet().stream().filter(k -> k.startsWith("EGEMMA_Q8_0_ORDER_")).count();
+        assertEquals(Q8Order.values().length, orderDefines, "every EGEMMA_Q8_0_ORDER_* has a Q8Order");
         assertEquals(EgemmaBinding.Q8_0_PACK_COLS, defs.get("EGEMMA_Q8_0_PACK_COLS"));
         assertEquals(EgemmaBinding.Q8_0_PACK_RECORD_BYTES, defs.get("EGEMMA_Q8_0_PACK_RECORD_BYTES"));
         assertEquals(EgemmaBinding.Q8_0_PACK_SCALE_BYTES, defs.get("EGEMMA_Q8_0_PACK_SCALE_BYTES"));

@@ -3,7 +3,10 @@ package dev.egemma.kernels.ffm;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.provider.Arguments;
 import org.opentest4j.AssertionFailedError;
 
 /**
@@ -17,17 +20,27 @@ public final class NativeTestSupport {
     private static NativeLibrary library;
     private static RuntimeException failure;
 
-    /** The tiers in llama.cpp's x86 order: all but NEON, and AMX only while EGEMMA_FAST_AMX is not 1. */
-    public static boolean llamaCppExact(Isa tier) {
-        return switch (tier) {
-            case SCALAR, AVX2, AVX512 -> true;
-            case AMX -> !"1".equals(System.getenv("EGEMMA_FAST_AMX"));
-            default -> false;
-        };
+    /** Whether the Q8_0 GEMM computes llama.cpp's x86 order: with {@link Q8Order#X86} on every tier but NEON. */
+    public static boolean llamaCppExact(Isa tier, Q8Order order) {
+        return order == Q8Order.X86 && !neon(tier);
+    }
+
+    /** Whether the Q8_0 GEMM sums in block order: with {@link Q8Order#BLOCK} on every tier, on NEON always (no x86 kernel there). */
+    public static boolean blockOrder(Isa tier, Q8Order order) {
+        return order == Q8Order.BLOCK || neon(tier);
+    }
+
+    private static boolean neon(Isa tier) {
+        return tier == Isa.NEON || tier == Isa.NEON_DOTPROD;
+    }
+
+    /** Every usable tier with every Q8_0 order. */
+    public static Stream<Arguments> tiersAndOrders() {
+        return tiers().flatMap(t -> Arrays.stream(Q8Order.values()).map(o -> Arguments.of(t, o)));
     }
 
     /** Every kernel tier usable here (tests run each against the same reference; lower tiers through the cap). */
-    public static java.util.stream.Stream<Isa> tiers() {
+    public static Stream<Isa> tiers() {
         return requireNative().binding().caps().stream();
     }
 

@@ -26,21 +26,24 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * libegemma's Q8_0 GEMM ({@link NativeKernels#matmul}) on every usable tier (forced through the cap) against the
- * Java scalar reference ({@link ScalarKernels#matmul}), on awkward sizes and boundary fills.
+ * libegemma's Q8_0 GEMM ({@link NativeKernels#matmul}) on every usable tier (forced through the cap) and in both
+ * {@link Q8Order}s against the Java scalar reference ({@link ScalarKernels#matmul}) and a block-order reference
+ * written here, on awkward sizes and boundary fills.
  *
  * <p>What must hold: the quantized activations equal an independent Java quantizer bit for bit (ggml's x86
- * quantize_row_q8_0 with {@link Float#floatToFloat16} and {@link Math#rint}); the x86 tiers (scalar, AVX2, AVX-512,
- * AMX with {@code EGEMMA_FAST_AMX} unset) compute llama.cpp's x86 order (tinyBLAS: eight lanes of quad sums, one
- * FMA per lane and block, then three levels of additions) as the Java reference does, so they equal it bit for
- * bit. The NEON tiers (and AMX with {@code EGEMMA_FAST_AMX=1}) sum per block instead and are held to
- * {@code 2 * gamma(2*nb + 3) * S'}: per block the integer dot is exact and {@code d_w * d_a} is exact in float
- * (two 11-bit significands); a block-order sum rounds at most twice per block, within {@code gamma(2*nb) * S} of
- * the exact sum by the summation bound (Higham 2002, eq. 3.5), {@code S = sum_b |t_b|},
- * {@code gamma(j) = j*u/(1-j*u)}, {@code u = 2^-24}; the Java reference is within {@code gamma(nb + 3) * S'} with
- * S' the same sum over the eight quad-lane terms of each block (S <= S', since lanes may cancel). Two results
- * differ by at most the sum, below {@code 2 * gamma(2*nb + 3) * S'}. (native/test/test_gemm.c checks every tier
- * bit for bit against C references of its own operation order.)
+ * quantize_row_q8_0 with {@link Float#floatToFloat16} and {@link Math#rint}). With {@link Q8Order#X86} the x86 tiers
+ * (scalar, AVX2, AVX-512, AMX) compute llama.cpp's x86 order (tinyBLAS: eight lanes of quad sums, one FMA per lane
+ * and block, then three levels of additions) as the Java reference does, so they equal it bit for bit. With
+ * {@link Q8Order#BLOCK} every tier, and the NEON tiers in either order (they have no x86 kernel), sum per block:
+ * {@code acc = fma((float) isum_b, d_w * d_a, acc)} from {@code acc = 0} in block order, which
+ * {@link BlockOrderKernels#blockOrder} computes independently, so they equal it bit for bit. Every result is also held to
+ * {@code 2 * gamma(2*nb + 3) * S'} of the Java reference: per block the integer dot is exact and {@code d_w * d_a}
+ * is exact in float (two 11-bit significands); a block-order sum rounds at most twice per block (once with the
+ * FMA), within {@code gamma(2*nb) * S} of the exact sum by the summation bound (Higham 2002, eq. 3.5),
+ * {@code S = sum_b |t_b|}, {@code gamma(j) = j*u/(1-j*u)}, {@code u = 2^-24}; the Java reference is within
+ * {@code gamma(nb + 3) * S'} with S' the same sum over the eight quad-lane terms of each block (S <= S', since lanes
+ * may cancel). Two results differ by at most the sum, below {@code 2 * gamma(2*nb + 3) * S'}.
+ * (native/test/test_gemm.c checks every tier bit for bit against C references of its own operation order.)
  */
 class Q8GemmNativeParityTest {
 
@@ -59,45 +62,48 @@ class Q8GemmNativeParityTest {
         int[] s = {1, 2, 3, 7, 31, 32, 33, 63, 65, 255, 257};
         List<Arguments> out = new ArrayList<>();
         for (Isa t : NativeTestSupport.tiers().toList()) {
-            for (int i = 0; i < s.length; i++) {
-                // every M against a spread of N, K cycling through 32..128 and the model's 768
-                out.add(Arguments.of(t, s[i], s[(i * 7 + 3) % s.length], 32 * (1 + i % 4)));
-                out.add(Arguments.of(t, s[(i * 5 + 2) % s.length], s[i], i % 3 == 0 ? 768 : 32 * (1 + (i + 1) % 4)));
+            for (Q8Order o : Q8Order.values()) {
+                for (int i = 0; i < s.length; i++) {
+                    // every M against a spread of N, K cycling through 32..128 and the model's 768
+                    out.add(Arguments.of(t, o, s[i], s[(i * 7 + 3) % s.length], 32 * (1 + i % 4)));
+                    out.add(Arguments.of(t, o, s[(i * 5 + 2) % s.length], s[i], i % 3 == 0 ? 768 : 32 * (1 + (i + 1) % 4)));
+                }
+                out.add(Arguments.of(t, o, 1000, 17, 64));
+                out.add(Arguments.of(t, o, 5, 1000, 32));
+                out.add(Arguments.of(t, o, 33, 65, 1152));
             }
-            out.add(Arguments.of(t, 1000, 17, 64));
-            out.add(Arguments.of(t, 5, 1000, 32));
-            out.add(Arguments.of(t, 33, 65, 1152));
         }
         return out.stream();
     }
 
-    @ParameterizedTest(name = "{0} M={1} N={2} K={3}")
+    @ParameterizedTest(name = "{0} {1} M={2} N={3} K={4}")
     @MethodSource("sizes")
-    void agreesWithTheJavaReference(Isa tier, int m, int n, int k) {
-        check(tier, m, n, k, WFill.RANDOM, AFill.RANDOM, (m * 31L + n) * 17 + k);
+    void agreesWithTheReferences(Isa tier, Q8Order order, int m, int n, int k) {
+        check(tier, order, m, n, k, WFill.RANDOM, AFill.RANDOM, (m * 31L + n) * 17 + k);
     }
 
     static Stream<Arguments> fills() {
         List<Arguments> out = new ArrayList<>();
         for (Isa t : NativeTestSupport.tiers().toList())
-            for (WFill w : WFill.values())
-                for (AFill a : AFill.values()) out.add(Arguments.of(t, w, a));
+            for (Q8Order o : Q8Order.values())
+                for (WFill w : WFill.values())
+                    for (AFill a : AFill.values()) out.add(Arguments.of(t, o, w, a));
         return out.stream();
     }
 
-    @ParameterizedTest(name = "{0} weights {1}, activations {2}")
+    @ParameterizedTest(name = "{0} {1} weights {2}, activations {3}")
     @MethodSource("fills")
-    void boundaryFills(Isa tier, WFill w, AFill a) {
-        check(tier, 33, 40, 96, w, a, w.ordinal() * 10L + a.ordinal());
-        check(tier, 3, 17, 768, w, a, w.ordinal() * 10L + a.ordinal() + 100);
+    void boundaryFills(Isa tier, Q8Order order, WFill w, AFill a) {
+        check(tier, order, 33, 40, 96, w, a, w.ordinal() * 10L + a.ordinal());
+        check(tier, order, 3, 17, 768, w, a, w.ordinal() * 10L + a.ordinal() + 100);
     }
 
     @ParameterizedTest
-    @MethodSource("dev.egemma.kernels.ffm.NativeTestSupport#tiers")
-    void reusedActivationBuffersGiveTheSameBitsAsFreshOnes(Isa tier) {
+    @MethodSource("dev.egemma.kernels.ffm.NativeTestSupport#tiersAndOrders")
+    void reusedActivationBuffersGiveTheSameBitsAsFreshOnes(Isa tier, Q8Order order) {
         EgemmaBinding b = NativeTestSupport.requireNative().binding();
         assertEquals(tier, b.setIsaLimit(tier));
-        NativeKernels nk = new NativeKernels(b, new ScalarKernels());
+        NativeKernels nk = new NativeKernels(b, new ScalarKernels(), order);
         int k = 96, n = 40;
         WeightMatrix w = weights(n, k, WFill.RANDOM, new SplittableRandom(11));
         // a big batch first leaves non-zero rows past the small batches' pad boundary in the reused buffers
@@ -116,11 +122,11 @@ class Q8GemmNativeParityTest {
     }
 
     @ParameterizedTest
-    @MethodSource("dev.egemma.kernels.ffm.NativeTestSupport#tiers")
-    void rowRangesComputeTheSameBitsAsTheWholeProduct(Isa tier) {
+    @MethodSource("dev.egemma.kernels.ffm.NativeTestSupport#tiersAndOrders")
+    void rowRangesComputeTheSameBitsAsTheWholeProduct(Isa tier, Q8Order order) {
         EgemmaBinding b = NativeTestSupport.requireNative().binding();
         assertEquals(tier, b.setIsaLimit(tier));
-        NativeKernels nk = new NativeKernels(b, new ScalarKernels());
+        NativeKernels nk = new NativeKernels(b, new ScalarKernels(), order);
         int m = 161, n = 45, k = 128, ld = 47;
         WeightMatrix w = weights(n, k, WFill.RANDOM, new SplittableRandom(21));
         Activations a = nk.prepare(acts(m, k, AFill.RANDOM, new SplittableRandom(22)), m, k, w);
@@ -154,19 +160,61 @@ class Q8GemmNativeParityTest {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment small = arena.allocate(need - 1);
             assertThrows(IndexOutOfBoundsException.class, () -> b.q8_0Gemm(MemorySegment.ofArray(a.q()), MemorySegment.ofArray(a.d()), 40, 96,
-                    nk.packed(w), 16, 0, 16, MemorySegment.ofArray(new float[40 * 16]), 16, small));
+                    nk.packed(w), 16, 0, 16, MemorySegment.ofArray(new float[40 * 16]), 16, small, EgemmaBinding.Q8_0_ORDER_X86));
         }
     }
 
+    /** An order libegemma does not know is refused in Java, first: before the size checks' downcalls and the GEMM's. */
+    @Test
+    void anOrderOtherThanX86OrBlockIsRefusedInJava() {
+        EgemmaBinding b = NativeTestSupport.requireNative().binding();
+        NativeKernels nk = new NativeKernels(b, new ScalarKernels());
+        int m = 5, n = 16, k = 64;
+        WeightMatrix w = weights(n, k, WFill.RANDOM, new SplittableRandom(7));
+        NativeKernels.QuantizedRows a = (NativeKernels.QuantizedRows) nk.prepare(acts(m, k, AFill.RANDOM, new SplittableRandom(8)), m, k, w);
+        MemorySegment packed = nk.packed(w), scratch = Arena.ofAuto().allocate(b.q8_0GemmScratchSize(m, k), 64);
+        float[] c = new float[m * n];
+        for (int order : new int[] {2, -1, 3, Integer.MIN_VALUE, Integer.MAX_VALUE}) {
+            java.util.Arrays.fill(c, Float.NaN);
+            var e = assertThrows(IllegalArgumentException.class, () -> b.q8_0Gemm(MemorySegment.ofArray(a.q()), MemorySegment.ofArray(a.d()),
+                    m, k, packed, n, 0, n, MemorySegment.ofArray(c), n, scratch, order));
+            // libegemma's own refusal would be an IllegalStateException ("failed with ... after Java-side checks passed")
+            assertTrue(e.getMessage().contains("order " + order) && e.getMessage().contains("Q8_0_ORDER_X86 (0)")
+                    && e.getMessage().contains("Q8_0_ORDER_BLOCK (1)"), e.getMessage());
+            for (float v : c) assertTrue(Float.isNaN(v), "order " + order + ": the output was written");
+            // checked before everything else: a scratch buffer too small is not what is reported
+            var first = assertThrows(IllegalArgumentException.class, () -> b.q8_0Gemm(MemorySegment.ofArray(a.q()), MemorySegment.ofArray(a.d()),
+                    m, k, packed, n, 0, n, MemorySegment.ofArray(c), n, scratch.asSlice(0, 1), order));
+            assertTrue(first.getMessage().contains("order " + order), first.getMessage());
+        }
+        for (Q8Order o : Q8Order.values()) { // and the two known orders pass through
+            java.util.Arrays.fill(c, Float.NaN);
+            b.q8_0Gemm(MemorySegment.ofArray(a.q()), MemorySegment.ofArray(a.d()), m, k, packed, n, 0, n, MemorySegment.ofArray(c), n, scratch, o.id());
+            for (float v : c) assertTrue(Float.isFinite(v), o + ": every output written");
+        }
+    }
+
+    @Test
+    void theKernelSetNamesTheBlockOrder() {
+        EgemmaBinding b = NativeTestSupport.requireNative().binding();
+        String tier = "native-" + b.activeIsa().cName();
+        NativeKernels byDefault = new NativeKernels(b, new ScalarKernels());
+        assertEquals(Q8Order.X86, byDefault.q8Order(), "llama.cpp's order unless asked");
+        assertEquals(tier, byDefault.name());
+        assertEquals(tier, new NativeKernels(b, new ScalarKernels(), Q8Order.X86).name());
+        assertEquals(tier + "-block", new NativeKernels(b, new ScalarKernels(), Q8Order.BLOCK).name());
+        assertThrows(NullPointerException.class, () -> new NativeKernels(b, new ScalarKernels(), null));
+    }
+
     @ParameterizedTest
-    @MethodSource("dev.egemma.kernels.ffm.NativeTestSupport#tiers")
-    void tilesTouchOnlyTheirColumns(Isa tier) {
+    @MethodSource("dev.egemma.kernels.ffm.NativeTestSupport#tiersAndOrders")
+    void tilesTouchOnlyTheirColumns(Isa tier, Q8Order order) {
         EgemmaBinding b = NativeTestSupport.requireNative().binding();
         assertEquals(tier, b.setIsaLimit(tier));
         int m = 37, n = 100, k = 64, ld = 103;
         WeightMatrix w = weights(n, k, WFill.RANDOM, new SplittableRandom(5));
         float[] x = acts(m, k, AFill.RANDOM, new SplittableRandom(6));
-        NativeKernels nk = new NativeKernels(b, new ScalarKernels());
+        NativeKernels nk = new NativeKernels(b, new ScalarKernels(), order);
         Activations a = nk.prepare(x, m, k, w);
         float[] full = new float[m * ld], tiled = new float[m * ld];
         nk.matmul(a, w, 0, n, full, ld);
@@ -228,13 +276,13 @@ class Q8GemmNativeParityTest {
 
     // ---- the check -----------------------------------------------------------------------------------------------
 
-    static void check(Isa tier, int m, int n, int k, WFill wf, AFill af, long seed) {
+    static void check(Isa tier, Q8Order order, int m, int n, int k, WFill wf, AFill af, long seed) {
         EgemmaBinding b = NativeTestSupport.requireNative().binding();
         assertEquals(tier, b.setIsaLimit(tier));
         SplittableRandom r = new SplittableRandom(seed);
         WeightMatrix w = weights(n, k, wf, r);
         float[] x = acts(m, k, af, r);
-        NativeKernels nk = new NativeKernels(b, new ScalarKernels());
+        NativeKernels nk = new NativeKernels(b, new ScalarKernels(), order);
         NativeKernels.QuantizedRows qa = (NativeKernels.QuantizedRows) nk.prepare(x, m, k, w);
         int nb = k / 32;
         byte[] q = new byte[m * k];
@@ -248,9 +296,12 @@ class Q8GemmNativeParityTest {
         ScalarKernels ref = new ScalarKernels();
         float[] want = new float[m * n], got = new float[m * n];
         ref.matmul(ref.prepare(x, m, k, w), w, 0, n, want, n);
+        float[] block = new float[m * n];
+        BlockOrderKernels.blockOrder(q, d, m, k, w.data(), 0, n, block, n);
         nk.matmul(qa, w, 0, n, got, n);
         double g = gamma(2.0 * nb + 3);
-        boolean exact = NativeTestSupport.llamaCppExact(tier);
+        boolean exact = NativeTestSupport.llamaCppExact(tier, order), blockOrder = NativeTestSupport.blockOrder(tier, order);
+        String what = tier + " " + order + " " + wf + "/" + af + " M=" + m + " N=" + n + " K=" + k;
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
                 double s = 0;
@@ -267,10 +318,11 @@ class Q8GemmNativeParityTest {
                 double tol = 2 * g * s;
                 float gv = got[i * n + j], wv = want[i * n + j];
                 if (exact && Float.floatToRawIntBits(gv) != Float.floatToRawIntBits(wv))
-                    assertEquals(wv, gv, 0f, tier + " must equal the Java reference bit for bit: " + wf + "/" + af + " M=" + m + " N=" + n
-                            + " K=" + k + " at (" + i + "," + j + ")");
-                if (!(Math.abs(gv - wv) <= tol))
-                    assertEquals(wv, gv, tol, tier + " " + wf + "/" + af + " M=" + m + " N=" + n + " K=" + k + " at (" + i + "," + j + ")");
+                    assertEquals(wv, gv, 0f, what + " must equal the Java reference (llama.cpp's x86 order) bit for bit at (" + i + "," + j + ")");
+                float bv = block[i * n + j];
+                if (blockOrder && Float.floatToRawIntBits(gv) != Float.floatToRawIntBits(bv))
+                    assertEquals(bv, gv, 0f, what + " must equal the block-order reference bit for bit at (" + i + "," + j + ")");
+                if (!(Math.abs(gv - wv) <= tol)) assertEquals(wv, gv, tol, what + " at (" + i + "," + j + ")");
                 if (wf == WFill.ZERO_SCALE || af == AFill.ZERO) assertEquals(0f, gv, 0f, "zero scale must give exactly 0");
                 assertTrue(Float.isFinite(gv), "finite");
             }

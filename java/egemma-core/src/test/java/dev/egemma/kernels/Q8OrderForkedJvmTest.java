@@ -1,0 +1,81 @@
+package dev.egemma.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.egemma.kernels.ffm.NativeTestSupport;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code -Degemma.q8Order} / {@code EGEMMA_Q8_ORDER} reach the kernel sets {@link Backends#newKernels} makes, in fresh
+ * JVMs (the setting is read once per process) with this test's classpath, egemma-native JAR included.
+ */
+class Q8OrderForkedJvmTest {
+
+    @TempDir
+    Path tmp;
+
+    record Result(int exit, String out, String err) {}
+
+    @BeforeEach
+    void needsTheLibrary() {
+        NativeTestSupport.requireNative(); // skips (fails in CI) without the egemma-native JAR, as the forked JVM would
+    }
+
+    /** The probe with {@code EGEMMA_Q8_ORDER} set to {@code env} (null: unset, whatever this JVM has) and {@code props}. */
+    private Result run(String env, String... props) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "--add-modules", "jdk.incubator.vector",
+                "-Degemma.native.workdir=" + tmp.resolve("cache"), "-cp", System.getProperty("java.class.path")));
+        cmd.addAll(List.of(props));
+        cmd.add(Q8OrderProbe.class.getName());
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(tmp.resolve("out.txt").toFile()).redirectError(tmp.resolve("err.txt").toFile());
+        pb.environment().remove(Backends.ENV_Q8_ORDER);
+        if (env != null) pb.environment().put(Backends.ENV_Q8_ORDER, env);
+        Process p = pb.start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "forked JVM did not finish");
+        return new Result(p.exitValue(), Files.readString(tmp.resolve("out.txt"), StandardCharsets.UTF_8),
+                Files.readString(tmp.resolve("err.txt"), StandardCharsets.UTF_8));
+    }
+
+    private static void assertKernels(Result r, String order, boolean blockSuffix) {
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("q8Order=" + order + " kernels=native-"), r.out());
+        assertEquals(blockSuffix, r.out().strip().endsWith("-block"), r.out());
+    }
+
+    @Test
+    void x86UnlessAsked() throws Exception {
+        assertKernels(run(null), "X86", false);
+    }
+
+    @Test
+    void thePropertySelectsTheBlockOrder() throws Exception {
+        assertKernels(run(null, "-Degemma.q8Order=block"), "BLOCK", true);
+    }
+
+    @Test
+    void theEnvironmentSelectsItWhenThePropertyIsUnset() throws Exception {
+        assertKernels(run("block"), "BLOCK", true);
+        assertKernels(run("block", "-Degemma.q8Order=x86"), "X86", false);
+    }
+
+    @Test
+    void aBadValueFailsTheNativeKernelsNamingTheSetting() throws Exception {
+        Result r = run(null, "-Degemma.q8Order=fast");
+        assertEquals(3, r.exit(), r.out() + r.err());
+        assertTrue(r.err().contains("-Degemma.q8Order=fast is not one of x86, block"), r.err());
+        Result e = run("fast");
+        assertEquals(3, e.exit(), e.out() + e.err());
+        assertTrue(e.err().contains("EGEMMA_Q8_ORDER=fast is not one of x86, block"), e.err());
+    }
+}
