@@ -25,6 +25,17 @@ static inline __m256 hsum8(const __m256 *l) {
     return _mm256_add_ps(_mm256_add_ps(s04, s26), _mm256_add_ps(s15, s37));
 }
 
+/* columns [lo, hi) of the 8 at dst */
+static inline void store8(float *dst, __m256 r, int lo, int hi) {
+    if (lo == 0 && hi == 8) {
+        _mm256_storeu_ps(dst, r);
+    } else {
+        float tmp[8];
+        _mm256_storeu_ps(tmp, r);
+        for (int j = lo; j < hi; j++) dst[j] = tmp[j];
+    }
+}
+
 /* |w| of the 8 columns of half h of group g, quad by quad (nb x 8 x 32 bytes) */
 static void abs_half(const uint8_t *packed, int64_t g, int h, int64_t nb, uint8_t *u) {
     for (int64_t blk = 0; blk < nb; blk++) {
@@ -59,33 +70,8 @@ static inline __m256 row_x_half(const int8_t *a, const float *da, int64_t nb, co
     return hsum8(acc);
 }
 
-/* row_x_half in block order (EGEMMA_Q8_0_ORDER_BLOCK): the 8 quads' int32 sums of a block added into one exact
- * dot per column (|dot| <= 32 * 127 * 128), then one convert and acc = fma((float)dot, d_w*d_a, acc) per block
- * instead of one per quad */
-static inline __m256 row_x_half_block(const int8_t *a, const float *da, int64_t nb, const uint8_t *packed, int64_t g, int h,
-                                      const uint8_t *u, egemma_prefetch *pf) {
-    const __m256i ones16 = _mm256_set1_epi16(1);
-    __m256 acc = _mm256_setzero_ps();
-    for (int64_t blk = 0; blk < nb; blk++) {
-        const uint8_t *p = egemma_pack_record(packed, g, nb, blk) + PK_Q + 32 * h;
-        const __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(egemma_pack_scales(packed, g, nb, blk) + 8 * h)));
-        if (pf) egemma_prefetch_step(pf);
-        __m256i dot = _mm256_setzero_si256();
-        EGEMMA_UNROLL for (int l = 0; l < 8; l++) {
-            const __m256i w = _mm256_load_si256((const __m256i *)(p + l * 64));
-            const __m256i uw = u ? _mm256_load_si256((const __m256i *)(u + (blk * 8 + l) * 32)) : _mm256_abs_epi8(w);
-            int32_t a4;
-            memcpy(&a4, a + blk * 32 + l * 4, 4);
-            dot = _mm256_add_epi32(dot, _mm256_madd_epi16(_mm256_maddubs_epi16(uw, _mm256_sign_epi8(_mm256_set1_epi32(a4), w)), ones16));
-        }
-        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_mul_ps(dw, _mm256_broadcast_ss(da + blk)), acc);
-    }
-    return acc;
-}
-
-/* both orders share the loops: `block` is a constant at each call site, so each entry point gets its own copy */
-static ALWAYS_INLINE void gemm_avx2(const int8_t *qa, const float *da, int64_t m, int64_t k, const uint8_t *packed,
-                                    int64_t n0, int64_t n1, float *c, int64_t ldc, uint8_t *scratch, const int block) {
+void egemma_q8_0_gemm_avx2(const int8_t *qa, const float *da, int64_t m, int64_t k, const uint8_t *packed,
+                           int64_t n0, int64_t n1, float *c, int64_t ldc, uint8_t *scratch) {
     const int64_t nb = k / EGEMMA_QK8_0;
     /* nb x 256 bytes of |w|, aligned here: egemma_q8_0_gemm_scratch_bytes(m, k) >= nb x 512 + 64 for every m */
     uint8_t *u = (uint8_t *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
@@ -101,30 +87,78 @@ static ALWAYS_INLINE void gemm_avx2(const int8_t *qa, const float *da, int64_t m
         const int has_next = (g + 1) * EGEMMA_Q8_0_PACK_COLS < n1;
         for (int64_t i = 0; i < m; i++) {
             egemma_prefetch pf = egemma_prefetch_next_group(packed, g, nb, has_next, h * m + i, 2 * m);
-            const __m256 r = block ? (cached ? row_x_half_block(qa + i * k, da + i * nb, nb, packed, g, h, u, NULL)
-                                             : row_x_half_block(qa + i * k, da + i * nb, nb, packed, g, h, NULL, &pf))
-                                   : (cached ? row_x_half(qa + i * k, da + i * nb, nb, packed, g, h, u, NULL)
-                                             : row_x_half(qa + i * k, da + i * nb, nb, packed, g, h, NULL, &pf));
-            float *dst = c + i * ldc + col0;
-            if (lo == 0 && hi == 8) {
-                _mm256_storeu_ps(dst, r);
-            } else {
-                float tmp[8];
-                _mm256_storeu_ps(tmp, r);
-                for (int j = lo; j < hi; j++) dst[j] = tmp[j];
-            }
+            const __m256 r = cached ? row_x_half(qa + i * k, da + i * nb, nb, packed, g, h, u, NULL)
+                                    : row_x_half(qa + i * k, da + i * nb, nb, packed, g, h, NULL, &pf);
+            store8(c + i * ldc + col0, r, lo, hi);
         }
     }
 }
 
-void egemma_q8_0_gemm_avx2(const int8_t *qa, const float *da, int64_t m, int64_t k, const uint8_t *packed,
-                           int64_t n0, int64_t n1, float *c, int64_t ldc, uint8_t *scratch) {
-    gemm_avx2(qa, da, m, k, packed, n0, n1, c, ldc, scratch, 0);
+/* Block order (EGEMMA_Q8_0_ORDER_BLOCK): one exact int32 dot per column and block (the 8 quads' madd sums added,
+ * |dot| <= 32 * 127 * 128), then acc = fma((float)dot, d_w*d_a, acc). With one float accumulator per (row, 8
+ * columns) instead of eight, a register tile of RB rows fits the 16 ymm registers (RB accumulators, RB sums, w,
+ * |w|, ones, the broadcast and the scale): each w and |w| load serves RB rows, leaving sign, maddubs, madd and add
+ * per 32 MACs. nr (a constant at each call site: RB, or 1 for the rows a full tile would not fill) rows. */
+#define RB 4
+static ALWAYS_INLINE void rows_x_half_block(const int8_t *const a[RB], const float *const dr[RB], int64_t nb, const uint8_t *packed, int64_t g,
+                                            int h, const uint8_t *u, egemma_prefetch *pf, __m256 acc[RB], const int nr) {
+    const __m256i ones16 = _mm256_set1_epi16(1);
+    EGEMMA_UNROLL for (int i = 0; i < nr; i++) acc[i] = _mm256_setzero_ps();
+    for (int64_t blk = 0; blk < nb; blk++) {
+        const uint8_t *p = egemma_pack_record(packed, g, nb, blk) + PK_Q + 32 * h;
+        if (pf) egemma_prefetch_step(pf);
+        __m256i dot[RB];
+        EGEMMA_UNROLL for (int i = 0; i < nr; i++) dot[i] = _mm256_setzero_si256();
+        EGEMMA_UNROLL for (int l = 0; l < 8; l++) {
+            const __m256i w = _mm256_load_si256((const __m256i *)(p + l * 64));
+            const __m256i uw = u ? _mm256_load_si256((const __m256i *)(u + (blk * 8 + l) * 32)) : _mm256_abs_epi8(w);
+            EGEMMA_UNROLL for (int i = 0; i < nr; i++) {
+                int32_t a4;
+                memcpy(&a4, a[i] + blk * 32 + l * 4, 4);
+                dot[i] = _mm256_add_epi32(dot[i], _mm256_madd_epi16(_mm256_maddubs_epi16(uw, _mm256_sign_epi8(_mm256_set1_epi32(a4), w)), ones16));
+            }
+        }
+        const __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(egemma_pack_scales(packed, g, nb, blk) + 8 * h)));
+        EGEMMA_UNROLL for (int i = 0; i < nr; i++)
+            acc[i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot[i]), _mm256_mul_ps(dw, _mm256_broadcast_ss(dr[i] + blk)), acc[i]);
+    }
 }
 
 void egemma_q8_0_gemm_block_avx2(const int8_t *qa, const float *da, int64_t m, int64_t k, const uint8_t *packed,
                                  int64_t n0, int64_t n1, float *c, int64_t ldc, uint8_t *scratch) {
-    gemm_avx2(qa, da, m, k, packed, n0, n1, c, ldc, scratch, 1);
+    const int64_t nb = k / EGEMMA_QK8_0;
+    uint8_t *u = (uint8_t *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63); /* |w| of one half group, as above */
+    const int64_t tiles = m / RB + m % RB; /* calls per half group: full tiles, then single rows */
+    if (m < 8) egemma_prefetch_group(packed, n0 / EGEMMA_Q8_0_PACK_COLS, nb);
+    for (int64_t col0 = n0 / 8 * 8; col0 < n1; col0 += 8) {
+        const int64_t g = col0 / 16;
+        const int h = (int)(col0 / 8 % 2);
+        const int lo = n0 > col0 ? (int)(n0 - col0) : 0, hi = n1 < col0 + 8 ? (int)(n1 - col0) : 8;
+        const int cached = m >= 8;
+        if (cached) abs_half(packed, g, h, nb, u);
+        const int has_next = (g + 1) * EGEMMA_Q8_0_PACK_COLS < n1;
+        /* full tiles of RB rows, then the rows left one at a time (pass: the prefetch share of each call) */
+        for (int64_t i0 = 0, pass = h * tiles; i0 < m; pass++) {
+            const int nr = m - i0 >= RB ? RB : 1;
+            const int8_t *arow[RB];
+            const float *drow[RB];
+            for (int i = 0; i < nr; i++) {
+                arow[i] = qa + (i0 + i) * k;
+                drow[i] = da + (i0 + i) * nb;
+            }
+            __m256 r[RB];
+            egemma_prefetch pf = egemma_prefetch_next_group(packed, g, nb, has_next && !cached, pass, 2 * tiles);
+            if (nr == RB) {
+                if (cached) rows_x_half_block(arow, drow, nb, packed, g, h, u, NULL, r, RB);
+                else rows_x_half_block(arow, drow, nb, packed, g, h, NULL, &pf, r, RB);
+            } else {
+                if (cached) rows_x_half_block(arow, drow, nb, packed, g, h, u, NULL, r, 1);
+                else rows_x_half_block(arow, drow, nb, packed, g, h, NULL, &pf, r, 1);
+            }
+            for (int i = 0; i < nr; i++) store8(c + (i0 + i) * ldc + col0, r[i], lo, hi);
+            i0 += nr;
+        }
+    }
 }
 
 /* ggml's x86 quantize_row_q8_0, 8 lanes at a time: amax by vmaxps over |x|, d and 1/d as the scalar quantizer
