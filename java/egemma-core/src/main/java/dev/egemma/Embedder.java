@@ -47,9 +47,12 @@ public final class Embedder implements AutoCloseable {
      * @param dimension      output dimension (Matryoshka: the first {@code dimension} values, then re-normalized);
      *                       0 for the model's full width
      * @param task           prompt prefix applied to texts by {@link #embed(String)}; null for none
+     * @param q8Order        float order of the native backend's Q8_0 matrix products; null for the process default
+     *                       ({@code -Degemma.q8Order} / {@code EGEMMA_Q8_ORDER}, else {@link Q8Order#X86}, llama.cpp's
+     *                       bits). The Java backend ignores it (its own switch is {@code -Degemma.java.fastQ8}).
      */
     public record Options(Backend backend, int threads, int maxBatchTokens, Truncation truncation, boolean normalize,
-                          int dimension, Task task) {
+                          int dimension, Task task, Q8Order q8Order) {
         public Options {
             Objects.requireNonNull(backend, "backend");
             Objects.requireNonNull(truncation, "truncation");
@@ -59,21 +62,23 @@ public final class Embedder implements AutoCloseable {
         }
 
         /**
-         * AUTO backend, all available processors, 1024 batch tokens, truncate, normalize, full width, no task. 1024: on
-         * the 300M model (2 threads, native) budgets of 512 to 8192 gave the same tokens/s within noise (1,500-1,570 on
-         * the 1,000-line corpus, 1024 highest) while peak RSS grew from 445 to 870 MiB; see the README.
+         * AUTO backend, all available processors, 1024 batch tokens, truncate, normalize, full width, no task, the
+         * process's Q8_0 order. 1024: on the 300M model (2 threads, native) budgets of 512 to 8192 gave the same
+         * tokens/s within noise (1,500-1,570 on the 1,000-line corpus, 1024 highest) while peak RSS grew from 445 to
+         * 870 MiB; see the README.
          */
         public static Options defaults() {
-            return new Options(Backend.AUTO, Runtime.getRuntime().availableProcessors(), 1024, Truncation.TRUNCATE, true, 0, null);
+            return new Options(Backend.AUTO, Runtime.getRuntime().availableProcessors(), 1024, Truncation.TRUNCATE, true, 0, null, null);
         }
 
-        public Options withBackend(Backend b) { return new Options(b, threads, maxBatchTokens, truncation, normalize, dimension, task); }
-        public Options withThreads(int t) { return new Options(backend, t, maxBatchTokens, truncation, normalize, dimension, task); }
-        public Options withMaxBatchTokens(int n) { return new Options(backend, threads, n, truncation, normalize, dimension, task); }
-        public Options withTruncation(Truncation t) { return new Options(backend, threads, maxBatchTokens, t, normalize, dimension, task); }
-        public Options withNormalize(boolean n) { return new Options(backend, threads, maxBatchTokens, truncation, n, dimension, task); }
-        public Options withDimension(int d) { return new Options(backend, threads, maxBatchTokens, truncation, normalize, d, task); }
-        public Options withTask(Task t) { return new Options(backend, threads, maxBatchTokens, truncation, normalize, dimension, t); }
+        public Options withBackend(Backend b) { return new Options(b, threads, maxBatchTokens, truncation, normalize, dimension, task, q8Order); }
+        public Options withThreads(int t) { return new Options(backend, t, maxBatchTokens, truncation, normalize, dimension, task, q8Order); }
+        public Options withMaxBatchTokens(int n) { return new Options(backend, threads, n, truncation, normalize, dimension, task, q8Order); }
+        public Options withTruncation(Truncation t) { return new Options(backend, threads, maxBatchTokens, t, normalize, dimension, task, q8Order); }
+        public Options withNormalize(boolean n) { return new Options(backend, threads, maxBatchTokens, truncation, n, dimension, task, q8Order); }
+        public Options withDimension(int d) { return new Options(backend, threads, maxBatchTokens, truncation, normalize, d, task, q8Order); }
+        public Options withTask(Task t) { return new Options(backend, threads, maxBatchTokens, truncation, normalize, dimension, t, q8Order); }
+        public Options withQ8Order(Q8Order o) { return new Options(backend, threads, maxBatchTokens, truncation, normalize, dimension, task, o); }
     }
 
     private final GgufFile file;
@@ -116,7 +121,7 @@ public final class Embedder implements AutoCloseable {
             ModelConfig c = ModelConfig.from(f);
             ModelWeights w = ModelWeights.bind(f, c);
             Tokenizer tok = Tokenizer.fromGguf(f);
-            Kernels k = kernels(options.backend());
+            Kernels k = kernels(options);
             pool = new WorkerPool(options.threads());
             Embedder e = new Embedder(f, w, tok, pool, new EmbeddingGemma(w, k, pool), options, engineOptions);
             if (!w.hasDense()) LOG.log(System.Logger.Level.WARNING, gguf.getFileName() + ": " + NO_DENSE_WARNING);
@@ -128,9 +133,9 @@ public final class Embedder implements AutoCloseable {
         }
     }
 
-    private static Kernels kernels(Backend b) {
+    private static Kernels kernels(Options o) {
         // one kernel set per model: the native one keeps this model's repacked weights
-        return Backends.newKernels(Backends.Requested.valueOf(b.name()));
+        return Backends.newKernels(Backends.Requested.valueOf(o.backend().name()), o.q8Order());
     }
 
     /** The embedding of one text, with the default task's prompt if one is set. */
@@ -240,7 +245,7 @@ public final class Embedder implements AutoCloseable {
         return weights.hasDense();
     }
 
-    /** Name of the kernels in use, e.g. {@code java-vector-512}. */
+    /** Name of the kernels in use, e.g. {@code java-vector-512}, {@code native-avx512}, {@code native-avx512-block}. */
     public String backendName() {
         return model.kernels().name();
     }

@@ -1,5 +1,6 @@
 package dev.egemma.bench;
 
+import dev.egemma.Q8Order;
 import dev.egemma.gguf.GgmlType;
 import dev.egemma.kernels.Activations;
 import dev.egemma.kernels.WeightMatrix;
@@ -7,7 +8,6 @@ import dev.egemma.kernels.ffm.EgemmaBinding;
 import dev.egemma.kernels.ffm.Isa;
 import dev.egemma.kernels.ffm.NativeKernels;
 import dev.egemma.kernels.ffm.NativeLibraryLoader;
-import dev.egemma.kernels.ffm.Q8Order;
 import dev.egemma.kernels.java.ScalarKernels;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -44,7 +44,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * two pipes (measured on Zen 5: 2 vpdpbusd or 2 FMA per cycle, 1 of each per cycle together), so its ceiling is half
  * the raw peak: 64 MACs per cycle, ~420 int8 GOPS per core at 3.3 GHz. {@code -p order=block} measures the block
  * order ({@link Q8Order#BLOCK}: one int-to-float conversion and FMA per block and output instead of eight lanes' worth;
- * on the AMX tier, the tile kernel).
+ * on the AMX tier, the tile kernel): per 16 outputs and block, 8 vpdpbusd, one vmulps (d_w * d_a) and one FMA on the
+ * same two pipes, so 8/10 of the raw peak: ~102 MACs per cycle, ~675 int8 GOPS per core at 3.3 GHz (the conversion
+ * issues on the other pipes).
  *
  * <pre>java -jar java/egemma-bench/target/benchmarks.jar Q8GemmBench -p isa=amx,avx512,avx2 -p m=1,8,64,512 -p order=x86,block</pre>
  */

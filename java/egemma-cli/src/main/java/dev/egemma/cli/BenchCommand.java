@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.egemma.Backend;
 import dev.egemma.Embedder;
+import dev.egemma.Q8Order;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -36,6 +37,24 @@ import java.util.concurrent.Callable;
                 "16, 64, 256, 1024 and 2048 tokens."
         })
 public final class BenchCommand implements Callable<Integer> {
+    private static final String BLOCK_SUFFIX = "-block";
+
+    /**
+     * The report's backend, isa, q8_order (native only) and kernels fields from a kernel set's name: "java-vector-256",
+     * "java-vector-256-fastq8", "native-avx512", "native-avx512-block" (native-&lt;tier&gt;, -block with the Q8_0 block order), "static-emb8".
+     */
+    static Map<String, Object> kernelFields(String name) {
+        int dash = name.indexOf('-');
+        String backend = dash < 0 ? name : name.substring(0, dash), isa = dash < 0 ? name : name.substring(dash + 1);
+        boolean block = backend.equals("native") && isa.endsWith(BLOCK_SUFFIX);
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("backend", backend);
+        r.put("isa", block ? isa.substring(0, isa.length() - BLOCK_SUFFIX.length()) : isa);
+        if (backend.equals("native")) r.put("q8_order", block ? "block" : "x86");
+        r.put("kernels", name);
+        return r;
+    }
+
     enum Mode { throughput, latency }
 
     static final int[] SWEEP_LENGTHS = {16, 64, 256, 1024, 2048};
@@ -54,6 +73,9 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--backend", paramLabel = "auto|native|java", defaultValue = "auto", description = "Kernels. Default: ${DEFAULT-VALUE}.")
     Backend backend;
+
+    @Option(names = "--q8-order", paramLabel = "x86|block", description = Main.Q8_ORDER_HELP)
+    Q8Order q8Order;
 
     @Option(names = "--max-batch-tokens", paramLabel = "N", description = "Token budget of one micro-batch (default: the Embedder's).")
     Integer maxBatchTokens;
@@ -90,7 +112,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
         if (texts.isEmpty()) throw new ParameterException(spec.commandLine(), input + " holds no non-empty line");
 
-        Embedder.Options o = Embedder.Options.defaults().withBackend(backend);
+        Embedder.Options o = Embedder.Options.defaults().withBackend(backend).withQ8Order(q8Order);
         try {
             if (threads != null) o = o.withThreads(threads);
             if (maxBatchTokens != null) o = o.withMaxBatchTokens(maxBatchTokens);
@@ -105,12 +127,8 @@ public final class BenchCommand implements Callable<Integer> {
             if (sweep) sweep(e, texts, r);
             else if (mode == Mode.throughput) throughput(e, texts, r);
             else latency(e, texts, r);
-            String name = e.kernels();
-            int dash = name.indexOf('-');
             r.put("peak_rss_mib", round(PeakRss.mib(), 1));
-            r.put("backend", dash < 0 ? name : name.substring(0, dash));
-            r.put("isa", dash < 0 ? name : name.substring(dash + 1));
-            r.put("kernels", name);
+            r.putAll(kernelFields(e.kernels()));
             r.put("threads", e.threads());
             r.put("max_batch_tokens", e.maxBatchTokens());
             r.put("mode", sweep ? "sweep" : mode.name());

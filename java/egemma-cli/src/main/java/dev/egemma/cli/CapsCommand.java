@@ -1,5 +1,6 @@
 package dev.egemma.cli;
 
+import dev.egemma.Q8Order;
 import dev.egemma.kernels.Backends;
 import dev.egemma.kernels.ffm.CpuFeature;
 import dev.egemma.kernels.ffm.EgemmaBinding;
@@ -7,7 +8,6 @@ import dev.egemma.kernels.ffm.Isa;
 import dev.egemma.kernels.ffm.LoadAttempt;
 import dev.egemma.kernels.ffm.NativeLibrary;
 import dev.egemma.kernels.ffm.NativePlatform;
-import dev.egemma.kernels.ffm.Q8Order;
 import dev.egemma.kernels.java.Q8Dot;
 import java.io.PrintWriter;
 import java.util.Set;

@@ -2,6 +2,7 @@ package dev.egemma.cli;
 
 import dev.egemma.Backend;
 import dev.egemma.Embedder;
+import dev.egemma.Q8Order;
 import dev.egemma.server.EmbeddingModelHandle;
 import dev.egemma.server.EmbeddingServer;
 import dev.egemma.server.Limits;
@@ -53,6 +54,9 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
 
     @Option(names = "--backend", paramLabel = "auto|native|java", defaultValue = "auto", description = "Kernels. Default: ${DEFAULT-VALUE}.")
     Backend backend;
+
+    @Option(names = "--q8-order", paramLabel = "x86|block", description = Main.Q8_ORDER_HELP)
+    Q8Order q8Order;
 
     @Option(names = "--max-batch-tokens", paramLabel = "N", defaultValue = "1024", description = "Tokens per forward batch. Default: ${DEFAULT-VALUE}.")
     int maxBatchTokens;
@@ -113,7 +117,7 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
         System.err.println("egemma serve: listening on " + server.uri() + ", loading " + String.join(", ", specs.keySet()) + " ...");
         long t0 = System.nanoTime();
         Map<String, EmbeddingModelHandle> loaded = new LinkedHashMap<>();
-        Embedder.Options opts = Embedder.Options.defaults().withBackend(backend).withMaxBatchTokens(maxBatchTokens);
+        Embedder.Options opts = Embedder.Options.defaults().withBackend(backend).withQ8Order(q8Order).withMaxBatchTokens(maxBatchTokens);
         if (threads != null) opts = opts.withThreads(threads);
         try {
             for (ModelSpec s : specs.values()) {

@@ -62,6 +62,32 @@ class BenchCommandTest {
     }
 
     @Test
+    void kernelNamesSplitIntoBackendTierAndOrder() {
+        assertEquals(java.util.Map.of("backend", "native", "isa", "avx512", "q8_order", "block", "kernels", "native-avx512-block"),
+                BenchCommand.kernelFields("native-avx512-block"));
+        assertEquals(java.util.Map.of("backend", "native", "isa", "neon_dotprod", "q8_order", "x86", "kernels", "native-neon_dotprod"),
+                BenchCommand.kernelFields("native-neon_dotprod"));
+        assertEquals(java.util.Map.of("backend", "java", "isa", "vector-256-fastq8", "kernels", "java-vector-256-fastq8"),
+                BenchCommand.kernelFields("java-vector-256-fastq8"));
+        assertEquals(java.util.Map.of("backend", "static", "isa", "emb8", "kernels", "static-emb8"), BenchCommand.kernelFields("static-emb8"));
+    }
+
+    @Test
+    void q8OrderReachesTheNativeKernelsAndTheReport() throws Exception {
+        CliTestSupport.requireNative();
+        Path corpus = tmp.resolve("corpus.txt");
+        Files.writeString(corpus, "hello world\ntwo words here\n", StandardCharsets.UTF_8);
+        String q8 = CliTestSupport.testdata("golden/small-dense-q8_0.gguf").toString();
+        for (String order : new String[] {"block", "x86"}) {
+            JsonNode n = json(CliTestSupport.run("bench", "-m", q8, "-i", corpus.toString(), "--backend", "native", "--q8-order", order,
+                    "--threads", "1", "--warmup", "0", "--json"));
+            assertEquals("native", n.get("backend").asText());
+            assertEquals(order, n.get("q8_order").asText());
+            assertEquals(order.equals("block"), n.get("kernels").asText().endsWith("-block"), n.get("kernels").asText());
+        }
+    }
+
+    @Test
     void latencyModeReportsPercentiles() throws Exception {
         Path corpus = tmp.resolve("corpus.txt");
         Files.writeString(corpus, "one\ntwo words\nthree words here\n", StandardCharsets.UTF_8);
@@ -106,6 +132,9 @@ class BenchCommandTest {
         assertTrue(r.err().contains("missing.gguf"), r.err());
         CliTestSupport.Result r2 = CliTestSupport.run("bench", "-m", MODEL.toString(), "--repeat", "0");
         assertEquals(2, r2.exit(), r2.err());
+        CliTestSupport.Result r3 = CliTestSupport.run("bench", "-m", MODEL.toString(), "--q8-order", "fast");
+        assertEquals(2, r3.exit(), r3.err());
+        assertTrue(r3.err().contains("--q8-order") && r3.err().contains("'fast'"), r3.err());
     }
 
     /** An EMB8 table benchmarks through StaticEmbedder: same JSON fields, backend "static", no micro-batches. */

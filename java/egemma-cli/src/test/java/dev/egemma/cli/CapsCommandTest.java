@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.egemma.Q8Order;
 import dev.egemma.kernels.Backends;
 import dev.egemma.kernels.ffm.Isa;
 import dev.egemma.kernels.ffm.NativePlatform;
-import dev.egemma.kernels.ffm.Q8Order;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,9 @@
 package dev.egemma.cli;
 
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.egemma.kernels.Backends;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -24,6 +28,14 @@ final class CliTestSupport {
             System.setOut(oldOut);
             System.setErr(oldErr);
         }
+    }
+
+    /** Skips the test, or fails it in CI (CI=true), when libegemma does not load from the CLI classpath (its egemma-native JAR). */
+    static void requireNative() {
+        if (Backends.nativeAvailable()) return;
+        String msg = "libegemma unavailable: " + Backends.unavailabilityCause().orElse("?");
+        if ("true".equalsIgnoreCase(System.getenv("CI"))) fail("CI=true, so this is a failure: " + msg);
+        assumeTrue(false, msg);
     }
 
     static Path testdata(String relative) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.egemma.Backend;
 import dev.egemma.Embedder;
+import dev.egemma.Q8Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -82,6 +83,39 @@ class EmbedCommandTest {
         JsonNode arr = JSON.readTree(json.out());
         assertEquals(2, arr.size());
         assertEquals(1, arr.get(1).get("index").asInt());
+    }
+
+    @Test
+    void q8OrderPicksTheNativeProductOrder() throws Exception {
+        CliTestSupport.requireNative();
+        Path q8 = CliTestSupport.testdata("golden/small-dense-q8_0.gguf");
+        List<String> texts = List.of("Hello world", "The quick brown fox jumps over the lazy dog.");
+        float[][] api;
+        try (Embedder e = Embedder.open(q8, Embedder.Options.defaults().withBackend(Backend.NATIVE).withQ8Order(Q8Order.BLOCK).withThreads(1))) {
+            api = e.embed(texts);
+        }
+        var r = CliTestSupport.run("embed", "-m", q8.toString(), "--backend", "native", "--q8-order", "block", "--threads", "1", "--stats",
+                texts.get(0), texts.get(1));
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.err().contains("backend: native-") && r.err().contains("-block, threads: 1"), r.err());
+        String[] lines = r.out().strip().split("\n");
+        assertEquals(2, lines.length);
+        for (int i = 0; i < 2; i++) {
+            JsonNode emb = JSON.readTree(lines[i]).get("embedding");
+            for (int j = 0; j < api[i].length; j++) assertEquals(api[i][j], Float.parseFloat(emb.get(j).asText()), "text " + i + " value " + j);
+        }
+        var x86 = CliTestSupport.run("embed", "-m", q8.toString(), "--backend", "native", "--q8-order", "X86", "--stats", "Hello world");
+        assertEquals(0, x86.exit(), x86.err());
+        assertTrue(x86.err().contains("backend: native-") && !x86.err().contains("-block,"), x86.err());
+    }
+
+    @Test
+    void aBadQ8OrderIsAUsageError() {
+        var r = CliTestSupport.run("embed", "-m", MODEL.toString(), "--q8-order", "fast", "x");
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains("--q8-order") && r.err().contains("'fast'"), r.err());
+        var help = CliTestSupport.run("embed", "--help");
+        assertTrue(help.out().contains("--q8-order=x86|block") && help.out().contains("EGEMMA_Q8_ORDER"), help.out());
     }
 
     @Test

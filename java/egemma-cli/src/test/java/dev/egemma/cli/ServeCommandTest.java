@@ -42,6 +42,9 @@ class ServeCommandTest {
         r = CliTestSupport.run("serve", "-m", m, "--max-inputs", "0");
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("max inputs"), r.err());
+        r = CliTestSupport.run("serve", "-m", m, "--q8-order", "fast");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("--q8-order") && r.err().contains("'fast'"), r.err());
     }
 
     /** A real process: ready on /health, SIGTERM during a request lets it finish, then exit 0 and the port is closed. */

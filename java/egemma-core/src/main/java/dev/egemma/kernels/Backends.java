@@ -1,11 +1,11 @@
 package dev.egemma.kernels;
 
+import dev.egemma.Q8Order;
 import dev.egemma.kernels.ffm.Isa;
 import dev.egemma.kernels.ffm.NativeKernels;
 import dev.egemma.kernels.ffm.NativeLibrary;
 import dev.egemma.kernels.ffm.NativeLibraryLoader;
 import dev.egemma.kernels.ffm.NativeLibraryUnavailableException;
-import dev.egemma.kernels.ffm.Q8Order;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -24,7 +24,7 @@ import java.util.function.Supplier;
  * {@code -Degemma.isa=<tier>} (or the environment variable {@code EGEMMA_ISA}, read by libegemma itself) caps
  * the native kernel tier, e.g. {@code avx2} on an AVX-512 machine. {@code -Degemma.q8Order=x86|block} (or the
  * environment variable {@code EGEMMA_Q8_ORDER}; the property wins) picks the native Q8_0 products' float order
- * ({@link Q8Order}; default {@code x86}, llama.cpp's bits).
+ * ({@link Q8Order}; default {@code x86}, llama.cpp's bits) of kernel sets not given one ({@link #newKernels(Requested, Q8Order)}).
  */
 public final class Backends {
 
@@ -106,8 +106,8 @@ public final class Backends {
     }
 
     /**
-     * The float order of the native Q8_0 products, the same for every kernel set of the process:
-     * {@code -Degemma.q8Order}, else the environment variable {@code EGEMMA_Q8_ORDER}, else {@link Q8Order#X86}.
+     * The process default float order of the native Q8_0 products (kernel sets made without an order of their own,
+     * e.g. {@link dev.egemma.Embedder.Options#withQ8Order}): {@code -Degemma.q8Order}, else the environment variable {@code EGEMMA_Q8_ORDER}, else {@link Q8Order#X86}.
      *
      * @throws IllegalArgumentException for a value other than {@code x86} or {@code block}, naming where it came from
      */
@@ -168,17 +168,33 @@ public final class Backends {
      * @throws IllegalArgumentException for a bad {@code egemma.q8Order} / {@code EGEMMA_Q8_ORDER} when the kernels are native
      */
     public static Kernels newKernels(Requested requested) {
+        return newKernels(requested, null);
+    }
+
+    /**
+     * As {@link #newKernels(Requested)}, with native kernels summing their Q8_0 products in {@code q8Order} (null: the
+     * process default, {@link #q8Order()}). Java kernels ignore it.
+     *
+     * @throws IllegalArgumentException when {@code q8Order} is null, the kernels are native and {@code egemma.q8Order} /
+     *                                  {@code EGEMMA_Q8_ORDER} is bad
+     */
+    public static Kernels newKernels(Requested requested, Q8Order q8Order) {
         return switch (requested) {
             case JAVA -> KernelProvider.javaKernels();
             case AUTO -> nativeAvailable()
-                    ? new NativeKernels(selection().nativeLibrary().binding(), KernelProvider.javaKernels(), q8Order())
+                    ? new NativeKernels(selection().nativeLibrary().binding(), KernelProvider.javaKernels(), orDefault(q8Order))
                     : KernelProvider.javaKernels();
             case NATIVE -> {
                 NativeLibrary lib = Holder.SELECTION != null ? Holder.SELECTION.nativeLibrary() : null;
                 if (lib == null) lib = ExplicitNative.library();
-                yield new NativeKernels(lib.binding(), KernelProvider.javaKernels(), q8Order());
+                yield new NativeKernels(lib.binding(), KernelProvider.javaKernels(), orDefault(q8Order));
             }
         };
+    }
+
+    private static Q8Order orDefault(Q8Order q8Order) {
+        // read only for native kernels: a bad process-wide setting must not fail Java-only users, nor explicit choices
+        return q8Order != null ? q8Order : q8Order();
     }
 
     /** libegemma loaded on request although {@code egemma.backend} chose the Java backend. */

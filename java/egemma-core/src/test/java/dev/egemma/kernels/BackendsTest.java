@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.egemma.Q8Order;
 import dev.egemma.kernels.ffm.LoadAttempt;
 import dev.egemma.kernels.ffm.NativeLibrary;
 import dev.egemma.kernels.ffm.NativeLibraryUnavailableException;
 import dev.egemma.kernels.ffm.NativeTestSupport;
-import dev.egemma.kernels.ffm.Q8Order;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;

@@ -33,11 +33,17 @@ class Q8OrderForkedJvmTest {
 
     /** The probe with {@code EGEMMA_Q8_ORDER} set to {@code env} (null: unset, whatever this JVM has) and {@code props}. */
     private Result run(String env, String... props) throws IOException, InterruptedException {
+        return run(env, List.of(), props);
+    }
+
+    /** As {@link #run(String, String...)}, the probe given {@code args} (an explicit order). */
+    private Result run(String env, List<String> args, String... props) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "--add-modules", "jdk.incubator.vector",
                 "-Degemma.native.workdir=" + tmp.resolve("cache"), "-cp", System.getProperty("java.class.path")));
         cmd.addAll(List.of(props));
         cmd.add(Q8OrderProbe.class.getName());
+        cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(tmp.resolve("out.txt").toFile()).redirectError(tmp.resolve("err.txt").toFile());
         pb.environment().remove(Backends.ENV_Q8_ORDER);
         if (env != null) pb.environment().put(Backends.ENV_Q8_ORDER, env);
@@ -67,6 +73,13 @@ class Q8OrderForkedJvmTest {
     void theEnvironmentSelectsItWhenThePropertyIsUnset() throws Exception {
         assertKernels(run("block"), "BLOCK", true);
         assertKernels(run("block", "-Degemma.q8Order=x86"), "X86", false);
+    }
+
+    @Test
+    void anExplicitOrderWinsOverTheProcessSettingsAndIgnoresABadOne() throws Exception {
+        assertKernels(run("block", List.of("x86"), "-Degemma.q8Order=block"), "X86", false);
+        assertKernels(run(null, List.of("block")), "BLOCK", true);
+        assertKernels(run("fast", List.of("block"), "-Degemma.q8Order=fast"), "BLOCK", true); // the default is never read
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.egemma.Q8Order;
 import dev.egemma.gguf.GgufFile;
 import dev.egemma.kernels.KernelProvider;
 import dev.egemma.kernels.Kernels;
@@ -12,7 +13,6 @@ import dev.egemma.kernels.ffm.EgemmaBinding;
 import dev.egemma.kernels.ffm.Isa;
 import dev.egemma.kernels.ffm.NativeKernels;
 import dev.egemma.kernels.ffm.NativeTestSupport;
-import dev.egemma.kernels.ffm.Q8Order;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

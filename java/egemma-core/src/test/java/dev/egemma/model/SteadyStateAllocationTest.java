@@ -3,12 +3,12 @@ package dev.egemma.model;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.egemma.Q8Order;
 import dev.egemma.gguf.GgufFile;
 import dev.egemma.kernels.KernelProvider;
 import dev.egemma.kernels.Kernels;
 import dev.egemma.kernels.ffm.NativeKernels;
 import dev.egemma.kernels.ffm.NativeTestSupport;
-import dev.egemma.kernels.ffm.Q8Order;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,6 +2,7 @@ package dev.egemma.langchain4j;
 
 import dev.egemma.Backend;
 import dev.egemma.Embedder;
+import dev.egemma.Q8Order;
 import dev.egemma.Task;
 import dev.langchain4j.data.embedding.Embedding;
 import dev.langchain4j.data.segment.TextSegment;
@@ -143,6 +144,8 @@ public final class EgemmaEmbeddingModel implements EmbeddingModel, AutoCloseable
         /** Prompt for segments (default DOCUMENT); null for none. Queries always use QUERY. */
         public Builder task(Task t) { this.task = t; return this; }
         public Builder backend(Backend b) { this.options = options.withBackend(b); return this; }
+        /** Q8_0 product order of the native backend (null: the process default); the Java backend ignores it. */
+        public Builder q8Order(Q8Order o) { this.options = options.withQ8Order(o); return this; }
         public Builder maxBatchTokens(int n) { this.options = options.withMaxBatchTokens(n); return this; }
 
         /** Opens the model; it stays mapped until {@link EgemmaEmbeddingModel#close()}. */

@@ -1,6 +1,8 @@
 package dev.egemma.langchain4j;
 
+import dev.egemma.Backend;
 import dev.egemma.Embedder;
+import dev.egemma.Q8Order;
 import dev.egemma.Task;
 import dev.langchain4j.data.document.Metadata;
 import dev.langchain4j.data.embedding.Embedding;
@@ -131,6 +133,15 @@ class EgemmaEmbeddingModelTest {
                 assertArrayEquals(want[i], got.get(i).vector());
             }
         }
+    }
+
+    @Test
+    void builderPassesBackendAndQ8Order() {
+        try (EgemmaEmbeddingModel m = EgemmaEmbeddingModel.builder().modelPath(gguf()).threads(2).backend(Backend.JAVA).q8Order(Q8Order.BLOCK).build()) {
+            assertEquals(Backend.JAVA, m.embedder().options().backend());
+            assertEquals(Q8Order.BLOCK, m.embedder().options().q8Order());
+        }
+        assertNull(model.embedder().options().q8Order(), "unset: the process default");
     }
 
     @Test

@@ -31,7 +31,7 @@ public record EmbedderSpec(String model, boolean sparkFile, Backend backend, int
         Objects.requireNonNull(backend, "backend");
         if (model.isBlank()) throw new IllegalArgumentException("model must name a GGUF file");
         if (rowsPerBatch < 1) throw new IllegalArgumentException("rowsPerBatch must be >= 1, got " + rowsPerBatch);
-        new Embedder.Options(backend, threads, maxBatchTokens, Embedder.Options.defaults().truncation(), true, dimension, task);
+        new Embedder.Options(backend, threads, maxBatchTokens, Embedder.Options.defaults().truncation(), true, dimension, task, null);
     }
 
     /** A model at {@code path} on every executor (shared storage or the same local path), with library defaults. */

@@ -2,6 +2,7 @@ package dev.egemma.spring;
 
 import dev.egemma.Backend;
 import dev.egemma.Embedder;
+import dev.egemma.Q8Order;
 import dev.egemma.Task;
 import org.springframework.ai.embedding.EmbeddingModel;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -30,6 +31,7 @@ public class EgemmaAutoConfiguration {
         if (p.threads() != null && p.threads() > 0) o = o.withThreads(p.threads());
         if (p.dimensions() != null) o = o.withDimension(p.dimensions());
         if (p.backend() != null) o = o.withBackend(Backend.valueOf(p.backend().trim().toUpperCase(Locale.ROOT)));
+        if (p.q8Order() != null) o = o.withQ8Order(Q8Order.byName(p.q8Order()));
         // no Embedder-level prompt: EgemmaEmbeddingModel writes it (titles, queries)
         return Embedder.open(p.modelPath(), o.withTask(null));
     }

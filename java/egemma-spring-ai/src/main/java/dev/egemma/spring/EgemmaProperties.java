@@ -12,7 +12,10 @@ import java.nio.file.Path;
  * @param dimensions Matryoshka output width (768, 512, 256, 128, ...); 0 or unset for the model's full width
  * @param task       prompt for embedded texts: document (default), query, none, or any egemma task id
  * @param backend    kernels: auto (default), native or java
+ * @param q8Order    ({@code egemma.q8-order}) Q8_0 product order of the native backend: x86 (llama.cpp's bits) or block
+ *                   (faster, not llama.cpp's bits); unset for the process default ({@code -Degemma.q8Order} /
+ *                   {@code EGEMMA_Q8_ORDER}, else x86). The Java backend ignores it.
  */
 @ConfigurationProperties("egemma")
-public record EgemmaProperties(Path modelPath, Integer threads, Integer dimensions, String task, String backend) {
+public record EgemmaProperties(Path modelPath, Integer threads, Integer dimensions, String task, String backend, String q8Order) {
 }

@@ -1,6 +1,8 @@
 package dev.egemma.spring;
 
+import dev.egemma.Backend;
 import dev.egemma.Embedder;
+import dev.egemma.Q8Order;
 import dev.egemma.Task;
 import org.junit.jupiter.api.Test;
 import org.springframework.ai.document.Document;
@@ -76,6 +78,20 @@ class EgemmaAutoConfigurationTest {
                 assertArrayEquals(plain.embed("title: none | text: Rome is in Italy."), batch.get(1));
             });
         }
+    }
+
+    @Test
+    void backendAndQ8OrderReachTheEmbedder() {
+        runner.withPropertyValues("egemma.model-path=" + gguf(), "egemma.threads=2", "egemma.backend=java", "egemma.q8-order=block").run(ctx -> {
+            assertNull(ctx.getStartupFailure());
+            Embedder.Options o = ctx.getBean(Embedder.class).options();
+            assertEquals(Backend.JAVA, o.backend());
+            assertEquals(Q8Order.BLOCK, o.q8Order());
+        });
+        runner.withPropertyValues("egemma.model-path=" + gguf(), "egemma.threads=2").run(ctx ->
+                assertNull(ctx.getBean(Embedder.class).options().q8Order(), "unset: the process default"));
+        runner.withPropertyValues("egemma.model-path=" + gguf(), "egemma.threads=2", "egemma.q8-order=fast")
+                .run(ctx -> assertNotNull(ctx.getStartupFailure()));
     }
 
     @Test

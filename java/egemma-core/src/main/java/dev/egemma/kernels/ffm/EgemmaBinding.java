@@ -36,9 +36,9 @@ public final class EgemmaBinding {
     public static final int QK8_0 = 32;
     /** {@code EGEMMA_Q8_0_BLOCK_BYTES}: fp16 scale + 32 int8. */
     public static final int Q8_0_BLOCK_BYTES = 34;
-    /** {@code EGEMMA_Q8_0_ORDER_X86}: {@code egemma_q8_0_gemm} in llama.cpp's x86 lane order ({@link Q8Order#X86}). */
+    /** {@code EGEMMA_Q8_0_ORDER_X86}: {@code egemma_q8_0_gemm} in llama.cpp's x86 lane order ({@link dev.egemma.Q8Order#X86}). */
     public static final int Q8_0_ORDER_X86 = 0;
-    /** {@code EGEMMA_Q8_0_ORDER_BLOCK}: {@code egemma_q8_0_gemm} with one accumulator per output ({@link Q8Order#BLOCK}). */
+    /** {@code EGEMMA_Q8_0_ORDER_BLOCK}: {@code egemma_q8_0_gemm} with one accumulator per output ({@link dev.egemma.Q8Order#BLOCK}). */
     public static final int Q8_0_ORDER_BLOCK = 1;
     /** {@code EGEMMA_Q8_0_PACK_COLS}: output columns per packed record. */
     public static final int Q8_0_PACK_COLS = 16;
@@ -365,7 +365,7 @@ public final class EgemmaBinding {
      * quantized activations ({@code qa}, {@code da}: {@link #q8_0PaddedRows}(m) rows, pad rows zero) and packed
      * weights of {@code n} columns. {@code c} holds floats (heap or native). {@code scratch}: at least
      * {@link #q8_0GemmScratchSize}(m, k) bytes that no other call uses meanwhile (one per thread). {@code order}:
-     * {@link #Q8_0_ORDER_X86} or {@link #Q8_0_ORDER_BLOCK} ({@link Q8Order#id()}), the float order of the sums.
+     * {@link #Q8_0_ORDER_X86} or {@link #Q8_0_ORDER_BLOCK} ({@link dev.egemma.Q8Order#id()}), the float order of the sums.
      */
     public void q8_0Gemm(MemorySegment qa, MemorySegment da, long m, long k, MemorySegment packed, long n, long n0, long n1,
                          MemorySegment c, long ldc, MemorySegment scratch, int order) {

@@ -1,5 +1,6 @@
 package dev.egemma.kernels.ffm;
 
+import dev.egemma.Q8Order;
 import dev.egemma.gguf.GgmlType;
 import dev.egemma.kernels.Activations;
 import dev.egemma.kernels.Kernels;

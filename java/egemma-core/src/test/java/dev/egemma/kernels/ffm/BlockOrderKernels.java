@@ -10,7 +10,7 @@ import java.nio.ByteOrder;
 import java.util.Objects;
 
 /**
- * What libegemma must compute with {@link Q8Order#BLOCK}, in plain Java that shares no code with it: the Java
+ * What libegemma must compute with {@link dev.egemma.Q8Order#BLOCK}, in plain Java that shares no code with it: the Java
  * kernels given, except that Q8_0 products are {@link #blockOrder} on activations quantized by
  * {@link Q8GemmNativeParityTest#quantize}. Every other native kernel (quantizer, float products, row ops, attention)
  * is bit-identical to the Java kernels, so a forward pass on these kernels is the expected result of the native

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.egemma.Q8Order;
 import dev.egemma.testing.TestData;
 import java.io.IOException;
 import java.lang.foreign.AddressLayout;

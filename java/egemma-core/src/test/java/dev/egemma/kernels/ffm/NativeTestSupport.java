@@ -2,6 +2,7 @@ package dev.egemma.kernels.ffm;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.egemma.Q8Order;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.egemma.Q8Order;
 import dev.egemma.gguf.GgmlType;
 import dev.egemma.kernels.Activations;
 import dev.egemma.kernels.WeightMatrix;

@@ -1,12 +1,15 @@
-package dev.egemma.kernels.ffm;
+package dev.egemma;
 
+import dev.egemma.kernels.ffm.EgemmaBinding;
 import java.util.Locale;
 
 /**
- * Float summation order of libegemma's Q8_0 GEMM; ids are the {@code EGEMMA_Q8_0_ORDER_*} constants of
- * {@code include/egemma.h}. Both orders scale the exact int32 dot of each 32-block by {@code d_w * d_a} (exact in
- * float); they differ only in how those terms are added. Chosen per kernel set: {@code -Degemma.q8Order} /
- * {@code EGEMMA_Q8_ORDER} (see {@link dev.egemma.kernels.Backends#q8Order()}).
+ * Float summation order of the native backend's Q8_0 matrix products (libegemma's Q8_0 GEMM); ids are the
+ * {@code EGEMMA_Q8_0_ORDER_*} constants of {@code include/egemma.h}. Both orders scale the exact int32 dot of each
+ * 32-block by {@code d_w * d_a} (exact in float); they differ only in how those terms are added. Chosen per
+ * {@link Embedder} ({@link Embedder.Options#withQ8Order}), else per process: {@code -Degemma.q8Order} /
+ * {@code EGEMMA_Q8_ORDER} (see {@link dev.egemma.kernels.Backends#q8Order()}). The Java backend has no such choice
+ * (its Q8_0 products are llama.cpp's x86 order; {@code -Degemma.java.fastQ8} trades that for speed).
  */
 public enum Q8Order {
     /**
@@ -35,7 +38,7 @@ public enum Q8Order {
         return id;
     }
 
-    /** The name {@code -Degemma.q8Order} / {@code EGEMMA_Q8_ORDER} accept. */
+    /** The name {@code -Degemma.q8Order}, {@code EGEMMA_Q8_ORDER} and the CLI's {@code --q8-order} accept. */
     public String cName() {
         return cName;
     }
