@@ -82,7 +82,7 @@ public final class CapsCommand implements Callable<Integer> {
         if (order == Q8Order.BLOCK)
             return "block (one sum per output, the same bits on every tier, not llama.cpp's; -D" + Backends.PROP_Q8_ORDER + "=x86 for llama.cpp's)";
         if (tier == Isa.NEON || tier == Isa.NEON_DOTPROD) return "x86 requested, block on " + tier.cName() + " (it has no x86-order kernel)";
-        return "x86 (llama.cpp's bits; -D" + Backends.PROP_Q8_ORDER + "=block for the faster block order)";
+        return "x86 (llama.cpp's bits; --q8-order block or -D" + Backends.PROP_Q8_ORDER + "=block for the faster block order)";
     }
 
     private static String lower(Enum<?> e) {

@@ -44,7 +44,7 @@ class CapsCommandTest {
 
     @Test
     void theQ8OrderLineSaysWhatRunsAndHowToChangeIt() {
-        assertEquals("x86 (llama.cpp's bits; -Degemma.q8Order=block for the faster block order)", CapsCommand.describe(Q8Order.X86, Isa.AVX512));
+        assertEquals("x86 (llama.cpp's bits; --q8-order block or -Degemma.q8Order=block for the faster block order)", CapsCommand.describe(Q8Order.X86, Isa.AVX512));
         assertTrue(CapsCommand.describe(Q8Order.BLOCK, Isa.AMX).startsWith("block ("), CapsCommand.describe(Q8Order.BLOCK, Isa.AMX));
         assertTrue(CapsCommand.describe(Q8Order.BLOCK, Isa.AMX).contains("-Degemma.q8Order=x86"));
         assertTrue(CapsCommand.describe(Q8Order.X86, Isa.NEON_DOTPROD).contains("block on neon_dotprod"), "NEON has no x86-order kernel");
