@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.egemma.Backend;
 import dev.egemma.Embedder;
 import dev.egemma.Q8Order;
+import dev.egemma.kernels.ffm.NativeKernels;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -37,8 +38,6 @@ import java.util.concurrent.Callable;
                 "16, 64, 256, 1024 and 2048 tokens."
         })
 public final class BenchCommand implements Callable<Integer> {
-    private static final String BLOCK_SUFFIX = "-block";
-
     /**
      * The report's backend, isa, q8_order (native only) and kernels fields from a kernel set's name: "java-vector-256",
      * "java-vector-256-fastq8", "native-avx512", "native-avx512-block" (native-&lt;tier&gt;, -block with the Q8_0 block order), "static-emb8".
@@ -46,10 +45,10 @@ public final class BenchCommand implements Callable<Integer> {
     static Map<String, Object> kernelFields(String name) {
         int dash = name.indexOf('-');
         String backend = dash < 0 ? name : name.substring(0, dash), isa = dash < 0 ? name : name.substring(dash + 1);
-        boolean block = backend.equals("native") && isa.endsWith(BLOCK_SUFFIX);
+        boolean block = backend.equals("native") && isa.endsWith(NativeKernels.BLOCK_SUFFIX);
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("backend", backend);
-        r.put("isa", block ? isa.substring(0, isa.length() - BLOCK_SUFFIX.length()) : isa);
+        r.put("isa", block ? isa.substring(0, isa.length() - NativeKernels.BLOCK_SUFFIX.length()) : isa);
         if (backend.equals("native")) r.put("q8_order", block ? "block" : "x86");
         r.put("kernels", name);
         return r;

@@ -54,10 +54,13 @@ public final class NativeKernels implements Kernels {
         this.q8Order = Objects.requireNonNull(q8Order, "q8Order");
     }
 
-    /** "native-" and the active tier, then "-block" with the block order (so that bench results and logs show it). */
+    /** What {@link #name()} appends with the block order (egemma bench parses it back out). */
+    public static final String BLOCK_SUFFIX = "-block";
+
+    /** "native-" and the active tier, then {@link #BLOCK_SUFFIX} with the block order (so that bench results and logs show it). */
     @Override
     public String name() {
-        return "native-" + lib.activeIsa().cName() + (q8Order == Q8Order.BLOCK ? "-block" : "");
+        return "native-" + lib.activeIsa().cName() + (q8Order == Q8Order.BLOCK ? BLOCK_SUFFIX : "");
     }
 
     /** The float order of the Q8_0 products. */
