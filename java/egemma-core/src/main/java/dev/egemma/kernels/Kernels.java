@@ -58,6 +58,15 @@ public interface Kernels {
     }
 
     /**
+     * Whether activations this backend prepared for weights of type {@code prepared} serve weights of type {@code next}
+     * (same row length): true for the same type, and for types whose products quantize the activations the same way
+     * (in a Q4_K_M file attn_q is Q4_K and attn_v Q6_K, both with Q8_K activations).
+     */
+    default boolean sharesActivations(dev.egemma.gguf.GgmlType prepared, dev.egemma.gguf.GgmlType next) {
+        return prepared == next;
+    }
+
+    /**
      * {@code out[i*ldOut + n] = dot(row i of a, row n of w)} for every row {@code i} of {@code a} and
      * {@code n0 <= n < n1}: one tile of {@code C = A * W^T}.
      */

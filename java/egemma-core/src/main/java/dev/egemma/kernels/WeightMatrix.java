@@ -14,8 +14,11 @@ import java.util.Set;
  */
 public record WeightMatrix(String name, GgmlType type, int rows, int cols, MemorySegment data) {
 
-    /** Weight types every backend computes. */
-    public static final Set<GgmlType> SUPPORTED = Set.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0);
+    /** Weight types every backend computes (the Java kernels all of them; libegemma F32, F16, BF16 and Q8_0 so far). */
+    public static final Set<GgmlType> SUPPORTED = java.util.Collections.unmodifiableSet(java.util.EnumSet.of(
+            GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0,
+            GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.IQ4_NL,
+            GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K, GgmlType.IQ4_XS));
 
     public WeightMatrix {
         Objects.requireNonNull(type, "type");

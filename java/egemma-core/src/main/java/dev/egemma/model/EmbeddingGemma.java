@@ -180,8 +180,8 @@ public final class EmbeddingGemma {
         return p;
     }
 
-    private static boolean sameType(Activations a, WeightMatrix prepared, WeightMatrix next) {
-        return prepared.type() == next.type() && prepared.cols() == next.cols();
+    private boolean sameType(Activations a, WeightMatrix prepared, WeightMatrix next) {
+        return prepared.cols() == next.cols() && kernels.sharesActivations(prepared.type(), next.type());
     }
 
     /**

@@ -43,7 +43,7 @@ public record ModelConfig(
     public static final int POOLING_MEAN = 1;
 
     /** Types a weight matrix may have for compute. */
-    public static final Set<GgmlType> WEIGHT_TYPES = EnumSet.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0);
+    public static final Set<GgmlType> WEIGHT_TYPES = dev.egemma.kernels.WeightMatrix.SUPPORTED;
 
     /** Reads the hyper-parameters; required keys missing or of the wrong type are reported all at once. */
     public static ModelConfig from(GgufFile f) {

@@ -14,9 +14,14 @@ record Golden(Path model, List<Item> items) {
 
     record Item(int index, String text, int[] tokens, float[] raw, float[] embedding) {}
 
-    @SuppressWarnings("unchecked")
     static Golden load(String name) throws IOException {
-        Path json = TestData.file("golden/" + name + ".golden.json");
+        return load("golden", name);
+    }
+
+    /** {@code testdata/<dir>/<name>.golden.json} and its model {@code <name>.gguf}. */
+    @SuppressWarnings("unchecked")
+    static Golden load(String dir, String name) throws IOException {
+        Path json = TestData.file(dir + "/" + name + ".golden.json");
         Map<String, Object> root = (Map<String, Object>) MiniJson.parse(Files.readString(json));
         List<Item> items = ((List<Object>) root.get("items")).stream().map(o -> {
             Map<String, Object> m = (Map<String, Object>) o;
@@ -24,7 +29,7 @@ record Golden(Path model, List<Item> items) {
                     ((List<Object>) m.get("tokens")).stream().mapToInt(v -> ((Number) v).intValue()).toArray(),
                     floats((List<Object>) m.get("raw")), floats((List<Object>) m.get("embedding")));
         }).toList();
-        return new Golden(TestData.file("golden/" + name + ".gguf"), items);
+        return new Golden(TestData.file(dir + "/" + name + ".gguf"), items);
     }
 
     private static float[] floats(List<Object> l) {

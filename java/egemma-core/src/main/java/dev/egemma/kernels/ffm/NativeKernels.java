@@ -128,6 +128,13 @@ public final class NativeKernels implements Kernels {
         return new QuantizedRows(q, d, m, k);
     }
 
+    /** The fallback's rule for two types it computes (libegemma's own activations serve only their own type). */
+    @Override
+    public boolean sharesActivations(GgmlType prepared, GgmlType next) {
+        boolean ownA = prepared == GgmlType.Q8_0 || floatTypeId(prepared) >= 0, ownB = next == GgmlType.Q8_0 || floatTypeId(next) >= 0;
+        return prepared == next || !ownA && !ownB && fallback.sharesActivations(prepared, next);
+    }
+
     @Override
     public void matmul(Activations a, WeightMatrix w, int n0, int n1, float[] out, int ldOut) {
         int floatType = floatTypeId(w.type());

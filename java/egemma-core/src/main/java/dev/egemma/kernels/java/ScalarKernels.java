@@ -33,7 +33,15 @@ public class ScalarKernels implements Kernels {
     public Activations prepare(float[] a, int m, int k, WeightMatrix w, Activations reuse, RowSplitter rows) {
         if (k != w.cols()) throw new IllegalArgumentException(w.name() + ": activations have " + k + " columns, weights " + w.cols());
         if (m < 0 || (long) m * k > a.length) throw new IllegalArgumentException("activations: " + m + " x " + k + " > array length " + a.length);
+        BlockFormat f = BlockFormat.of(w.type());
+        if (f != null) return BlockActivations.quantize(a, m, k, f.activations, reuse instanceof BlockActivations r ? r : null, rows);
         return w.type() == GgmlType.Q8_0 ? Q8Rows.quantize(a, m, k, reuse instanceof Q8Rows r ? r : null, rows, readsDequantized()) : new FloatRows(a, m, k);
+    }
+
+    @Override
+    public boolean sharesActivations(GgmlType prepared, GgmlType next) {
+        BlockFormat a = BlockFormat.of(prepared), b = BlockFormat.of(next);
+        return prepared == next || a != null && b != null && a.activations == b.activations;
     }
 
     /** Whether {@link #matmulQ8} reads {@link Q8Rows#dq()} (the scalar product reads q and d only). */
@@ -47,16 +55,26 @@ public class ScalarKernels implements Kernels {
         if (n0 < 0 || n1 > w.rows() || n0 > n1) throw new IndexOutOfBoundsException(w.name() + ": rows [" + n0 + ", " + n1 + ") of " + w.rows());
         if (ldOut < n1 || (a.rows() > 0 && (long) (a.rows() - 1) * ldOut + n1 > out.length))
             throw new IndexOutOfBoundsException(w.name() + ": output of " + out.length + " floats too small for " + a.rows() + " rows of stride " + ldOut);
-        boolean q8 = w.type() == GgmlType.Q8_0;
-        if (q8 != (a instanceof Q8Rows) || !(a instanceof Q8Rows || a instanceof FloatRows))
-            throw new IllegalArgumentException(w.name() + ": activations were not prepared for " + w.type() + " weights by this backend");
+        BlockFormat f = BlockFormat.of(w.type());
+        boolean matches = f != null ? a instanceof BlockActivations b && b.type() == f.activations
+                : w.type() == GgmlType.Q8_0 ? a instanceof Q8Rows : a instanceof FloatRows;
+        if (!matches) throw new IllegalArgumentException(w.name() + ": activations were not prepared for " + w.type() + " weights by this backend");
     }
 
     @Override
     public void matmul(Activations a, WeightMatrix w, int n0, int n1, float[] out, int ldOut) {
         checkTile(a, w, n0, n1, out, ldOut);
         if (a instanceof Q8Rows q) matmulQ8(q, w, n0, n1, out, ldOut);
+        else if (a instanceof BlockActivations b) matmulBlocks(BlockFormat.of(w.type()), b, w, n0, n1, out, ldOut, UNPACKED.get());
         else matmulFloat((FloatRows) a, w, n0, n1, out, ldOut);
+    }
+
+    /** Each thread's unpacked weight row (grown to the longest row). */
+    private static final ThreadLocal<BlockFormat.Unpacked> UNPACKED = ThreadLocal.withInitial(BlockFormat.Unpacked::new);
+
+    /** Products of the {@link BlockFormat} types in the block order ({@link BlockDot}). */
+    void matmulBlocks(BlockFormat f, BlockActivations a, WeightMatrix w, int n0, int n1, float[] out, int ldOut, BlockFormat.Unpacked u) {
+        BlockDot.matmul(f, a, w.data(), w.rowBytes(), n0, n1, out, ldOut, u);
     }
 
     /** Q8_0 products in llama.cpp's x86 (tinyBLAS) float order, bit for bit ({@link GgmlQ8Matmul}). */

@@ -136,6 +136,12 @@ public final class VectorKernels extends ScalarKernels {
         VectorFloatMatmul.matmul(a.dq(), a.rows(), a.cols(), w, n0, n1, out, ldOut);
     }
 
+    @Override
+    void matmulBlocks(BlockFormat f, BlockActivations a, WeightMatrix w, int n0, int n1, float[] out, int ldOut, BlockFormat.Unpacked u) {
+        if (VectorBlockDot.usable()) VectorBlockDot.matmul(f, a, w.data(), w.rowBytes(), n0, n1, out, ldOut, u);
+        else super.matmulBlocks(f, a, w, n0, n1, out, ldOut, u);
+    }
+
     /** y += a * x. */
     static void axpy(float a, float[] x, int xo, float[] y, int yo, int n) {
         int j = 0;

@@ -10,6 +10,7 @@ import java.nio.ByteOrder;
 public final class WeightRows {
     static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfFloat LE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     /** Bytes of a Q8_0 block: fp16 scale then 32 int8. */
     static final int Q8_BLOCK_BYTES = 34;
 
@@ -36,7 +37,7 @@ public final class WeightRows {
                     for (int j = 0; j < 32; j++) out[off + b * 32 + j] = s.get(ValueLayout.JAVA_BYTE, o + 2 + j) * d;
                 }
             }
-            default -> throw new IllegalArgumentException(w.name() + ": unsupported type " + w.type());
+            default -> dev.egemma.gguf.Dequantizer.dequantize(w.name(), w.type(), s, base, out, off, k);
         }
     }
 }

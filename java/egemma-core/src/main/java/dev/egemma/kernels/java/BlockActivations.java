@@ -1,0 +1,98 @@
+package dev.egemma.kernels.java;
+
+import dev.egemma.gguf.GgmlType;
+import dev.egemma.kernels.Activations;
+import dev.egemma.kernels.Kernels;
+
+/**
+ * Activations quantized for the weight types of {@link BlockFormat}, exactly as ggml's x86 code quantizes them for
+ * the type's {@code vec_dot_type}, one row after the other (a row's quants never depend on the other rows):
+ * <ul>
+ *   <li>Q8_0 (x86 {@code quantize_row_q8_0}): per 32 values {@code d = fp16(amax / 127)},
+ *       {@code q = rint(x * (127 / amax))} (round half to even; all zero when amax is 0).</li>
+ *   <li>Q8_1 (x86 {@code quantize_row_q8_1}): Q8_0's {@code d} and {@code q}, plus {@code s = fp16(amax / 127 * sum(q))}
+ *       with the unrounded {@code amax / 127}.</li>
+ *   <li>Q8_K ({@code quantize_row_q8_K_ref}, which x86 calls): per 256 values, {@code max} is the first value whose
+ *       magnitude exceeds the running maximum, {@code iscale = -127 / max}, {@code q = min(127, rint(iscale * x))},
+ *       {@code d = 1 / iscale} in fp32 (all zero when every value is 0), and the sum of each 16 quants.</li>
+ * </ul>
+ * {@code q} holds the int8 quants row-major; {@code d} one scale per block (fp16 scales already widened); {@code s}
+ * (Q8_1 only) one per block; {@code bsums} (Q8_K only) one per 16 values.
+ */
+record BlockActivations(GgmlType type, byte[] q, float[] d, float[] s, int[] bsums, int rows, int cols) implements Activations {
+
+    /**
+     * Rows {@code [0, m)} of {@code a} (rows of {@code k}) quantized to {@code type} (Q8_0, Q8_1 or Q8_K), row ranges
+     * split by {@code rows}, in the arrays of {@code reuse} when it has the same type and they are large enough.
+     */
+    static BlockActivations quantize(float[] a, int m, int k, GgmlType type, BlockActivations reuse, Kernels.RowSplitter rows) {
+        int block = type.blockSize;
+        if (k % block != 0) throw new IllegalArgumentException("row length " + k + " is not a multiple of " + type + "'s block of " + block);
+        if ((long) m * k > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("activations: " + m + " x " + k + " too large");
+        int nb = k / block;
+        boolean fits = reuse != null && reuse.type == type && reuse.q.length >= m * k && reuse.d.length >= m * nb;
+        byte[] q = fits ? reuse.q : new byte[m * k];
+        float[] d = fits ? reuse.d : new float[m * nb];
+        float[] s = type != GgmlType.Q8_1 ? null : fits ? reuse.s : new float[m * nb];
+        int[] bsums = type != GgmlType.Q8_K ? null : fits ? reuse.bsums : new int[m * (k / 16)];
+        rows.split(m, (r0, r1) -> {
+            for (int i = r0; i < r1; i++) {
+                for (int b = 0; b < nb; b++) {
+                    int o = i * k + b * block, ib = i * nb + b;
+                    switch (type) {
+                        case Q8_0 -> q8_0(a, o, q, d, ib);
+                        case Q8_1 -> s[ib] = q8_1(a, o, q, d, ib);
+                        case Q8_K -> q8_K(a, o, q, d, ib, bsums, o / 16);
+                        default -> throw new IllegalArgumentException(type + " is not an activation type");
+                    }
+                }
+            }
+        });
+        return new BlockActivations(type, q, d, s, bsums, m, k);
+    }
+
+    /** One Q8_0 block from {@code x[o..o+32)}: quants to {@code q[o..]}, scale to {@code d[ib]}; returns the unrounded d. */
+    static float q8_0(float[] x, int o, byte[] q, float[] d, int ib) {
+        float amax = 0f;
+        for (int j = 0; j < 32; j++) amax = Math.max(amax, Math.abs(x[o + j]));
+        float dd = amax / 127f;
+        d[ib] = Float.float16ToFloat(Float.floatToFloat16(dd));
+        float id = amax != 0f ? 127f / amax : 0f;
+        for (int j = 0; j < 32; j++) q[o + j] = (byte) Math.rint(x[o + j] * id);
+        return dd;
+    }
+
+    /** One Q8_1 block: Q8_0's quants and scale; returns {@code s = fp16(d * sum(q))} widened. */
+    static float q8_1(float[] x, int o, byte[] q, float[] d, int ib) {
+        float dd = q8_0(x, o, q, d, ib);
+        int sum = 0;
+        for (int j = 0; j < 32; j++) sum += q[o + j];
+        return Float.float16ToFloat(Float.floatToFloat16(dd * sum));
+    }
+
+    /** One Q8_K block from {@code x[o..o+256)}: quants to {@code q[o..]}, scale to {@code d[ib]}, 16-value sums to {@code bsums[bs..bs+16)}. */
+    static void q8_K(float[] x, int o, byte[] q, float[] d, int ib, int[] bsums, int bs) {
+        float max = 0f, amax = 0f;
+        for (int j = 0; j < 256; j++) {
+            float ax = Math.abs(x[o + j]);
+            if (ax > amax) {
+                amax = ax;
+                max = x[o + j];
+            }
+        }
+        if (amax == 0f) {
+            d[ib] = 0f;
+            java.util.Arrays.fill(q, o, o + 256, (byte) 0);
+            java.util.Arrays.fill(bsums, bs, bs + 16, 0);
+            return;
+        }
+        float iscale = -127f / max;
+        for (int j = 0; j < 256; j++) q[o + j] = (byte) Math.min(127, (int) Math.rint(iscale * x[o + j]));
+        for (int g = 0; g < 16; g++) {
+            int sum = 0;
+            for (int j = 0; j < 16; j++) sum += q[o + 16 * g + j];
+            bsums[bs + g] = sum;
+        }
+        d[ib] = 1f / iscale;
+    }
+}
