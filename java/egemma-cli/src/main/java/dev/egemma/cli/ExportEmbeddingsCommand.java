@@ -32,7 +32,7 @@ public final class ExportEmbeddingsCommand implements Callable<Integer> {
                 System.err.println("egemma export-embeddings: " + model + " has no token_embd.weight tensor");
                 return 1;
             }
-            if (t.shape().length != 2 || !Dequantizer.supports(t.type()) || t.rowLength() > Integer.MAX_VALUE - 8) {
+            if (t.shape().length != 2 || !t.hasKnownType() || !Dequantizer.supports(t.type()) || t.rowLength() > Integer.MAX_VALUE - 8) {
                 System.err.println("egemma export-embeddings: cannot export " + t);
                 return 1;
             }

@@ -8,6 +8,7 @@ import dev.egemma.gguf.GgufStringArray;
 import dev.egemma.gguf.GgufTensor;
 import dev.egemma.gguf.GgufValue;
 import dev.egemma.gguf.GgufValueType;
+import dev.egemma.kernels.WeightMatrix;
 import dev.egemma.model.ModelConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -20,17 +21,22 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
 /** {@code egemma inspect MODEL [--json]}: what a GGUF file holds and how egemma understands it. */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
         description = "Show a GGUF file's metadata (long arrays abbreviated), tensors with type, shape, offset and size, "
-                + "totals, the EmbeddingGemma hyper-parameters as understood, and any validation problem.")
+                + "totals per type (unknown type ids as type#N), the tensors whose type egemma cannot compute, the EmbeddingGemma "
+                + "hyper-parameters as understood, and any validation problem.")
 public final class InspectCommand implements Callable<Integer> {
+    /** Weight types egemma's backends compute; a tensor of any other type (or an unknown id) is listed as not computable. */
+    static final Set<GgmlType> COMPUTABLE = WeightMatrix.SUPPORTED;
+
     @Parameters(index = "0", paramLabel = "MODEL", description = "GGUF file")
     Path model;
 
@@ -54,6 +60,9 @@ public final class InspectCommand implements Callable<Integer> {
         } catch (IOException e) {
             System.err.println("egemma inspect: " + describe(e));
             return 1;
+        } catch (RuntimeException e) { // a file that parses but that a report step cannot take: still one line, no trace
+            System.err.println("egemma inspect: " + model + ": " + e.getMessage());
+            return 1;
         }
     }
 
@@ -76,22 +85,24 @@ public final class InspectCommand implements Callable<Integer> {
         f.metadata().forEach((k, v) -> meta.put(k, describe(v)));
         r.put("metadata", meta);
         List<Map<String, Object>> tensors = new ArrayList<>();
-        Map<GgmlType, long[]> byType = new EnumMap<>(GgmlType.class);
+        // by type id, so that ids ggml does not define (no GgmlType) are counted as well
+        Map<Integer, TypeCount> byType = new TreeMap<>();
+        List<Map<String, Object>> notComputable = new ArrayList<>();
         long bytes = 0, elements = 0;
         for (GgufTensor t : f.tensors().values()) {
+            Long size = t.hasKnownType() ? t.byteSize() : null; // an unknown type's size cannot be known
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("name", t.name());
-            m.put("type", t.type().name());
+            m.put("type", t.typeName());
+            m.put("typeId", t.typeId());
             m.put("shape", t.shape());
             m.put("offset", t.offset());
-            m.put("bytes", t.byteSize());
+            m.put("bytes", size);
             tensors.add(m);
-            long[] c = byType.computeIfAbsent(t.type(), k -> new long[3]);
-            c[0]++;
-            c[1] += t.byteSize();
-            c[2] += t.elementCount();
-            bytes += t.byteSize();
+            byType.computeIfAbsent(t.typeId(), k -> new TypeCount(t.typeName())).add(t.elementCount(), size);
+            if (size != null) bytes += size;
             elements += t.elementCount();
+            if (!t.hasKnownType() || !COMPUTABLE.contains(t.type())) notComputable.add(Map.of("name", t.name(), "type", t.typeName()));
         }
         r.put("tensors", tensors);
         Map<String, Object> totals = new LinkedHashMap<>();
@@ -99,9 +110,10 @@ public final class InspectCommand implements Callable<Integer> {
         totals.put("elements", elements);
         totals.put("bytes", bytes);
         Map<String, Object> types = new LinkedHashMap<>();
-        byType.forEach((t, c) -> types.put(t.name(), Map.of("tensors", c[0], "bytes", c[1], "elements", c[2])));
+        byType.values().forEach(c -> types.put(c.name, c.json()));
         totals.put("byType", types);
         r.put("totals", totals);
+        r.put("notComputable", notComputable);
         List<String> problems = new ArrayList<>();
         try {
             ModelConfig c = ModelConfig.from(f);
@@ -113,6 +125,31 @@ public final class InspectCommand implements Callable<Integer> {
         }
         r.put("problems", problems);
         return r;
+    }
+
+    /** Tensors, elements and bytes of one type id; bytes stay null once a tensor of unknown size is counted. */
+    private static final class TypeCount {
+        final String name;
+        long tensors, elements;
+        Long bytes = 0L;
+
+        TypeCount(String name) {
+            this.name = name;
+        }
+
+        void add(long elements, Long size) {
+            tensors++;
+            this.elements += elements;
+            bytes = bytes == null || size == null ? null : bytes + size;
+        }
+
+        Map<String, Object> json() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("tensors", tensors);
+            m.put("bytes", bytes);
+            m.put("elements", elements);
+            return m;
+        }
     }
 
     private static Map<String, Object> hyperParameters(ModelConfig c) {
@@ -174,16 +211,19 @@ public final class InspectCommand implements Callable<Integer> {
             out.printf("  %-50s %s%n", e.getKey(), text(e.getValue()));
         }
         out.printf("%ntensors (%d):%n", f.tensors().size());
-        if (!f.tensors().isEmpty()) out.printf("  %-36s %-5s %-16s %14s %14s%n", "name", "type", "shape", "offset", "bytes");
+        if (!f.tensors().isEmpty()) out.printf("  %-36s %-7s %-16s %14s %14s%n", "name", "type", "shape", "offset", "bytes");
         for (GgufTensor t : f.tensors().values()) {
-            out.printf("  %-36s %-5s %-16s %,14d %,14d%n", t.name(), t.type(), Arrays.toString(t.shape()), t.offset(), t.byteSize());
+            out.printf("  %-36s %-7s %-16s %,14d %14s%n", t.name(), t.typeName(), Arrays.toString(t.shape()), t.offset(), bytesText(t.hasKnownType() ? t.byteSize() : null));
         }
         Map<String, Object> totals = (Map<String, Object>) r.get("totals");
         out.printf("%ntotal: %d tensors, %,d elements, %,d bytes%n", totals.get("tensors"), (Long) totals.get("elements"), (Long) totals.get("bytes"));
         ((Map<String, Object>) totals.get("byType")).forEach((t, c) -> {
             Map<String, Object> m = (Map<String, Object>) c;
-            out.printf("  %-5s %4d tensors, %,d bytes%n", t, (Long) m.get("tensors"), (Long) m.get("bytes"));
+            out.printf("  %-7s %4d tensors, %s bytes%n", t, (Long) m.get("tensors"), bytesText((Long) m.get("bytes")));
         });
+        List<Map<String, Object>> cannot = (List<Map<String, Object>>) r.get("notComputable");
+        out.printf("%ntypes egemma cannot compute: %s%n", cannot.isEmpty() ? "none" : cannot.size() + " tensors");
+        for (Map<String, Object> t : cannot) out.printf("  %-36s %s%n", t.get("name"), t.get("type"));
         Map<String, Object> h = (Map<String, Object>) r.get("hyperParameters");
         if (h != null) {
             out.printf("%nEmbeddingGemma hyper-parameters:%n");
@@ -192,6 +232,10 @@ public final class InspectCommand implements Callable<Integer> {
         List<String> problems = (List<String>) r.get("problems");
         out.printf("%nproblems: %s%n", problems.isEmpty() ? "none" : problems.size());
         for (String p : problems) out.println("  " + p);
+    }
+
+    private static String bytesText(Long bytes) {
+        return bytes == null ? "unknown" : String.format("%,d", bytes);
     }
 
     private String text(GgufValue v) {

@@ -10,15 +10,22 @@ import java.lang.foreign.ValueLayout;
  *
  * <p>Block layouts (little-endian, fp16 scales): Q4_0 {d, qs[16]}, Q4_1 {d, m, qs[16]}, Q5_0 {d, qh[4],
  * qs[16]}, Q5_1 {d, m, qh[4], qs[16]}, Q8_0 {d, qs[32]}, Q4_K {d, dmin, scales[12], qs[128]},
- * Q5_K {d, dmin, scales[12], qh[32], qs[128]}, Q6_K {ql[128], qh[64], scales[16], d}.
+ * Q5_K {d, dmin, scales[12], qh[32], qs[128]}, Q6_K {ql[128], qh[64], scales[16], d}, Q2_K {scales[16], qs[64], d,
+ * dmin}, Q3_K {hmask[32], qs[64], scales[12], d}, IQ4_NL {d, qs[16]}, IQ4_XS {d, scales_h (u16), scales_l[4], qs[128]}.
+ *
+ * <p>Float operations are done in ggml's C order and unfused (a multiply, then a subtract), so the values
+ * are bit for bit those of the reference build.
  */
 public final class Dequantizer {
+    /** ggml-common.h's kvalues_iq4nl: the 16 non-linear levels an IQ4 nibble selects. */
+    private static final byte[] KVALUES_IQ4NL = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+
     private Dequantizer() {}
 
     /** True if {@link #dequantize} handles this type. */
     public static boolean supports(GgmlType type) {
         return switch (type) {
-            case F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K -> true;
+            case F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS -> true;
             default -> false;
         };
     }
@@ -156,6 +163,66 @@ public final class Dequantizer {
                     }
                 }
             }
+            case Q2_K -> {
+                for (int b = 0; b < blocks; b++, at += type.typeSize) {
+                    float d = half(src, at + 80), min = half(src, at + 82);
+                    long q = at + 16;
+                    int is = 0;
+                    for (int nn = 0; nn < 256; nn += 128, q += 32) {
+                        for (int shift = 0; shift < 8; shift += 2) {
+                            for (int half16 = 0; half16 < 32; half16 += 16) { // q[l] then q[l+16], each with its own scale byte
+                                int sc = u8(src, at + is++);
+                                float dl = d * (sc & 0x0f), ml = min * (sc >>> 4);
+                                for (int l = 0; l < 16; l++) dst[dstOff++] = dl * ((u8(src, q + half16 + l) >>> shift) & 3) - ml;
+                            }
+                        }
+                    }
+                }
+            }
+            case Q3_K -> {
+                for (int b = 0; b < blocks; b++, at += type.typeSize) {
+                    float d = half(src, at + 108);
+                    long hm = at, q = at + 32, scales = at + 96;
+                    int is = 0, m = 1;
+                    for (int nn = 0; nn < 256; nn += 128, q += 32) {
+                        for (int shift = 0; shift < 8; shift += 2, m <<= 1) {
+                            for (int half16 = 0; half16 < 32; half16 += 16) {
+                                float dl = d * (scaleK3(src, scales, is++) - 32);
+                                for (int l = 0; l < 16; l++) {
+                                    int low = (u8(src, q + half16 + l) >>> shift) & 3;
+                                    dst[dstOff++] = dl * (low - ((u8(src, hm + half16 + l) & m) != 0 ? 0 : 4));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            case IQ4_NL -> {
+                for (int b = 0; b < blocks; b++, at += type.typeSize, dstOff += 32) {
+                    float d = half(src, at);
+                    for (int j = 0; j < 16; j++) {
+                        int q = u8(src, at + 2 + j);
+                        dst[dstOff + j] = d * KVALUES_IQ4NL[q & 0x0f];
+                        dst[dstOff + j + 16] = d * KVALUES_IQ4NL[q >>> 4];
+                    }
+                }
+            }
+            case IQ4_XS -> {
+                for (int b = 0; b < blocks; b++, at += type.typeSize) {
+                    float d = half(src, at);
+                    int scalesH = src.get(GgufCursor.I16, at + 2) & 0xffff;
+                    long qs = at + 8;
+                    for (int ib = 0; ib < 8; ib++, qs += 16, dstOff += 32) {
+                        int ls = ((u8(src, at + 4 + ib / 2) >>> (4 * (ib % 2))) & 0x0f) | (((scalesH >>> (2 * ib)) & 3) << 4);
+                        float dl = d * (ls - 32);
+                        for (int j = 0; j < 16; j++) {
+                            int q = u8(src, qs + j);
+                            dst[dstOff + j] = dl * KVALUES_IQ4NL[q & 0x0f];
+                            dst[dstOff + j + 16] = dl * KVALUES_IQ4NL[q >>> 4];
+                        }
+                    }
+                }
+            }
             default -> throw new UnsupportedOperationException(what + ": dequantization of " + type + " is not supported");
         }
     }
@@ -175,6 +242,15 @@ public final class Dequantizer {
     /** 6-bit scale {@code j} of a Q4_K/Q5_K block's packed scales (ggml's get_scale_min_k4, d part). */
     private static int scaleK4(MemorySegment s, long q, int j) {
         return j < 4 ? u8(s, q + j) & 63 : (u8(s, q + j + 4) & 0x0f) | ((u8(s, q + j - 4) >>> 6) << 4);
+    }
+
+    /**
+     * 6-bit scale {@code j} (0..15) of a Q3_K block's 12 packed bytes: low 4 bits from byte {@code j % 8} (low
+     * nibble for j < 8, high for j >= 8), high 2 bits from byte {@code 8 + j % 4}, bit pair {@code j / 4}. This is
+     * what ggml's kmask1/kmask2 shuffle of the bytes as three u32 yields, scale by scale.
+     */
+    private static int scaleK3(MemorySegment s, long q, int j) {
+        return ((u8(s, q + j % 8) >>> (4 * (j / 8))) & 0x0f) | (((u8(s, q + 8 + j % 4) >>> (2 * (j / 4))) & 3) << 4);
     }
 
     /** 6-bit min {@code j} (get_scale_min_k4, m part). */

@@ -115,7 +115,13 @@ public final class GgufFile implements AutoCloseable {
             alignment = (int) al;
         }
 
-        record Info(String name, GgmlType type, long[] shape, long offset, long bytes, long at, long offsetAt) {}
+        // type is null for an id ggml does not define: such a tensor is listed without data (see GgufTensor).
+        record Info(String name, GgmlType type, int typeId, long[] shape, long offset, long bytes, long at, long offsetAt) {
+            /** Bytes the checks below reserve: any real type takes at least one byte, an unknown one no fewer. */
+            long reserved() {
+                return type != null ? bytes : 1;
+            }
+        }
         Info[] infos = new Info[(int) tensorCount];
         for (int i = 0; i < tensorCount; i++) {
             long at = c.pos;
@@ -133,17 +139,19 @@ public final class GgufFile implements AutoCloseable {
             }
             int typeId = c.i32("type of ".concat(name));
             GgmlType type = GgmlType.byId(typeId);
-            if (type == null) throw c.error(c.pos - 4, "type of " + name, "unknown ggml type id " + typeId + " in tensor " + name);
             long offsetAt = c.pos;
             long offset = c.u64("offset of ".concat(name));
-            if (shape[0] % type.blockSize != 0)
-                throw c.error(at, "shape of " + name, "ne[0]=" + shape[0] + " is not a multiple of " + type + "'s block size " + type.blockSize);
-            long blocks = elements / type.blockSize;
-            if (blocks > Long.MAX_VALUE / type.typeSize) throw c.error(at, "shape of " + name, "byte size overflows");
-            long bytes = blocks * type.typeSize;
+            long bytes = -1;
+            if (type != null) {
+                if (shape[0] % type.blockSize != 0)
+                    throw c.error(at, "shape of " + name, "ne[0]=" + shape[0] + " is not a multiple of " + type + "'s block size " + type.blockSize);
+                long blocks = elements / type.blockSize;
+                if (blocks > Long.MAX_VALUE / type.typeSize) throw c.error(at, "shape of " + name, "byte size overflows");
+                bytes = blocks * type.typeSize;
+            }
             if (offset % alignment != 0)
                 throw c.error(offsetAt, "offset of " + name, offset + " is not a multiple of the alignment " + alignment);
-            infos[i] = new Info(name, type, shape, offset, bytes, at, offsetAt);
+            infos[i] = new Info(name, type, typeId, shape, offset, bytes, at, offsetAt);
         }
 
         long dataOffset = alignUp(c.pos, alignment);
@@ -156,19 +164,23 @@ public final class GgufFile implements AutoCloseable {
         long end = 0;
         String prev = null;
         for (Info info : byOffset) {
-            if (info.offset > dataSize || info.bytes > dataSize - info.offset)
-                throw c.error(info.offsetAt, "offset of " + info.name, "data [" + info.offset + ", " + info.offset + "+" + info.bytes
+            long reserved = info.reserved();
+            String extent = info.type != null ? Long.toString(info.bytes) : "(at least 1 byte, type id " + info.typeId + ")";
+            if (info.offset > dataSize || reserved > dataSize - info.offset)
+                throw c.error(info.offsetAt, "offset of " + info.name, "data [" + info.offset + ", " + info.offset + "+" + extent
                         + ") lies outside the data section of " + dataSize + " bytes (file offset " + dataOffset + ")");
             if (info.offset < end)
                 throw c.error(info.offsetAt, "offset of " + info.name, "data at " + info.offset + " overlaps tensor " + prev + ", which ends at " + end);
-            end = info.offset + info.bytes;
+            end = info.offset + reserved;
             prev = info.name;
         }
         Map<String, GgufTensor> tensors = new LinkedHashMap<>();
         for (Info info : infos) {
             if (tensors.containsKey(info.name)) throw c.error(info.at, "tensor " + info.name, "duplicate tensor name");
-            MemorySegment slice = seg.asSlice(dataOffset + info.offset, info.bytes).asReadOnly();
-            tensors.put(info.name, new GgufTensor(info.name, info.type, info.shape, info.offset, info.bytes, slice));
+            GgufTensor t = info.type == null ? GgufTensor.ofUnknownType(info.name, info.typeId, info.shape, info.offset)
+                    : new GgufTensor(info.name, info.type, info.shape, info.offset, info.bytes,
+                            seg.asSlice(dataOffset + info.offset, info.bytes).asReadOnly());
+            tensors.put(info.name, t);
         }
         return new GgufFile(path, arena, seg, version, metadata, tensors, dataOffset, alignment);
     }

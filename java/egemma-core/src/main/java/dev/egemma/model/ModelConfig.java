@@ -179,6 +179,6 @@ public record ModelConfig(
         }
         if (!Arrays.equals(t.shape(), shape))
             problems.add(name + ": shape " + Arrays.toString(t.shape()) + ", expected " + Arrays.toString(shape));
-        if (!types.contains(t.type())) problems.add(name + ": type " + t.type() + ", expected one of " + types);
+        if (!t.hasKnownType() || !types.contains(t.type())) problems.add(name + ": type " + t.typeName() + ", expected one of " + types);
     }
 }

@@ -10,7 +10,8 @@ final class TableRows implements RowSource {
 
     TableRows(GgufTensor t) {
         if (t.shape().length != 2) throw new IllegalArgumentException(t.name() + " is not a matrix");
-        if (!Dequantizer.supports(t.type())) throw new IllegalArgumentException(t.name() + ": cannot dequantize type " + t.type());
+        if (!t.hasKnownType() || !Dequantizer.supports(t.type()))
+            throw new IllegalArgumentException(t.name() + ": cannot dequantize type " + t.typeName());
         if (t.rows() > Integer.MAX_VALUE - 8 || t.rowLength() > Emb8File.MAX_DIM)
             throw new IllegalArgumentException(t.name() + ": shape " + java.util.Arrays.toString(t.shape()) + " is too large");
         this.t = t;

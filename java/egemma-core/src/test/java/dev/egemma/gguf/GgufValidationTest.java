@@ -189,12 +189,48 @@ class GgufValidationTest {
         assertTrue(e.getMessage().contains("block size 32"), e.getMessage());
     }
 
+    /** Two tensors: "u" of type id {@code typeId} at {@code uOffset}, then a 32-element F32 "w" at {@code wOffset}. */
+    private static RawGguf unknownThenF32(int typeId, long uOffset, long wOffset) {
+        return new RawGguf().header(2, 0).tensorInfo("u", typeId, uOffset, 32, 2).tensorInfo("w", GgmlType.F32, wOffset, 32).padTo(32);
+    }
+
+    /** Byte position of the offset field of "w" in {@link #unknownThenF32}: header, u's info (name 1, 2 dims), w's name, dims. */
+    private static final int W_OFFSET_AT = 24 + (8 + 1 + 4 + 16 + 4 + 8) + (8 + 1 + 4 + 8 + 4);
+
     @Test
-    void unknownTensorTypeNamesTheTensor() {
-        RawGguf r = new RawGguf().header(1, 0).str("blk.0.attn_q.weight").u32(1).u64(32);
-        int at = r.pos();
-        GgufFormatException e = reject(r.u32(99).u64(0).padTo(32).zeros(128).bytes(), at, "type of blk.0.attn_q.weight");
-        assertTrue(e.getMessage().contains("99"), e.getMessage());
+    void unknownTensorTypeIsListedAndTheRestOfTheFileIsUsable() throws Exception {
+        for (int id : new int[] {4, 5, 31, 36, 38, 43, 99, -1, Integer.MAX_VALUE}) {
+            byte[] b = unknownThenF32(id, 0, 64).zeros(64 + 128).bytes();
+            try (GgufFile f = GgufFile.parse(NAME, MemorySegment.ofArray(b))) {
+                GgufTensor u = f.tensor("u");
+                assertFalse(u.hasKnownType());
+                assertEquals(id, u.typeId());
+                assertEquals("type#" + id, u.typeName());
+                assertArrayEquals(new long[] {32, 2}, u.shape());
+                assertEquals(64, u.elementCount());
+                for (Runnable use : new Runnable[] {u::type, u::data, u::byteSize, u::rowBytes, () -> Dequantizer.all(u)}) {
+                    Exception e = assertThrows(UnsupportedOperationException.class, use::run);
+                    assertTrue(e.getMessage().startsWith("u: ") && e.getMessage().contains("type id " + id), e.getMessage());
+                }
+                GgufTensor w = f.tensor("w");
+                assertTrue(w.hasKnownType());
+                assertEquals(GgmlType.F32.id, w.typeId());
+                assertEquals(128, w.data().byteSize());
+                assertEquals(32, Dequantizer.all(w).length);
+            }
+        }
+    }
+
+    @Test
+    void tensorsBesideAnUnknownTypeAreStillBoundsChecked() {
+        reject(unknownThenF32(99, 0, 64).zeros(64 + 64).bytes(), W_OFFSET_AT, "offset of w");  // w needs 128 bytes, 64 there
+        reject(unknownThenF32(99, 0, 0).zeros(256).bytes(), W_OFFSET_AT, "offset of w");       // w starts where u does
+        int uOffsetAt = 24 + 8 + 1 + 4 + 16 + 4;
+        reject(unknownThenF32(99, 4, 64).zeros(256).bytes(), uOffsetAt, "offset of u");        // misaligned
+        reject(unknownThenF32(99, 1L << 40, 0).zeros(256).bytes(), uOffsetAt, "offset of u");  // past the data section
+        reject(unknownThenF32(99, 128, 0).zeros(128).bytes(), uOffsetAt, "offset of u");       // no byte left for u
+        GgufFormatException e = reject(unknownThenF32(99, 64, 0).zeros(256).bytes(), uOffsetAt, "offset of u"); // u inside w
+        assertTrue(e.getMessage().contains("overlaps tensor w"), e.getMessage());
     }
 
     @Test

@@ -43,9 +43,14 @@ final class RawGguf {
     }
 
     RawGguf tensorInfo(String name, GgmlType type, long offset, long... shape) {
+        return tensorInfo(name, type.id, offset, shape);
+    }
+
+    /** A tensor info with a raw type id, known to ggml or not. */
+    RawGguf tensorInfo(String name, int typeId, long offset, long... shape) {
         str(name).u32(shape.length);
         for (long d : shape) u64(d);
-        return u32(type.id).u64(offset);
+        return u32(typeId).u64(offset);
     }
 
     RawGguf zeros(int n) {

@@ -1,5 +1,6 @@
 package dev.egemma.kernels.java;
 
+import dev.egemma.gguf.Dequantizer;
 import dev.egemma.kernels.WeightMatrix;
 
 import java.lang.foreign.MemorySegment;
@@ -37,7 +38,8 @@ public final class WeightRows {
                     for (int j = 0; j < 32; j++) out[off + b * 32 + j] = s.get(ValueLayout.JAVA_BYTE, o + 2 + j) * d;
                 }
             }
-            default -> dev.egemma.gguf.Dequantizer.dequantize(w.name(), w.type(), s, base, out, off, k);
+            // Every other type has one definition of its block decoding, the reference one (throws for a type it lacks).
+            default -> Dequantizer.dequantize(w.name(), w.type(), s, base, out, off, k);
         }
     }
 }
