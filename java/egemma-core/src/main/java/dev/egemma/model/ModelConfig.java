@@ -1,22 +1,22 @@
 package dev.egemma.model;
 
-import dev.egemma.gguf.GgmlType;
 import dev.egemma.gguf.GgufFile;
 import dev.egemma.gguf.GgufTensor;
 import dev.egemma.gguf.GgufValue;
+import dev.egemma.kernels.WeightMatrix;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.EnumSet;
 import java.util.List;
-import java.util.Set;
 
 /**
  * EmbeddingGemma hyper-parameters as llama.cpp reads them for {@code general.architecture = gemma-embedding}
- * (see the architecture spec, section 1), with llama.cpp's defaults for optional keys.
+ * (see the architecture spec, section 1), with llama.cpp's defaults for optional keys; the same keys under
+ * {@code gemma3.} for Ollama's blobs ({@link ModelLayout}). {@code slidingLayers} has one entry per layer,
+ * true where the layer attends through the sliding window ({@link SlidingLayers}).
  */
 public record ModelConfig(
-        String architecture,
+        ModelLayout layout,
         int contextLength,
         int nEmbd,
         int nLayer,
@@ -28,6 +28,7 @@ public record ModelConfig(
         int nRot,
         float ropeFreqBase,
         float ropeFreqBaseSwa,
+        List<Boolean> slidingLayers,
         int slidingWindow,
         float rmsEps,
         int poolingType,
@@ -35,22 +36,20 @@ public record ModelConfig(
         int dense2Out,
         int dense3In) {
 
-    public static final String ARCH = "gemma-embedding";
-    /** Layer {@code il} is sliding iff {@code il % SWA_PATTERN < SWA_PATTERN - 1} (hard-coded in llama.cpp). */
-    public static final int SWA_PATTERN = 6;
-    /** RoPE base of sliding layers, fixed in llama.cpp whatever the GGUF says. */
+    /** RoPE base of sliding layers when the file gives none (llama.cpp's default). */
     public static final float ROPE_BASE_SWA = 10_000f;
     public static final int POOLING_MEAN = 1;
+    /** llama.cpp's LLAMA_MAX_LAYERS; also keeps a forged block_count from making the checks below run for ever. */
+    public static final int MAX_LAYERS = 512;
 
-    /** Types a weight matrix may have for compute. */
-    public static final Set<GgmlType> WEIGHT_TYPES = dev.egemma.kernels.WeightMatrix.SUPPORTED;
+    public ModelConfig {
+        slidingLayers = List.copyOf(slidingLayers);
+    }
 
     /** Reads the hyper-parameters; required keys missing or of the wrong type are reported all at once. */
     public static ModelConfig from(GgufFile f) {
-        String arch = f.getString("general.architecture", "");
-        if (!ARCH.equals(arch))
-            throw new IllegalArgumentException(f.path() + ": general.architecture is '" + arch + "', expected '" + ARCH + "'");
-        String p = ARCH + ".";
+        ModelLayout layout = ModelLayout.of(f);
+        String p = layout.prefix();
         List<String> missing = new ArrayList<>();
         for (String k : new String[] {"embedding_length", "block_count", "feed_forward_length", "attention.head_count",
                 "attention.sliding_window", "attention.layer_norm_rms_epsilon", "pooling_type"}) {
@@ -60,6 +59,7 @@ public record ModelConfig(
 
         int nEmbd = positive(f, p + "embedding_length", f.getInt(p + "embedding_length"));
         int nLayer = positive(f, p + "block_count", f.getInt(p + "block_count"));
+        if (nLayer > MAX_LAYERS) throw new IllegalArgumentException(f.path() + ": " + p + "block_count " + nLayer + " exceeds " + MAX_LAYERS);
         int nFf = uniform(f, p + "feed_forward_length");
         int nHead = uniform(f, p + "attention.head_count");
         int nHeadKv = f.has(p + "attention.head_count_kv") ? uniform(f, p + "attention.head_count_kv") : nHead;
@@ -72,17 +72,26 @@ public record ModelConfig(
             throw new IllegalArgumentException(f.path() + ": rope.dimension_count " + nRot + " must equal key_length " + headDimK + " and be even");
         GgufTensor embd = f.tensor("token_embd.weight");
         int vocab = embd != null && embd.shape().length == 2 ? (int) embd.shape()[1] : 0;
-        return new ModelConfig(arch,
+        return new ModelConfig(layout,
                 f.getInt(p + "context_length", 2048),
                 nEmbd, nLayer, nFf, nHead, nHeadKv, headDimK, headDimV, nRot,
                 f.getFloat(p + "rope.freq_base", 10_000f),
-                ROPE_BASE_SWA,
+                // llama.cpp's key, else the name Ollama's Gemma 3 conversions use
+                f.getFloat(p + "rope.freq_base_swa", f.getFloat(p + "rope.local.freq_base", ROPE_BASE_SWA)),
+                SlidingLayers.read(f, p + "attention.sliding_window_pattern", nLayer),
                 positive(f, p + "attention.sliding_window", f.getInt(p + "attention.sliding_window")),
                 f.getFloat(p + "attention.layer_norm_rms_epsilon"),
                 f.getInt(p + "pooling_type"),
                 vocab,
-                f.getInt(p + "dense_2_feat_out", 0),
-                f.getInt(p + "dense_3_feat_in", 0));
+                denseWidth(f, p + "dense_2_feat_out", layout.dense2(), 1),
+                denseWidth(f, p + "dense_3_feat_in", layout.dense3(), 0));
+    }
+
+    /** The metadata key when present (llama.cpp's layout), else the tensor's ggml dimension (Ollama's has no keys). */
+    private static int denseWidth(GgufFile f, String key, String tensor, int dim) {
+        if (f.has(key)) return f.getInt(key);
+        GgufTensor t = f.tensor(tensor);
+        return t != null && t.shape().length == 2 && t.shape()[dim] <= Integer.MAX_VALUE ? (int) t.shape()[dim] : 0;
     }
 
     private static int positive(GgufFile f, String key, int v) {
@@ -101,9 +110,14 @@ public record ModelConfig(
         return positive(f, key, f.getInt(key));
     }
 
+    /** The file's {@code general.architecture}: {@code gemma-embedding}, or {@code gemma3} for Ollama's blobs. */
+    public String architecture() {
+        return layout.architecture();
+    }
+
     /** True if layer {@code il} uses the symmetric sliding window. */
     public boolean isSliding(int il) {
-        return il % SWA_PATTERN < SWA_PATTERN - 1;
+        return slidingLayers.get(il);
     }
 
     /** RoPE base of layer {@code il}. */
@@ -124,61 +138,49 @@ public record ModelConfig(
     }
 
     /**
-     * Checks that every tensor the model needs exists with the right shape (ggml order) and an allowed type;
-     * returns all problems found (empty when the file is usable).
+     * Checks that every tensor the model needs exists with the right shape (ggml order) and a type egemma computes
+     * ({@link WeightMatrix#SUPPORTED}, per tensor: one file may mix them); returns all problems found (empty when the
+     * file is usable), so that a file is refused when it is opened, never in the middle of a run.
      */
     public List<String> tensorProblems(GgufFile f) {
-        List<String> problems = new ArrayList<>();
-        expect(f, problems, "token_embd.weight", WEIGHT_TYPES, nEmbd, vocabSize);
-        expect(f, problems, "output_norm.weight", EnumSet.of(GgmlType.F32), nEmbd);
+        TensorCheck c = new TensorCheck(f);
+        c.matrix("token_embd.weight", nEmbd, vocabSize);
+        c.norm(layout.outputNorm(), nEmbd);
         for (int il = 0; il < nLayer; il++) {
             String b = "blk." + il + ".";
-            expect(f, problems, b + "attn_norm.weight", EnumSet.of(GgmlType.F32), nEmbd);
-            expect(f, problems, b + "attn_q.weight", WEIGHT_TYPES, nEmbd, qDim());
-            expect(f, problems, b + "attn_k.weight", WEIGHT_TYPES, nEmbd, kvDim());
-            expect(f, problems, b + "attn_v.weight", WEIGHT_TYPES, nEmbd, nHeadKv * headDimV);
-            expect(f, problems, b + "attn_q_norm.weight", EnumSet.of(GgmlType.F32), headDimK);
-            expect(f, problems, b + "attn_k_norm.weight", EnumSet.of(GgmlType.F32), headDimK);
-            expect(f, problems, b + "attn_output.weight", WEIGHT_TYPES, nHead * headDimV, nEmbd);
-            expect(f, problems, b + "post_attention_norm.weight", EnumSet.of(GgmlType.F32), nEmbd);
-            expect(f, problems, b + "ffn_norm.weight", EnumSet.of(GgmlType.F32), nEmbd);
-            expect(f, problems, b + "ffn_gate.weight", WEIGHT_TYPES, nEmbd, nFf);
-            expect(f, problems, b + "ffn_up.weight", WEIGHT_TYPES, nEmbd, nFf);
-            expect(f, problems, b + "ffn_down.weight", WEIGHT_TYPES, nFf, nEmbd);
-            expect(f, problems, b + "post_ffw_norm.weight", EnumSet.of(GgmlType.F32), nEmbd);
+            c.norm(b + "attn_norm.weight", nEmbd);
+            c.matrix(b + "attn_q.weight", nEmbd, qDim());
+            c.matrix(b + "attn_k.weight", nEmbd, kvDim());
+            c.matrix(b + "attn_v.weight", nEmbd, nHeadKv * headDimV);
+            c.norm(b + "attn_q_norm.weight", headDimK);
+            c.norm(b + "attn_k_norm.weight", headDimK);
+            c.matrix(b + "attn_output.weight", nHead * headDimV, nEmbd);
+            c.norm(b + "post_attention_norm.weight", nEmbd);
+            c.norm(b + "ffn_norm.weight", nEmbd);
+            c.matrix(b + "ffn_gate.weight", nEmbd, nFf);
+            c.matrix(b + "ffn_up.weight", nEmbd, nFf);
+            c.matrix(b + "ffn_down.weight", nFf, nEmbd);
+            c.norm(b + "post_ffw_norm.weight", nEmbd);
         }
-        boolean d2 = f.tensor("dense_2.weight") != null, d3 = f.tensor("dense_3.weight") != null;
-        if (d2 || d3) {
+        String d2 = layout.dense2(), d3 = layout.dense3(), p = layout.prefix();
+        boolean has2 = f.tensor(d2) != null, has3 = f.tensor(d3) != null;
+        if (has2 || has3) {
             // llama.cpp creates them with the shapes the dense_* metadata gives, and asserts the outer widths.
-            if (!(d2 && d3)) problems.add("dense_2.weight and dense_3.weight must both exist or both be absent");
-            if (dense2Out <= 0 || dense3In <= 0)
-                problems.add("dense tensors present but " + ARCH + ".dense_2_feat_out / dense_3_feat_in are missing");
-            else if (dense2Out != dense3In)
-                problems.add(ARCH + ".dense_2_feat_out " + dense2Out + " != dense_3_feat_in " + dense3In);
-            long in2 = f.getLong(ARCH + ".dense_2_feat_in", nEmbd), out3 = f.getLong(ARCH + ".dense_3_feat_out", nEmbd);
-            if (in2 != nEmbd) problems.add(ARCH + ".dense_2_feat_in " + in2 + " != embedding_length " + nEmbd);
-            if (out3 != nEmbd) problems.add(ARCH + ".dense_3_feat_out " + out3 + " != embedding_length " + nEmbd);
-            if (d2) expect(f, problems, "dense_2.weight", WEIGHT_TYPES, nEmbd, dense2Out);
-            if (d3) expect(f, problems, "dense_3.weight", WEIGHT_TYPES, dense3In, nEmbd);
+            if (!(has2 && has3)) c.problem(d2 + " and " + d3 + " must both exist or both be absent");
+            else if (dense2Out != dense3In) c.problem(p + "dense_2_feat_out " + dense2Out + " != dense_3_feat_in " + dense3In);
+            long in2 = f.getLong(p + "dense_2_feat_in", nEmbd), out3 = f.getLong(p + "dense_3_feat_out", nEmbd);
+            if (in2 != nEmbd) c.problem(p + "dense_2_feat_in " + in2 + " != embedding_length " + nEmbd);
+            if (out3 != nEmbd) c.problem(p + "dense_3_feat_out " + out3 + " != embedding_length " + nEmbd);
+            if (has2) c.matrix(d2, nEmbd, dense2Out);
+            if (has3) c.matrix(d3, dense3In, nEmbd);
         }
         if (f.has("tokenizer.ggml.tokens")) {
             int tokens = f.value("tokenizer.ggml.tokens").length();
-            if (tokens != vocabSize) problems.add("tokenizer.ggml.tokens has " + tokens + " entries but token_embd.weight has " + vocabSize + " rows");
+            if (tokens != vocabSize) c.problem("tokenizer.ggml.tokens has " + tokens + " entries but token_embd.weight has " + vocabSize + " rows");
         } else {
-            problems.add("missing metadata tokenizer.ggml.tokens");
+            c.problem("missing metadata tokenizer.ggml.tokens");
         }
-        if (poolingType != POOLING_MEAN) problems.add("pooling_type " + poolingType + " is not supported (only 1 = MEAN)");
-        return problems;
-    }
-
-    private static void expect(GgufFile f, List<String> problems, String name, Set<GgmlType> types, long... shape) {
-        GgufTensor t = f.tensor(name);
-        if (t == null) {
-            problems.add("missing tensor " + name + " " + Arrays.toString(shape));
-            return;
-        }
-        if (!Arrays.equals(t.shape(), shape))
-            problems.add(name + ": shape " + Arrays.toString(t.shape()) + ", expected " + Arrays.toString(shape));
-        if (!t.hasKnownType() || !types.contains(t.type())) problems.add(name + ": type " + t.typeName() + ", expected one of " + types);
+        if (poolingType != POOLING_MEAN) c.problem("pooling_type " + poolingType + " is not supported (only 1 = MEAN)");
+        return c.problems();
     }
 }

@@ -25,7 +25,7 @@ public record ModelWeights(
 
     public static ModelWeights bind(GgufFile f, ModelConfig c) {
         List<String> problems = c.tensorProblems(f);
-        if (!problems.isEmpty()) throw new IllegalArgumentException(f.path() + ": not a usable gemma-embedding model: " + String.join("; ", problems));
+        if (!problems.isEmpty()) throw new IllegalArgumentException(f.path() + ": not a usable EmbeddingGemma model: " + String.join("; ", problems));
         List<LayerWeights> layers = new ArrayList<>(c.nLayer());
         for (int il = 0; il < c.nLayer(); il++) {
             String b = "blk." + il + ".";
@@ -44,9 +44,10 @@ public record ModelWeights(
                     matrix(f, b + "ffn_down.weight"),
                     norm(f, b + "post_ffw_norm.weight")));
         }
-        boolean dense = f.tensor("dense_2.weight") != null && f.tensor("dense_3.weight") != null;
-        return new ModelWeights(c, matrix(f, "token_embd.weight"), List.copyOf(layers), norm(f, "output_norm.weight"),
-                dense ? matrix(f, "dense_2.weight") : null, dense ? matrix(f, "dense_3.weight") : null);
+        ModelLayout l = c.layout();
+        boolean dense = f.tensor(l.dense2()) != null && f.tensor(l.dense3()) != null;
+        return new ModelWeights(c, matrix(f, "token_embd.weight"), List.copyOf(layers), norm(f, l.outputNorm()),
+                dense ? matrix(f, l.dense2()) : null, dense ? matrix(f, l.dense3()) : null);
     }
 
     public boolean hasDense() {
