@@ -1,0 +1,81 @@
+package dev.egemma.kernels.java;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.egemma.gguf.GgmlType;
+import dev.egemma.kernels.Activations;
+import dev.egemma.kernels.WeightMatrix;
+
+import java.lang.foreign.MemorySegment;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The block order on the Vector API ({@link VectorKernels}, i.e. {@link VectorBlockDot}) against the scalar reference
+ * ({@link ScalarKernels}, i.e. {@link BlockDot}), bit for bit, through the public prepare + matmul on a
+ * {@link WeightMatrix}: 1, 31, 33, 255 and 257 activation rows; k = 256, 512, 768, 1152 (32-wide types only) and 3072;
+ * 3 weight rows of random bytes with sane fp16 scales (and the first rows of ggml's own dot vectors' weights).
+ */
+class BlockDotShapesTest {
+    private static final int[] M = {1, 31, 33, 255, 257};
+    private static final int[] K = {256, 512, 768, 1152, 3072};
+    private static final int N = 3;
+
+    @ParameterizedTest
+    @ValueSource(strings = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "IQ4_NL", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "IQ4_XS"})
+    void vectorEqualsScalarBitForBit(String name) {
+        Assumptions.assumeTrue(VectorKernels.isUsable(), "Vector API not usable here");
+        Assumptions.assumeTrue(VectorBlockDot.usable(), "VectorBlockDot not usable with this preferred species");
+        GgmlType type = GgmlType.valueOf(name);
+        ScalarKernels scalar = new ScalarKernels();
+        VectorKernels vector = new VectorKernels();
+        SplittableRandom rnd = new SplittableRandom(type.id);
+        int checked = 0;
+        for (int k : K) {
+            if (k % type.blockSize != 0) continue;
+            byte[] bytes = new byte[(int) type.byteSize(k) * N];
+            rnd.nextBytes(bytes);
+            int[] halves = halfFields(type);
+            for (int at = 0; at < bytes.length; at += type.typeSize)
+                for (int h : halves) {
+                    short v = Float.floatToFloat16((float) ((rnd.nextBoolean() ? 1 : -1) * Math.scalb(1 + rnd.nextDouble(), -3 - rnd.nextInt(10))));
+                    bytes[at + h] = (byte) v;
+                    bytes[at + h + 1] = (byte) (v >> 8);
+                }
+            WeightMatrix w = new WeightMatrix("w", type, N, k, MemorySegment.ofArray(bytes));
+            for (int m : M) {
+                float[] a = new float[m * k];
+                for (int i = 0; i < a.length; i++) a[i] = (float) (rnd.nextGaussian() * Math.scalb(1.0, (i / 32) % 9 - 4));
+                if (m > 1) java.util.Arrays.fill(a, k, k + Math.min(k, 64), 0f); // a zero block or two in row 1
+                float[] outS = new float[m * N], outV = new float[m * N];
+                Activations as = scalar.prepare(a, m, k, w), av = vector.prepare(a, m, k, w);
+                scalar.matmul(as, w, 0, N, outS, N);
+                vector.matmul(av, w, 0, N, outV, N);
+                for (int i = 0; i < m * N; i++)
+                    assertEquals(Float.floatToRawIntBits(outS[i]), Float.floatToRawIntBits(outV[i]),
+                            type + " k " + k + " m " + m + " out[" + i + "]: scalar " + outS[i] + " vector " + outV[i]);
+                // and the scalar matmul is BlockDot.dot itself
+                BlockFormat f = BlockFormat.of(type);
+                BlockFormat.Unpacked u = new BlockFormat.Unpacked();
+                u.row(f, w.data(), w.rowBytes(), N - 1, k);
+                assertEquals(Float.floatToRawIntBits(BlockDot.dot(f, u, (BlockActivations) as, m - 1)), Float.floatToRawIntBits(outS[(m - 1) * N + N - 1]));
+                checked += m * N;
+            }
+        }
+        assertEquals(true, checked > 0);
+    }
+
+    /** Byte offsets of a block's fp16 scales (d, and dmin or m). */
+    static int[] halfFields(GgmlType t) {
+        return switch (t) {
+            case Q4_0, Q5_0, IQ4_NL, IQ4_XS, Q8_0 -> new int[] {0};
+            case Q4_1, Q5_1, Q4_K, Q5_K -> new int[] {0, 2};
+            case Q2_K -> new int[] {80, 82};
+            case Q3_K -> new int[] {108};
+            case Q6_K -> new int[] {208};
+            default -> throw new IllegalArgumentException(t.toString());
+        };
+    }
+}
