@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** An Ollama-layout blob is read as the same model as its llama.cpp-layout twin. */
 class OllamaLayoutTest {
@@ -42,11 +41,8 @@ class OllamaLayoutTest {
         assertSameWeights("q256-bf16");
     }
 
-    /** Needs the K-quant kernels: WeightMatrix refuses Q4_K, Q6_K and Q5_0 until SUPPORTED lists them. */
     @Test
     void q4kmBlobBindsTheTwinsBytes() throws Exception {
-        assumeTrue(WeightMatrix.SUPPORTED.containsAll(List.of(GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.Q5_0, GgmlType.Q8_0)),
-                "WeightMatrix.SUPPORTED lacks the K-quants " + WeightMatrix.SUPPORTED);
         assertSameWeights("q256-q4_k_m");
     }
 

@@ -51,23 +51,53 @@ record BlockActivations(GgmlType type, byte[] q, float[] d, float[] s, int[] bsu
         return new BlockActivations(type, q, d, s, bsums, m, k);
     }
 
-    /** One Q8_0 block from {@code x[o..o+32)}: quants to {@code q[o..]}, scale to {@code d[ib]}; returns the unrounded d. */
-    static float q8_0(float[] x, int o, byte[] q, float[] d, int ib) {
-        float amax = 0f;
-        for (int j = 0; j < 32; j++) amax = Math.max(amax, Math.abs(x[o + j]));
-        float dd = amax / 127f;
-        d[ib] = Float.float16ToFloat(Float.floatToFloat16(dd));
-        float id = amax != 0f ? 127f / amax : 0f;
-        for (int j = 0; j < 32; j++) q[o + j] = (byte) Math.rint(x[o + j] * id);
-        return dd;
+    /** One Q8_0 block from {@code x[o..o+32)}: quants to {@code q[o..]}, scale to {@code d[ib]}. */
+    static void q8_0(float[] x, int o, byte[] q, float[] d, int ib) {
+        quantize32(x, o, amax32(x, o), q, d, ib);
     }
 
-    /** One Q8_1 block: Q8_0's quants and scale; returns {@code s = fp16(d * sum(q))} widened. */
+    /**
+     * One Q8_1 block: Q8_0's quants and scale; returns {@code s = fp16(amax/127 * sum)} widened, the sum taken over the
+     * int32 quants before they are packed to int8 (as x86's code does: it only differs when they saturate).
+     */
     static float q8_1(float[] x, int o, byte[] q, float[] d, int ib) {
-        float dd = q8_0(x, o, q, d, ib);
+        float amax = amax32(x, o);
+        int sum = quantize32(x, o, amax, q, d, ib);
+        return Float.float16ToFloat(Float.floatToFloat16(amax / 127f * sum));
+    }
+
+    private static float amax32(float[] x, int o) {
+        float amax = 0f;
+        for (int j = 0; j < 32; j++) amax = Math.max(amax, Math.abs(x[o + j]));
+        return amax;
+    }
+
+    /** {@code d = fp16(amax/127)}, {@code q = int8(cvtps(x * (127/amax)))}; returns the int32 quants' sum (wrapping, as vpaddd). */
+    private static int quantize32(float[] x, int o, float amax, byte[] q, float[] d, int ib) {
+        d[ib] = Float.float16ToFloat(Float.floatToFloat16(amax / 127f));
+        float id = amax != 0f ? 127f / amax : 0f;
         int sum = 0;
-        for (int j = 0; j < 32; j++) sum += q[o + j];
-        return Float.float16ToFloat(Float.floatToFloat16(dd * sum));
+        for (int j = 0; j < 32; j++) {
+            int i = cvtps(x[o + j] * id);
+            sum += i;
+            q[o + j] = packToInt8(i);
+        }
+        return sum;
+    }
+
+    /**
+     * x86's {@code cvtps2dq} after rounding to nearest even: the int32 of {@code v}, or INT_MIN (the "integer
+     * indefinite") for NaN and values outside int32. A block whose amax is below 127/FLT_MAX makes {@code 127/amax}
+     * infinite: ggml's AVX2 quantizer then gets INT_MIN (or, for zeros, NaN from 0*inf) in every lane.
+     */
+    static int cvtps(float v) {
+        double r = Math.rint(v);
+        return r >= -0x1p31 && r < 0x1p31 ? (int) r : Integer.MIN_VALUE;
+    }
+
+    /** {@code packssdw} then {@code packsswb}: int32 saturated to int8. */
+    static byte packToInt8(int i) {
+        return (byte) Math.max(-128, Math.min(127, i));
     }
 
     /** One Q8_K block from {@code x[o..o+256)}: quants to {@code q[o..]}, scale to {@code d[ib]}, 16-value sums to {@code bsums[bs..bs+16)}. */
