@@ -125,12 +125,25 @@ public final class Embedder implements AutoCloseable {
             pool = new WorkerPool(options.threads());
             Embedder e = new Embedder(f, w, tok, pool, new EmbeddingGemma(w, k, pool), options, engineOptions);
             if (!w.hasDense()) LOG.log(System.Logger.Level.WARNING, gguf.getFileName() + ": " + NO_DENSE_WARNING);
+            String delegated = delegationWarning(k, w);
+            if (delegated != null) LOG.log(System.Logger.Level.WARNING, gguf.getFileName() + ": " + delegated);
             return e;
         } catch (RuntimeException | Error ex) {
             if (pool != null) pool.close();
             f.close();
             throw ex;
         }
+    }
+
+    /**
+     * The one warning for a model some of whose products the chosen backend hands to slower kernels (the native backend
+     * has no kernel for K-quants, Q4_0, ... yet: the Java kernels compute them), naming the types; null when none.
+     */
+    static String delegationWarning(Kernels k, ModelWeights w) {
+        java.util.Set<dev.egemma.gguf.GgmlType> types = k.delegatedTypes(w.matrixTypes());
+        if (types.isEmpty()) return null;
+        String by = k instanceof dev.egemma.kernels.ffm.NativeKernels n ? n.fallback().name() : "other kernels";
+        return k.name() + " has no kernels for " + types + " weights yet: those products run on " + by + ", the rest natively";
     }
 
     private static Kernels kernels(Options o) {

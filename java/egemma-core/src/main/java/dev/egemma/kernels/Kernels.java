@@ -58,6 +58,14 @@ public interface Kernels {
     }
 
     /**
+     * The weight types among {@code types} whose products this backend hands to other, slower kernels (the native
+     * backend: the types libegemma has no kernel for yet, computed by the Java kernels). Empty by default.
+     */
+    default java.util.Set<dev.egemma.gguf.GgmlType> delegatedTypes(java.util.Set<dev.egemma.gguf.GgmlType> types) {
+        return java.util.Set.of();
+    }
+
+    /**
      * Whether activations this backend prepared for weights of type {@code prepared} serve weights of type {@code next}
      * (same row length): true for the same type, and for types whose products quantize the activations the same way
      * (in a Q4_K_M file attn_q is Q4_K and attn_v Q6_K, both with Q8_K activations).

@@ -50,6 +50,18 @@ public record ModelWeights(
                 dense ? matrix(f, l.dense2()) : null, dense ? matrix(f, l.dense3()) : null);
     }
 
+    /** The types of every weight matrix (token_embd included: it is only read row by row, but named with the rest). */
+    public java.util.Set<dev.egemma.gguf.GgmlType> matrixTypes() {
+        java.util.Set<dev.egemma.gguf.GgmlType> s = java.util.EnumSet.noneOf(dev.egemma.gguf.GgmlType.class);
+        for (LayerWeights l : layers)
+            for (WeightMatrix m : new WeightMatrix[] {l.wq(), l.wk(), l.wv(), l.wo(), l.wGate(), l.wUp(), l.wDown()}) s.add(m.type());
+        if (hasDense()) {
+            s.add(dense2.type());
+            s.add(dense3.type());
+        }
+        return s;
+    }
+
     public boolean hasDense() {
         return dense2 != null && dense3 != null;
     }

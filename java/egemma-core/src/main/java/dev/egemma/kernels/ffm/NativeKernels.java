@@ -128,11 +128,27 @@ public final class NativeKernels implements Kernels {
         return new QuantizedRows(q, d, m, k);
     }
 
+    /** libegemma multiplies F32, F16, BF16 and Q8_0 weights; the fallback kernels every other type. */
+    private static boolean ownType(GgmlType t) {
+        return t == GgmlType.Q8_0 || floatTypeId(t) >= 0;
+    }
+
+    @Override
+    public java.util.Set<GgmlType> delegatedTypes(java.util.Set<GgmlType> types) {
+        java.util.Set<GgmlType> d = java.util.EnumSet.noneOf(GgmlType.class);
+        for (GgmlType t : types) if (!ownType(t)) d.add(t);
+        return d;
+    }
+
+    /** The fallback kernels, which compute the products of {@link #delegatedTypes}. */
+    public Kernels fallback() {
+        return fallback;
+    }
+
     /** The fallback's rule for two types it computes (libegemma's own activations serve only their own type). */
     @Override
     public boolean sharesActivations(GgmlType prepared, GgmlType next) {
-        boolean ownA = prepared == GgmlType.Q8_0 || floatTypeId(prepared) >= 0, ownB = next == GgmlType.Q8_0 || floatTypeId(next) >= 0;
-        return prepared == next || !ownA && !ownB && fallback.sharesActivations(prepared, next);
+        return prepared == next || !ownType(prepared) && !ownType(next) && fallback.sharesActivations(prepared, next);
     }
 
     @Override
