@@ -27,8 +27,11 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One thread, one whole Q8_0 product {@code C[M x N] = A[M x K] * W[N x K]^T} on the Java kernels, activation
- * quantization included, for the model's (K, N) shapes. Achieved GMAC/s = M*K*N / (time per op in ns).
+ * One thread, one whole quantized product {@code C[M x N] = A[M x K] * W[N x K]^T} on the Java kernels, activation
+ * quantization included, for the model's (K, N) shapes: Q8_0 by default, any other weight type the Java kernels
+ * compute with {@code -p type=Q4_0,Q4_K,Q6_K,IQ4_XS} (the K-quants and IQ4_XS need K a multiple of 256: drop
+ * {@code 1152x768}, where llama.cpp's quantizer falls back to a 32-wide type too). Achieved GMAC/s = M*K*N / (time
+ * per op in ns). Weights are random blocks with fp16 scales set to 0.002..0.012.
  *
  * <p>Run: {@code java -jar java/egemma-bench/target/benchmarks.jar Q8MatmulBenchmark}
  * (add {@code -p kernels=scalar} for the scalar fallback).
@@ -50,6 +53,22 @@ public class Q8MatmulBenchmark {
     @Param({"vector", "scalar"})
     public String kernels;
 
+    /** Weight type (a {@link GgmlType} name). */
+    @Param({"Q8_0"})
+    public String type;
+
+    /** Byte offsets of the fp16 scale fields (d, and dmin or m) in a block of each type, per ggml-common.h. */
+    private static int[] scaleFields(GgmlType t) {
+        return switch (t) {
+            case Q8_0, Q4_0, Q5_0, IQ4_NL, IQ4_XS -> new int[] {0};
+            case Q4_1, Q5_1, Q4_K, Q5_K -> new int[] {0, 2};
+            case Q2_K -> new int[] {80, 82};
+            case Q3_K -> new int[] {108};
+            case Q6_K -> new int[] {208};
+            default -> throw new IllegalArgumentException("no quantized Java kernel for " + t);
+        };
+    }
+
     private Kernels k;
     private WeightMatrix w;
     private float[] a, out;
@@ -60,13 +79,15 @@ public class Q8MatmulBenchmark {
         int kk = Integer.parseInt(kn[0]), n = Integer.parseInt(kn[1]);
         k = kernels.equals("scalar") ? new ScalarKernels() : KernelProvider.javaKernels();
         Random r = new Random(42);
-        MemorySegment s = Arena.ofAuto().allocate((long) n * kk / 32 * 34);
+        GgmlType t = GgmlType.valueOf(type);
+        long blocks = (long) n * kk / t.blockSize;
+        MemorySegment s = Arena.ofAuto().allocate(blocks * t.typeSize);
         var le = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-        for (long b = 0; b < (long) n * kk / 32; b++) {
-            s.set(le, b * 34, Float.floatToFloat16((float) (0.002 + 0.01 * r.nextDouble())));
-            for (int j = 0; j < 32; j++) s.set(ValueLayout.JAVA_BYTE, b * 34 + 2 + j, (byte) (r.nextInt(256) - 128));
+        for (long b = 0; b < blocks; b++) {
+            for (int j = 0; j < t.typeSize; j++) s.set(ValueLayout.JAVA_BYTE, b * t.typeSize + j, (byte) (r.nextInt(256) - 128));
+            for (int f : scaleFields(t)) s.set(le, b * t.typeSize + f, Float.floatToFloat16((float) (0.002 + 0.01 * r.nextDouble())));
         }
-        w = new WeightMatrix("bench", GgmlType.Q8_0, n, kk, s);
+        w = new WeightMatrix("bench", t, n, kk, s);
         a = new float[m * kk];
         for (int i = 0; i < a.length; i++) a[i] = (float) r.nextGaussian();
         out = new float[m * n];

@@ -3,7 +3,6 @@ package dev.egemma.kernels.java;
 import dev.egemma.kernels.WeightMatrix;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -31,9 +30,7 @@ final class VectorFloatMatmul {
     /** Static final so that C2 sees a constant species (an instance field defeats the Vector API intrinsics). */
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int L = F.length();
-    private static final VectorSpecies<Integer> I = F.withLanes(int.class);
-    /** Shorts and bytes with as many lanes as {@link #F}, for the BF16 and Q8_0 widenings. */
-    private static final VectorSpecies<Short> S = L == 16 ? ShortVector.SPECIES_256 : ShortVector.SPECIES_128;
+    /** Bytes with as many lanes as {@link #F}, for the Q8_0 widening. */
     private static final VectorSpecies<Byte> B = L == 16 ? ByteVector.SPECIES_128 : ByteVector.SPECIES_64;
     /** Activation rows per pass over a weight row pair. */
     private static final int M_CHUNK = 64;
@@ -85,11 +82,11 @@ final class VectorFloatMatmul {
                 for (int j = 0; j < k; j++) y[j] = Float.float16ToFloat(raw[j]);
             }
             case BF16 -> {
-                // bits << 16 (k is a multiple of 16, so of L): the sign-extended upper half is shifted out
+                // bits << 16: the sign-extended upper half is shifted out. A plain loop: written with the Vector API
+                // (S2I, LSHL, reinterpretAsFloats) it crashed Temurin 25.0.3's C2 ("fatal error: LSHIFT: float" in
+                // VectorSupport::vop2ideal while late-inlining this method), now and then, mid test run.
                 MemorySegment.copy(s, WeightRows.LE_SHORT, base, raw, 0, k);
-                for (int j = 0; j < k; j += L)
-                    ShortVector.fromArray(S, raw, j).convertShape(VectorOperators.S2I, I, 0).lanewise(VectorOperators.LSHL, 16)
-                            .reinterpretAsFloats().intoArray(y, j);
+                for (int j = 0; j < k; j++) y[j] = Float.intBitsToFloat(raw[j] << 16);
             }
             case Q8_0 -> {
                 // q * d, exact in float (7 + 11 significant bits)
