@@ -84,7 +84,7 @@ class ServeCommandTest {
         }
     }
 
-    private static URI readyUri(Process p, Path err) throws Exception {
+    static URI readyUri(Process p, Path err) throws Exception {
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         CompletableFuture<String> line = CompletableFuture.supplyAsync(() -> {
             try {

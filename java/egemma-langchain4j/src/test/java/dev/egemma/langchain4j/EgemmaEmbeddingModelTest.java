@@ -4,6 +4,7 @@ import dev.egemma.Backend;
 import dev.egemma.Embedder;
 import dev.egemma.Q8Order;
 import dev.egemma.Task;
+import dev.egemma.testing.GoldenQuant;
 import dev.langchain4j.data.document.Metadata;
 import dev.langchain4j.data.embedding.Embedding;
 import dev.langchain4j.data.segment.TextSegment;
@@ -132,6 +133,16 @@ class EgemmaEmbeddingModelTest {
                 assertEquals(16, got.get(i).dimension());
                 assertArrayEquals(want[i], got.get(i).vector());
             }
+        }
+    }
+
+    /** Issue 24: a quantized file (Q4_K_M, with Q6_K, Q5_0 and Q8_0 tensors), its documents and queries within llama.cpp's bounds. */
+    @Test
+    void aQuantizedFileEmbedsLikeLlamaCpp() {
+        String file = "q256-q4_k_m";
+        try (EgemmaEmbeddingModel q = EgemmaEmbeddingModel.builder().modelPath(GoldenQuant.model(file)).threads(2).build()) {
+            GoldenQuant.assertMatches(file, GoldenQuant.DOCUMENT_PROMPTED, q.embed(TextSegment.from(GoldenQuant.DOCUMENT)).content().vector());
+            GoldenQuant.assertMatches(file, GoldenQuant.QUERY_PROMPTED, q.embedQuery(GoldenQuant.QUERY).content().vector());
         }
     }
 

@@ -2,6 +2,7 @@ package dev.egemma.spark;
 
 import dev.egemma.Backend;
 import dev.egemma.Embedder;
+import dev.egemma.testing.GoldenQuant;
 import org.apache.spark.SparkFiles;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -128,6 +129,16 @@ class SparkEmbeddingTest {
         List<Row> out = byId(Egemma.embed(rows(corpus.subList(0, 20), 2), "text", "embedding", spec));
         float[][] expected = libraryVectors(corpus.subList(0, 20));
         for (int i = 0; i < 20; i++) assertArrayEquals(expected[i], vector(out.get(i), "embedding"));
+    }
+
+    /** Issue 24: a quantized file in Ollama's layout on the native backend (which hands its products to the Java kernels). */
+    @Test
+    void anOllamaQuantizedBlobEmbedsLikeLlamaCpp() {
+        String blob = "q256-q4_k_m-ollama";
+        List<String> texts = List.of("Hello world", GoldenQuant.DOCUMENT_PROMPTED);
+        EmbedderSpec spec = EmbedderSpec.ofPath(GoldenQuant.model(blob).toString()).withBackend(Backend.NATIVE).withThreads(2);
+        List<Row> out = byId(Egemma.embed(rows(texts, 2), "text", "embedding", spec));
+        for (int i = 0; i < texts.size(); i++) GoldenQuant.assertMatches(blob, texts.get(i), vector(out.get(i), "embedding"));
     }
 
     @Test

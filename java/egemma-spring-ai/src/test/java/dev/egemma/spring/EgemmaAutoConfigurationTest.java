@@ -4,6 +4,7 @@ import dev.egemma.Backend;
 import dev.egemma.Embedder;
 import dev.egemma.Q8Order;
 import dev.egemma.Task;
+import dev.egemma.testing.GoldenQuant;
 import org.junit.jupiter.api.Test;
 import org.springframework.ai.document.Document;
 import org.springframework.ai.embedding.EmbeddingModel;
@@ -78,6 +79,18 @@ class EgemmaAutoConfigurationTest {
                 assertArrayEquals(plain.embed("title: none | text: Rome is in Italy."), batch.get(1));
             });
         }
+    }
+
+    /** Issue 24: a quantized file in Ollama's layout, its documents and queries within llama.cpp's bounds. */
+    @Test
+    void anOllamaQuantizedBlobEmbedsLikeLlamaCpp() {
+        String blob = "q256-q4_k_m-ollama";
+        runner.withPropertyValues("egemma.model-path=" + GoldenQuant.model(blob), "egemma.threads=2").run(ctx -> {
+            assertNull(ctx.getStartupFailure());
+            EgemmaEmbeddingModel m = ctx.getBean(EgemmaEmbeddingModel.class);
+            GoldenQuant.assertMatches(blob, GoldenQuant.DOCUMENT_PROMPTED, m.embed(new Document(GoldenQuant.DOCUMENT)));
+            GoldenQuant.assertMatches(blob, GoldenQuant.QUERY_PROMPTED, m.embedQuery(GoldenQuant.QUERY));
+        });
     }
 
     @Test
