@@ -25,9 +25,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Files with weight types libegemma has no kernel for yet run on the native backend: those products go to the Java
- * kernels, the rest (norms, attention, RoPE, pooling, and the file's Q8_0/F16/BF16 matrices) run in C. Every native
- * kernel computes the Java kernels' bits in the x86 order on the x86 tiers, so the forward pass is the Java backend's
- * bit for bit there; and the backend names exactly the delegated types (what the one warning at open lists).
+ * kernels, the rest (norms, attention, RoPE, pooling, the file's Q8_0/F16/BF16 matrices, and Q4_0, Q5_0 and IQ4_NL
+ * through their Q8_0 expansion in the block order) run in C. Every native kernel computes the Java kernels' bits (the
+ * x86 order for Q8_0 on the x86 tiers, the block order for the expansions on every tier), so the forward pass is the
+ * Java backend's bit for bit; and the backend names exactly the delegated types (what the one warning at open lists).
  */
 class NativeDelegationTest {
 
@@ -35,7 +36,8 @@ class NativeDelegationTest {
         List<Arguments> a = new ArrayList<>();
         for (Isa tier : NativeTestSupport.requireNative().binding().caps())
             if (NativeTestSupport.llamaCppExact(tier, Q8Order.X86))
-                for (String f : List.of("q256-q4_k_m", "q256-q4_0", "q256-iq4_xs", "q256-q5_1", "q256-bf16")) a.add(Arguments.of(f, tier));
+                for (String f : List.of("q256-q4_k_m", "q256-q4_0", "q256-q5_0", "q256-iq4_nl", "q256-iq4_xs", "q256-q5_1", "q256-bf16"))
+                    a.add(Arguments.of(f, tier));
         return a.stream();
     }
 
@@ -55,7 +57,8 @@ class NativeDelegationTest {
             Kernels jk = KernelProvider.javaKernels();
             NativeKernels nk = new NativeKernels(b, jk, Q8Order.X86);
             EnumSet<GgmlType> expected = EnumSet.noneOf(GgmlType.class);
-            for (GgmlType t : w.matrixTypes()) if (t != GgmlType.Q8_0 && t != GgmlType.F32 && t != GgmlType.F16 && t != GgmlType.BF16) expected.add(t);
+            EnumSet<GgmlType> inC = EnumSet.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q5_0, GgmlType.IQ4_NL);
+            for (GgmlType t : w.matrixTypes()) if (!inC.contains(t)) expected.add(t);
             assertEquals(expected, nk.delegatedTypes(w.matrixTypes()), name + ": delegated types");
             String warning = dev.egemma.EmbedderDelegation.warning(nk, w);
             if (expected.isEmpty()) assertEquals(null, warning);
@@ -64,6 +67,8 @@ class NativeDelegationTest {
             float[][] jav = new EmbeddingGemma(w, jk, pool).forward(texts, null);
             float[][] nat = new EmbeddingGemma(w, nk, pool).forward(texts, null);
             for (int i = 0; i < texts.size(); i++) assertArrayEquals(jav[i], nat[i], name + " " + tier + " text " + i);
+            boolean q8Gemm = w.matrixTypes().stream().anyMatch(t -> t == GgmlType.Q8_0 || t == GgmlType.Q4_0 || t == GgmlType.Q5_0 || t == GgmlType.IQ4_NL);
+            assertEquals(q8Gemm, nk.packedBytes() > 0, name + ": products on libegemma's Q8_0 GEMM");
         }
     }
 }

@@ -5,6 +5,7 @@ import dev.egemma.gguf.GgmlType;
 import dev.egemma.kernels.Activations;
 import dev.egemma.kernels.Kernels;
 import dev.egemma.kernels.WeightMatrix;
+import dev.egemma.kernels.java.Q8Expansion;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -19,8 +20,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * activations quantized in C, bit-identical to ggml's x86 quantizer and to the Java one; RMSNorm, GELU * up and
  * attention, RoPE, mean pooling and the L2 norm run in C, bit-identical to the Java kernels. F32/F16/BF16 products run in C
  * on the weights as mapped (F16/BF16 widened as they are read), bit-identical to the Java kernels' float product; the
- * Java kernels given at construction serve any other weight type. The Q8_0 products sum in the {@link Q8Order} given
- * at construction: llama.cpp's x86 order by default, or the block order (the same bits on every tier, faster).
+ * Java kernels given at construction serve any other weight type but Q4_0, Q5_0 and IQ4_NL: those are repacked from their
+ * {@link Q8Expansion} (Q8_0 blocks with the same values; the packed copy is a Q8_0 matrix's size, ~1.9x the file's
+ * bytes for those tensors) and multiplied by the Q8_0 GEMM in the block order, their contract, bit-identical to the Java
+ * kernels. The Q8_0 products sum in the {@link Q8Order} given at construction: llama.cpp's x86 order by default, or the
+ * block order (the same bits on every tier, faster).
  *
  * <p>One instance per model: it keeps the packed weights of every matrix it has seen (keyed by the matrix, whose
  * data segment identifies the mapped tensor) until it is garbage collected. Thread-safe: tiles of one product run
@@ -102,7 +106,7 @@ public final class NativeKernels implements Kernels {
     @Override
     public Activations prepare(float[] a, int m, int k, WeightMatrix w, Activations reuse, RowSplitter rows) {
         Objects.requireNonNull(a, "a");
-        boolean q8 = w.type() == GgmlType.Q8_0;
+        boolean q8 = q8Gemm(w.type());
         if (!q8 && floatTypeId(w.type()) < 0) return fallback.prepare(a, m, k, w, reuse, rows);
         if (k != w.cols()) throw new IllegalArgumentException(w.name() + ": activations have " + k + " columns, weights " + w.cols());
         if (m < 0 || (long) m * k > a.length)
@@ -128,9 +132,23 @@ public final class NativeKernels implements Kernels {
         return new QuantizedRows(q, d, m, k);
     }
 
-    /** libegemma multiplies F32, F16, BF16 and Q8_0 weights; the fallback kernels every other type. */
+    /**
+     * Whether libegemma's Q8_0 GEMM computes products of {@code t}: Q8_0 itself, and the types whose weights are Q8_0
+     * blocks once their quants are expanded (Q4_0, Q5_0, IQ4_NL, {@link Q8Expansion}): their activations are Q8_0 and
+     * their block-order product is Q8_0's.
+     */
+    static boolean q8Gemm(GgmlType t) {
+        return t == GgmlType.Q8_0 || Q8Expansion.expands(t);
+    }
+
+    /** The float order of {@code w}'s products: the chosen one for Q8_0, the block order (their contract) for the expansions. */
+    private int orderOf(WeightMatrix w) {
+        return w.type() == GgmlType.Q8_0 ? q8Order.id() : Q8Order.BLOCK.id();
+    }
+
+    /** libegemma multiplies F32, F16, BF16, Q8_0, Q4_0, Q5_0 and IQ4_NL weights; the fallback kernels every other type. */
     private static boolean ownType(GgmlType t) {
-        return t == GgmlType.Q8_0 || floatTypeId(t) >= 0;
+        return q8Gemm(t) || floatTypeId(t) >= 0;
     }
 
     @Override
@@ -148,7 +166,8 @@ public final class NativeKernels implements Kernels {
     /** The fallback's rule for two types it computes (libegemma's own activations serve only their own type). */
     @Override
     public boolean sharesActivations(GgmlType prepared, GgmlType next) {
-        return prepared == next || !ownType(prepared) && !ownType(next) && fallback.sharesActivations(prepared, next);
+        // the Q8_0 GEMM's types share libegemma's Q8_0 activations; the fallback's types follow its own rule
+        return prepared == next || q8Gemm(prepared) && q8Gemm(next) || !ownType(prepared) && !ownType(next) && fallback.sharesActivations(prepared, next);
     }
 
     @Override
@@ -162,7 +181,7 @@ public final class NativeKernels implements Kernels {
                     MemorySegment.ofArray(out), ldOut);
             return;
         }
-        if (w.type() != GgmlType.Q8_0) {
+        if (!q8Gemm(w.type())) {
             if (a instanceof QuantizedRows) throw new IllegalArgumentException(w.name() + ": activations were prepared for Q8_0 weights");
             fallback.matmul(a, w, n0, n1, out, ldOut);
             return;
@@ -172,17 +191,17 @@ public final class NativeKernels implements Kernels {
         checkTile(qa, w, n0, n1, out, ldOut);
         if (qa.rows() == 0 || n0 == n1) return;
         lib.q8_0Gemm(MemorySegment.ofArray(qa.q()), MemorySegment.ofArray(qa.d()), qa.rows(), qa.cols(), packed(w), w.rows(), n0, n1,
-                MemorySegment.ofArray(out), ldOut, gemmScratch(qa.rows(), qa.cols()), q8Order.id());
+                MemorySegment.ofArray(out), ldOut, gemmScratch(qa.rows(), qa.cols()), orderOf(w));
     }
 
     @Override
     public boolean splitsRows(WeightMatrix w) {
-        return w.type() == GgmlType.Q8_0; // libegemma biases the rows of every call: a row range halves that work per split
+        return q8Gemm(w.type()); // libegemma biases the rows of every call: a row range halves that work per split
     }
 
     @Override
     public void matmulRows(Activations a, int m0, int m1, WeightMatrix w, int n0, int n1, float[] out, int ldOut) {
-        if (!(a instanceof QuantizedRows qa) || w.type() != GgmlType.Q8_0) {
+        if (!(a instanceof QuantizedRows qa) || !q8Gemm(w.type())) {
             Kernels.super.matmulRows(a, m0, m1, w, n0, n1, out, ldOut);
             return;
         }
@@ -194,7 +213,7 @@ public final class NativeKernels implements Kernels {
         // m0 is a multiple of the row padding, so the slice still holds the padded rows the kernels may read
         lib.q8_0Gemm(MemorySegment.ofArray(qa.q()).asSlice((long) m0 * k), MemorySegment.ofArray(qa.d()).asSlice(4L * m0 * nb), m1 - m0, k,
                 packed(w), w.rows(), n0, n1, MemorySegment.ofArray(out).asSlice(4L * m0 * ldOut), ldOut, gemmScratch(m1 - m0, k),
-                q8Order.id());
+                orderOf(w));
     }
 
     @Override
@@ -271,7 +290,16 @@ public final class NativeKernels implements Kernels {
         long size = lib.q8_0PackSize(w.rows(), w.cols());
         // automatic arena: the packed copy lives as long as this kernel set references it
         MemorySegment dst = Arena.ofAuto().allocate(size, EgemmaBinding.Q8_0_PACK_ALIGN);
-        lib.q8_0Pack(w.data(), w.rows(), w.cols(), 0, w.rows(), dst);
+        if (w.type() == GgmlType.Q8_0) {
+            lib.q8_0Pack(w.data(), w.rows(), w.cols(), 0, w.rows(), dst);
+        } else {
+            // expanded to Q8_0 rows in a transient buffer, then packed as Q8_0 weights are
+            try (Arena tmp = Arena.ofConfined()) {
+                MemorySegment q8 = tmp.allocate(Q8Expansion.expandedBytes(w), 8);
+                Q8Expansion.expand(w, 0, w.rows(), q8);
+                lib.q8_0Pack(q8, w.rows(), w.cols(), 0, w.rows(), dst);
+            }
+        }
         packedBytes.addAndGet(size);
         return dst;
     }

@@ -1,0 +1,51 @@
+package dev.egemma.kernels.java;
+
+import dev.egemma.gguf.GgmlType;
+import dev.egemma.kernels.WeightMatrix;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * The 32-wide weight types without sub-block scales or mins (Q4_0, Q5_0, IQ4_NL) rewritten as Q8_0 blocks holding the
+ * same values: each block's fp16 {@code d} kept, its quants expanded to int8. Their activations are Q8_0 too, so their
+ * block-order product ({@link BlockDot}: {@code acc = fma(isum, d_w*d_a, acc)} per 32-block) is exactly a Q8_0
+ * product in the block order, and any Q8_0 block-order kernel (libegemma's GEMM on every tier) computes it bit for bit.
+ */
+public final class Q8Expansion {
+    private Q8Expansion() {}
+
+    /** Bytes of a Q8_0 block: fp16 d, then 32 int8. */
+    public static final int Q8_BLOCK_BYTES = WeightRows.Q8_BLOCK_BYTES;
+
+    /** Whether {@code t}'s products are Q8_0 block-order products of its {@link #expand expansion}. */
+    public static boolean expands(GgmlType t) {
+        BlockFormat f = BlockFormat.of(t);
+        return f != null && f.activations == GgmlType.Q8_0 && f.min == BlockFormat.Min.NONE && f.sub == f.block();
+    }
+
+    /** Bytes of the expansion of {@code w}: its rows as Q8_0. */
+    public static long expandedBytes(WeightMatrix w) {
+        return GgmlType.Q8_0.byteSize(w.cols()) * w.rows();
+    }
+
+    /** Rows {@code [r0, r1)} of {@code w} as Q8_0 rows into {@code dst} (row {@code r} at {@code (r - r0) * Q8_0 row bytes}). */
+    public static void expand(WeightMatrix w, int r0, int r1, MemorySegment dst) {
+        if (!expands(w.type())) throw new IllegalArgumentException(w.name() + ": " + w.type() + " has no Q8_0 expansion");
+        if (r0 < 0 || r1 > w.rows() || r0 > r1) throw new IndexOutOfBoundsException(w.name() + ": rows [" + r0 + ", " + r1 + ") of " + w.rows());
+        long q8Row = GgmlType.Q8_0.byteSize(w.cols());
+        if (dst.byteSize() < q8Row * (r1 - r0)) throw new IllegalArgumentException(w.name() + ": " + dst.byteSize() + " bytes for " + (r1 - r0) + " Q8_0 rows");
+        BlockFormat f = BlockFormat.of(w.type());
+        BlockFormat.Unpacked u = new BlockFormat.Unpacked();
+        int k = w.cols(), nb = k / 32;
+        for (int r = r0; r < r1; r++) {
+            u.row(f, w.data(), w.rowBytes(), r, k);
+            long o = (r - r0) * q8Row;
+            for (int b = 0; b < nb; b++, o += Q8_BLOCK_BYTES) {
+                // the block's d as stored: its fp16 bits (d widened to float and back is exact, NaN payloads aside)
+                dst.set(WeightRows.LE_SHORT, o, w.data().get(WeightRows.LE_SHORT, r * w.rowBytes() + (long) b * w.type().typeSize));
+                MemorySegment.copy(u.q, b * 32, dst, ValueLayout.JAVA_BYTE, o + 2, 32);
+            }
+        }
+    }
+}
