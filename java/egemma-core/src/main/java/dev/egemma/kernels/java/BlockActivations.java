@@ -17,24 +17,28 @@ import dev.egemma.kernels.Kernels;
  *       {@code d = 1 / iscale} in fp32 (all zero when every value is 0), and the sum of each 16 quants.</li>
  * </ul>
  * {@code q} holds the int8 quants row-major; {@code d} one scale per block (fp16 scales already widened); {@code s}
- * (Q8_1 only) one per block; {@code bsums} (Q8_K only) one per 16 values.
+ * (Q8_1 only) one per block; {@code bsums} (Q8_K only) one per 16 values; {@code qf} the quants again as floats (exact),
+ * only when asked for (the Vector API kernels read them), else null.
  */
-record BlockActivations(GgmlType type, byte[] q, float[] d, float[] s, int[] bsums, int rows, int cols) implements Activations {
+record BlockActivations(GgmlType type, byte[] q, float[] d, float[] s, int[] bsums, float[] qf, int rows, int cols) implements Activations {
 
     /**
      * Rows {@code [0, m)} of {@code a} (rows of {@code k}) quantized to {@code type} (Q8_0, Q8_1 or Q8_K), row ranges
-     * split by {@code rows}, in the arrays of {@code reuse} when it has the same type and they are large enough.
+     * split by {@code rows}, with the float copy of the quants when {@code floats}. The arrays of {@code reuse} (of
+     * whatever type: a file may mix Q8_0 and Q8_K products) serve again where they are large enough, so that a thread
+     * running batch after batch stops allocating.
      */
-    static BlockActivations quantize(float[] a, int m, int k, GgmlType type, BlockActivations reuse, Kernels.RowSplitter rows) {
+    static BlockActivations quantize(float[] a, int m, int k, GgmlType type, BlockActivations reuse, Kernels.RowSplitter rows, boolean floats) {
         int block = type.blockSize;
         if (k % block != 0) throw new IllegalArgumentException("row length " + k + " is not a multiple of " + type + "'s block of " + block);
         if ((long) m * k > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("activations: " + m + " x " + k + " too large");
         int nb = k / block;
-        boolean fits = reuse != null && reuse.type == type && reuse.q.length >= m * k && reuse.d.length >= m * nb;
-        byte[] q = fits ? reuse.q : new byte[m * k];
-        float[] d = fits ? reuse.d : new float[m * nb];
-        float[] s = type != GgmlType.Q8_1 ? null : fits ? reuse.s : new float[m * nb];
-        int[] bsums = type != GgmlType.Q8_K ? null : fits ? reuse.bsums : new int[m * (k / 16)];
+        byte[] q = reuse != null && reuse.q.length >= m * k ? reuse.q : new byte[m * k];
+        float[] d = reuse != null && reuse.d.length >= m * nb ? reuse.d : new float[m * nb];
+        float[] s = type != GgmlType.Q8_1 ? null : reuse != null && reuse.s != null && reuse.s.length >= m * nb ? reuse.s : new float[m * nb];
+        int[] bsums = type != GgmlType.Q8_K ? null
+                : reuse != null && reuse.bsums != null && reuse.bsums.length >= m * (k / 16) ? reuse.bsums : new int[m * (k / 16)];
+        float[] qf = !floats ? null : reuse != null && reuse.qf != null && reuse.qf.length >= m * k ? reuse.qf : new float[m * k];
         rows.split(m, (r0, r1) -> {
             for (int i = r0; i < r1; i++) {
                 for (int b = 0; b < nb; b++) {
@@ -46,9 +50,10 @@ record BlockActivations(GgmlType type, byte[] q, float[] d, float[] s, int[] bsu
                         default -> throw new IllegalArgumentException(type + " is not an activation type");
                     }
                 }
+                if (qf != null) for (int j = i * k; j < (i + 1) * k; j++) qf[j] = q[j];
             }
         });
-        return new BlockActivations(type, q, d, s, bsums, m, k);
+        return new BlockActivations(type, q, d, s, bsums, qf, m, k);
     }
 
     /** One Q8_0 block from {@code x[o..o+32)}: quants to {@code q[o..]}, scale to {@code d[ib]}. */

@@ -221,14 +221,14 @@ enum BlockFormat {
             for (int b = 0; b < nb; b++) format.unpack(data, at + (long) b * format.type.typeSize, b * format.block(), this);
         }
 
-        /** {@code sc[e / sub] * q[e]} for the {@code k} elements of the row last unpacked (exact: at most 4,096 in magnitude, Q6_K's -128 * -32). */
-        int[] scaled(BlockFormat format, int k) {
-            if (scaled.length < k) scaled = new int[k];
+        /** {@code sc[e / sub] * q[e]} as floats (exact: at most 4,096 in magnitude, Q6_K's -128 * -32) for the {@code k} elements of the row last unpacked. */
+        float[] scaledFloats(BlockFormat format, int k) {
+            if (scaled.length < k) scaled = new float[k];
             for (int e = 0; e < k; e++) scaled[e] = sc[e / format.sub] * q[e];
             return scaled;
         }
 
-        private int[] scaled = new int[0];
+        private float[] scaled = new float[0];
 
         private void block(int e, float d, float dm) {
             int b = e / format.block();

@@ -34,7 +34,7 @@ public class ScalarKernels implements Kernels {
         if (k != w.cols()) throw new IllegalArgumentException(w.name() + ": activations have " + k + " columns, weights " + w.cols());
         if (m < 0 || (long) m * k > a.length) throw new IllegalArgumentException("activations: " + m + " x " + k + " > array length " + a.length);
         BlockFormat f = BlockFormat.of(w.type());
-        if (f != null) return BlockActivations.quantize(a, m, k, f.activations, reuse instanceof BlockActivations r ? r : null, rows);
+        if (f != null) return BlockActivations.quantize(a, m, k, f.activations, reuse instanceof BlockActivations r ? r : null, rows, readsQuantFloats());
         return w.type() == GgmlType.Q8_0 ? Q8Rows.quantize(a, m, k, reuse instanceof Q8Rows r ? r : null, rows, readsDequantized()) : new FloatRows(a, m, k);
     }
 
@@ -42,6 +42,11 @@ public class ScalarKernels implements Kernels {
     public boolean sharesActivations(GgmlType prepared, GgmlType next) {
         BlockFormat a = BlockFormat.of(prepared), b = BlockFormat.of(next);
         return prepared == next || a != null && b != null && a.activations == b.activations;
+    }
+
+    /** Whether {@link #matmulBlocks} reads {@link BlockActivations#qf()} (the scalar product reads the int8 quants). */
+    boolean readsQuantFloats() {
+        return false;
     }
 
     /** Whether {@link #matmulQ8} reads {@link Q8Rows#dq()} (the scalar product reads q and d only). */

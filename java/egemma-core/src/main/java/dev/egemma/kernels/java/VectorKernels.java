@@ -103,6 +103,11 @@ public final class VectorKernels extends ScalarKernels {
     }
 
     @Override
+    boolean readsQuantFloats() {
+        return VectorBlockDot.usable();
+    }
+
+    @Override
     boolean readsDequantized() {
         return fastQ8;
     }
@@ -138,7 +143,7 @@ public final class VectorKernels extends ScalarKernels {
 
     @Override
     void matmulBlocks(BlockFormat f, BlockActivations a, WeightMatrix w, int n0, int n1, float[] out, int ldOut, BlockFormat.Unpacked u) {
-        if (VectorBlockDot.usable()) VectorBlockDot.matmul(f, a, w.data(), w.rowBytes(), n0, n1, out, ldOut, u);
+        if (VectorBlockDot.usable()) VectorBlockDot.matmul(f, a, w.data(), w.rowBytes(), n0, n1, out, ldOut);
         else super.matmulBlocks(f, a, w, n0, n1, out, ldOut, u);
     }
 

@@ -16,12 +16,13 @@ import org.junit.jupiter.params.provider.ValueSource;
  * The block order on the Vector API ({@link VectorKernels}, i.e. {@link VectorBlockDot}) against the scalar reference
  * ({@link ScalarKernels}, i.e. {@link BlockDot}), bit for bit, through the public prepare + matmul on a
  * {@link WeightMatrix}: 1, 31, 33, 255 and 257 activation rows; k = 256, 512, 768, 1152 (32-wide types only) and 3072;
- * 3 weight rows of random bytes with sane fp16 scales (and the first rows of ggml's own dot vectors' weights).
+ * 11 weight rows of random bytes with sane fp16 scales (more than one group of weight rows the Vector API kernel unpacks
+ * together, the last one partial), computed whole and as the tile [3, 10), which must give the same bits.
  */
 class BlockDotShapesTest {
     private static final int[] M = {1, 31, 33, 255, 257};
     private static final int[] K = {256, 512, 768, 1152, 3072};
-    private static final int N = 3;
+    private static final int N = 11;
 
     @ParameterizedTest
     @ValueSource(strings = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "IQ4_NL", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "IQ4_XS"})
@@ -53,6 +54,11 @@ class BlockDotShapesTest {
                 Activations as = scalar.prepare(a, m, k, w), av = vector.prepare(a, m, k, w);
                 scalar.matmul(as, w, 0, N, outS, N);
                 vector.matmul(av, w, 0, N, outV, N);
+                float[] tile = new float[m * N];
+                vector.matmul(av, w, 3, 10, tile, N);
+                for (int i = 0; i < m; i++)
+                    for (int n = 3; n < 10; n++)
+                        assertEquals(Float.floatToRawIntBits(outV[i * N + n]), Float.floatToRawIntBits(tile[i * N + n]), type + " k " + k + " m " + m + " tile [3, 10) at " + i + "," + n);
                 for (int i = 0; i < m * N; i++)
                     assertEquals(Float.floatToRawIntBits(outS[i]), Float.floatToRawIntBits(outV[i]),
                             type + " k " + k + " m " + m + " out[" + i + "]: scalar " + outS[i] + " vector " + outV[i]);
@@ -68,6 +74,44 @@ class BlockDotShapesTest {
     }
 
     /** Byte offsets of a block's fp16 scales (d, and dmin or m). */
+    /**
+     * The blocks whose integer dots are largest: Q6_K with every scale -128 and every quant -32 (ql and qh all zero),
+     * IQ4_XS with every 6-bit scale 0 (-32) and every index 0 (-127), against activations that quantize to 127 in every
+     * element: 32 * 4,096 * 127 per 8-lane partial sum, the bound the Vector API kernel's float lanes must hold exactly.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"Q6_K", "IQ4_XS"})
+    void extremeBlocksStayExact(String name) {
+        Assumptions.assumeTrue(VectorKernels.isUsable() && VectorBlockDot.usable(), "Vector API kernels not usable here");
+        GgmlType type = GgmlType.valueOf(name);
+        int k = 768, n = 2, m = 5;
+        byte[] bytes = new byte[(int) type.byteSize(k) * n];
+        for (int at = 0; at < bytes.length; at += type.typeSize) {
+            if (type == GgmlType.Q6_K) java.util.Arrays.fill(bytes, at + 192, at + 208, (byte) -128);
+            short d = Float.floatToFloat16(0.5f);
+            int dAt = at + halfFields(type)[0];
+            bytes[dAt] = (byte) d;
+            bytes[dAt + 1] = (byte) (d >> 8);
+        }
+        WeightMatrix w = new WeightMatrix("w", type, n, k, MemorySegment.ofArray(bytes));
+        float[] a = new float[m * k];
+        java.util.Arrays.fill(a, 3.25f);
+        float[] outS = new float[m * n], outV = new float[m * n];
+        ScalarKernels scalar = new ScalarKernels();
+        VectorKernels vector = new VectorKernels();
+        scalar.matmul(scalar.prepare(a, m, k, w), w, 0, n, outS, n);
+        vector.matmul(vector.prepare(a, m, k, w), w, 0, n, outV, n);
+        // the exact value: per block isum = 256 * (sc*q) * (-127) (Q8_K's quants of a positive max are -127), d_a = 3.25 / -127
+        int scq = type == GgmlType.Q6_K ? -128 * -32 : -32 * -127;
+        float expectedBlock = (float) (256L * scq * -127) * (0.5f * (1f / (-127f / 3.25f)));
+        float expected = 0f;
+        for (int b = 0; b < k / 256; b++) expected = Math.fma((float) (256L * scq * -127), 0.5f * (1f / (-127f / 3.25f)), expected);
+        for (int i = 0; i < m * n; i++) {
+            assertEquals(Float.floatToRawIntBits(outS[i]), Float.floatToRawIntBits(outV[i]), type + " out[" + i + "]");
+            assertEquals(expected, outS[i], type + " out[" + i + "] (one block: " + expectedBlock + ")");
+        }
+    }
+
     static int[] halfFields(GgmlType t) {
         return switch (t) {
             case Q4_0, Q5_0, IQ4_NL, IQ4_XS, Q8_0 -> new int[] {0};

@@ -68,7 +68,7 @@ final class GgmlVectors {
             b.get(q, i * type.blockSize, type.blockSize);
             if (type == GgmlType.Q8_K) for (int j = 0; j < 16; j++) bsums[i * 16 + j] = b.getShort();
         }
-        return new BlockActivations(type, q, d, s, bsums, 1, k);
+        return new BlockActivations(type, q, d, s, bsums, null, 1, k);
     }
 
     static MemorySegment segment(byte[] bytes) {
