@@ -19,7 +19,7 @@ import java.lang.foreign.ValueLayout;
 enum BlockFormat {
     Q4_0(GgmlType.Q4_0, GgmlType.Q8_0, 32, Min.NONE) {
         @Override
-        void unpack(MemorySegment s, long at, int e, Unpacked u) {
+        void unpack(byte[] s, int at, int e, Unpacked u) {
             u.block(e, half(s, at), 0f);
             for (int j = 0; j < 16; j++) {
                 int b = u8(s, at + 2 + j);
@@ -30,7 +30,7 @@ enum BlockFormat {
     },
     Q4_1(GgmlType.Q4_1, GgmlType.Q8_1, 32, Min.FLOAT) {
         @Override
-        void unpack(MemorySegment s, long at, int e, Unpacked u) {
+        void unpack(byte[] s, int at, int e, Unpacked u) {
             u.block(e, half(s, at), half(s, at + 2));
             for (int j = 0; j < 16; j++) {
                 int b = u8(s, at + 4 + j);
@@ -41,21 +41,21 @@ enum BlockFormat {
     },
     Q5_0(GgmlType.Q5_0, GgmlType.Q8_0, 32, Min.NONE) {
         @Override
-        void unpack(MemorySegment s, long at, int e, Unpacked u) {
+        void unpack(byte[] s, int at, int e, Unpacked u) {
             u.block(e, half(s, at), 0f);
             fiveBits(s, at + 2, at + 6, -16, e, u);
         }
     },
     Q5_1(GgmlType.Q5_1, GgmlType.Q8_1, 32, Min.FLOAT) {
         @Override
-        void unpack(MemorySegment s, long at, int e, Unpacked u) {
+        void unpack(byte[] s, int at, int e, Unpacked u) {
             u.block(e, half(s, at), half(s, at + 2));
             fiveBits(s, at + 4, at + 8, 0, e, u);
         }
     },
     IQ4_NL(GgmlType.IQ4_NL, GgmlType.Q8_0, 32, Min.NONE) {
         @Override
-        void unpack(MemorySegment s, long at, int e, Unpacked u) {
+        void unpack(byte[] s, int at, int e, Unpacked u) {
             u.block(e, half(s, at), 0f);
             nonLinearNibbles(s, at + 2, e, u);
         }
@@ -63,7 +63,7 @@ enum BlockFormat {
     /** {scales[16] (4-bit scale, 4-bit min), qs[64] (2 bits), d, dmin}; 16 sub-blocks of 16. */
     Q2_K(GgmlType.Q2_K, GgmlType.Q8_K, 16, Min.INT) {
         @Override
-        void unpack(MemorySegment s, long at, int e, Unpacked u) {
+        void unpack(byte[] s, int at, int e, Unpacked u) {
             u.block(e, half(s, at + 80), half(s, at + 82));
             for (int sb = 0; sb < 16; sb++) {
                 int sc = u8(s, at + sb);
@@ -71,77 +71,87 @@ enum BlockFormat {
                 u.mn[e / 16 + sb] = sc >>> 4;
             }
             // element 128*h + 32*j + l: bits 2j of qs[32*h + l]
-            for (int i = 0; i < 256; i++) u.q[e + i] = (byte) ((u8(s, at + 16 + (i >>> 7) * 32 + (i & 31)) >>> (2 * ((i >>> 5) & 3))) & 3);
+            for (int h = 0; h < 2; h++)
+                for (int j = 0; j < 4; j++)
+                    for (int l = 0, o = e + 128 * h + 32 * j; l < 32; l++) u.q[o + l] = (byte) ((s[at + 16 + 32 * h + l] >>> (2 * j)) & 3);
         }
     },
     /** {hmask[32], qs[64] (low 2 bits), scales[12] (16 x 6 bits, biased by 32), d}; 16 sub-blocks of 16, no mins. */
     Q3_K(GgmlType.Q3_K, GgmlType.Q8_K, 16, Min.NONE) {
         @Override
-        void unpack(MemorySegment s, long at, int e, Unpacked u) {
+        void unpack(byte[] s, int at, int e, Unpacked u) {
             u.block(e, half(s, at + 108), 0f);
-            long sc = at + 96;
+            int sc = at + 96;
             for (int sb = 0; sb < 16; sb++) {
                 int low = u8(s, sc + (sb & 7)) >>> (4 * (sb >>> 3)) & 0x0f;
                 int high = u8(s, sc + 8 + (sb & 3)) >>> (2 * (sb >>> 2)) & 3;
                 u.sc[e / 16 + sb] = (low | high << 4) - 32;
             }
             // element 128*h + 32*j + l: bits 2j of qs[32*h + l], minus 4 unless bit 4h+j of hmask[l] is set
-            for (int i = 0; i < 256; i++) {
-                int j = (i >>> 5) & 3, h = i >>> 7;
-                int low = (u8(s, at + 32 + h * 32 + (i & 31)) >>> (2 * j)) & 3;
-                boolean hi = (u8(s, at + (i & 31)) & (1 << (4 * h + j))) != 0;
-                u.q[e + i] = (byte) (low - (hi ? 0 : 4));
-            }
+            for (int h = 0; h < 2; h++)
+                for (int j = 0; j < 4; j++)
+                    for (int l = 0, o = e + 128 * h + 32 * j; l < 32; l++) {
+                        int low = (s[at + 32 + 32 * h + l] >>> (2 * j)) & 3;
+                        u.q[o + l] = (byte) (low - ((s[at + l] >>> (4 * h + j) & 1) != 0 ? 0 : 4));
+                    }
         }
     },
     /** {d, dmin, scales[12] (8 x 6-bit scale and min), qs[128]}; 8 sub-blocks of 32. */
     Q4_K(GgmlType.Q4_K, GgmlType.Q8_K, 32, Min.INT) {
         @Override
-        void unpack(MemorySegment s, long at, int e, Unpacked u) {
+        void unpack(byte[] s, int at, int e, Unpacked u) {
             u.block(e, half(s, at), half(s, at + 2));
             scalesMinsK4(s, at + 4, e / 32, u);
             // element 64*j + l: low nibble of qs[32*j + l]; 64*j + 32 + l: its high nibble
-            for (int i = 0; i < 256; i++) u.q[e + i] = (byte) (u8(s, at + 16 + (i >>> 6) * 32 + (i & 31)) >>> (4 * ((i >>> 5) & 1)) & 0x0f);
+            for (int j = 0; j < 4; j++)
+                for (int l = 0, o = e + 64 * j; l < 32; l++) {
+                    int b = s[at + 16 + 32 * j + l];
+                    u.q[o + l] = (byte) (b & 0x0f);
+                    u.q[o + 32 + l] = (byte) (b >>> 4 & 0x0f);
+                }
         }
     },
     /** {d, dmin, scales[12], qh[32], qs[128]}: Q4_K's nibbles plus a fifth bit, bit i/32 of qh[i % 32]. */
     Q5_K(GgmlType.Q5_K, GgmlType.Q8_K, 32, Min.INT) {
         @Override
-        void unpack(MemorySegment s, long at, int e, Unpacked u) {
+        void unpack(byte[] s, int at, int e, Unpacked u) {
             u.block(e, half(s, at), half(s, at + 2));
             scalesMinsK4(s, at + 4, e / 32, u);
-            for (int i = 0; i < 256; i++) {
-                int low = u8(s, at + 48 + (i >>> 6) * 32 + (i & 31)) >>> (4 * ((i >>> 5) & 1)) & 0x0f;
-                int high = (u8(s, at + 16 + (i & 31)) >>> (i >>> 5)) & 1;
-                u.q[e + i] = (byte) (low | high << 4);
-            }
+            for (int j = 0; j < 4; j++)
+                for (int l = 0, o = e + 64 * j; l < 32; l++) {
+                    int b = s[at + 48 + 32 * j + l], h = s[at + 16 + l];
+                    u.q[o + l] = (byte) ((b & 0x0f) | (h >>> (2 * j) & 1) << 4);
+                    u.q[o + 32 + l] = (byte) ((b >>> 4 & 0x0f) | (h >>> (2 * j + 1) & 1) << 4);
+                }
         }
     },
     /** {ql[128], qh[64], scales[16] (int8), d}; 16 sub-blocks of 16, quants 6 bits biased by 32. */
     Q6_K(GgmlType.Q6_K, GgmlType.Q8_K, 16, Min.NONE) {
         @Override
-        void unpack(MemorySegment s, long at, int e, Unpacked u) {
+        void unpack(byte[] s, int at, int e, Unpacked u) {
             u.block(e, half(s, at + 208), 0f);
-            for (int sb = 0; sb < 16; sb++) u.sc[e / 16 + sb] = s.get(ValueLayout.JAVA_BYTE, at + 192 + sb);
+            for (int sb = 0; sb < 16; sb++) u.sc[e / 16 + sb] = s[at + 192 + sb];
             // element 128*h + 32*t + l: nibble t/2 of ql[64*h + 32*(t&1) + l], bits 2t of qh[32*h + l]
-            for (int i = 0; i < 256; i++) {
-                int h = i >>> 7, t = (i >>> 5) & 3, l = i & 31;
-                int low = u8(s, at + 64 * h + 32 * (t & 1) + l) >>> (4 * (t >>> 1)) & 0x0f;
-                int high = (u8(s, at + 128 + 32 * h + l) >>> (2 * t)) & 3;
-                u.q[e + i] = (byte) ((low | high << 4) - 32);
-            }
+            for (int h = 0; h < 2; h++)
+                for (int l = 0, o = e + 128 * h; l < 32; l++) {
+                    int ql0 = s[at + 64 * h + l], ql1 = s[at + 64 * h + 32 + l], qh = s[at + 128 + 32 * h + l];
+                    u.q[o + l] = (byte) (((ql0 & 0x0f) | (qh & 3) << 4) - 32);
+                    u.q[o + 32 + l] = (byte) (((ql1 & 0x0f) | (qh >>> 2 & 3) << 4) - 32);
+                    u.q[o + 64 + l] = (byte) (((ql0 >>> 4 & 0x0f) | (qh >>> 4 & 3) << 4) - 32);
+                    u.q[o + 96 + l] = (byte) (((ql1 >>> 4 & 0x0f) | (qh >>> 6 & 3) << 4) - 32);
+                }
         }
     },
     /** {d, scales_h (u16), scales_l[4], qs[128]}: 8 sub-blocks of 32 IQ4_NL values with 6-bit scales biased by 32. */
     IQ4_XS(GgmlType.IQ4_XS, GgmlType.Q8_K, 32, Min.NONE) {
         @Override
-        void unpack(MemorySegment s, long at, int e, Unpacked u) {
+        void unpack(byte[] s, int at, int e, Unpacked u) {
             u.block(e, half(s, at), 0f);
-            int scalesH = s.get(WeightRows.LE_SHORT, at + 2) & 0xffff;
+            int scalesH = u8(s, at + 2) | u8(s, at + 3) << 8;
             for (int sb = 0; sb < 8; sb++) {
                 int low = u8(s, at + 4 + sb / 2) >>> (4 * (sb % 2)) & 0x0f;
                 u.sc[e / 32 + sb] = (low | ((scalesH >>> (2 * sb)) & 3) << 4) - 32;
-                nonLinearNibbles(s, at + 8 + 16L * sb, e + 32 * sb, u);
+                nonLinearNibbles(s, at + 8 + 16 * sb, e + 32 * sb, u);
             }
         }
     };
@@ -180,10 +190,10 @@ enum BlockFormat {
     }
 
     /**
-     * Unpacks the block stored at byte {@code at} of {@code s} into {@code u}, its first element being element
-     * {@code e} of the row ({@code e} a multiple of {@link #block()}).
+     * Unpacks the block stored at byte {@code at} of {@code s} (a copy of the row) into {@code u}, its first element
+     * being element {@code e} of the row ({@code e} a multiple of {@link #block()}).
      */
-    abstract void unpack(MemorySegment s, long at, int e, Unpacked u);
+    abstract void unpack(byte[] s, int at, int e, Unpacked u);
 
     private static final BlockFormat[] BY_TYPE = new BlockFormat[GgmlType.values().length];
     static {
@@ -204,6 +214,7 @@ enum BlockFormat {
         int[] sc = new int[0], mn = new int[0];
         float[] d = new float[0], dm = new float[0];
         private BlockFormat format;
+        private byte[] raw = new byte[0];
 
         /** Unpacks row {@code n} ({@code k} elements at byte {@code n * rowBytes}) of weights in {@code format}. */
         void row(BlockFormat format, MemorySegment data, long rowBytes, int n, int k) {
@@ -217,14 +228,19 @@ enum BlockFormat {
                 dm = new float[k / 32];
             }
             if (format.sub == format.block()) java.util.Arrays.fill(sc, 0, nb, 1); // one unit scale per 32-block
-            long at = n * rowBytes;
-            for (int b = 0; b < nb; b++) format.unpack(data, at + (long) b * format.type.typeSize, b * format.block(), this);
+            // one bulk copy of the row, then array reads: a bounds-checked segment read per byte cost ~3 ns an element
+            if (raw.length < rowBytes) raw = new byte[(int) rowBytes];
+            MemorySegment.copy(data, ValueLayout.JAVA_BYTE, n * rowBytes, raw, 0, (int) rowBytes);
+            for (int b = 0; b < nb; b++) format.unpack(raw, b * format.type.typeSize, b * format.block(), this);
         }
 
         /** {@code sc[e / sub] * q[e]} as floats (exact: at most 4,096 in magnitude, Q6_K's -128 * -32) for the {@code k} elements of the row last unpacked. */
         float[] scaledFloats(BlockFormat format, int k) {
             if (scaled.length < k) scaled = new float[k];
-            for (int e = 0; e < k; e++) scaled[e] = sc[e / format.sub] * q[e];
+            for (int sb = 0, e = 0; sb < k / format.sub; sb++) {
+                float scale = sc[sb];
+                for (int end = e + format.sub; e < end; e++) scaled[e] = scale * q[e];
+            }
             return scaled;
         }
 
@@ -238,8 +254,8 @@ enum BlockFormat {
     }
 
     /** Q5_0/Q5_1: nibbles of qs, fifth bits in the u32 qh (bit j for element j, bit j+16 for element j+16). */
-    private static void fiveBits(MemorySegment s, long qhAt, long qsAt, int bias, int e, Unpacked u) {
-        int qh = s.get(WeightRows.LE_INT, qhAt);
+    private static void fiveBits(byte[] s, int qhAt, int qsAt, int bias, int e, Unpacked u) {
+        int qh = u8(s, qhAt) | u8(s, qhAt + 1) << 8 | u8(s, qhAt + 2) << 16 | u8(s, qhAt + 3) << 24;
         for (int j = 0; j < 16; j++) {
             int b = u8(s, qsAt + j);
             u.q[e + j] = (byte) (((b & 0x0f) | ((qh >>> j) & 1) << 4) + bias);
@@ -248,7 +264,7 @@ enum BlockFormat {
     }
 
     /** 16 bytes of 4-bit indices into {@link #IQ4_LEVELS}: low nibbles are elements 0..15, high nibbles 16..31. */
-    private static void nonLinearNibbles(MemorySegment s, long at, int e, Unpacked u) {
+    private static void nonLinearNibbles(byte[] s, int at, int e, Unpacked u) {
         for (int j = 0; j < 16; j++) {
             int b = u8(s, at + j);
             u.q[e + j] = IQ4_LEVELS[b & 0x0f];
@@ -257,7 +273,7 @@ enum BlockFormat {
     }
 
     /** The 8 six-bit scales and mins of a Q4_K/Q5_K block (ggml's get_scale_min_k4), into sub-blocks {@code sb0..sb0+7}. */
-    private static void scalesMinsK4(MemorySegment s, long q, int sb0, Unpacked u) {
+    private static void scalesMinsK4(byte[] s, int q, int sb0, Unpacked u) {
         for (int j = 0; j < 8; j++) {
             int sc, m;
             if (j < 4) {
@@ -272,11 +288,11 @@ enum BlockFormat {
         }
     }
 
-    private static float half(MemorySegment s, long at) {
-        return Float.float16ToFloat(s.get(WeightRows.LE_SHORT, at));
+    private static float half(byte[] s, int at) {
+        return Float.float16ToFloat((short) (u8(s, at) | s[at + 1] << 8));
     }
 
-    private static int u8(MemorySegment s, long at) {
-        return s.get(ValueLayout.JAVA_BYTE, at) & 0xff;
+    private static int u8(byte[] s, int at) {
+        return s[at] & 0xff;
     }
 }
