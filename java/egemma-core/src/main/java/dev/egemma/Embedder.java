@@ -211,7 +211,7 @@ public final class Embedder implements AutoCloseable {
     /** One micro-batch for the engine: forward pass in the engine thread's scratch, then {@link #finish}. */
     private float[][] runBatch(List<int[]> sequences, dev.egemma.model.Scratch scratch) {
         float[][] raw = model.forward(sequences, null, scratch);
-        for (int i = 0; i < raw.length; i++) raw[i] = finish(raw[i]);
+        for (int i = 0; i < raw.length; i++) raw[i] = finish(raw[i], sequences.get(i).length);
         return raw;
     }
 
@@ -220,7 +220,8 @@ public final class Embedder implements AutoCloseable {
      * returns the finished embedding.
      */
     public float[] embedObserved(String text, LayerObserver observer) {
-        return finish(model.forward(List.of(tokenize(text)), observer)[0]);
+        int[] ids = tokenize(text);
+        return finish(model.forward(List.of(ids), observer)[0], ids.length);
     }
 
     /** The token ids {@link #embed(String)} feeds the model: prompt applied, special tokens added, truncated as configured. */
@@ -230,7 +231,12 @@ public final class Embedder implements AutoCloseable {
     }
 
     /** Matryoshka truncation, then L2 normalization when enabled. */
-    private float[] finish(float[] raw) {
+    /** Truncated to the dimension and normalized; a non-finite value anywhere in {@code raw} fails the text instead. */
+    private float[] finish(float[] raw, int tokens) {
+        for (float x : raw)
+            if (!Float.isFinite(x))
+                throw new NonFiniteEmbeddingException("the model produced non-finite values (NaN or infinity) for a text of " + tokens
+                        + " tokens: this file's weights or hyper-parameters cannot give a usable embedding");
         float[] v = dimension == raw.length ? raw : Arrays.copyOf(raw, dimension);
         if (options.normalize()) model.kernels().l2Normalize(v, 0, v.length);
         return v;

@@ -153,7 +153,7 @@ public final class EmbedCommand implements Callable<Integer> {
                 System.err.printf(Locale.ROOT, "texts: %d%ntokens: %d%nload ms: %.1f%nwall ms: %.1f%ntokens/s: %.1f%nbackend: %s, threads: %d%n",
                         all.size(), tokens, (t1 - t0) / 1e6, wallMs, tokens / (wallMs / 1e3), e.backendName(), e.options().threads());
             }
-        } catch (IllegalArgumentException | UnsupportedOperationException ex) {
+        } catch (IllegalArgumentException | UnsupportedOperationException | dev.egemma.NonFiniteEmbeddingException ex) {
             System.err.println("egemma embed: " + ex.getMessage());
             return 1;
         }

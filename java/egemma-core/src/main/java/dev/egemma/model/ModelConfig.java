@@ -75,12 +75,12 @@ public record ModelConfig(
         return new ModelConfig(layout,
                 f.getInt(p + "context_length", 2048),
                 nEmbd, nLayer, nFf, nHead, nHeadKv, headDimK, headDimV, nRot,
-                f.getFloat(p + "rope.freq_base", 10_000f),
+                finitePositive(f, p + "rope.freq_base", f.getFloat(p + "rope.freq_base", 10_000f)),
                 // llama.cpp's key, else the name Ollama's Gemma 3 conversions use
-                f.getFloat(p + "rope.freq_base_swa", f.getFloat(p + "rope.local.freq_base", ROPE_BASE_SWA)),
+                finitePositive(f, p + "rope.freq_base_swa", f.getFloat(p + "rope.freq_base_swa", f.getFloat(p + "rope.local.freq_base", ROPE_BASE_SWA))),
                 SlidingLayers.read(f, p + "attention.sliding_window_pattern", nLayer),
                 positive(f, p + "attention.sliding_window", f.getInt(p + "attention.sliding_window")),
-                f.getFloat(p + "attention.layer_norm_rms_epsilon"),
+                finitePositive(f, p + "attention.layer_norm_rms_epsilon", f.getFloat(p + "attention.layer_norm_rms_epsilon")),
                 f.getInt(p + "pooling_type"),
                 vocab,
                 denseWidth(f, p + "dense_2_feat_out", layout.dense2(), 1),
@@ -92,6 +92,12 @@ public record ModelConfig(
         if (f.has(key)) return f.getInt(key);
         GgufTensor t = f.tensor(tensor);
         return t != null && t.shape().length == 2 && t.shape()[dim] <= Integer.MAX_VALUE ? (int) t.shape()[dim] : 0;
+    }
+
+    /** A float hyper-parameter must be finite and positive: a NaN epsilon or RoPE base loads and gives NaN vectors. */
+    private static float finitePositive(GgufFile f, String key, float v) {
+        if (!Float.isFinite(v) || v <= 0) throw new IllegalArgumentException(f.path() + ": " + key + " = " + v + " must be finite and positive");
+        return v;
     }
 
     private static int positive(GgufFile f, String key, int v) {

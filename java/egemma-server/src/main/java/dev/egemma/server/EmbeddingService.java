@@ -107,6 +107,8 @@ final class EmbeddingService {
             Thread.currentThread().interrupt();
             throw ApiException.unavailable("the server is shutting down", "shutting_down", 1);
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof dev.egemma.NonFiniteEmbeddingException nf)
+                throw new ApiException(500, "server_error", nf.getMessage(), null, "non_finite_output", 0);
             if (e.getCause() instanceof RuntimeException re) throw re;
             if (e.getCause() instanceof Error err) throw err;
             throw new IllegalStateException(e.getCause());
