@@ -38,6 +38,26 @@ final class CliTestSupport {
         assumeTrue(false, msg);
     }
 
+    /**
+     * {@code base} edited by {@code edit}, written to {@code dir/model.gguf}, then {@code egemma embed -m} it: checks exit 1,
+     * nothing on stdout and one line on stderr starting {@code egemma embed: }; returns that line.
+     */
+    static String embedFailure(Path base, Path dir, java.util.function.Consumer<dev.egemma.gguf.GgufWriter> edit) throws java.io.IOException {
+        Path model = dir.resolve("model.gguf");
+        try (dev.egemma.gguf.GgufFile f = dev.egemma.gguf.GgufFile.open(base)) {
+            dev.egemma.gguf.GgufWriter w = dev.egemma.gguf.GgufWriter.copyOf(f);
+            edit.accept(w);
+            w.write(model);
+        }
+        Result r = run("embed", "-m", model.toString(), "--backend", "java", "hello");
+        org.junit.jupiter.api.Assertions.assertEquals(1, r.exit(), r.err());
+        org.junit.jupiter.api.Assertions.assertEquals("", r.out());
+        String line = r.err().strip();
+        org.junit.jupiter.api.Assertions.assertFalse(line.contains("\n"), r.err());
+        org.junit.jupiter.api.Assertions.assertTrue(line.startsWith("egemma embed: "), line);
+        return line;
+    }
+
     static Path testdata(String relative) {
         String d = System.getProperty("egemma.testdata");
         Path p = (d != null ? Path.of(d) : Path.of("../../testdata")).resolve(relative);

@@ -1,6 +1,5 @@
 package dev.egemma.cli;
 
-import dev.egemma.gguf.GgufFile;
 import dev.egemma.gguf.GgufWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,18 +15,8 @@ class EmbedRefusalTest {
     @TempDir Path dir;
 
     private String refusal(Consumer<GgufWriter> edit) throws Exception {
-        Path out = dir.resolve("model.gguf");
-        try (GgufFile f = GgufFile.open(OLLAMA)) {
-            GgufWriter w = GgufWriter.copyOf(f);
-            edit.accept(w);
-            w.write(out);
-        }
-        var r = CliTestSupport.run("embed", "-m", out.toString(), "--backend", "java", "hello");
-        assertEquals(1, r.exit(), r.err());
-        assertEquals("", r.out());
-        String line = r.err().strip();
-        assertFalse(line.contains("\n"), r.err());
-        assertTrue(line.startsWith("egemma embed: " + out + ": "), line);
+        String line = CliTestSupport.embedFailure(OLLAMA, dir, edit);
+        assertTrue(line.startsWith("egemma embed: " + dir.resolve("model.gguf") + ": "), line);
         return line;
     }
 

@@ -1,7 +1,6 @@
 package dev.egemma.cli;
 
 import dev.egemma.gguf.GgmlType;
-import dev.egemma.gguf.GgufFile;
 import dev.egemma.gguf.GgufWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -10,8 +9,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.function.Consumer;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -24,19 +21,7 @@ class NonFiniteModelTest {
     @TempDir Path dir;
 
     private String failure(Consumer<GgufWriter> edit) throws Exception {
-        Path out = dir.resolve("model.gguf");
-        try (GgufFile f = GgufFile.open(BASE)) {
-            GgufWriter w = GgufWriter.copyOf(f);
-            edit.accept(w);
-            w.write(out);
-        }
-        var r = CliTestSupport.run("embed", "-m", out.toString(), "--backend", "java", "hello");
-        assertEquals(1, r.exit(), r.err());
-        assertEquals("", r.out());
-        String line = r.err().strip();
-        assertFalse(line.contains("\n"), r.err());
-        assertTrue(line.startsWith("egemma embed: "), line);
-        return line;
+        return CliTestSupport.embedFailure(BASE, dir, edit);
     }
 
     @Test

@@ -33,7 +33,7 @@ class SteadyStateAllocationTest {
      * allocated per batch still fails the test.
      */
     static final long ALLOWED_GROWTH_FIXED = 16 * 1024, ALLOWED_GROWTH_PER_TOKEN = 64, ATTENTION_CALL_BYTES = 512;
-    static final int WARMUP = 40;
+    static final int WARMUP = 40, MEASURED_PASSES = 3;
 
     static Stream<String> backends() {
         return Stream.of("java", "native", "native-block");
@@ -64,7 +64,13 @@ class SteadyStateAllocationTest {
                 model.forward(whole, null, scratch);
                 model.forward(cut, null, scratch);
             }
-            long big = allocatedBy(() -> model.forward(whole, null, scratch)), small = allocatedBy(() -> model.forward(cut, null, scratch));
+            // the least of a few passes: a deoptimization mid-pass (the JIT recompiling under a full test suite) makes
+            // the Vector API box every vector of that pass once; an allocation per token shows in every pass
+            long big = Long.MAX_VALUE, small = Long.MAX_VALUE;
+            for (int pass = 0; pass < MEASURED_PASSES; pass++) {
+                big = Math.min(big, allocatedBy(() -> model.forward(whole, null, scratch)));
+                small = Math.min(small, allocatedBy(() -> model.forward(cut, null, scratch)));
+            }
             ModelConfig c = w.config();
             long perToken = ALLOWED_GROWTH_PER_TOKEN + ATTENTION_CALL_BYTES * c.nLayer() * c.nHead() / EmbeddingGemma.QUERY_BLOCK;
             assertTrue(perToken < 256, "the allowance must stay below one 64-float row a token: " + perToken);
