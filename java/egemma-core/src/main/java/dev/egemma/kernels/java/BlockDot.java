@@ -30,20 +30,20 @@ final class BlockDot {
                 for (int l = 0; l < f.sub; l++) dot += w.q[e0 + l] * aq[qo + e0 + l];
                 isum += w.sc[b * subs + j] * dot;
             }
-            acc = accumulate(f, w, a, row, b, isum, acc);
-            accMin = accumulateMin(f, w, a, row, b, f.min == BlockFormat.Min.INT ? minSum(f, w, a, row, b) : 0, accMin);
+            int ib = row * nb + b;
+            acc = accumulate(w, a, b, ib, isum, acc);
+            accMin = accumulateMin(f, w, a, b, ib, f.min == BlockFormat.Min.INT ? minSum(f, w.mn, a.bsums(), row, k, b) : 0, accMin);
         }
         return result(f, acc, accMin);
     }
 
-    /** {@code acc = fma((float) isum, d_w * d_a, acc)} for block {@code b}. */
-    static float accumulate(BlockFormat f, BlockFormat.Unpacked w, BlockActivations a, int row, int b, int isum, float acc) {
-        return Math.fma((float) isum, w.d[b] * a.d()[row * (a.cols() / f.block()) + b], acc);
+    /** {@code acc = fma((float) isum, d_w * d_a, acc)} for block {@code b} of the weights, block {@code ib} of the activations. */
+    static float accumulate(BlockFormat.Unpacked w, BlockActivations a, int b, int ib, int isum, float acc) {
+        return Math.fma((float) isum, w.d[b] * a.d()[ib], acc);
     }
 
-    /** The min term's accumulator after block {@code b} (unchanged for types without mins). */
-    static float accumulateMin(BlockFormat f, BlockFormat.Unpacked w, BlockActivations a, int row, int b, int msum, float accMin) {
-        int ib = row * (a.cols() / f.block()) + b;
+    /** The min term's accumulator after block {@code b} (activation block {@code ib}); unchanged for types without mins. */
+    static float accumulateMin(BlockFormat f, BlockFormat.Unpacked w, BlockActivations a, int b, int ib, int msum, float accMin) {
         return switch (f.min) {
             case NONE -> accMin;
             case INT -> Math.fma((float) msum, w.dm[b] * a.d()[ib], accMin);
@@ -60,16 +60,14 @@ final class BlockDot {
         };
     }
 
-    /** Sum of the Q8_K quants {@code [e0, e0+n)} of activation row {@code row} (n = 16 or 32), from the 16-value sums. */
-    static int activationSum(BlockActivations a, int row, int e0, int n) {
-        int g = (row * a.cols() + e0) / 16;
-        return n == 16 ? a.bsums()[g] : a.bsums()[g] + a.bsums()[g + 1];
-    }
-
-    /** The min sum of block {@code b} of activation row {@code row}: {@code sum over sub-blocks j of mn[j] * (sum of a over j)}. */
-    static int minSum(BlockFormat f, BlockFormat.Unpacked w, BlockActivations a, int row, int b) {
-        int subs = f.block() / f.sub, msum = 0;
-        for (int j = 0; j < subs; j++) msum += w.mn[b * subs + j] * activationSum(a, row, b * f.block() + j * f.sub, f.sub);
+    /**
+     * The min sum of block {@code b} of activation row {@code row} (rows of {@code k}): the sum over its sub-blocks j of
+     * {@code mn[j]} times the sum of the sub-block's Q8_K quants, taken from their sums of 16 ({@code bsums}).
+     */
+    static int minSum(BlockFormat f, int[] mn, int[] bsums, int row, int k, int b) {
+        int subs = f.block() / f.sub, j0 = b * subs, g0 = (row * k + b * f.block()) / 16, msum = 0;
+        if (f.sub == 16) for (int j = 0; j < subs; j++) msum += mn[j0 + j] * bsums[g0 + j];
+        else for (int j = 0; j < subs; j++) msum += mn[j0 + j] * (bsums[g0 + 2 * j] + bsums[g0 + 2 * j + 1]);
         return msum;
     }
 

@@ -15,9 +15,6 @@ import java.lang.foreign.ValueLayout;
 public final class Q8Expansion {
     private Q8Expansion() {}
 
-    /** Bytes of a Q8_0 block: fp16 d, then 32 int8. */
-    public static final int Q8_BLOCK_BYTES = WeightRows.Q8_BLOCK_BYTES;
-
     /** Whether {@code t}'s products are Q8_0 block-order products of its {@link #expand expansion}. */
     public static boolean expands(GgmlType t) {
         BlockFormat f = BlockFormat.of(t);
@@ -41,7 +38,7 @@ public final class Q8Expansion {
         for (int r = r0; r < r1; r++) {
             u.row(f, w.data(), w.rowBytes(), r, k);
             long o = (r - r0) * q8Row;
-            for (int b = 0; b < nb; b++, o += Q8_BLOCK_BYTES) {
+            for (int b = 0; b < nb; b++, o += WeightRows.Q8_BLOCK_BYTES) {
                 // the block's d as stored: its fp16 bits (d widened to float and back is exact, NaN payloads aside)
                 dst.set(WeightRows.LE_SHORT, o, w.data().get(WeightRows.LE_SHORT, r * w.rowBytes() + (long) b * w.type().typeSize));
                 MemorySegment.copy(u.q, b * 32, dst, ValueLayout.JAVA_BYTE, o + 2, 32);

@@ -114,23 +114,10 @@ final class VectorBlockDot {
         return ((IntVector) s.convert(VectorOperators.F2I, 0)).reduceLanes(VectorOperators.ADD);
     }
 
-    /** Block {@code b}'s float steps for activation row {@code i} (state {@code st[2r]}, {@code st[2r+1]}), as {@link BlockDot} writes them. */
+    /** Block {@code b}'s float steps for activation row {@code i} (state {@code st[2r]}, {@code st[2r+1]}): {@link BlockDot}'s own. */
     private static void finishBlock(BlockFormat f, BlockFormat.Unpacked w, BlockActivations a, int i, int b, int isum, float[] st, int r) {
-        int ib = i * (a.cols() / f.block()) + b;
-        float da = a.d()[ib];
-        st[2 * r] = Math.fma((float) isum, w.d[b] * da, st[2 * r]);
-        switch (f.min) {
-            case INT -> st[2 * r + 1] = Math.fma((float) minSum(f, w.mn, a.bsums(), i, a.cols(), b), w.dm[b] * da, st[2 * r + 1]);
-            case FLOAT -> st[2 * r + 1] = Math.fma(w.dm[b], a.s()[ib], st[2 * r + 1]);
-            case NONE -> { }
-        }
-    }
-
-    /** {@link BlockDot#minSum}, its sums of 16 quants read straight from the arrays. */
-    private static int minSum(BlockFormat f, int[] mn, int[] bsums, int i, int k, int b) {
-        int subs = f.block() / f.sub, j0 = b * subs, g0 = (i * k + b * f.block()) / 16, msum = 0;
-        if (f.sub == 16) for (int j = 0; j < subs; j++) msum += mn[j0 + j] * bsums[g0 + j];
-        else for (int j = 0; j < subs; j++) msum += mn[j0 + j] * (bsums[g0 + 2 * j] + bsums[g0 + 2 * j + 1]);
-        return msum;
+        int k = a.cols(), ib = i * (k / f.block()) + b;
+        st[2 * r] = BlockDot.accumulate(w, a, b, ib, isum, st[2 * r]);
+        st[2 * r + 1] = BlockDot.accumulateMin(f, w, a, b, ib, f.min == BlockFormat.Min.INT ? BlockDot.minSum(f, w.mn, a.bsums(), i, k, b) : 0, st[2 * r + 1]);
     }
 }

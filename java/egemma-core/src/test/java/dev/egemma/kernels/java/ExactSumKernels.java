@@ -33,7 +33,7 @@ public final class ExactSumKernels extends ScalarKernels {
                     }
                     float da = a.d()[i * nb + b];
                     acc += (double) isum * u.d[b] * da;
-                    if (f.min == BlockFormat.Min.INT) accMin -= (double) BlockDot.minSum(f, u, a, i, b) * u.dm[b] * da;
+                    if (f.min == BlockFormat.Min.INT) accMin -= (double) BlockDot.minSum(f, u.mn, a.bsums(), i, k, b) * u.dm[b] * da;
                     if (f.min == BlockFormat.Min.FLOAT) accMin += (double) u.dm[b] * a.s()[i * nb + b];
                 }
                 out[i * ldOut + n] = (float) (acc + accMin);
