@@ -37,7 +37,7 @@ extern "C" {
 
 /* Bumped on every incompatible change of a signature or of a constant below. The Java side refuses a
  * library whose egemma_abi_version() differs from the value it was written for. */
-#define EGEMMA_ABI_VERSION 6
+#define EGEMMA_ABI_VERSION 7
 
 /* ---- kernel tiers ---------------------------------------------------------------------------------
  * A tier is one translation unit compiled with its own flags. Within one architecture the tiers form a
@@ -166,6 +166,67 @@ EGEMMA_API int64_t egemma_q8_0_gemm_scratch_size(int64_t m, int64_t k);
  * EGEMMA_Q8_0_ORDER_X86 and EGEMMA_Q8_0_ORDER_BLOCK (above). Returns 0 or EGEMMA_ERR_BAD_ARGUMENT (sizes,
  * misaligned packed, scratch too small, unknown order). */
 EGEMMA_API int32_t egemma_q8_0_gemm(const int8_t *qa, const float *da, int64_t m, int64_t k, const void *packed, int64_t n, int64_t n0, int64_t n1, float *c, int64_t ldc, void *scratch, int64_t scratch_bytes, int32_t order);
+
+/* ---- Q4_1 / Q5_1: the Q8_0 GEMM plus a min term ------------------------------------------------------------
+ * Their weights are d*q + m per 32-block (q unsigned, 4 or 5 bits): the caller expands q to Q8_0 blocks (d kept) and
+ * runs egemma_q8_0_gemm in block order, which computes the acc of the block order; the activations' Q8_1 form is
+ * egemma_q8_0_quantize's quants and scales plus a sum per block, and the min term is a second accumulator
+ * accMin = fma(m_w, s_a, accMin) per block, added at the end (dev.egemma.kernels.java.BlockDot, Min.FLOAT). */
+
+/* s of ggml's x86 quantize_row_q8_1 for rows [i0, i1) of x (row i at x + i*k), one float per 32-block at
+ * sa[i * (k/32) + b]: fp16(amax/127 * sum of the block's int32 quants) widened (a quant being x86's cvtps2dq of
+ * rint(x * (127/amax)), INT_MIN outside int32, the sum wrapping as vpaddd). Returns 0 or EGEMMA_ERR_BAD_ARGUMENT. */
+EGEMMA_API int32_t egemma_q8_1_sums(const float *x, int64_t k, int64_t i0, int64_t i1, float *sa);
+
+/* Adds the min term to a tile of block-order products: for rows 0 <= i < m and columns n0 <= j < n1,
+ * c[i*ldc + j] = c[i*ldc + j] + accMin, accMin = fma(mw[j*nb + b], sa[i*nb + b], accMin) over b < nb from 0
+ * (mw: n1 x nb float mins of the weights, sa: m x nb activation sums). Returns 0 or EGEMMA_ERR_BAD_ARGUMENT. */
+EGEMMA_API int32_t egemma_add_min_term(float *c, int64_t ldc, int64_t m, int64_t n0, int64_t n1, const float *mw, const float *sa, int64_t nb);
+
+/* ---- super-block GEMM ("kq"): Q2_K, Q3_K, Q4_K, Q5_K, Q6_K and IQ4_XS weights, Q8_K activations ---------------
+ * The caller unpacks the weights into integers (dev.egemma.kernels.java.BlockFormat: ggml's dequantize_row_* made
+ * integer): per element an int8 quant q, per sub-block of `sub` elements (16 or 32) an int8 scale sc and, in the
+ * formats with mins, an int8 min mn; per 256-element super-block a float d and (with mins) dmin. The value of an
+ * element is d*sc*q - dmin*mn. The format names the sub-block width and whether there are mins:
+ *   SUB16: Q3_K, Q6_K    SUB16_MIN: Q2_K    SUB32: IQ4_XS    SUB32_MIN: Q4_K, Q5_K
+ * Activations, Q8_K (egemma_q8_k_quantize): per 256 elements a float d_a, int8 quants and the int16 sum of each 16.
+ * Per output and super-block b, the block order: isum = sum over sub-blocks j of sc_j * (sum of q*a over j), exact
+ * int32 (wrapping, as Java's int); acc = fma((float)isum, d_w*d_a, acc); with mins also msum = sum over j of
+ * mn_j * (sum of a over j) and accMin = fma((float)msum, dmin_w*d_a, accMin); the result is acc, or acc - accMin.
+ * The same bits on every tier, and as BlockDot.
+ *
+ * Packed layout, per 16 output columns (a group) and super-block, one record of egemma_kq_pack_size(format, 16, 256)
+ * bytes (a multiple of 64): the quants as 8 Q8_0-style records (512 bytes each: 32-element chunk r, quad l,
+ * column c, byte t at r*512 + l*64 + c*4 + t), then the scales int8 sc[256/sub][16], then int32 corr[16]
+ * (128 * sum over j of sc_j * sum of q over j: the AVX-512 tier's correction of its a+128 bias), then float d[16];
+ * with mins, then int16 mn[8][16][2] (the mins of the 16-element halves 2p and 2p+1, paired for vpdpwssd) and float
+ * dmin[16]. A group's records follow in super-block order, groups follow each other, the last padded with zero
+ * columns. The caller allocates (EGEMMA_Q8_0_PACK_ALIGN-aligned) and validates; C fills. */
+#define EGEMMA_QK_K 256
+#define EGEMMA_KQ_SUB16 0
+#define EGEMMA_KQ_SUB16_MIN 1
+#define EGEMMA_KQ_SUB32 2
+#define EGEMMA_KQ_SUB32_MIN 3
+
+/* Bytes of the packed form of n rows of k (a multiple of 256) in format, or EGEMMA_ERR_BAD_ARGUMENT. */
+EGEMMA_API int64_t egemma_kq_pack_size(int32_t format, int64_t n, int64_t k);
+
+/* Packs rows [j0, j0 + rows) of an n-row matrix from their unpacked arrays (for those rows only: q[rows][k],
+ * sc[rows][k/sub], mn[rows][k/sub] or NULL without mins, d[rows][k/256], dmin[rows][k/256] or NULL) into dst (the
+ * whole matrix's buffer). j0 a multiple of 16, and rows one too unless j0 + rows = n (that call also fills the pad
+ * columns). Returns 0 or EGEMMA_ERR_BAD_ARGUMENT. */
+EGEMMA_API int32_t egemma_kq_pack(int32_t format, const int8_t *q, const int8_t *sc, const int8_t *mn, const float *d, const float *dmin, int64_t j0, int64_t rows, int64_t n, int64_t k, void *dst);
+
+/* ggml's quantize_row_q8_K_ref (which x86 uses) for rows [i0, i1) of x: per 256 values max = the first value of the
+ * largest magnitude, iscale = -127/max, q = min(127, (int) rint(iscale*x)) (Java's int conversion: NaN 0, saturating),
+ * stored as its low byte, d = 1/iscale (all zero when every value is 0), bsums = the sums of 16 quants. qa[i*k + e],
+ * da[i*(k/256) + b], bsums[i*(k/16) + s]. Returns 0 or EGEMMA_ERR_BAD_ARGUMENT. */
+EGEMMA_API int32_t egemma_q8_k_quantize(const float *x, int64_t k, int64_t i0, int64_t i1, int8_t *qa, float *da, int16_t *bsums);
+
+/* One tile of C from packed weights (format, n columns) and Q8_K activations of m rows (no padding needed): c[i*ldc+j]
+ * for i < m, n0 <= j < n1. scratch: at least egemma_q8_0_gemm_scratch_size(m, k) bytes used by no other call at the
+ * same time. Returns 0 or EGEMMA_ERR_BAD_ARGUMENT (sizes, format, misaligned packed, scratch too small). */
+EGEMMA_API int32_t egemma_kq_gemm(int32_t format, const int8_t *qa, const float *da, const int16_t *bsums, int64_t m, int64_t k, const void *packed, int64_t n, int64_t n0, int64_t n1, float *c, int64_t ldc, void *scratch, int64_t scratch_bytes);
 
 /* ---- F32 / F16 / BF16 GEMM: C[m x n] = A[m x k] * W[n x k]^T, W rows straight from the GGUF ---------------
  * Weight element types, numbered as ggml's type enum (and GGUF's tensor types). Weights are little-endian rows of k

@@ -67,6 +67,24 @@ static const egemma_q8_0_gemm_fn Q8_0_GEMM_BLOCK[EGEMMA_ISA_COUNT] = {
     egemma_q8_0_gemm_block_scalar, IF_AVX2(egemma_q8_0_gemm_block_avx2), IF_AVX512(egemma_q8_0_gemm_block_avx512), IF_AMX(egemma_q8_0_gemm_amx),
     IF_NEON(egemma_q8_0_gemm_neon), IF_NEON_DOTPROD(egemma_q8_0_gemm_neon_dotprod)};
 
+/* Super-block ("kq") GEMM per tier (bit-identical; NULL: the scalar one; amx: the AVX-512 kernel) */
+#if defined(EGEMMA_HAVE_AVX2) && defined(EGEMMA_HAVE_KQ_AVX2)
+#define KQ_AVX2 egemma_kq_gemm_avx2
+#else
+#define KQ_AVX2 NULL
+#endif
+#if defined(EGEMMA_HAVE_NEON) && defined(EGEMMA_HAVE_KQ_NEON)
+#define KQ_NEON egemma_kq_gemm_neon
+#else
+#define KQ_NEON NULL
+#endif
+#if defined(EGEMMA_HAVE_NEON_DOTPROD) && defined(EGEMMA_HAVE_KQ_NEON_DOTPROD)
+#define KQ_NEON_DOTPROD egemma_kq_gemm_neon_dotprod
+#else
+#define KQ_NEON_DOTPROD NULL
+#endif
+static const egemma_kq_gemm_fn KQ_GEMM[EGEMMA_ISA_COUNT] = {egemma_kq_gemm_scalar, KQ_AVX2, AVX512_AND_AMX(egemma_kq_gemm_avx512), KQ_NEON, KQ_NEON_DOTPROD};
+
 /* Activation quantizer per tier (all bit-identical; NULL: the scalar one) */
 static const egemma_q8_0_quantize_fn Q8_0_QUANTIZE[EGEMMA_ISA_COUNT] = {egemma_q8_0_quantize_scalar, IF_AVX2(egemma_q8_0_quantize_avx2), AVX512_AND_AMX(egemma_q8_0_quantize_avx512), NULL, NULL};
 
@@ -92,6 +110,7 @@ static egemma_rms_norm_fn g_rms_norm = egemma_rms_norm_scalar;
 static egemma_gelu_mul_fn g_gelu_mul = egemma_gelu_mul_scalar;
 static egemma_attention_head_fn g_attention_head = NULL;
 static egemma_float_gemm_fn g_float_gemm = egemma_float_gemm_scalar;
+static egemma_kq_gemm_fn g_kq_gemm = egemma_kq_gemm_scalar;
 static int g_initialized;
 
 #if defined(_MSC_VER)
@@ -138,6 +157,7 @@ static void activate(int32_t tier) {
     g_gelu_mul = GELU_MUL[tier] ? GELU_MUL[tier] : egemma_gelu_mul_scalar;
     g_attention_head = ATTENTION_HEAD[tier];
     g_float_gemm = FLOAT_GEMM[tier] ? FLOAT_GEMM[tier] : egemma_float_gemm_scalar;
+    g_kq_gemm = KQ_GEMM[tier] ? KQ_GEMM[tier] : egemma_kq_gemm_scalar;
 }
 
 static int32_t isa_from_name(const char *name) {
@@ -249,6 +269,70 @@ EGEMMA_API int32_t egemma_q8_0_gemm(const int8_t *qa, const float *da, int64_t m
     if (m == 0 || n0 == n1) return 0;
     init();
     (order == EGEMMA_Q8_0_ORDER_BLOCK ? g_q8_0_gemm_block : g_q8_0_gemm)(qa, da, m, k, (const uint8_t *)packed, n0, n1, c, ldc, (uint8_t *)scratch);
+    return 0;
+}
+
+/* ---- Q4_1 / Q5_1 min term ------------------------------------------------------------------------------- */
+
+void egemma_q8_1_sums_rows(const float *x, int64_t k, int64_t i0, int64_t i1, float *sa);
+void egemma_add_min_term_rows(float *c, int64_t ldc, int64_t m, int64_t n0, int64_t n1, const float *mw, const float *sa, int64_t nb);
+
+EGEMMA_API int32_t egemma_q8_1_sums(const float *x, int64_t k, int64_t i0, int64_t i1, float *sa) {
+    if (x == NULL || sa == NULL || !valid_k(k) || i0 < 0 || i0 > i1) return EGEMMA_ERR_BAD_ARGUMENT;
+    egemma_q8_1_sums_rows(x, k, i0, i1, sa);
+    return 0;
+}
+
+EGEMMA_API int32_t egemma_add_min_term(float *c, int64_t ldc, int64_t m, int64_t n0, int64_t n1, const float *mw, const float *sa, int64_t nb) {
+    if (c == NULL || mw == NULL || sa == NULL || m < 0 || m > ((int64_t)1 << 31) || n0 < 0 || n0 > n1 || n1 > ((int64_t)1 << 31) ||
+        ldc < n1 || nb <= 0 || nb > ((int64_t)1 << 27))
+        return EGEMMA_ERR_BAD_ARGUMENT;
+    egemma_add_min_term_rows(c, ldc, m, n0, n1, mw, sa, nb);
+    return 0;
+}
+
+/* ---- super-block ("kq") GEMM ------------------------------------------------------------------------------- */
+
+void egemma_kq_pack_rows(int32_t format, const int8_t *q, const int8_t *sc, const int8_t *mn, const float *d, const float *dmin,
+                         int64_t j0, int64_t rows, int64_t n, int64_t k, uint8_t *dst);
+void egemma_q8_k_quantize_rows(const float *x, int64_t k, int64_t i0, int64_t i1, int8_t *qa, float *da, int16_t *bsums);
+
+static int valid_kq(int32_t format, int64_t k) {
+    return format >= EGEMMA_KQ_SUB16 && format <= EGEMMA_KQ_SUB32_MIN && k > 0 && k % EGEMMA_QK_K == 0 && k <= ((int64_t)1 << 32);
+}
+
+EGEMMA_API int64_t egemma_kq_pack_size(int32_t format, int64_t n, int64_t k) {
+    if (!valid_kq(format, k) || !valid_rows(n)) return EGEMMA_ERR_BAD_ARGUMENT;
+    return pack_groups(n) * (k / EGEMMA_QK_K) * egemma_kq_record_bytes(format);
+}
+
+EGEMMA_API int32_t egemma_kq_pack(int32_t format, const int8_t *q, const int8_t *sc, const int8_t *mn, const float *d, const float *dmin,
+                                  int64_t j0, int64_t rows, int64_t n, int64_t k, void *dst) {
+    if (!valid_kq(format, k) || !valid_rows(n) || q == NULL || sc == NULL || d == NULL || dst == NULL) return EGEMMA_ERR_BAD_ARGUMENT;
+    if (egemma_kq_has_min(format) && (mn == NULL || dmin == NULL)) return EGEMMA_ERR_BAD_ARGUMENT;
+    if (j0 < 0 || rows < 0 || j0 + rows > n || j0 % 16 != 0 || (j0 + rows != n && rows % 16 != 0)) return EGEMMA_ERR_BAD_ARGUMENT;
+    if ((uintptr_t)dst % EGEMMA_Q8_0_PACK_ALIGN != 0) return EGEMMA_ERR_BAD_ARGUMENT;
+    egemma_kq_pack_rows(format, q, sc, mn, d, dmin, j0, rows, n, k, (uint8_t *)dst);
+    return 0;
+}
+
+EGEMMA_API int32_t egemma_q8_k_quantize(const float *x, int64_t k, int64_t i0, int64_t i1, int8_t *qa, float *da, int16_t *bsums) {
+    if (x == NULL || qa == NULL || da == NULL || bsums == NULL || !valid_kq(EGEMMA_KQ_SUB16, k) || i0 < 0 || i0 > i1) return EGEMMA_ERR_BAD_ARGUMENT;
+    egemma_q8_k_quantize_rows(x, k, i0, i1, qa, da, bsums);
+    return 0;
+}
+
+EGEMMA_API int32_t egemma_kq_gemm(int32_t format, const int8_t *qa, const float *da, const int16_t *bsums, int64_t m, int64_t k,
+                                  const void *packed, int64_t n, int64_t n0, int64_t n1, float *c, int64_t ldc, void *scratch,
+                                  int64_t scratch_bytes) {
+    if (!valid_kq(format, k) || qa == NULL || da == NULL || bsums == NULL || packed == NULL || c == NULL || scratch == NULL || m < 0 ||
+        m > ((int64_t)1 << 31) || !valid_rows(n))
+        return EGEMMA_ERR_BAD_ARGUMENT;
+    if (n0 < 0 || n0 > n1 || n1 > n || ldc < n1 || (uintptr_t)packed % EGEMMA_Q8_0_PACK_ALIGN != 0) return EGEMMA_ERR_BAD_ARGUMENT;
+    if (scratch_bytes < egemma_q8_0_gemm_scratch_bytes(m, k)) return EGEMMA_ERR_BAD_ARGUMENT;
+    if (m == 0 || n0 == n1) return 0;
+    init();
+    g_kq_gemm(format, qa, da, bsums, m, k, (const uint8_t *)packed, n0, n1, c, ldc, (uint8_t *)scratch);
     return 0;
 }
 

@@ -186,6 +186,42 @@ static inline void egemma_prefetch_step(egemma_prefetch *pf) {
         EGEMMA_PREFETCH(pf->at);
 }
 
+/* ---- super-block ("kq") layout (include/egemma.h, egemma_kq_pack): offsets inside one record of 16 columns x 256 */
+static inline int egemma_kq_sub(int32_t format) { return format >= EGEMMA_KQ_SUB32 ? 32 : 16; }
+static inline int egemma_kq_has_min(int32_t format) { return format & 1; }
+#define KQ_Q 0
+#define KQ_SC 4096
+static inline int64_t egemma_kq_corr_at(int32_t format) { return KQ_SC + (EGEMMA_QK_K / egemma_kq_sub(format)) * 16; }
+static inline int64_t egemma_kq_d_at(int32_t format) { return egemma_kq_corr_at(format) + 64; }
+static inline int64_t egemma_kq_mn_at(int32_t format) { return egemma_kq_d_at(format) + 64; }
+static inline int64_t egemma_kq_dmin_at(int32_t format) { return egemma_kq_mn_at(format) + 512; }
+static inline int64_t egemma_kq_record_bytes(int32_t format) {
+    return egemma_kq_has_min(format) ? egemma_kq_dmin_at(format) + 64 : egemma_kq_mn_at(format);
+}
+/* record of (group g, super-block b) of a matrix of nbk super-blocks per row */
+static inline const uint8_t *egemma_kq_record(const uint8_t *packed, int32_t format, int64_t g, int64_t nbk, int64_t b) {
+    return packed + (g * nbk + b) * egemma_kq_record_bytes(format);
+}
+/* byte offset of element e (< 256) of column col in a record's quants */
+static inline int64_t egemma_kq_q_at(int64_t e, int col) { return (e / 32) * 512 + ((e % 32) / 4) * 64 + col * 4 + e % 4; }
+
+typedef void (*egemma_kq_gemm_fn)(int32_t format, const int8_t *qa, const float *da, const int16_t *bsums, int64_t m, int64_t k,
+                                  const uint8_t *packed, int64_t n0, int64_t n1, float *c, int64_t ldc, uint8_t *scratch);
+void egemma_kq_gemm_scalar(int32_t format, const int8_t *qa, const float *da, const int16_t *bsums, int64_t m, int64_t k,
+                           const uint8_t *packed, int64_t n0, int64_t n1, float *c, int64_t ldc, uint8_t *scratch);
+void egemma_kq_gemm_avx2(int32_t format, const int8_t *qa, const float *da, const int16_t *bsums, int64_t m, int64_t k,
+                         const uint8_t *packed, int64_t n0, int64_t n1, float *c, int64_t ldc, uint8_t *scratch);
+void egemma_kq_gemm_avx512(int32_t format, const int8_t *qa, const float *da, const int16_t *bsums, int64_t m, int64_t k,
+                           const uint8_t *packed, int64_t n0, int64_t n1, float *c, int64_t ldc, uint8_t *scratch);
+void egemma_kq_gemm_neon(int32_t format, const int8_t *qa, const float *da, const int16_t *bsums, int64_t m, int64_t k,
+                         const uint8_t *packed, int64_t n0, int64_t n1, float *c, int64_t ldc, uint8_t *scratch);
+void egemma_kq_gemm_neon_dotprod(int32_t format, const int8_t *qa, const float *da, const int16_t *bsums, int64_t m, int64_t k,
+                                 const uint8_t *packed, int64_t n0, int64_t n1, float *c, int64_t ldc, uint8_t *scratch);
+/* The min term of rows [0, m) x columns [n0, n1), subtracted from c: c = c - accMin, accMin = fma((float)msum,
+ * dmin_w*d_a, accMin) per super-block (every tier: one pass after the main product, ~1/16 of its integer work) */
+void egemma_kq_sub_min_scalar(int32_t format, const float *da, const int16_t *bsums, int64_t m, int64_t k, const uint8_t *packed,
+                              int64_t n0, int64_t n1, float *c, int64_t ldc);
+
 /* CPU features (EGEMMA_CPU_* bits) as the CPU and OS report them; cpu_x86.c or cpu_arm.c. */
 uint32_t egemma_detect_cpu_features(void);
 

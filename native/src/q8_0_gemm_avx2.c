@@ -19,21 +19,12 @@
 #if defined(_MSC_VER) || (defined(__AVX2__) && defined(__FMA__) && defined(__F16C__))
 #include <immintrin.h>
 
+#include "avx2_tile.h"
+
 static inline __m256 hsum8(const __m256 *l) {
     const __m256 s04 = _mm256_add_ps(l[0], l[4]), s26 = _mm256_add_ps(l[2], l[6]);
     const __m256 s15 = _mm256_add_ps(l[1], l[5]), s37 = _mm256_add_ps(l[3], l[7]);
     return _mm256_add_ps(_mm256_add_ps(s04, s26), _mm256_add_ps(s15, s37));
-}
-
-/* columns [lo, hi) of the 8 at dst */
-static inline void store8(float *dst, __m256 r, int lo, int hi) {
-    if (lo == 0 && hi == 8) {
-        _mm256_storeu_ps(dst, r);
-    } else {
-        float tmp[8];
-        _mm256_storeu_ps(tmp, r);
-        for (int j = lo; j < hi; j++) dst[j] = tmp[j];
-    }
 }
 
 /* |w| of the 8 columns of half h of group g, quad by quad (nb x 8 x 32 bytes) */
@@ -89,7 +80,7 @@ void egemma_q8_0_gemm_avx2(const int8_t *qa, const float *da, int64_t m, int64_t
             egemma_prefetch pf = egemma_prefetch_next_group(packed, g, nb, has_next, h * m + i, 2 * m);
             const __m256 r = cached ? row_x_half(qa + i * k, da + i * nb, nb, packed, g, h, u, NULL)
                                     : row_x_half(qa + i * k, da + i * nb, nb, packed, g, h, NULL, &pf);
-            store8(c + i * ldc + col0, r, lo, hi);
+            egemma_store8(c + i * ldc + col0, r, lo, hi);
         }
     }
 }
@@ -155,7 +146,7 @@ void egemma_q8_0_gemm_block_avx2(const int8_t *qa, const float *da, int64_t m, i
                 if (cached) rows_x_half_block(arow, drow, nb, packed, g, h, u, NULL, r, 1);
                 else rows_x_half_block(arow, drow, nb, packed, g, h, NULL, &pf, r, 1);
             }
-            for (int i = 0; i < nr; i++) store8(c + (i0 + i) * ldc + col0, r[i], lo, hi);
+            for (int i = 0; i < nr; i++) egemma_store8(c + (i0 + i) * ldc + col0, r[i], lo, hi);
             i0 += nr;
         }
     }

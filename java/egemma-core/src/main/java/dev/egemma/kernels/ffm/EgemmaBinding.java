@@ -30,7 +30,7 @@ import java.util.Set;
 public final class EgemmaBinding {
 
     /** {@code EGEMMA_ABI_VERSION} this binding was written for; a library reporting another is refused. */
-    public static final int ABI_VERSION = 6;
+    public static final int ABI_VERSION = 7;
 
     /** {@code EGEMMA_QK8_0}: quants per Q8_0 block. */
     public static final int QK8_0 = 32;
@@ -52,6 +52,10 @@ public final class EgemmaBinding {
     public static final int Q8_0_ROW_PAD = 32;
     /** {@code EGEMMA_TYPE_F32}, {@code _F16}, {@code _BF16}: weight types of {@code egemma_float_gemm} (ggml's type ids). */
     public static final int TYPE_F32 = 0, TYPE_F16 = 1, TYPE_BF16 = 30;
+    /** {@code EGEMMA_QK_K}: elements per super-block of the K-quants (and of Q8_K activations). */
+    public static final int QK_K = 256;
+    /** {@code EGEMMA_KQ_*}: the super-block GEMM's formats (sub-blocks of 16 or 32 elements, with or without mins). */
+    public static final int KQ_SUB16 = 0, KQ_SUB16_MIN = 1, KQ_SUB32 = 2, KQ_SUB32_MIN = 3;
     /** {@code EGEMMA_GELU_TABLE_SIZE}: floats of the GELU table, one per fp16 bit pattern. */
     public static final int GELU_TABLE_SIZE = 65536;
 
@@ -80,6 +84,16 @@ public final class EgemmaBinding {
     public static final FunctionDescriptor egemma_q8_0_gemm_scratch_size$DESC = FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG);
     public static final FunctionDescriptor egemma_q8_0_gemm$DESC = FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG,
             JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_INT);
+    public static final FunctionDescriptor egemma_q8_1_sums$DESC = FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS);
+    public static final FunctionDescriptor egemma_add_min_term$DESC = FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG,
+            JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG);
+    public static final FunctionDescriptor egemma_kq_pack_size$DESC = FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG);
+    public static final FunctionDescriptor egemma_kq_pack$DESC = FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS,
+            ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS);
+    public static final FunctionDescriptor egemma_q8_k_quantize$DESC = FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG,
+            ADDRESS, ADDRESS, ADDRESS);
+    public static final FunctionDescriptor egemma_kq_gemm$DESC = FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG,
+            JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG);
     public static final FunctionDescriptor egemma_float_gemm$DESC = FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG,
             ADDRESS, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG);
 
@@ -87,7 +101,8 @@ public final class EgemmaBinding {
     public static final Map<String, FunctionDescriptor> DESCRIPTORS;
     /** The functions bound as kernels ({@code critical(true)}). */
     public static final Set<String> KERNELS =
-            Set.of("egemma_q8_0_dot", "egemma_q8_0_pack", "egemma_q8_0_quantize", "egemma_q8_0_gemm", "egemma_float_gemm", "egemma_rms_norm",
+            Set.of("egemma_q8_0_dot", "egemma_q8_0_pack", "egemma_q8_0_quantize", "egemma_q8_0_gemm", "egemma_q8_1_sums", "egemma_add_min_term",
+                    "egemma_kq_pack", "egemma_q8_k_quantize", "egemma_kq_gemm", "egemma_float_gemm", "egemma_rms_norm",
                     "egemma_gelu_mul", "egemma_attention_head", "egemma_rope_neox", "egemma_mean_pool", "egemma_l2_normalize");
 
     static {
@@ -105,6 +120,12 @@ public final class EgemmaBinding {
         m.put("egemma_q8_0_quantize", egemma_q8_0_quantize$DESC);
         m.put("egemma_q8_0_gemm_scratch_size", egemma_q8_0_gemm_scratch_size$DESC);
         m.put("egemma_q8_0_gemm", egemma_q8_0_gemm$DESC);
+        m.put("egemma_q8_1_sums", egemma_q8_1_sums$DESC);
+        m.put("egemma_add_min_term", egemma_add_min_term$DESC);
+        m.put("egemma_kq_pack_size", egemma_kq_pack_size$DESC);
+        m.put("egemma_kq_pack", egemma_kq_pack$DESC);
+        m.put("egemma_q8_k_quantize", egemma_q8_k_quantize$DESC);
+        m.put("egemma_kq_gemm", egemma_kq_gemm$DESC);
         m.put("egemma_float_gemm", egemma_float_gemm$DESC);
         m.put("egemma_rms_norm", egemma_rms_norm$DESC);
         m.put("egemma_gelu_mul", egemma_gelu_mul$DESC);
@@ -128,6 +149,12 @@ public final class EgemmaBinding {
     private final MethodHandle egemma_q8_0_quantize;
     private final MethodHandle egemma_q8_0_gemm_scratch_size;
     private final MethodHandle egemma_q8_0_gemm;
+    private final MethodHandle egemma_q8_1_sums;
+    private final MethodHandle egemma_add_min_term;
+    private final MethodHandle egemma_kq_pack_size;
+    private final MethodHandle egemma_kq_pack;
+    private final MethodHandle egemma_q8_k_quantize;
+    private final MethodHandle egemma_kq_gemm;
     private final MethodHandle egemma_float_gemm;
     private final MethodHandle egemma_rms_norm;
     private final MethodHandle egemma_gelu_mul;
@@ -150,6 +177,12 @@ public final class EgemmaBinding {
         egemma_q8_0_quantize = bind(lookup, "egemma_q8_0_quantize");
         egemma_q8_0_gemm_scratch_size = bind(lookup, "egemma_q8_0_gemm_scratch_size");
         egemma_q8_0_gemm = bind(lookup, "egemma_q8_0_gemm");
+        egemma_q8_1_sums = bind(lookup, "egemma_q8_1_sums");
+        egemma_add_min_term = bind(lookup, "egemma_add_min_term");
+        egemma_kq_pack_size = bind(lookup, "egemma_kq_pack_size");
+        egemma_kq_pack = bind(lookup, "egemma_kq_pack");
+        egemma_q8_k_quantize = bind(lookup, "egemma_q8_k_quantize");
+        egemma_kq_gemm = bind(lookup, "egemma_kq_gemm");
         egemma_float_gemm = bind(lookup, "egemma_float_gemm");
         egemma_rms_norm = bind(lookup, "egemma_rms_norm");
         egemma_gelu_mul = bind(lookup, "egemma_gelu_mul");
@@ -394,6 +427,162 @@ public final class EgemmaBinding {
             throw rethrow(t);
         }
         if (r != 0) throw new IllegalStateException("egemma_q8_0_gemm failed with " + r + " after Java-side checks passed");
+    }
+
+    // ---- Q4_1 / Q5_1 min term --------------------------------------------------------------------------------
+
+    /**
+     * {@code egemma_q8_1_sums}: the Q8_1 sum {@code s} of every 32-block of rows {@code [i0, i1)} of {@code x} (rows of
+     * {@code k} floats) into {@code sa} (one float per block, row-major over all rows).
+     */
+    public void q8_1Sums(MemorySegment x, long k, long i0, long i1, MemorySegment sa) {
+        checkShape("Q8_1 sums", Math.max(i1, 1), k);
+        if (i0 < 0 || i0 > i1) throw new IllegalArgumentException("Q8_1 sums: bad row range [" + i0 + ", " + i1 + ")");
+        checkRange("Q8_1 sums input", x, 0, Math.multiplyExact(Math.multiplyExact(i1, k), 4L));
+        checkRange("Q8_1 sums output", sa, 0, Math.multiplyExact(Math.multiplyExact(i1, k / QK8_0), 4L));
+        if (i0 == i1) return;
+        int r;
+        try {
+            r = (int) egemma_q8_1_sums.invokeExact(x, k, i0, i1, sa);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r != 0) throw new IllegalStateException("egemma_q8_1_sums failed with " + r + " after Java-side checks passed");
+    }
+
+    /**
+     * {@code egemma_add_min_term}: adds {@code sum_b fma(mw[j*nb+b], sa[i*nb+b])} (one fused chain from 0) to
+     * {@code c[i*ldc + j]} for {@code i < m}, {@code n0 <= j < n1}.
+     */
+    public void addMinTerm(MemorySegment c, long ldc, long m, long n0, long n1, MemorySegment mw, MemorySegment sa, long nb) {
+        if (m < 0 || m > 1L << 31 || n0 < 0 || n0 > n1 || n1 > 1L << 31 || ldc < n1 || nb <= 0 || nb > 1L << 27)
+            throw new IllegalArgumentException("min term: bad shape m " + m + ", columns [" + n0 + ", " + n1 + "), ldc " + ldc + ", " + nb + " blocks");
+        if (m == 0 || n0 == n1) return;
+        checkRange("min term output", c, 0, Math.multiplyExact(Math.addExact(Math.multiplyExact(m - 1, ldc), n1), 4L));
+        checkRange("min term weight mins", mw, 0, Math.multiplyExact(Math.multiplyExact(n1, nb), 4L));
+        checkRange("min term activation sums", sa, 0, Math.multiplyExact(Math.multiplyExact(m, nb), 4L));
+        int r;
+        try {
+            r = (int) egemma_add_min_term.invokeExact(c, ldc, m, n0, n1, mw, sa, nb);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r != 0) throw new IllegalStateException("egemma_add_min_term failed with " + r + " after Java-side checks passed");
+    }
+
+    // ---- super-block ("kq") GEMM -------------------------------------------------------------------------------
+
+    private static void checkKq(String what, int format, long n, long k) {
+        if (format < KQ_SUB16 || format > KQ_SUB32_MIN) throw new IllegalArgumentException(what + ": unknown format " + format);
+        if (n <= 0 || n > Integer.MAX_VALUE) throw new IllegalArgumentException(what + ": row count " + n + " outside [1, 2^31)");
+        if (k <= 0 || k % QK_K != 0 || k > (1L << 32))
+            throw new IllegalArgumentException(what + ": row length " + k + " is not a positive multiple of " + QK_K);
+    }
+
+    /** Elements per integer scale of a kq format: 16 or 32. */
+    public static int kqSub(int format) {
+        return format >= KQ_SUB32 ? 32 : 16;
+    }
+
+    /** Whether a kq format has mins. */
+    public static boolean kqHasMin(int format) {
+        return (format & 1) != 0;
+    }
+
+    /** {@code egemma_kq_pack_size}: bytes of the packed form of {@code n} rows of {@code k} in {@code format}. */
+    public long kqPackSize(int format, long n, long k) {
+        checkKq("kq pack", format, n, k);
+        long r;
+        try {
+            r = (long) egemma_kq_pack_size.invokeExact(format, n, k);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r < 0) throw new IllegalArgumentException("kq pack: libegemma refused shape " + n + " x " + k + " (error " + r + ")");
+        return r;
+    }
+
+    /**
+     * {@code egemma_kq_pack}: packs rows {@code [j0, j0 + rows)} of an {@code n}-row matrix from their unpacked arrays
+     * (for those rows only; {@code mn}, {@code dmin} ignored without mins) into {@code dst} ({@link #kqPackSize} bytes,
+     * native, {@value #Q8_0_PACK_ALIGN}-byte aligned).
+     */
+    public void kqPack(int format, MemorySegment q, MemorySegment sc, MemorySegment mn, MemorySegment d, MemorySegment dmin, long j0, long rows,
+                       long n, long k, MemorySegment dst) {
+        long size = kqPackSize(format, n, k);
+        if (j0 < 0 || rows < 0 || j0 + rows > n || j0 % Q8_0_PACK_COLS != 0 || (j0 + rows != n && rows % Q8_0_PACK_COLS != 0))
+            throw new IllegalArgumentException("kq pack: rows [" + j0 + ", " + (j0 + rows) + ") of " + n + " do not start and end on a "
+                    + Q8_0_PACK_COLS + "-row group (or at the end)");
+        long subs = k / kqSub(format), blocks = k / QK_K;
+        checkRange("kq pack quants", q, 0, Math.multiplyExact(rows, k));
+        checkRange("kq pack scales", sc, 0, Math.multiplyExact(rows, subs));
+        checkRange("kq pack d", d, 0, Math.multiplyExact(Math.multiplyExact(rows, blocks), 4L));
+        boolean mins = kqHasMin(format);
+        if (mins) {
+            checkRange("kq pack mins", mn, 0, Math.multiplyExact(rows, subs));
+            checkRange("kq pack dmin", dmin, 0, Math.multiplyExact(Math.multiplyExact(rows, blocks), 4L));
+        }
+        checkRange("kq pack destination", dst, 0, size);
+        if (!dst.isNative() || dst.address() % Q8_0_PACK_ALIGN != 0)
+            throw new IllegalArgumentException("kq pack destination must be native memory aligned to " + Q8_0_PACK_ALIGN + " bytes");
+        MemorySegment mnArg = mins ? mn : MemorySegment.NULL, dminArg = mins ? dmin : MemorySegment.NULL;
+        int r;
+        try {
+            r = (int) egemma_kq_pack.invokeExact(format, q, sc, mnArg, d, dminArg, j0, rows, n, k, dst);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r != 0) throw new IllegalStateException("egemma_kq_pack failed with " + r + " after Java-side checks passed");
+    }
+
+    /**
+     * {@code egemma_q8_k_quantize}: rows {@code [i0, i1)} of {@code x} as Q8_K (ggml's quantize_row_q8_K_ref): int8
+     * quants into {@code qa}, one float per 256 into {@code da}, the int16 sum of each 16 quants into {@code bsums}.
+     */
+    public void q8_kQuantize(MemorySegment x, long k, long i0, long i1, MemorySegment qa, MemorySegment da, MemorySegment bsums) {
+        checkKq("Q8_K quantize", KQ_SUB16, Math.max(i1, 1), k);
+        if (i0 < 0 || i0 > i1) throw new IllegalArgumentException("Q8_K quantize: bad row range [" + i0 + ", " + i1 + ")");
+        checkRange("Q8_K quantize input", x, 0, Math.multiplyExact(Math.multiplyExact(i1, k), 4L));
+        checkRange("Q8_K quantize quants", qa, 0, Math.multiplyExact(i1, k));
+        checkRange("Q8_K quantize scales", da, 0, Math.multiplyExact(Math.multiplyExact(i1, k / QK_K), 4L));
+        checkRange("Q8_K quantize sums", bsums, 0, Math.multiplyExact(Math.multiplyExact(i1, k / 16), 2L));
+        if (i0 == i1) return;
+        int r;
+        try {
+            r = (int) egemma_q8_k_quantize.invokeExact(x, k, i0, i1, qa, da, bsums);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r != 0) throw new IllegalStateException("egemma_q8_k_quantize failed with " + r + " after Java-side checks passed");
+    }
+
+    /**
+     * {@code egemma_kq_gemm}: {@code c[i*ldc + j]} for {@code i < m}, {@code n0 <= j < n1} from Q8_K activations
+     * ({@code m} rows) and weights packed in {@code format} ({@code n} columns), in the block order. {@code scratch}:
+     * at least {@link #q8_0GemmScratchSize}(m, k) bytes no other call uses meanwhile.
+     */
+    public void kqGemm(int format, MemorySegment qa, MemorySegment da, MemorySegment bsums, long m, long k, MemorySegment packed, long n, long n0,
+                       long n1, MemorySegment c, long ldc, MemorySegment scratch) {
+        checkKq("kq GEMM", format, n, k);
+        if (m < 0 || m > 1L << 31) throw new IllegalArgumentException("kq GEMM: row count " + m);
+        if (n0 < 0 || n0 > n1 || n1 > n) throw new IndexOutOfBoundsException("kq GEMM: columns [" + n0 + ", " + n1 + ") of " + n);
+        if (ldc < n1) throw new IllegalArgumentException("kq GEMM: row stride " + ldc + " < " + n1);
+        if (m == 0 || n0 == n1) return;
+        checkRange("kq GEMM quants", qa, 0, Math.multiplyExact(m, k));
+        checkRange("kq GEMM scales", da, 0, Math.multiplyExact(Math.multiplyExact(m, k / QK_K), 4L));
+        checkRange("kq GEMM sums", bsums, 0, Math.multiplyExact(Math.multiplyExact(m, k / 16), 2L));
+        checkRange("kq GEMM packed weights", packed, 0, kqPackSize(format, n, k));
+        if (!packed.isNative() || packed.address() % Q8_0_PACK_ALIGN != 0)
+            throw new IllegalArgumentException("kq GEMM: packed weights must be native memory aligned to " + Q8_0_PACK_ALIGN + " bytes");
+        checkRange("kq GEMM output", c, 0, Math.multiplyExact(Math.addExact(Math.multiplyExact(m - 1, ldc), n1), 4L));
+        checkRange("kq GEMM scratch", scratch, 0, q8_0GemmScratchSize(m, k));
+        int r;
+        try {
+            r = (int) egemma_kq_gemm.invokeExact(format, qa, da, bsums, m, k, packed, n, n0, n1, c, ldc, scratch, scratch.byteSize());
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r != 0) throw new IllegalStateException("egemma_kq_gemm failed with " + r + " after Java-side checks passed");
     }
 
     /**

@@ -5,6 +5,7 @@ import dev.egemma.gguf.GgmlType;
 import dev.egemma.kernels.Activations;
 import dev.egemma.kernels.Kernels;
 import dev.egemma.kernels.WeightMatrix;
+import dev.egemma.kernels.java.KqUnpacking;
 import dev.egemma.kernels.java.Q8Expansion;
 
 import java.lang.foreign.Arena;
@@ -35,7 +36,7 @@ public final class NativeKernels implements Kernels {
     private final EgemmaBinding lib;
     private final Kernels fallback;
     private final Q8Order q8Order;
-    private final ConcurrentHashMap<WeightMatrix, MemorySegment> packed = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<WeightMatrix, Packed> packed = new ConcurrentHashMap<>();
     private final AtomicLong packedBytes = new AtomicLong();
     private volatile MemorySegment geluTable;
     private final ThreadLocal<MemorySegment> gemmScratch = new ThreadLocal<>();
@@ -77,8 +78,17 @@ public final class NativeKernels implements Kernels {
         return packedBytes.get();
     }
 
-    /** Quantized activations: int8 rows padded to {@link EgemmaBinding#Q8_0_ROW_PAD} with zero rows, float scales. */
-    record QuantizedRows(byte[] q, float[] d, int rows, int cols) implements Activations {}
+    /**
+     * Quantized activations: int8 rows padded to {@link EgemmaBinding#Q8_0_ROW_PAD} with zero rows, float scales, and
+     * for Q4_1/Q5_1 weights the Q8_1 sums of the blocks ({@code sa}, else null).
+     */
+    record QuantizedRows(byte[] q, float[] d, float[] sa, int rows, int cols) implements Activations {}
+
+    /** Q8_K activations of the super-block types: int8 quants, a float scale per 256, the int16 sum of each 16. */
+    record KqRows(byte[] q, float[] d, short[] bsums, int rows, int cols) implements Activations {}
+
+    /** A matrix's packed weights, and the float mins of Q4_1/Q5_1 ({@code cols/32} per row, else null). */
+    record Packed(MemorySegment data, MemorySegment mins) {}
 
     @Override
     public Activations prepare(float[] a, int m, int k, WeightMatrix w) {
@@ -106,11 +116,12 @@ public final class NativeKernels implements Kernels {
     @Override
     public Activations prepare(float[] a, int m, int k, WeightMatrix w, Activations reuse, RowSplitter rows) {
         Objects.requireNonNull(a, "a");
-        boolean q8 = q8Gemm(w.type());
-        if (!q8 && floatTypeId(w.type()) < 0) return fallback.prepare(a, m, k, w, reuse, rows);
+        boolean q8 = q8Gemm(w.type()), kq = KqUnpacking.isKq(w.type());
+        if (!q8 && !kq && floatTypeId(w.type()) < 0) return fallback.prepare(a, m, k, w, reuse, rows);
         if (k != w.cols()) throw new IllegalArgumentException(w.name() + ": activations have " + k + " columns, weights " + w.cols());
         if (m < 0 || (long) m * k > a.length)
             throw new IllegalArgumentException("activations: " + m + " x " + k + " do not fit an array of " + a.length);
+        if (kq) return prepareKq(a, m, k, reuse, rows);
         if (!q8) return new FloatRows(a, m, k);
         long mpad = EgemmaBinding.q8_0PaddedRows(m);
         if (mpad * k > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("activations: " + m + " x " + k + " too large");
@@ -128,14 +139,43 @@ public final class NativeKernels implements Kernels {
             d = new float[dLen];
         }
         MemorySegment as = MemorySegment.ofArray(a), qs = MemorySegment.ofArray(q), ds = MemorySegment.ofArray(d);
-        rows.split(m, (r0, r1) -> lib.q8_0Quantize(as, k, r0, r1, qs, ds));
-        return new QuantizedRows(q, d, m, k);
+        float[] sa = null;
+        if (Q8Expansion.hasMinTerm(w.type())) {
+            int saLen = m * (k / EgemmaBinding.QK8_0);
+            sa = reuse instanceof QuantizedRows r && r.sa() != null && r.sa().length >= saLen ? r.sa() : new float[saLen];
+        }
+        MemorySegment sas = sa == null ? null : MemorySegment.ofArray(sa);
+        rows.split(m, (r0, r1) -> {
+            lib.q8_0Quantize(as, k, r0, r1, qs, ds);
+            if (sas != null) lib.q8_1Sums(as, k, r0, r1, sas);
+        });
+        return new QuantizedRows(q, d, sa, m, k);
+    }
+
+    /** Q8_K activations (libegemma's quantizer, bit-identical to the Java one), the arrays of {@code reuse} where large enough. */
+    private KqRows prepareKq(float[] a, int m, int k, Activations reuse, RowSplitter rows) {
+        if (k % EgemmaBinding.QK_K != 0) throw new IllegalArgumentException("activations: row length " + k + " is not a multiple of 256");
+        int qLen = m * k, dLen = m * (k / EgemmaBinding.QK_K), sLen = m * (k / 16);
+        KqRows r = reuse instanceof KqRows kr ? kr : null;
+        byte[] q = r != null && r.q().length >= qLen ? r.q() : new byte[qLen];
+        float[] d = r != null && r.d().length >= dLen ? r.d() : new float[dLen];
+        short[] bs = r != null && r.bsums().length >= sLen ? r.bsums() : new short[sLen];
+        MemorySegment as = MemorySegment.ofArray(a), qs = MemorySegment.ofArray(q), ds = MemorySegment.ofArray(d), bss = MemorySegment.ofArray(bs);
+        rows.split(m, (r0, r1) -> lib.q8_kQuantize(as, k, r0, r1, qs, ds, bss));
+        return new KqRows(q, d, bs, m, k);
+    }
+
+    /** {@code egemma_kq_gemm}'s format of a super-block type. */
+    static int kqFormat(GgmlType t) {
+        boolean mins = KqUnpacking.hasMins(t);
+        return KqUnpacking.sub(t) == 32 ? (mins ? EgemmaBinding.KQ_SUB32_MIN : EgemmaBinding.KQ_SUB32)
+                : (mins ? EgemmaBinding.KQ_SUB16_MIN : EgemmaBinding.KQ_SUB16);
     }
 
     /**
      * Whether libegemma's Q8_0 GEMM computes products of {@code t}: Q8_0 itself, and the types whose weights are Q8_0
-     * blocks once their quants are expanded (Q4_0, Q5_0, IQ4_NL, {@link Q8Expansion}): their activations are Q8_0 and
-     * their block-order product is Q8_0's.
+     * blocks once their quants are expanded (Q4_0, Q5_0, IQ4_NL, Q4_1, Q5_1: {@link Q8Expansion}): their activations
+     * are Q8_0 (Q8_1: plus a sum per block) and their block-order product is Q8_0's (Q4_1, Q5_1: plus a min term).
      */
     static boolean q8Gemm(GgmlType t) {
         return t == GgmlType.Q8_0 || Q8Expansion.expands(t);
@@ -146,9 +186,9 @@ public final class NativeKernels implements Kernels {
         return w.type() == GgmlType.Q8_0 ? q8Order.id() : Q8Order.BLOCK.id();
     }
 
-    /** libegemma multiplies F32, F16, BF16, Q8_0, Q4_0, Q5_0 and IQ4_NL weights; the fallback kernels every other type. */
+    /** libegemma multiplies every weight type of the contract (F32, F16, BF16, the 32-wide quants, the K-quants, IQ4_XS). */
     private static boolean ownType(GgmlType t) {
-        return q8Gemm(t) || floatTypeId(t) >= 0;
+        return q8Gemm(t) || KqUnpacking.isKq(t) || floatTypeId(t) >= 0;
     }
 
     @Override
@@ -166,8 +206,11 @@ public final class NativeKernels implements Kernels {
     /** The fallback's rule for two types it computes (libegemma's own activations serve only their own type). */
     @Override
     public boolean sharesActivations(GgmlType prepared, GgmlType next) {
-        // the Q8_0 GEMM's types share libegemma's Q8_0 activations; the fallback's types follow its own rule
-        return prepared == next || q8Gemm(prepared) && q8Gemm(next) || !ownType(prepared) && !ownType(next) && fallback.sharesActivations(prepared, next);
+        // the Q8_0 GEMM's types share libegemma's Q8_0 activations (those with a min term need the sums too), the
+        // super-block types its Q8_K ones; the fallback's types follow its own rule
+        return prepared == next || q8Gemm(prepared) && q8Gemm(next) && (!Q8Expansion.hasMinTerm(next) || Q8Expansion.hasMinTerm(prepared))
+                || KqUnpacking.isKq(prepared) && KqUnpacking.isKq(next)
+                || !ownType(prepared) && !ownType(next) && fallback.sharesActivations(prepared, next);
     }
 
     @Override
@@ -181,39 +224,51 @@ public final class NativeKernels implements Kernels {
                     MemorySegment.ofArray(out), ldOut);
             return;
         }
-        if (!q8Gemm(w.type())) {
-            if (a instanceof QuantizedRows) throw new IllegalArgumentException(w.name() + ": activations were prepared for Q8_0 weights");
+        if (!q8Gemm(w.type()) && !KqUnpacking.isKq(w.type())) {
+            if (a instanceof QuantizedRows || a instanceof KqRows)
+                throw new IllegalArgumentException(w.name() + ": activations were prepared for other weights");
             fallback.matmul(a, w, n0, n1, out, ldOut);
             return;
         }
-        if (!(a instanceof QuantizedRows qa))
-            throw new IllegalArgumentException(w.name() + ": activations were not prepared for Q8_0 weights by this backend");
-        checkTile(qa, w, n0, n1, out, ldOut);
-        if (qa.rows() == 0 || n0 == n1) return;
-        lib.q8_0Gemm(MemorySegment.ofArray(qa.q()), MemorySegment.ofArray(qa.d()), qa.rows(), qa.cols(), packed(w), w.rows(), n0, n1,
-                MemorySegment.ofArray(out), ldOut, gemmScratch(qa.rows(), qa.cols()), orderOf(w));
+        matmulRows(a, 0, a.rows(), w, n0, n1, out, ldOut);
     }
 
     @Override
     public boolean splitsRows(WeightMatrix w) {
-        return q8Gemm(w.type()); // libegemma biases the rows of every call: a row range halves that work per split
+        return q8Gemm(w.type()) || KqUnpacking.isKq(w.type()); // libegemma biases the rows of every call: a row range halves that work per split
     }
 
     @Override
     public void matmulRows(Activations a, int m0, int m1, WeightMatrix w, int n0, int n1, float[] out, int ldOut) {
-        if (!(a instanceof QuantizedRows qa) || !q8Gemm(w.type())) {
-            Kernels.super.matmulRows(a, m0, m1, w, n0, n1, out, ldOut);
+        boolean q8 = q8Gemm(w.type()), kq = KqUnpacking.isKq(w.type());
+        if (!q8 && !kq) {
+            Kernels.super.matmulRows(a, m0, m1, w, n0, n1, out, ldOut); // the fallback's types, or float weights
             return;
         }
-        if (m0 < 0 || m0 > m1 || m1 > qa.rows() || m0 % ROW_SPLIT != 0)
-            throw new IndexOutOfBoundsException(w.name() + ": rows [" + m0 + ", " + m1 + ") of " + qa.rows() + " (start a multiple of " + ROW_SPLIT + ")");
-        checkTile(qa, w, n0, n1, out, ldOut);
+        if (q8 && !(a instanceof QuantizedRows) || kq && !(a instanceof KqRows))
+            throw new IllegalArgumentException(w.name() + ": activations were not prepared for " + w.type() + " weights by this backend");
+        if (m0 < 0 || m0 > m1 || m1 > a.rows() || m0 % ROW_SPLIT != 0)
+            throw new IndexOutOfBoundsException(w.name() + ": rows [" + m0 + ", " + m1 + ") of " + a.rows() + " (start a multiple of " + ROW_SPLIT + ")");
+        checkTile(a, w, n0, n1, out, ldOut);
         if (m0 == m1 || n0 == n1) return;
-        int k = qa.cols(), nb = k / EgemmaBinding.QK8_0;
+        int k = a.cols();
+        Packed p = packed(w);
+        MemorySegment c = MemorySegment.ofArray(out).asSlice(4L * m0 * ldOut);
+        if (a instanceof KqRows ka) {
+            lib.kqGemm(kqFormat(w.type()), MemorySegment.ofArray(ka.q()).asSlice((long) m0 * k),
+                    MemorySegment.ofArray(ka.d()).asSlice(4L * m0 * (k / EgemmaBinding.QK_K)), MemorySegment.ofArray(ka.bsums()).asSlice(2L * m0 * (k / 16)),
+                    m1 - m0, k, p.data(), w.rows(), n0, n1, c, ldOut, gemmScratch(m1 - m0, k));
+            return;
+        }
+        QuantizedRows qa = (QuantizedRows) a;
+        int nb = k / EgemmaBinding.QK8_0;
         // m0 is a multiple of the row padding, so the slice still holds the padded rows the kernels may read
         lib.q8_0Gemm(MemorySegment.ofArray(qa.q()).asSlice((long) m0 * k), MemorySegment.ofArray(qa.d()).asSlice(4L * m0 * nb), m1 - m0, k,
-                packed(w), w.rows(), n0, n1, MemorySegment.ofArray(out).asSlice(4L * m0 * ldOut), ldOut, gemmScratch(m1 - m0, k),
-                orderOf(w));
+                p.data(), w.rows(), n0, n1, c, ldOut, gemmScratch(m1 - m0, k), orderOf(w));
+        if (p.mins() != null) {
+            if (qa.sa() == null) throw new IllegalArgumentException(w.name() + ": activations were prepared without the Q8_1 sums " + w.type() + " needs");
+            lib.addMinTerm(c, ldOut, m1 - m0, n0, n1, p.mins(), MemorySegment.ofArray(qa.sa()).asSlice(4L * m0 * nb), nb);
+        }
     }
 
     @Override
@@ -281,15 +336,33 @@ public final class NativeKernels implements Kernels {
     }
 
     /** The packed copy of {@code w}, made on first use. */
-    MemorySegment packed(WeightMatrix w) {
-        MemorySegment p = packed.get(w); // every tile of every product asks: a plain read, no lambda
+    Packed packed(WeightMatrix w) {
+        Packed p = packed.get(w); // every tile of every product asks: a plain read, no lambda
         return p != null ? p : packed.computeIfAbsent(w, this::pack);
     }
 
-    private MemorySegment pack(WeightMatrix w) {
-        long size = lib.q8_0PackSize(w.rows(), w.cols());
+    /** Rows unpacked per call of the super-block packer: bounds the transient arrays (~1.1 bytes per weight of them). */
+    private static final int KQ_PACK_ROWS = 64;
+
+    private Packed pack(WeightMatrix w) {
         // automatic arena: the packed copy lives as long as this kernel set references it
+        if (KqUnpacking.isKq(w.type())) {
+            int format = kqFormat(w.type());
+            long size = lib.kqPackSize(format, w.rows(), w.cols());
+            MemorySegment dst = Arena.ofAuto().allocate(size, EgemmaBinding.Q8_0_PACK_ALIGN);
+            KqUnpacking.Rows rows = new KqUnpacking.Rows(Math.min(KQ_PACK_ROWS, w.rows()), w.cols(), KqUnpacking.sub(w.type()));
+            for (int r0 = 0; r0 < w.rows(); r0 += KQ_PACK_ROWS) {
+                int r1 = Math.min(w.rows(), r0 + KQ_PACK_ROWS);
+                KqUnpacking.unpack(w, r0, r1, rows);
+                lib.kqPack(format, MemorySegment.ofArray(rows.q), MemorySegment.ofArray(rows.sc), MemorySegment.ofArray(rows.mn),
+                        MemorySegment.ofArray(rows.d), MemorySegment.ofArray(rows.dmin), r0, r1 - r0, w.rows(), w.cols(), dst);
+            }
+            packedBytes.addAndGet(size);
+            return new Packed(dst, null);
+        }
+        long size = lib.q8_0PackSize(w.rows(), w.cols());
         MemorySegment dst = Arena.ofAuto().allocate(size, EgemmaBinding.Q8_0_PACK_ALIGN);
+        MemorySegment mins = null;
         if (w.type() == GgmlType.Q8_0) {
             lib.q8_0Pack(w.data(), w.rows(), w.cols(), 0, w.rows(), dst);
         } else {
@@ -299,9 +372,14 @@ public final class NativeKernels implements Kernels {
                 Q8Expansion.expand(w, 0, w.rows(), q8);
                 lib.q8_0Pack(q8, w.rows(), w.cols(), 0, w.rows(), dst);
             }
+            if (Q8Expansion.hasMinTerm(w.type())) {
+                mins = Arena.ofAuto().allocate(4L * w.rows() * (w.cols() / EgemmaBinding.QK8_0), 64);
+                Q8Expansion.mins(w, 0, w.rows(), mins);
+                size += mins.byteSize();
+            }
         }
         packedBytes.addAndGet(size);
-        return dst;
+        return new Packed(dst, mins);
     }
 
     @Override

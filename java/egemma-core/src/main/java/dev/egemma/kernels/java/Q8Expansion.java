@@ -7,10 +7,12 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * The 32-wide weight types without sub-block scales or mins (Q4_0, Q5_0, IQ4_NL) rewritten as Q8_0 blocks holding the
- * same values: each block's fp16 {@code d} kept, its quants expanded to int8. Their activations are Q8_0 too, so their
- * block-order product ({@link BlockDot}: {@code acc = fma(isum, d_w*d_a, acc)} per 32-block) is exactly a Q8_0
- * product in the block order, and any Q8_0 block-order kernel (libegemma's GEMM on every tier) computes it bit for bit.
+ * The 32-wide weight types without sub-block scales (Q4_0, Q5_0, IQ4_NL, and Q4_1, Q5_1 with their float mins) rewritten
+ * as Q8_0 blocks holding the same quants: each block's fp16 {@code d} kept, its quants expanded to int8 (Q4_1/Q5_1's
+ * unsigned 0..31 too). Their activations are Q8_0, or Q8_1 (Q8_0's quants and scales plus a sum per block), so the
+ * {@code acc} of their block-order product ({@link BlockDot}: {@code acc = fma(isum, d_w*d_a, acc)} per 32-block) is
+ * exactly a Q8_0 product in the block order, and any Q8_0 block-order kernel (libegemma's GEMM on every tier) computes
+ * it bit for bit; Q4_1/Q5_1 then add their min term ({@link #mins}).
  */
 public final class Q8Expansion {
     private Q8Expansion() {}
@@ -18,7 +20,26 @@ public final class Q8Expansion {
     /** Whether {@code t}'s products are Q8_0 block-order products of its {@link #expand expansion}. */
     public static boolean expands(GgmlType t) {
         BlockFormat f = BlockFormat.of(t);
-        return f != null && f.activations == GgmlType.Q8_0 && f.min == BlockFormat.Min.NONE && f.sub == f.block();
+        return f != null && f.sub == f.block() && (f.activations == GgmlType.Q8_0 || f.activations == GgmlType.Q8_1);
+    }
+
+    /** Whether {@code t}'s expansion leaves a min term (Q4_1, Q5_1: {@code accMin = fma(m_w, s_a, accMin)} per block). */
+    public static boolean hasMinTerm(GgmlType t) {
+        return expands(t) && BlockFormat.of(t).min == BlockFormat.Min.FLOAT;
+    }
+
+    /** The float mins {@code m} of rows {@code [r0, r1)} of {@code w} (a {@link #hasMinTerm} type), {@code cols/32} per row, into {@code dst}. */
+    public static void mins(WeightMatrix w, int r0, int r1, MemorySegment dst) {
+        if (!hasMinTerm(w.type())) throw new IllegalArgumentException(w.name() + ": " + w.type() + " has no min term");
+        if (r0 < 0 || r1 > w.rows() || r0 > r1) throw new IndexOutOfBoundsException(w.name() + ": rows [" + r0 + ", " + r1 + ") of " + w.rows());
+        int nb = w.cols() / 32;
+        if (dst.byteSize() < 4L * nb * (r1 - r0)) throw new IllegalArgumentException(w.name() + ": " + dst.byteSize() + " bytes for the mins");
+        BlockFormat f = BlockFormat.of(w.type());
+        BlockFormat.Unpacked u = new BlockFormat.Unpacked();
+        for (int r = r0; r < r1; r++) {
+            u.row(f, w.data(), w.rowBytes(), r, w.cols());
+            MemorySegment.copy(u.dm, 0, dst, ValueLayout.JAVA_FLOAT, 4L * nb * (r - r0), nb);
+        }
     }
 
     /** Bytes of the expansion of {@code w}: its rows as Q8_0. */

@@ -161,7 +161,7 @@ class Q8GemmNativeParityTest {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment small = arena.allocate(need - 1);
             assertThrows(IndexOutOfBoundsException.class, () -> b.q8_0Gemm(MemorySegment.ofArray(a.q()), MemorySegment.ofArray(a.d()), 40, 96,
-                    nk.packed(w), 16, 0, 16, MemorySegment.ofArray(new float[40 * 16]), 16, small, EgemmaBinding.Q8_0_ORDER_X86));
+                    nk.packed(w).data(), 16, 0, 16, MemorySegment.ofArray(new float[40 * 16]), 16, small, EgemmaBinding.Q8_0_ORDER_X86));
         }
     }
 
@@ -173,7 +173,7 @@ class Q8GemmNativeParityTest {
         int m = 5, n = 16, k = 64;
         WeightMatrix w = weights(n, k, WFill.RANDOM, new SplittableRandom(7));
         NativeKernels.QuantizedRows a = (NativeKernels.QuantizedRows) nk.prepare(acts(m, k, AFill.RANDOM, new SplittableRandom(8)), m, k, w);
-        MemorySegment packed = nk.packed(w), scratch = Arena.ofAuto().allocate(b.q8_0GemmScratchSize(m, k), 64);
+        MemorySegment packed = nk.packed(w).data(), scratch = Arena.ofAuto().allocate(b.q8_0GemmScratchSize(m, k), 64);
         float[] c = new float[m * n];
         for (int order : new int[] {2, -1, 3, Integer.MIN_VALUE, Integer.MAX_VALUE}) {
             java.util.Arrays.fill(c, Float.NaN);

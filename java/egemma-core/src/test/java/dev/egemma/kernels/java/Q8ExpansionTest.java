@@ -17,9 +17,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * {@link Q8Expansion}: exactly Q4_0, Q5_0 and IQ4_NL expand; the expansion holds the same values (ggml's Q8_0
- * dequantization of it equals ggml's dequantization of the original, bit for bit); and the block-order product of the
- * original type equals the Q8_0 block-order product of the expansion ({@link BlockDot} on Q8_0 blocks, the formula
+ * {@link Q8Expansion}: exactly the 32-wide types expand (Q4_0, Q5_0, IQ4_NL, and Q4_1, Q5_1 with a min term); the expansion
+ * holds the same values (ggml's Q8_0 dequantization of it equals ggml's dequantization of the original, bit for bit;
+ * for Q4_1/Q5_1 once the min is added); and the block-order product of the original type equals the Q8_0 block-order
+ * product of the expansion (plus the min term {@code fma(m_w, s_a)} chain for Q4_1/Q5_1) ({@link BlockDot} on Q8_0 blocks, the formula
  * libegemma's Q8_0 GEMM computes in its block order), on awkward row counts and an odd number of blocks.
  */
 class Q8ExpansionTest {
@@ -28,13 +29,16 @@ class Q8ExpansionTest {
     void exactlyTheThirtyTwoWideTypesWithoutScalesOrMinsExpand() {
         EnumSet<GgmlType> expanding = EnumSet.noneOf(GgmlType.class);
         for (GgmlType t : GgmlType.values()) if (Q8Expansion.expands(t)) expanding.add(t);
-        assertEquals(EnumSet.of(GgmlType.Q4_0, GgmlType.Q5_0, GgmlType.IQ4_NL), expanding);
+        assertEquals(EnumSet.of(GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.IQ4_NL), expanding);
+        EnumSet<GgmlType> withMin = EnumSet.noneOf(GgmlType.class);
+        for (GgmlType t : GgmlType.values()) if (Q8Expansion.hasMinTerm(t)) withMin.add(t);
+        assertEquals(EnumSet.of(GgmlType.Q4_1, GgmlType.Q5_1), withMin);
         WeightMatrix q4k = new WeightMatrix("w", GgmlType.Q4_K, 1, 256, MemorySegment.ofArray(new byte[144]));
         assertThrows(IllegalArgumentException.class, () -> Q8Expansion.expand(q4k, 0, 1, MemorySegment.ofArray(new byte[272])));
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"Q4_0", "Q5_0", "IQ4_NL"})
+    @ValueSource(strings = {"Q4_0", "Q5_0", "IQ4_NL", "Q4_1", "Q5_1"})
     void sameValuesAndSameBlockOrderProduct(String name) {
         GgmlType type = GgmlType.valueOf(name);
         SplittableRandom rnd = new SplittableRandom(type.id);
@@ -45,13 +49,23 @@ class Q8ExpansionTest {
             short d = Float.floatToFloat16((float) ((rnd.nextBoolean() ? 1 : -1) * Math.scalb(1 + rnd.nextDouble(), -20 + rnd.nextInt(24))));
             bytes[at] = (byte) d;
             bytes[at + 1] = (byte) (d >> 8);
+            if (Q8Expansion.hasMinTerm(type)) { // a finite min too
+                short mn = Float.floatToFloat16((float) (rnd.nextGaussian() * Math.scalb(1.0, -10)));
+                bytes[at + 2] = (byte) mn;
+                bytes[at + 3] = (byte) (mn >> 8);
+            }
         }
         WeightMatrix w = new WeightMatrix("w", type, n, k, MemorySegment.ofArray(bytes));
+        boolean min = Q8Expansion.hasMinTerm(type);
+        MemorySegment mins = MemorySegment.ofArray(new float[n * (k / 32)]);
+        if (min) Q8Expansion.mins(w, 0, n, mins);
         MemorySegment q8 = MemorySegment.ofArray(new byte[(int) Q8Expansion.expandedBytes(w)]);
         Q8Expansion.expand(w, 0, n, q8);
         float[] original = new float[n * k], expanded = new float[n * k];
         Dequantizer.dequantize("original", type, w.data(), 0, original, 0, n * k);
         Dequantizer.dequantize("expanded", GgmlType.Q8_0, q8, 0, expanded, 0, n * k);
+        if (min) // ggml's dequantize_row_q4_1/q5_1: x = q * d + m
+            for (int e = 0; e < n * k; e++) expanded[e] = expanded[e] + mins.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, e / 32);
         assertArrayEquals(original, expanded, type + ": values of the expansion");
 
         // a row range lands at the start of dst
@@ -69,9 +83,18 @@ class Q8ExpansionTest {
             BlockActivations ba = (BlockActivations) act;
             for (int r = 0; r < n; r++)
                 for (int i = 0; i < m; i++)
-                    assertEquals(Float.floatToRawIntBits(q8BlockOrder(q8, r, ba, i)), Float.floatToRawIntBits(out[i * n + r]),
+                    assertEquals(Float.floatToRawIntBits(q8BlockOrder(q8, r, ba, i) + (min ? minTerm(mins, r, ba, i) : 0f)),
+                            Float.floatToRawIntBits(out[i * n + r]),
                             type + " m " + m + " row " + r + " act " + i);
         }
+    }
+
+    /** egemma_add_min_term as libegemma's header defines it: accMin = fma(m_w, s_a, accMin) per block, from 0. */
+    private static float minTerm(MemorySegment mins, int row, BlockActivations a, int i) {
+        int nb = a.cols() / 32;
+        float accMin = 0f;
+        for (int b = 0; b < nb; b++) accMin = Math.fma(mins.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, (long) row * nb + b), a.s()[i * nb + b], accMin);
+        return accMin;
     }
 
     /** libegemma's EGEMMA_Q8_0_ORDER_BLOCK as its header defines it: per 32-block acc = fma((float) isum, d_w * d_a, acc). */

@@ -1,0 +1,120 @@
+/* AVX2 tier of the super-block ("kq") GEMM: the block order of egemma_kq_gemm_scalar, bit for bit.
+ *
+ * No int8 dot instruction, so ggml's sign trick: maddubs multiplies |w| (u8, at most 128) by a carrying w's sign
+ * (Q8_K quants lie in [-127, 127], so sign_epi8 never overflows) into int16 pairs of at most 2*128*127; then madd
+ * with the column's sub-block scale in both int16 halves of its lane (instead of ggml's madd by ones) gives
+ * sc * (the 4 products of the quad) as an exact int32, so the scale costs nothing per quad and isum needs no separate
+ * multiply. Per super-block acc = fma((float)isum, d_w*d_a, acc). Register tile: RB rows x 8 columns (half a packed
+ * group). The min term runs after the product: madd of the activations' paired sums of 16 by the paired mins. */
+#include "egemma_internal.h"
+
+#if defined(_MSC_VER) || (defined(__AVX2__) && defined(__FMA__) && defined(__F16C__))
+#include <immintrin.h>
+
+#include "avx2_tile.h"
+
+#define RB 4
+
+/* the 8 columns' int8 scales of sub-block s, each in both int16 halves of its 32-bit lane */
+static inline __m256i scales16(const uint8_t *rec, int s, int h) {
+    const __m256i sc = _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(rec + KQ_SC + s * 16 + 8 * h)));
+    return _mm256_or_si256(_mm256_and_si256(sc, _mm256_set1_epi32(0xffff)), _mm256_slli_epi32(sc, 16));
+}
+
+/* nr rows (a: their quants, dr: their super-block scales) x the 8 columns of half h of group g */
+static ALWAYS_INLINE void rows_x_half(const int32_t format, const int8_t *const a[RB], const float *const dr[RB], int64_t nbk, const uint8_t *packed,
+                                      int64_t g, int h, __m256 acc[RB], const int nr) {
+    const int sub = egemma_kq_sub(format), nsub = EGEMMA_QK_K / sub;
+    EGEMMA_UNROLL for (int i = 0; i < nr; i++) acc[i] = _mm256_setzero_ps();
+    for (int64_t b = 0; b < nbk; b++) {
+        const uint8_t *rec = egemma_kq_record(packed, format, g, nbk, b);
+        __m256i isum[RB];
+        EGEMMA_UNROLL for (int i = 0; i < nr; i++) isum[i] = _mm256_setzero_si256();
+        for (int s = 0; s < nsub; s++) {
+            const __m256i sc = scales16(rec, s, h);
+            EGEMMA_UNROLL for (int l = 0; l < sub / 4; l++) {
+                const int e = s * sub + 4 * l;
+                const __m256i w = _mm256_load_si256((const __m256i *)(rec + KQ_Q + egemma_kq_q_at(e, 0) + 32 * h));
+                const __m256i uw = _mm256_abs_epi8(w);
+                EGEMMA_UNROLL for (int i = 0; i < nr; i++) {
+                    int32_t a4;
+                    memcpy(&a4, a[i] + b * EGEMMA_QK_K + e, 4);
+                    isum[i] = _mm256_add_epi32(isum[i], _mm256_madd_epi16(_mm256_maddubs_epi16(uw, _mm256_sign_epi8(_mm256_set1_epi32(a4), w)), sc));
+                }
+            }
+        }
+        const __m256 dw = _mm256_load_ps((const float *)(rec + egemma_kq_d_at(format)) + 8 * h);
+        EGEMMA_UNROLL for (int i = 0; i < nr; i++)
+            acc[i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[i]), _mm256_mul_ps(dw, _mm256_broadcast_ss(dr[i] + b)), acc[i]);
+    }
+}
+
+/* c = c - accMin for rows [0, m) x columns [n0, n1) (egemma_kq_sub_min_scalar's operations, 8 columns at a time) */
+static void sub_min(const int32_t format, const float *da, const int16_t *bsums, int64_t m, int64_t k, const uint8_t *packed, int64_t n0,
+                    int64_t n1, float *c, int64_t ldc) {
+    const int64_t nbk = k / EGEMMA_QK_K;
+    for (int64_t col0 = n0 / 8 * 8; col0 < n1; col0 += 8) {
+        const int64_t g = col0 / 16;
+        const int h = (int)(col0 / 8 % 2);
+        const int lo = n0 > col0 ? (int)(n0 - col0) : 0, hi = n1 < col0 + 8 ? (int)(n1 - col0) : 8;
+        for (int64_t i = 0; i < m; i++) {
+            __m256 acc_min = _mm256_setzero_ps();
+            for (int64_t b = 0; b < nbk; b++) {
+                const uint8_t *rec = egemma_kq_record(packed, format, g, nbk, b);
+                const int16_t *bs = bsums + i * (k / 16) + b * 16;
+                __m256i ms = _mm256_setzero_si256();
+                EGEMMA_UNROLL for (int p = 0; p < 8; p++) {
+                    int32_t pair;
+                    memcpy(&pair, bs + 2 * p, 4);
+                    ms = _mm256_add_epi32(ms, _mm256_madd_epi16(_mm256_set1_epi32(pair),
+                                                                _mm256_load_si256((const __m256i *)(rec + egemma_kq_mn_at(format) + p * 64 + 32 * h))));
+                }
+                const __m256 dmin = _mm256_load_ps((const float *)(rec + egemma_kq_dmin_at(format)) + 8 * h);
+                acc_min = _mm256_fmadd_ps(_mm256_cvtepi32_ps(ms), _mm256_mul_ps(dmin, _mm256_broadcast_ss(da + i * nbk + b)), acc_min);
+            }
+            float *dst = c + i * ldc + col0;
+            float cur[8];
+            for (int j = 0; j < 8; j++) cur[j] = j >= lo && j < hi ? dst[j] : 0.0f;
+            egemma_store8(dst, _mm256_sub_ps(_mm256_loadu_ps(cur), acc_min), lo, hi);
+        }
+    }
+}
+
+static ALWAYS_INLINE void gemm(const int32_t format, const int8_t *qa, const float *da, const int16_t *bsums, int64_t m, int64_t k,
+                               const uint8_t *packed, int64_t n0, int64_t n1, float *c, int64_t ldc) {
+    const int64_t nbk = k / EGEMMA_QK_K;
+    for (int64_t col0 = n0 / 8 * 8; col0 < n1; col0 += 8) {
+        const int64_t g = col0 / 16;
+        const int h = (int)(col0 / 8 % 2);
+        const int lo = n0 > col0 ? (int)(n0 - col0) : 0, hi = n1 < col0 + 8 ? (int)(n1 - col0) : 8;
+        for (int64_t i0 = 0; i0 < m;) {
+            const int nr = m - i0 >= RB ? RB : 1;
+            const int8_t *arow[RB];
+            const float *drow[RB];
+            for (int i = 0; i < RB; i++) {
+                arow[i] = qa + (i0 + (i < nr ? i : 0)) * k;
+                drow[i] = da + (i0 + (i < nr ? i : 0)) * nbk;
+            }
+            __m256 r[RB];
+            if (nr == RB) rows_x_half(format, arow, drow, nbk, packed, g, h, r, RB);
+            else rows_x_half(format, arow, drow, nbk, packed, g, h, r, 1);
+            for (int i = 0; i < nr; i++) egemma_store8(c + (i0 + i) * ldc + col0, r[i], lo, hi);
+            i0 += nr;
+        }
+    }
+    if (egemma_kq_has_min(format)) sub_min(format, da, bsums, m, k, packed, n0, n1, c, ldc);
+}
+
+void egemma_kq_gemm_avx2(int32_t format, const int8_t *qa, const float *da, const int16_t *bsums, int64_t m, int64_t k,
+                         const uint8_t *packed, int64_t n0, int64_t n1, float *c, int64_t ldc, uint8_t *scratch) {
+    (void)scratch;
+    switch (format) {
+    case EGEMMA_KQ_SUB16: gemm(EGEMMA_KQ_SUB16, qa, da, bsums, m, k, packed, n0, n1, c, ldc); break;
+    case EGEMMA_KQ_SUB16_MIN: gemm(EGEMMA_KQ_SUB16_MIN, qa, da, bsums, m, k, packed, n0, n1, c, ldc); break;
+    case EGEMMA_KQ_SUB32: gemm(EGEMMA_KQ_SUB32, qa, da, bsums, m, k, packed, n0, n1, c, ldc); break;
+    default: gemm(EGEMMA_KQ_SUB32_MIN, qa, da, bsums, m, k, packed, n0, n1, c, ldc); break;
+    }
+}
+#else
+#error "kq_gemm_avx2.c must be compiled with the avx2 tier flags (cmake/EgemmaIsaFlags.cmake)"
+#endif

@@ -1,0 +1,112 @@
+/* AVX-512 VNNI tier of the super-block ("kq") GEMM: the block order of egemma_kq_gemm_scalar, bit for bit.
+ *
+ * Per super-block and sub-block, vpdpbusd sums each column's products of one sub-block into an int32 lane t (16
+ * columns per register, the activations' 4 bytes broadcast); isum += t * sc (vpmulld by the column's scales); at the
+ * end of the super-block acc = fma((float)(isum - corr), d_w*d_a, acc). vpdpbusd multiplies unsigned by signed bytes:
+ * the rows are biased to a + 128 once per chunk (egemma_bias_rows), which adds 128 * sum of q*sc over the block to
+ * isum: corr, computed when the weights are packed, takes it back out exactly (every step wraps mod 2^32, and so
+ * does Java's int arithmetic, so the result is BlockDot's isum whatever the magnitudes). The min term runs after the
+ * product, one vpdpwssd per two 16-element halves (mins paired with the activations' sums of 16). */
+#include "egemma_internal.h"
+
+#if defined(_MSC_VER) || (defined(__AVX512F__) && defined(__AVX512VL__) && defined(__AVX512VNNI__) && defined(__AVX512BW__))
+#include "q8_0_avx512.h"
+
+#define RM 4
+#define CHUNK EGEMMA_GEMM_CHUNK_ROWS /* rows biased per pass */
+
+/* RM rows (ab: biased rows, stride k; dr: their super-block scales) x the 16 columns of group g; format is a
+ * constant at every call site, so the sub-block loops unroll */
+static ALWAYS_INLINE void tile(const int32_t format, const uint8_t *const ab[RM], const float *const dr[RM], int rm, int64_t nbk,
+                               const uint8_t *packed, int64_t g, __mmask16 mk, float *const crow[RM]) {
+    const int sub = egemma_kq_sub(format), nsub = EGEMMA_QK_K / sub;
+    __m512 acc[RM];
+    EGEMMA_UNROLL for (int i = 0; i < RM; i++) acc[i] = _mm512_setzero_ps();
+    for (int64_t b = 0; b < nbk; b++) {
+        const uint8_t *rec = egemma_kq_record(packed, format, g, nbk, b);
+        __m512i isum[RM];
+        EGEMMA_UNROLL for (int i = 0; i < RM; i++) isum[i] = _mm512_setzero_si512();
+        EGEMMA_UNROLL for (int s = 0; s < nsub; s++) {
+            __m512i t[RM];
+            EGEMMA_UNROLL for (int i = 0; i < RM; i++) t[i] = _mm512_setzero_si512();
+            EGEMMA_UNROLL for (int l = 0; l < sub / 4; l++) {
+                const int e = s * sub + 4 * l;
+                const __m512i w = _mm512_load_si512((const void *)(rec + KQ_Q + egemma_kq_q_at(e, 0)));
+                EGEMMA_UNROLL for (int i = 0; i < RM; i++) {
+                    int32_t a4;
+                    memcpy(&a4, ab[i] + b * EGEMMA_QK_K + e, 4);
+                    t[i] = _mm512_dpbusd_epi32(t[i], _mm512_set1_epi32(a4), w);
+                }
+            }
+            const __m512i sc = _mm512_cvtepi8_epi32(_mm_load_si128((const __m128i *)(rec + KQ_SC + s * 16)));
+            EGEMMA_UNROLL for (int i = 0; i < RM; i++) isum[i] = _mm512_add_epi32(isum[i], _mm512_mullo_epi32(t[i], sc));
+        }
+        const __m512i corr = _mm512_load_si512((const void *)(rec + egemma_kq_corr_at(format)));
+        const __m512 dw = _mm512_load_ps((const void *)(rec + egemma_kq_d_at(format)));
+        EGEMMA_UNROLL for (int i = 0; i < RM; i++)
+            acc[i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(isum[i], corr)), _mm512_mul_ps(dw, _mm512_set1_ps(dr[i][b])), acc[i]);
+    }
+    EGEMMA_UNROLL for (int i = 0; i < RM; i++)
+        if (i < rm) _mm512_mask_storeu_ps(crow[i], mk, acc[i]);
+}
+
+/* c = c - accMin for rows [0, m) x columns [n0, n1) (egemma_kq_sub_min_scalar's operations, 16 columns at a time) */
+static void sub_min(const int32_t format, const float *da, const int16_t *bsums, int64_t m, int64_t k, const uint8_t *packed, int64_t n0,
+                    int64_t n1, float *c, int64_t ldc) {
+    const int64_t nbk = k / EGEMMA_QK_K;
+    for (int64_t g = n0 / 16; g < (n1 + 15) / 16; g++) {
+        const __mmask16 mk = egemma_column_mask(g * 16, n0, n1);
+        for (int64_t i = 0; i < m; i++) {
+            __m512 acc_min = _mm512_setzero_ps();
+            for (int64_t b = 0; b < nbk; b++) {
+                const uint8_t *rec = egemma_kq_record(packed, format, g, nbk, b);
+                const int16_t *bs = bsums + i * (k / 16) + b * 16;
+                __m512i ms = _mm512_setzero_si512();
+                EGEMMA_UNROLL for (int p = 0; p < 8; p++) {
+                    int32_t pair;
+                    memcpy(&pair, bs + 2 * p, 4);
+                    ms = _mm512_dpwssd_epi32(ms, _mm512_set1_epi32(pair), _mm512_load_si512((const void *)(rec + egemma_kq_mn_at(format) + p * 64)));
+                }
+                const __m512 dmin = _mm512_load_ps((const void *)(rec + egemma_kq_dmin_at(format)));
+                acc_min = _mm512_fmadd_ps(_mm512_cvtepi32_ps(ms), _mm512_mul_ps(dmin, _mm512_set1_ps(da[i * nbk + b])), acc_min);
+            }
+            float *dst = c + i * ldc + g * 16;
+            _mm512_mask_storeu_ps(dst, mk, _mm512_sub_ps(_mm512_maskz_loadu_ps(mk, dst), acc_min));
+        }
+    }
+}
+
+static ALWAYS_INLINE void gemm(const int32_t format, const int8_t *qa, const float *da, const int16_t *bsums, int64_t m, int64_t k,
+                               const uint8_t *packed, int64_t n0, int64_t n1, float *c, int64_t ldc, uint8_t *scratch) {
+    const int64_t nbk = k / EGEMMA_QK_K;
+    uint8_t *ab = (uint8_t *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
+    for (int64_t c0 = 0; c0 < m; c0 += CHUNK) {
+        const int64_t rows = m - c0 < CHUNK ? m - c0 : CHUNK;
+        egemma_bias_rows(qa, k, c0, rows, ab);
+        for (int64_t g = n0 / 16; g < (n1 + 15) / 16; g++) {
+            const __mmask16 mk = egemma_column_mask(g * 16, n0, n1);
+            for (int64_t i0 = 0; i0 < rows; i0 += RM) {
+                const int rm = rows - i0 < RM ? (int)(rows - i0) : RM;
+                const uint8_t *arow[RM];
+                const float *drow[RM];
+                float *crow[RM];
+                egemma_tile_rows(RM, rm, c0, i0, ab, da, c, k, nbk, ldc, g * 16, arow, drow, crow);
+                tile(format, arow, drow, rm, nbk, packed, g, mk, crow);
+            }
+        }
+    }
+    if (egemma_kq_has_min(format)) sub_min(format, da, bsums, m, k, packed, n0, n1, c, ldc);
+}
+
+void egemma_kq_gemm_avx512(int32_t format, const int8_t *qa, const float *da, const int16_t *bsums, int64_t m, int64_t k,
+                           const uint8_t *packed, int64_t n0, int64_t n1, float *c, int64_t ldc, uint8_t *scratch) {
+    switch (format) {
+    case EGEMMA_KQ_SUB16: gemm(EGEMMA_KQ_SUB16, qa, da, bsums, m, k, packed, n0, n1, c, ldc, scratch); break;
+    case EGEMMA_KQ_SUB16_MIN: gemm(EGEMMA_KQ_SUB16_MIN, qa, da, bsums, m, k, packed, n0, n1, c, ldc, scratch); break;
+    case EGEMMA_KQ_SUB32: gemm(EGEMMA_KQ_SUB32, qa, da, bsums, m, k, packed, n0, n1, c, ldc, scratch); break;
+    default: gemm(EGEMMA_KQ_SUB32_MIN, qa, da, bsums, m, k, packed, n0, n1, c, ldc, scratch); break;
+    }
+}
+#else
+#error "kq_gemm_avx512.c must be compiled with the avx512 tier flags (cmake/EgemmaIsaFlags.cmake)"
+#endif
