@@ -179,9 +179,10 @@ EGEMMA_API int32_t egemma_q8_0_gemm(const int8_t *qa, const float *da, int64_t m
 EGEMMA_API int32_t egemma_q8_1_sums(const float *x, int64_t k, int64_t i0, int64_t i1, float *sa);
 
 /* Adds the min term to a tile of block-order products: for rows 0 <= i < m and columns n0 <= j < n1,
- * c[i*ldc + j] = c[i*ldc + j] + accMin, accMin = fma(mw[j*nb + b], sa[i*nb + b], accMin) over b < nb from 0
- * (mw: n1 x nb float mins of the weights, sa: m x nb activation sums). Returns 0 or EGEMMA_ERR_BAD_ARGUMENT. */
-EGEMMA_API int32_t egemma_add_min_term(float *c, int64_t ldc, int64_t m, int64_t n0, int64_t n1, const float *mw, const float *sa, int64_t nb);
+ * c[i*ldc + j] = c[i*ldc + j] + accMin, accMin = fma(mw[b*ldm + j], sa[i*nb + b], accMin) over b < nb from 0
+ * (mw: the weights' float mins block-major, nb rows of ldm >= n1 columns; sa: m x nb activation sums). Returns 0 or
+ * EGEMMA_ERR_BAD_ARGUMENT. */
+EGEMMA_API int32_t egemma_add_min_term(float *c, int64_t ldc, int64_t m, int64_t n0, int64_t n1, const float *mw, int64_t ldm, const float *sa, int64_t nb);
 
 /* ---- super-block GEMM ("kq"): Q2_K, Q3_K, Q4_K, Q5_K, Q6_K and IQ4_XS weights, Q8_K activations ---------------
  * The caller unpacks the weights into integers (dev.egemma.kernels.java.BlockFormat: ggml's dequantize_row_* made

@@ -67,23 +67,12 @@ static const egemma_q8_0_gemm_fn Q8_0_GEMM_BLOCK[EGEMMA_ISA_COUNT] = {
     egemma_q8_0_gemm_block_scalar, IF_AVX2(egemma_q8_0_gemm_block_avx2), IF_AVX512(egemma_q8_0_gemm_block_avx512), IF_AMX(egemma_q8_0_gemm_amx),
     IF_NEON(egemma_q8_0_gemm_neon), IF_NEON_DOTPROD(egemma_q8_0_gemm_neon_dotprod)};
 
-/* Super-block ("kq") GEMM per tier (bit-identical; NULL: the scalar one; amx: the AVX-512 kernel) */
-#if defined(EGEMMA_HAVE_AVX2) && defined(EGEMMA_HAVE_KQ_AVX2)
-#define KQ_AVX2 egemma_kq_gemm_avx2
-#else
-#define KQ_AVX2 NULL
-#endif
-#if defined(EGEMMA_HAVE_NEON) && defined(EGEMMA_HAVE_KQ_NEON)
-#define KQ_NEON egemma_kq_gemm_neon
-#else
-#define KQ_NEON NULL
-#endif
-#if defined(EGEMMA_HAVE_NEON_DOTPROD) && defined(EGEMMA_HAVE_KQ_NEON_DOTPROD)
-#define KQ_NEON_DOTPROD egemma_kq_gemm_neon_dotprod
-#else
-#define KQ_NEON_DOTPROD NULL
-#endif
-static const egemma_kq_gemm_fn KQ_GEMM[EGEMMA_ISA_COUNT] = {egemma_kq_gemm_scalar, KQ_AVX2, AVX512_AND_AMX(egemma_kq_gemm_avx512), KQ_NEON, KQ_NEON_DOTPROD};
+/* Super-block ("kq") GEMM per tier (bit-identical; amx: the AVX-512 kernel) */
+static const egemma_kq_gemm_fn KQ_GEMM[EGEMMA_ISA_COUNT] = {egemma_kq_gemm_scalar, IF_AVX2(egemma_kq_gemm_avx2), AVX512_AND_AMX(egemma_kq_gemm_avx512),
+                                                            IF_NEON(egemma_kq_gemm_neon), IF_NEON_DOTPROD(egemma_kq_gemm_neon_dotprod)};
+/* Q4_1/Q5_1's min term per tier (bit-identical; they live beside the kq kernels) */
+static const egemma_add_min_term_fn ADD_MIN_TERM[EGEMMA_ISA_COUNT] = {egemma_add_min_term_scalar, IF_AVX2(egemma_add_min_term_avx2),
+                                                                     AVX512_AND_AMX(egemma_add_min_term_avx512), NEON_AND_DOTPROD(egemma_add_min_term_neon)};
 
 /* Activation quantizer per tier (all bit-identical; NULL: the scalar one) */
 static const egemma_q8_0_quantize_fn Q8_0_QUANTIZE[EGEMMA_ISA_COUNT] = {egemma_q8_0_quantize_scalar, IF_AVX2(egemma_q8_0_quantize_avx2), AVX512_AND_AMX(egemma_q8_0_quantize_avx512), NULL, NULL};
@@ -111,6 +100,7 @@ static egemma_gelu_mul_fn g_gelu_mul = egemma_gelu_mul_scalar;
 static egemma_attention_head_fn g_attention_head = NULL;
 static egemma_float_gemm_fn g_float_gemm = egemma_float_gemm_scalar;
 static egemma_kq_gemm_fn g_kq_gemm = egemma_kq_gemm_scalar;
+static egemma_add_min_term_fn g_add_min_term = egemma_add_min_term_scalar;
 static int g_initialized;
 
 #if defined(_MSC_VER)
@@ -158,6 +148,7 @@ static void activate(int32_t tier) {
     g_attention_head = ATTENTION_HEAD[tier];
     g_float_gemm = FLOAT_GEMM[tier] ? FLOAT_GEMM[tier] : egemma_float_gemm_scalar;
     g_kq_gemm = KQ_GEMM[tier] ? KQ_GEMM[tier] : egemma_kq_gemm_scalar;
+    g_add_min_term = ADD_MIN_TERM[tier] ? ADD_MIN_TERM[tier] : egemma_add_min_term_scalar;
 }
 
 static int32_t isa_from_name(const char *name) {
@@ -275,7 +266,6 @@ EGEMMA_API int32_t egemma_q8_0_gemm(const int8_t *qa, const float *da, int64_t m
 /* ---- Q4_1 / Q5_1 min term ------------------------------------------------------------------------------- */
 
 void egemma_q8_1_sums_rows(const float *x, int64_t k, int64_t i0, int64_t i1, float *sa);
-void egemma_add_min_term_rows(float *c, int64_t ldc, int64_t m, int64_t n0, int64_t n1, const float *mw, const float *sa, int64_t nb);
 
 EGEMMA_API int32_t egemma_q8_1_sums(const float *x, int64_t k, int64_t i0, int64_t i1, float *sa) {
     if (x == NULL || sa == NULL || !valid_k(k) || i0 < 0 || i0 > i1) return EGEMMA_ERR_BAD_ARGUMENT;
@@ -283,11 +273,14 @@ EGEMMA_API int32_t egemma_q8_1_sums(const float *x, int64_t k, int64_t i0, int64
     return 0;
 }
 
-EGEMMA_API int32_t egemma_add_min_term(float *c, int64_t ldc, int64_t m, int64_t n0, int64_t n1, const float *mw, const float *sa, int64_t nb) {
+EGEMMA_API int32_t egemma_add_min_term(float *c, int64_t ldc, int64_t m, int64_t n0, int64_t n1, const float *mw, int64_t ldm, const float *sa,
+                                       int64_t nb) {
     if (c == NULL || mw == NULL || sa == NULL || m < 0 || m > ((int64_t)1 << 31) || n0 < 0 || n0 > n1 || n1 > ((int64_t)1 << 31) ||
-        ldc < n1 || nb <= 0 || nb > ((int64_t)1 << 27))
+        ldc < n1 || ldm < n1 || nb <= 0 || nb > ((int64_t)1 << 27))
         return EGEMMA_ERR_BAD_ARGUMENT;
-    egemma_add_min_term_rows(c, ldc, m, n0, n1, mw, sa, nb);
+    if (m == 0 || n0 == n1) return 0;
+    init();
+    g_add_min_term(c, ldc, m, n0, n1, mw, ldm, sa, nb);
     return 0;
 }
 

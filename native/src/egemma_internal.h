@@ -219,6 +219,13 @@ void egemma_kq_gemm_neon_dotprod(int32_t format, const int8_t *qa, const float *
                                  const uint8_t *packed, int64_t n0, int64_t n1, float *c, int64_t ldc, uint8_t *scratch);
 /* The min term of rows [0, m) x columns [n0, n1), subtracted from c: c = c - accMin, accMin = fma((float)msum,
  * dmin_w*d_a, accMin) per super-block (every tier: one pass after the main product, ~1/16 of its integer work) */
+/* egemma_add_min_term per tier (arguments checked by the dispatcher; bit-identical) */
+typedef void (*egemma_add_min_term_fn)(float *c, int64_t ldc, int64_t m, int64_t n0, int64_t n1, const float *mw, int64_t ldm, const float *sa,
+                                       int64_t nb);
+void egemma_add_min_term_scalar(float *c, int64_t ldc, int64_t m, int64_t n0, int64_t n1, const float *mw, int64_t ldm, const float *sa, int64_t nb);
+void egemma_add_min_term_avx2(float *c, int64_t ldc, int64_t m, int64_t n0, int64_t n1, const float *mw, int64_t ldm, const float *sa, int64_t nb);
+void egemma_add_min_term_avx512(float *c, int64_t ldc, int64_t m, int64_t n0, int64_t n1, const float *mw, int64_t ldm, const float *sa, int64_t nb);
+void egemma_add_min_term_neon(float *c, int64_t ldc, int64_t m, int64_t n0, int64_t n1, const float *mw, int64_t ldm, const float *sa, int64_t nb);
 void egemma_kq_sub_min_neon(int32_t format, const float *da, const int16_t *bsums, int64_t m, int64_t k, const uint8_t *packed,
                             int64_t n0, int64_t n1, float *c, int64_t ldc);
 void egemma_kq_sub_min_scalar(int32_t format, const float *da, const int16_t *bsums, int64_t m, int64_t k, const uint8_t *packed,

@@ -6,6 +6,8 @@
  * sc * (the 4 products of the quad) as an exact int32, so the scale costs nothing per quad and isum needs no separate
  * multiply. Per super-block acc = fma((float)isum, d_w*d_a, acc). Register tile: RB rows x 8 columns (half a packed
  * group). The min term runs after the product: madd of the activations' paired sums of 16 by the paired mins. */
+#include <math.h>
+
 #include "egemma_internal.h"
 
 #if defined(_MSC_VER) || (defined(__AVX2__) && defined(__FMA__) && defined(__F16C__))
@@ -103,6 +105,24 @@ static ALWAYS_INLINE void gemm(const int32_t format, const int8_t *qa, const flo
         }
     }
     if (egemma_kq_has_min(format)) sub_min(format, da, bsums, m, k, packed, n0, n1, c, ldc);
+}
+
+/* Q4_1/Q5_1's min term, 8 columns at a time, the last ones one by one (egemma_add_min_term_scalar's operations) */
+void egemma_add_min_term_avx2(float *c, int64_t ldc, int64_t m, int64_t n0, int64_t n1, const float *mw, int64_t ldm, const float *sa, int64_t nb) {
+    for (int64_t i = 0; i < m; i++) {
+        int64_t j = n0;
+        for (; j + 8 <= n1; j += 8) {
+            __m256 acc_min = _mm256_setzero_ps();
+            for (int64_t b = 0; b < nb; b++) acc_min = _mm256_fmadd_ps(_mm256_loadu_ps(mw + b * ldm + j), _mm256_broadcast_ss(sa + i * nb + b), acc_min);
+            float *dst = c + i * ldc + j;
+            _mm256_storeu_ps(dst, _mm256_add_ps(_mm256_loadu_ps(dst), acc_min));
+        }
+        for (; j < n1; j++) {
+            float acc_min = 0.0f;
+            for (int64_t b = 0; b < nb; b++) acc_min = fmaf(mw[b * ldm + j], sa[i * nb + b], acc_min);
+            c[i * ldc + j] = c[i * ldc + j] + acc_min;
+        }
+    }
 }
 
 void egemma_kq_gemm_avx2(int32_t format, const int8_t *qa, const float *da, const int16_t *bsums, int64_t m, int64_t k,

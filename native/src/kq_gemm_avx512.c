@@ -98,6 +98,19 @@ static ALWAYS_INLINE void gemm(const int32_t format, const int8_t *qa, const flo
     if (egemma_kq_has_min(format)) sub_min(format, da, bsums, m, k, packed, n0, n1, c, ldc);
 }
 
+/* Q4_1/Q5_1's min term, 16 columns at a time (egemma_add_min_term_scalar's operations) */
+void egemma_add_min_term_avx512(float *c, int64_t ldc, int64_t m, int64_t n0, int64_t n1, const float *mw, int64_t ldm, const float *sa, int64_t nb) {
+    for (int64_t i = 0; i < m; i++) {
+        for (int64_t j = n0; j < n1; j += 16) {
+            const __mmask16 mk = n1 - j >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n1 - j)) - 1u);
+            __m512 acc_min = _mm512_setzero_ps();
+            for (int64_t b = 0; b < nb; b++) acc_min = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mk, mw + b * ldm + j), _mm512_set1_ps(sa[i * nb + b]), acc_min);
+            float *dst = c + i * ldc + j;
+            _mm512_mask_storeu_ps(dst, mk, _mm512_add_ps(_mm512_maskz_loadu_ps(mk, dst), acc_min));
+        }
+    }
+}
+
 void egemma_kq_gemm_avx512(int32_t format, const int8_t *qa, const float *da, const int16_t *bsums, int64_t m, int64_t k,
                            const uint8_t *packed, int64_t n0, int64_t n1, float *c, int64_t ldc, uint8_t *scratch) {
     switch (format) {

@@ -4,6 +4,8 @@
  * vpaddq_s32 into one dot per column; isum += dot * sc (vmlaq_s32, wrapping as Java's int); per super-block
  * acc = fma((float)isum, d_w*d_a, acc). One row per register tile (16 columns: 4 x 4 float accumulators, 8 pair sums
  * and 4 isums fit the 32 registers). */
+#include <math.h>
+
 #include "egemma_internal.h"
 
 #if defined(__aarch64__) || defined(_M_ARM64)
@@ -60,6 +62,24 @@ void egemma_kq_sub_min_neon(int32_t format, const float *da, const int16_t *bsum
             float32x4_t r[4];
             for (int q = 0; q < 4; q++) r[q] = vsubq_f32(vld1q_f32(cur + 4 * q), acc_min[q]);
             store16(dst, r, lo, hi);
+        }
+    }
+}
+
+/* Q4_1/Q5_1's min term, 4 columns at a time, the last ones one by one (egemma_add_min_term_scalar's operations) */
+void egemma_add_min_term_neon(float *c, int64_t ldc, int64_t m, int64_t n0, int64_t n1, const float *mw, int64_t ldm, const float *sa, int64_t nb) {
+    for (int64_t i = 0; i < m; i++) {
+        int64_t j = n0;
+        for (; j + 4 <= n1; j += 4) {
+            float32x4_t acc_min = vdupq_n_f32(0.0f);
+            for (int64_t b = 0; b < nb; b++) acc_min = vfmaq_n_f32(acc_min, vld1q_f32(mw + b * ldm + j), sa[i * nb + b]);
+            float *dst = c + i * ldc + j;
+            vst1q_f32(dst, vaddq_f32(vld1q_f32(dst), acc_min));
+        }
+        for (; j < n1; j++) {
+            float acc_min = 0.0f;
+            for (int64_t b = 0; b < nb; b++) acc_min = fmaf(mw[b * ldm + j], sa[i * nb + b], acc_min);
+            c[i * ldc + j] = c[i * ldc + j] + acc_min;
         }
     }
 }

@@ -115,11 +115,12 @@ void egemma_q8_1_sums_rows(const float *x, int64_t k, int64_t i0, int64_t i1, fl
     }
 }
 
-void egemma_add_min_term_rows(float *c, int64_t ldc, int64_t m, int64_t n0, int64_t n1, const float *mw, const float *sa, int64_t nb) {
+/* the portable min term (scalar tier): columns innermost, each output's chain over the blocks in order */
+void egemma_add_min_term_scalar(float *c, int64_t ldc, int64_t m, int64_t n0, int64_t n1, const float *mw, int64_t ldm, const float *sa, int64_t nb) {
     for (int64_t i = 0; i < m; i++) {
         for (int64_t j = n0; j < n1; j++) {
             float acc_min = 0.0f;
-            for (int64_t b = 0; b < nb; b++) acc_min = fmaf(mw[j * nb + b], sa[i * nb + b], acc_min);
+            for (int64_t b = 0; b < nb; b++) acc_min = fmaf(mw[b * ldm + j], sa[i * nb + b], acc_min);
             c[i * ldc + j] = c[i * ldc + j] + acc_min;
         }
     }

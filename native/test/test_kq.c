@@ -11,6 +11,7 @@
  *    be exact whatever the magnitudes), and sizes that leave partial register tiles and pad columns (n 1, 15, 17,
  *    33, ..., m 1, 3, 5, 63, 65, ...);
  *  - a tile touches only columns [n0, n1) of rows [0, m);
+ *  - Q4_1/Q5_1's min term: every tier adds the fmaf chain of mins x sums over the blocks, columns [n0, n1) only;
  *  - the Q8_K quantizer: |d*q - x| <= |d|/2 (one rounding), the sums of 16, zero blocks all zero, q in [-127, 127];
  *  - bad arguments are refused. */
 #include <math.h>
@@ -148,6 +149,37 @@ static void test_quantizer(void) {
     CHECK(d[1] == 0.0f && bs[16] == 0 && q[256] == 0, "zero block");
 }
 
+/* Q4_1/Q5_1's min term on every tier: c + (fmaf chain over the blocks), columns [n0, n1) only */
+static void check_min_term(uint32_t caps, int64_t m, int64_t n0, int64_t n1, int64_t ldm, int64_t nb) {
+    const int64_t ldc = n1 + 3;
+    float *mw = malloc(sizeof(float) * (size_t)(nb * ldm)), *sa = malloc(sizeof(float) * (size_t)(m * nb));
+    float *c0 = malloc(sizeof(float) * (size_t)(m * ldc)), *c = malloc(sizeof(float) * (size_t)(m * ldc));
+    for (int64_t t = 0; t < nb * ldm; t++) mw[t] = frnd() * ldexpf(1.0f, (int)(rnd() % 12) - 6);
+    for (int64_t t = 0; t < m * nb; t++) sa[t] = frnd() * 100.0f;
+    for (int64_t t = 0; t < m * ldc; t++) c0[t] = frnd();
+    for (int32_t t = 0; t < EGEMMA_ISA_COUNT; t++) {
+        if (!((caps >> t) & 1u) || egemma_set_isa_limit(t) != t) continue;
+        memcpy(c, c0, sizeof(float) * (size_t)(m * ldc));
+        CHECK(egemma_add_min_term(c, ldc, m, n0, n1, mw, ldm, sa, nb) == 0, "min term");
+        int bad = 0;
+        for (int64_t i = 0; i < m; i++)
+            for (int64_t j = 0; j < ldc; j++) {
+                float want = c0[i * ldc + j];
+                if (j >= n0 && j < n1) {
+                    float acc = 0.0f;
+                    for (int64_t b = 0; b < nb; b++) acc = fmaf(mw[b * ldm + j], sa[i * nb + b], acc);
+                    want = want + acc;
+                }
+                if (memcmp(&want, &c[i * ldc + j], 4) != 0 && bad++ < 2)
+                    CHECK(0, "%s min term m=%lld [%lld,%lld) nb=%lld c[%lld][%lld] = %.9g, want %.9g", egemma_isa_name(t), (long long)m, (long long)n0,
+                          (long long)n1, (long long)nb, (long long)i, (long long)j, c[i * ldc + j], want);
+            }
+        if (!bad) CHECK(1, "ok");
+    }
+    egemma_set_isa_limit(best_tier);
+    free(mw); free(sa); free(c0); free(c);
+}
+
 static void test_bad_arguments(void) {
     int8_t q[256] = {0}, sc[16] = {0};
     float d[1] = {0}, x[256] = {0}, c[16];
@@ -172,7 +204,8 @@ static void test_bad_arguments(void) {
     CHECK(egemma_kq_gemm(EGEMMA_KQ_SUB16, q, d, bs, 1, 256, packed + 1, 1, 0, 1, c, 1, scratch, ss) == EGEMMA_ERR_BAD_ARGUMENT, "misaligned");
     CHECK(egemma_kq_gemm(EGEMMA_KQ_SUB16, q, d, bs, 1, 256, packed, 1, 0, 1, c, 1, scratch, ss) == 0, "ok");
     CHECK(egemma_q8_1_sums(x, 33, 0, 1, d) == EGEMMA_ERR_BAD_ARGUMENT, "q8_1 k");
-    CHECK(egemma_add_min_term(c, 1, 1, 0, 2, d, d, 1) == EGEMMA_ERR_BAD_ARGUMENT, "min term ldc");
+    CHECK(egemma_add_min_term(c, 1, 1, 0, 2, d, 2, d, 1) == EGEMMA_ERR_BAD_ARGUMENT, "min term ldc");
+    CHECK(egemma_add_min_term(c, 2, 1, 0, 2, d, 1, d, 1) == EGEMMA_ERR_BAD_ARGUMENT, "min term ldm");
 }
 
 int main(int argc, char **argv) {
@@ -182,6 +215,9 @@ int main(int argc, char **argv) {
     best_tier = egemma_active_isa();
     test_quantizer();
     test_bad_arguments();
+    static const int64_t mins_n[][3] = {{0, 1, 1}, {0, 7, 7}, {3, 37, 40}, {0, 64, 64}, {16, 33, 33}, {5, 22, 100}};
+    for (size_t t = 0; t < sizeof mins_n / sizeof mins_n[0]; t++)
+        for (int64_t m = 1; m <= 5; m += 2) check_min_term(caps, m, mins_n[t][0], mins_n[t][1], mins_n[t][2], 1 + (int64_t)(t * 7 % 36));
     static const int64_t ms[] = {1, 3, 4, 5, 17, 63, 65, 70};
     static const int64_t ns[] = {1, 15, 16, 17, 33, 47};
     for (int32_t f = 0; f < 4; f++) {

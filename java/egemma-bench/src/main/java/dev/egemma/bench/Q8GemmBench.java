@@ -9,10 +9,6 @@ import dev.egemma.kernels.ffm.Isa;
 import dev.egemma.kernels.ffm.NativeKernels;
 import dev.egemma.kernels.ffm.NativeLibraryLoader;
 import dev.egemma.kernels.java.ScalarKernels;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.AuxCounters;
@@ -30,7 +26,8 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * libegemma's Q8_0 GEMM, one thread, one downcall per product: {@code C[M x N] = A[M x K] * W[N x K]^T} on weights
+ * libegemma's quantized GEMMs (Q8_0 by default; {@code -p type=Q4_K,Q6_K,...} for the others: the Q8_0 GEMM on their
+ * Q8_0 expansion, or the super-block GEMM), one thread, one downcall per product: {@code C[M x N] = A[M x K] * W[N x K]^T} on weights
  * packed once (setup) and activations quantized once (setup), through {@link NativeKernels#matmul} (so the Java-side
  * checks and the heap-array critical downcall are included). The model's shapes: (K, N) = (768, 768) for
  * attn_q/attn_output, (768, 256) for attn_k/attn_v, (768, 1152) for ffn_gate/ffn_up, (1152, 768) for ffn_down,
@@ -48,7 +45,12 @@ import org.openjdk.jmh.annotations.Warmup;
  * same two pipes, so 8/10 of the raw peak: ~102 MACs per cycle, ~675 int8 GOPS per core at 3.3 GHz (the conversion
  * issues on the other pipes).
  *
- * <pre>java -jar java/egemma-bench/target/benchmarks.jar Q8GemmBench -p isa=amx,avx512,avx2 -p m=1,8,64,512 -p order=x86,block</pre>
+ * The super-block types (K-quants, IQ4_XS) add per sub-block of 16 (32) MACs per column one vpmulld and per
+ * super-block one vpdpwssd per 32 elements for the min term: their ceiling on AVX-512 VNNI is ~8/9 (sub-blocks of 32)
+ * or ~4/5 (of 16) of the block order's Q8_0 ceiling.
+ *
+ * <pre>java -jar java/egemma-bench/target/benchmarks.jar Q8GemmBench -p isa=amx,avx512,avx2 -p m=1,8,64,512 -p order=x86,block
+ * java -jar java/egemma-bench/target/benchmarks.jar Q8GemmBench -p type=Q8_0,Q4_0,Q4_1,Q4_K,Q5_K,Q6_K,Q3_K,Q2_K,IQ4_XS -p order=block -p m=64 -p shape=768x1152</pre>
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -69,9 +71,13 @@ public class Q8GemmBench {
     @Param({"best"})
     String isa;
 
-    /** Q8_0 float order: x86 (llama.cpp's) or block */
+    /** Q8_0 float order: x86 (llama.cpp's) or block (every other type sums in the block order) */
     @Param({"x86"})
     String order;
+
+    /** weight type: Q8_0, or any other quantized type of the contract (Q4_0 ... IQ4_XS, on their native kernels) */
+    @Param({"Q8_0"})
+    String type;
 
     private NativeKernels kernels;
     private WeightMatrix w;
@@ -96,13 +102,7 @@ public class Q8GemmBench {
             if (got != Isa.byName(isa)) throw new IllegalStateException("tier " + isa + " not usable here; got " + got);
         }
         SplittableRandom r = new SplittableRandom(42);
-        MemorySegment data = Arena.ofAuto().allocate((long) n * (k / 32) * 34, 2);
-        for (long blk = 0; blk < (long) n * (k / 32); blk++) {
-            data.set(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), blk * 34,
-                    Float.floatToFloat16((float) (0.001 + r.nextDouble() * 0.01)));
-            for (int t = 0; t < 32; t++) data.set(ValueLayout.JAVA_BYTE, blk * 34 + 2 + t, (byte) (r.nextInt(255) - 127));
-        }
-        w = new WeightMatrix("bench", GgmlType.Q8_0, n, k, data);
+        w = RandomWeights.matrix(GgmlType.valueOf(type), n, k, 42);
         float[] x = new float[m * k];
         for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
         kernels = new NativeKernels(b, new ScalarKernels(), Q8Order.byName(order));

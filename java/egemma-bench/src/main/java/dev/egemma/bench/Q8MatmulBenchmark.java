@@ -19,10 +19,6 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
@@ -57,18 +53,6 @@ public class Q8MatmulBenchmark {
     @Param({"Q8_0"})
     public String type;
 
-    /** Byte offsets of the fp16 scale fields (d, and dmin or m) in a block of each type, per ggml-common.h. */
-    private static int[] scaleFields(GgmlType t) {
-        return switch (t) {
-            case Q8_0, Q4_0, Q5_0, IQ4_NL, IQ4_XS -> new int[] {0};
-            case Q4_1, Q5_1, Q4_K, Q5_K -> new int[] {0, 2};
-            case Q2_K -> new int[] {80, 82};
-            case Q3_K -> new int[] {108};
-            case Q6_K -> new int[] {208};
-            default -> throw new IllegalArgumentException("no quantized Java kernel for " + t);
-        };
-    }
-
     private Kernels k;
     private WeightMatrix w;
     private float[] a, out;
@@ -79,15 +63,7 @@ public class Q8MatmulBenchmark {
         int kk = Integer.parseInt(kn[0]), n = Integer.parseInt(kn[1]);
         k = kernels.equals("scalar") ? new ScalarKernels() : KernelProvider.javaKernels();
         Random r = new Random(42);
-        GgmlType t = GgmlType.valueOf(type);
-        long blocks = (long) n * kk / t.blockSize;
-        MemorySegment s = Arena.ofAuto().allocate(blocks * t.typeSize);
-        var le = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-        for (long b = 0; b < blocks; b++) {
-            for (int j = 0; j < t.typeSize; j++) s.set(ValueLayout.JAVA_BYTE, b * t.typeSize + j, (byte) (r.nextInt(256) - 128));
-            for (int f : scaleFields(t)) s.set(le, b * t.typeSize + f, Float.floatToFloat16((float) (0.002 + 0.01 * r.nextDouble())));
-        }
-        w = new WeightMatrix("bench", t, n, kk, s);
+        w = RandomWeights.matrix(GgmlType.valueOf(type), n, kk, 42);
         a = new float[m * kk];
         for (int i = 0; i < a.length; i++) a[i] = (float) r.nextGaussian();
         out = new float[m * n];

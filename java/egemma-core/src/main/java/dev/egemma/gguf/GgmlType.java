@@ -63,6 +63,22 @@ public enum GgmlType {
     }
 
     /** The type with this id, or null if the id is not a known ggml type. */
+    /**
+     * Byte offsets of a block's fp16 scale fields ({@code d}, then {@code dmin} or {@code m}) per ggml-common.h, for the
+     * quantized types whose rows egemma multiplies; empty for the float types and the others. (Tools that fill blocks
+     * with random quants set these to finite scales.)
+     */
+    public int[] halfScaleOffsets() {
+        return switch (this) {
+            case Q8_0, Q4_0, Q5_0, IQ4_NL, IQ4_XS -> new int[] {0};
+            case Q4_1, Q5_1, Q4_K, Q5_K -> new int[] {0, 2};
+            case Q2_K -> new int[] {80, 82};
+            case Q3_K -> new int[] {108};
+            case Q6_K -> new int[] {208};
+            default -> new int[0];
+        };
+    }
+
     public static GgmlType byId(int id) {
         return id >= 0 && id < BY_ID.length ? BY_ID[id] : null;
     }

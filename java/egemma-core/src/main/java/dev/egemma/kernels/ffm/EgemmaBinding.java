@@ -86,7 +86,7 @@ public final class EgemmaBinding {
             JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_INT);
     public static final FunctionDescriptor egemma_q8_1_sums$DESC = FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS);
     public static final FunctionDescriptor egemma_add_min_term$DESC = FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG,
-            JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG);
+            JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG);
     public static final FunctionDescriptor egemma_kq_pack_size$DESC = FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG);
     public static final FunctionDescriptor egemma_kq_pack$DESC = FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS,
             ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS);
@@ -451,19 +451,19 @@ public final class EgemmaBinding {
     }
 
     /**
-     * {@code egemma_add_min_term}: adds {@code sum_b fma(mw[j*nb+b], sa[i*nb+b])} (one fused chain from 0) to
+     * {@code egemma_add_min_term}: adds {@code sum_b fma(mw[b*ldm + j], sa[i*nb + b])} (one fused chain from 0) to
      * {@code c[i*ldc + j]} for {@code i < m}, {@code n0 <= j < n1}.
      */
-    public void addMinTerm(MemorySegment c, long ldc, long m, long n0, long n1, MemorySegment mw, MemorySegment sa, long nb) {
-        if (m < 0 || m > 1L << 31 || n0 < 0 || n0 > n1 || n1 > 1L << 31 || ldc < n1 || nb <= 0 || nb > 1L << 27)
+    public void addMinTerm(MemorySegment c, long ldc, long m, long n0, long n1, MemorySegment mw, long ldm, MemorySegment sa, long nb) {
+        if (m < 0 || m > 1L << 31 || n0 < 0 || n0 > n1 || n1 > 1L << 31 || ldc < n1 || ldm < n1 || nb <= 0 || nb > 1L << 27)
             throw new IllegalArgumentException("min term: bad shape m " + m + ", columns [" + n0 + ", " + n1 + "), ldc " + ldc + ", " + nb + " blocks");
         if (m == 0 || n0 == n1) return;
         checkRange("min term output", c, 0, Math.multiplyExact(Math.addExact(Math.multiplyExact(m - 1, ldc), n1), 4L));
-        checkRange("min term weight mins", mw, 0, Math.multiplyExact(Math.multiplyExact(n1, nb), 4L));
+        checkRange("min term weight mins", mw, 0, Math.multiplyExact(Math.addExact(Math.multiplyExact(nb - 1, ldm), n1), 4L));
         checkRange("min term activation sums", sa, 0, Math.multiplyExact(Math.multiplyExact(m, nb), 4L));
         int r;
         try {
-            r = (int) egemma_add_min_term.invokeExact(c, ldc, m, n0, n1, mw, sa, nb);
+            r = (int) egemma_add_min_term.invokeExact(c, ldc, m, n0, n1, mw, ldm, sa, nb);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -87,7 +87,7 @@ public final class NativeKernels implements Kernels {
     /** Q8_K activations of the super-block types: int8 quants, a float scale per 256, the int16 sum of each 16. */
     record KqRows(byte[] q, float[] d, short[] bsums, int rows, int cols) implements Activations {}
 
-    /** A matrix's packed weights, and the float mins of Q4_1/Q5_1 ({@code cols/32} per row, else null). */
+    /** A matrix's packed weights, and the float mins of Q4_1/Q5_1 (block-major: {@code rows} per block, else null). */
     record Packed(MemorySegment data, MemorySegment mins) {}
 
     @Override
@@ -267,7 +267,7 @@ public final class NativeKernels implements Kernels {
                 p.data(), w.rows(), n0, n1, c, ldOut, gemmScratch(m1 - m0, k), orderOf(w));
         if (p.mins() != null) {
             if (qa.sa() == null) throw new IllegalArgumentException(w.name() + ": activations were prepared without the Q8_1 sums " + w.type() + " needs");
-            lib.addMinTerm(c, ldOut, m1 - m0, n0, n1, p.mins(), MemorySegment.ofArray(qa.sa()).asSlice(4L * m0 * nb), nb);
+            lib.addMinTerm(c, ldOut, m1 - m0, n0, n1, p.mins(), w.rows(), MemorySegment.ofArray(qa.sa()).asSlice(4L * m0 * nb), nb);
         }
     }
 
@@ -373,8 +373,12 @@ public final class NativeKernels implements Kernels {
                 lib.q8_0Pack(q8, w.rows(), w.cols(), 0, w.rows(), dst);
             }
             if (Q8Expansion.hasMinTerm(w.type())) {
-                mins = Arena.ofAuto().allocate(4L * w.rows() * (w.cols() / EgemmaBinding.QK8_0), 64);
-                Q8Expansion.mins(w, 0, w.rows(), mins);
+                // block-major (egemma_add_min_term's layout: the columns of one block side by side)
+                int n = w.rows(), nb = w.cols() / EgemmaBinding.QK8_0;
+                float[] rowMajor = Q8Expansion.mins(w);
+                mins = Arena.ofAuto().allocate(4L * n * nb, 64);
+                for (int b = 0; b < nb; b++)
+                    for (int j = 0; j < n; j++) mins.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, (long) b * n + j, rowMajor[j * nb + b]);
                 size += mins.byteSize();
             }
         }

@@ -28,18 +28,18 @@ public final class Q8Expansion {
         return expands(t) && BlockFormat.of(t).min == BlockFormat.Min.FLOAT;
     }
 
-    /** The float mins {@code m} of rows {@code [r0, r1)} of {@code w} (a {@link #hasMinTerm} type), {@code cols/32} per row, into {@code dst}. */
-    public static void mins(WeightMatrix w, int r0, int r1, MemorySegment dst) {
+    /** The float mins {@code m} of {@code w} (a {@link #hasMinTerm} type), {@code cols/32} per row, row after row. */
+    public static float[] mins(WeightMatrix w) {
         if (!hasMinTerm(w.type())) throw new IllegalArgumentException(w.name() + ": " + w.type() + " has no min term");
-        if (r0 < 0 || r1 > w.rows() || r0 > r1) throw new IndexOutOfBoundsException(w.name() + ": rows [" + r0 + ", " + r1 + ") of " + w.rows());
         int nb = w.cols() / 32;
-        if (dst.byteSize() < 4L * nb * (r1 - r0)) throw new IllegalArgumentException(w.name() + ": " + dst.byteSize() + " bytes for the mins");
+        float[] dst = new float[Math.multiplyExact(nb, w.rows())];
         BlockFormat f = BlockFormat.of(w.type());
         BlockFormat.Unpacked u = new BlockFormat.Unpacked();
-        for (int r = r0; r < r1; r++) {
+        for (int r = 0; r < w.rows(); r++) {
             u.row(f, w.data(), w.rowBytes(), r, w.cols());
-            MemorySegment.copy(u.dm, 0, dst, ValueLayout.JAVA_FLOAT, 4L * nb * (r - r0), nb);
+            System.arraycopy(u.dm, 0, dst, r * nb, nb);
         }
+        return dst;
     }
 
     /** Bytes of the expansion of {@code w}: its rows as Q8_0. */

@@ -38,7 +38,7 @@ class BlockDotShapesTest {
             if (k % type.blockSize != 0) continue;
             byte[] bytes = new byte[(int) type.byteSize(k) * N];
             rnd.nextBytes(bytes);
-            int[] halves = halfFields(type);
+            int[] halves = type.halfScaleOffsets();
             for (int at = 0; at < bytes.length; at += type.typeSize)
                 for (int h : halves) {
                     short v = Float.floatToFloat16((float) ((rnd.nextBoolean() ? 1 : -1) * Math.scalb(1 + rnd.nextDouble(), -3 - rnd.nextInt(10))));
@@ -89,7 +89,7 @@ class BlockDotShapesTest {
         for (int at = 0; at < bytes.length; at += type.typeSize) {
             if (type == GgmlType.Q6_K) java.util.Arrays.fill(bytes, at + 192, at + 208, (byte) -128);
             short d = Float.floatToFloat16(0.5f);
-            int dAt = at + halfFields(type)[0];
+            int dAt = at + type.halfScaleOffsets()[0];
             bytes[dAt] = (byte) d;
             bytes[dAt + 1] = (byte) (d >> 8);
         }
@@ -112,14 +112,4 @@ class BlockDotShapesTest {
         }
     }
 
-    static int[] halfFields(GgmlType t) {
-        return switch (t) {
-            case Q4_0, Q5_0, IQ4_NL, IQ4_XS, Q8_0 -> new int[] {0};
-            case Q4_1, Q5_1, Q4_K, Q5_K -> new int[] {0, 2};
-            case Q2_K -> new int[] {80, 82};
-            case Q3_K -> new int[] {108};
-            case Q6_K -> new int[] {208};
-            default -> throw new IllegalArgumentException(t.toString());
-        };
-    }
 }

@@ -57,15 +57,14 @@ class Q8ExpansionTest {
         }
         WeightMatrix w = new WeightMatrix("w", type, n, k, MemorySegment.ofArray(bytes));
         boolean min = Q8Expansion.hasMinTerm(type);
-        MemorySegment mins = MemorySegment.ofArray(new float[n * (k / 32)]);
-        if (min) Q8Expansion.mins(w, 0, n, mins);
+        float[] mins = min ? Q8Expansion.mins(w) : null;
         MemorySegment q8 = MemorySegment.ofArray(new byte[(int) Q8Expansion.expandedBytes(w)]);
         Q8Expansion.expand(w, 0, n, q8);
         float[] original = new float[n * k], expanded = new float[n * k];
         Dequantizer.dequantize("original", type, w.data(), 0, original, 0, n * k);
         Dequantizer.dequantize("expanded", GgmlType.Q8_0, q8, 0, expanded, 0, n * k);
         if (min) // ggml's dequantize_row_q4_1/q5_1: x = q * d + m
-            for (int e = 0; e < n * k; e++) expanded[e] = expanded[e] + mins.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, e / 32);
+            for (int e = 0; e < n * k; e++) expanded[e] = expanded[e] + mins[e / 32];
         assertArrayEquals(original, expanded, type + ": values of the expansion");
 
         // a row range lands at the start of dst
@@ -90,10 +89,10 @@ class Q8ExpansionTest {
     }
 
     /** egemma_add_min_term as libegemma's header defines it: accMin = fma(m_w, s_a, accMin) per block, from 0. */
-    private static float minTerm(MemorySegment mins, int row, BlockActivations a, int i) {
+    private static float minTerm(float[] mins, int row, BlockActivations a, int i) {
         int nb = a.cols() / 32;
         float accMin = 0f;
-        for (int b = 0; b < nb; b++) accMin = Math.fma(mins.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, (long) row * nb + b), a.s()[i * nb + b], accMin);
+        for (int b = 0; b < nb; b++) accMin = Math.fma(mins[row * nb + b], a.s()[i * nb + b], accMin);
         return accMin;
     }
 
