@@ -151,16 +151,21 @@ typedef struct {
 
 /* The share of pass `pass` (of `passes`) of the `count` groups after [g, g + count), which a tile of `count` groups
  * computes; empty when there is none in range */
-static inline egemma_prefetch egemma_prefetch_next_groups(const uint8_t *packed, int64_t g, int64_t count, int64_t nb, int has_next,
-                                                          int64_t pass, int64_t passes) {
-    egemma_prefetch pf = {0, 0, 0};
-    if (!has_next) return pf;
-    const int64_t bytes = count * egemma_pack_group_bytes(nb);
-    const char *next = (const char *)packed + (g + count) * egemma_pack_group_bytes(nb);
+/* The share of pass `pass` (of `passes`) of the `bytes` at `next`, fetched in `steps` steps */
+static inline egemma_prefetch egemma_prefetch_share(const char *next, int64_t bytes, int64_t steps, int64_t pass, int64_t passes) {
+    egemma_prefetch pf;
     pf.at = next + pass * bytes / passes / 64 * 64;
     pf.end = next + (pass + 1) * bytes / passes;
-    pf.step = ((pf.end - pf.at) / nb + 64) / 64 * 64;
+    pf.step = ((pf.end - pf.at) / steps + 64) / 64 * 64;
     return pf;
+}
+
+static inline egemma_prefetch egemma_prefetch_next_groups(const uint8_t *packed, int64_t g, int64_t count, int64_t nb, int has_next,
+                                                          int64_t pass, int64_t passes) {
+    egemma_prefetch none = {0, 0, 0};
+    if (!has_next) return none;
+    return egemma_prefetch_share((const char *)packed + (g + count) * egemma_pack_group_bytes(nb), count * egemma_pack_group_bytes(nb), nb, pass,
+                                 passes);
 }
 
 /* The share of pass `pass` (of `passes`) of group g+1's bytes; empty when there is no next group in range */

@@ -18,12 +18,13 @@
 /* RM rows (ab: biased rows, stride k; dr: their super-block scales) x the 16 columns of group g; format is a
  * constant at every call site, so the sub-block loops unroll */
 static ALWAYS_INLINE void tile(const int32_t format, const uint8_t *const ab[RM], const float *const dr[RM], int rm, int64_t nbk,
-                               const uint8_t *packed, int64_t g, __mmask16 mk, float *const crow[RM]) {
+                               const uint8_t *packed, int64_t g, __mmask16 mk, float *const crow[RM], egemma_prefetch *pf) {
     const int sub = egemma_kq_sub(format), nsub = EGEMMA_QK_K / sub;
     __m512 acc[RM];
     EGEMMA_UNROLL for (int i = 0; i < RM; i++) acc[i] = _mm512_setzero_ps();
     for (int64_t b = 0; b < nbk; b++) {
         const uint8_t *rec = egemma_kq_record(packed, format, g, nbk, b);
+        if (pf) egemma_prefetch_step(pf);
         __m512i isum[RM];
         EGEMMA_UNROLL for (int i = 0; i < RM; i++) isum[i] = _mm512_setzero_si512();
         EGEMMA_UNROLL for (int s = 0; s < nsub; s++) {
@@ -80,10 +81,17 @@ static ALWAYS_INLINE void gemm(const int32_t format, const int8_t *qa, const flo
                                const uint8_t *packed, int64_t n0, int64_t n1, float *c, int64_t ldc, uint8_t *scratch) {
     const int64_t nbk = k / EGEMMA_QK_K;
     uint8_t *ab = (uint8_t *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
+    /* Fewer rows than a chunk (short texts): the weights stream from memory once per call, so each pass over a group
+     * fetches its share of the next group's records ahead (as the Q8_0 kernels do), the first group asked for whole */
+    const int few = m < CHUNK;
+    const int64_t gbytes = nbk * egemma_kq_record_bytes(format), g_end = (n1 + 15) / 16;
+    if (few)
+        for (int64_t off = 0; off < gbytes; off += 64) EGEMMA_PREFETCH((const char *)packed + (n0 / 16) * gbytes + off);
     for (int64_t c0 = 0; c0 < m; c0 += CHUNK) {
         const int64_t rows = m - c0 < CHUNK ? m - c0 : CHUNK;
         egemma_bias_rows(qa, k, c0, rows, ab);
-        for (int64_t g = n0 / 16; g < (n1 + 15) / 16; g++) {
+        const int64_t passes = (rows + RM - 1) / RM;
+        for (int64_t g = n0 / 16; g < g_end; g++) {
             const __mmask16 mk = egemma_column_mask(g * 16, n0, n1);
             for (int64_t i0 = 0; i0 < rows; i0 += RM) {
                 const int rm = rows - i0 < RM ? (int)(rows - i0) : RM;
@@ -91,7 +99,12 @@ static ALWAYS_INLINE void gemm(const int32_t format, const int8_t *qa, const flo
                 const float *drow[RM];
                 float *crow[RM];
                 egemma_tile_rows(RM, rm, c0, i0, ab, da, c, k, nbk, ldc, g * 16, arow, drow, crow);
-                tile(format, arow, drow, rm, nbk, packed, g, mk, crow);
+                if (few && g + 1 < g_end) {
+                    egemma_prefetch pf = egemma_prefetch_share((const char *)packed + (g + 1) * gbytes, gbytes, nbk, i0 / RM, passes);
+                    tile(format, arow, drow, rm, nbk, packed, g, mk, crow, &pf);
+                } else {
+                    tile(format, arow, drow, rm, nbk, packed, g, mk, crow, NULL);
+                }
             }
         }
     }
