@@ -70,6 +70,9 @@ static const egemma_q8_0_gemm_fn Q8_0_GEMM_BLOCK[EGEMMA_ISA_COUNT] = {
 /* Super-block ("kq") GEMM per tier (bit-identical; amx: the AVX-512 kernel) */
 static const egemma_kq_gemm_fn KQ_GEMM[EGEMMA_ISA_COUNT] = {egemma_kq_gemm_scalar, IF_AVX2(egemma_kq_gemm_avx2), AVX512_AND_AMX(egemma_kq_gemm_avx512),
                                                             IF_NEON(egemma_kq_gemm_neon), IF_NEON_DOTPROD(egemma_kq_gemm_neon_dotprod)};
+/* Q8_K activation quantizer per tier (bit-identical; NULL: the scalar one) */
+static const egemma_q8_k_quantize_fn Q8_K_QUANTIZE[EGEMMA_ISA_COUNT] = {egemma_q8_k_quantize_scalar, NULL, AVX512_AND_AMX(egemma_q8_k_quantize_avx512),
+                                                                       NULL, NULL};
 /* Q4_1/Q5_1's min term per tier (bit-identical; they live beside the kq kernels) */
 static const egemma_add_min_term_fn ADD_MIN_TERM[EGEMMA_ISA_COUNT] = {egemma_add_min_term_scalar, IF_AVX2(egemma_add_min_term_avx2),
                                                                      AVX512_AND_AMX(egemma_add_min_term_avx512), NEON_AND_DOTPROD(egemma_add_min_term_neon)};
@@ -101,6 +104,7 @@ static egemma_attention_head_fn g_attention_head = NULL;
 static egemma_float_gemm_fn g_float_gemm = egemma_float_gemm_scalar;
 static egemma_kq_gemm_fn g_kq_gemm = egemma_kq_gemm_scalar;
 static egemma_add_min_term_fn g_add_min_term = egemma_add_min_term_scalar;
+static egemma_q8_k_quantize_fn g_q8_k_quantize = egemma_q8_k_quantize_scalar;
 static int g_initialized;
 
 #if defined(_MSC_VER)
@@ -149,6 +153,7 @@ static void activate(int32_t tier) {
     g_float_gemm = FLOAT_GEMM[tier] ? FLOAT_GEMM[tier] : egemma_float_gemm_scalar;
     g_kq_gemm = KQ_GEMM[tier] ? KQ_GEMM[tier] : egemma_kq_gemm_scalar;
     g_add_min_term = ADD_MIN_TERM[tier] ? ADD_MIN_TERM[tier] : egemma_add_min_term_scalar;
+    g_q8_k_quantize = Q8_K_QUANTIZE[tier] ? Q8_K_QUANTIZE[tier] : egemma_q8_k_quantize_scalar;
 }
 
 static int32_t isa_from_name(const char *name) {
@@ -288,7 +293,6 @@ EGEMMA_API int32_t egemma_add_min_term(float *c, int64_t ldc, int64_t m, int64_t
 
 void egemma_kq_pack_rows(int32_t format, const int8_t *q, const int8_t *sc, const int8_t *mn, const float *d, const float *dmin,
                          int64_t j0, int64_t rows, int64_t n, int64_t k, uint8_t *dst);
-void egemma_q8_k_quantize_rows(const float *x, int64_t k, int64_t i0, int64_t i1, int8_t *qa, float *da, int16_t *bsums);
 
 static int valid_kq(int32_t format, int64_t k) {
     return format >= EGEMMA_KQ_SUB16 && format <= EGEMMA_KQ_SUB32_MIN && k > 0 && k % EGEMMA_QK_K == 0 && k <= ((int64_t)1 << 32);
@@ -311,7 +315,8 @@ EGEMMA_API int32_t egemma_kq_pack(int32_t format, const int8_t *q, const int8_t 
 
 EGEMMA_API int32_t egemma_q8_k_quantize(const float *x, int64_t k, int64_t i0, int64_t i1, int8_t *qa, float *da, int16_t *bsums) {
     if (x == NULL || qa == NULL || da == NULL || bsums == NULL || !valid_kq(EGEMMA_KQ_SUB16, k) || i0 < 0 || i0 > i1) return EGEMMA_ERR_BAD_ARGUMENT;
-    egemma_q8_k_quantize_rows(x, k, i0, i1, qa, da, bsums);
+    init();
+    g_q8_k_quantize(x, k, i0, i1, qa, da, bsums);
     return 0;
 }
 

@@ -224,6 +224,11 @@ void egemma_kq_gemm_neon_dotprod(int32_t format, const int8_t *qa, const float *
                                  const uint8_t *packed, int64_t n0, int64_t n1, float *c, int64_t ldc, uint8_t *scratch);
 /* The min term of rows [0, m) x columns [n0, n1), subtracted from c: c = c - accMin, accMin = fma((float)msum,
  * dmin_w*d_a, accMin) per super-block (every tier: one pass after the main product, ~1/16 of its integer work) */
+/* egemma_q8_k_quantize per tier (bit-identical; the scalar one is the reference) */
+typedef void (*egemma_q8_k_quantize_fn)(const float *x, int64_t k, int64_t i0, int64_t i1, int8_t *qa, float *da, int16_t *bsums);
+void egemma_q8_k_quantize_scalar(const float *x, int64_t k, int64_t i0, int64_t i1, int8_t *qa, float *da, int16_t *bsums);
+void egemma_q8_k_quantize_avx512(const float *x, int64_t k, int64_t i0, int64_t i1, int8_t *qa, float *da, int16_t *bsums);
+
 /* egemma_add_min_term per tier (arguments checked by the dispatcher; bit-identical) */
 typedef void (*egemma_add_min_term_fn)(float *c, int64_t ldc, int64_t m, int64_t n0, int64_t n1, const float *mw, int64_t ldm, const float *sa,
                                        int64_t nb);

@@ -7,6 +7,8 @@
  * isum: corr, computed when the weights are packed, takes it back out exactly (every step wraps mod 2^32, and so
  * does Java's int arithmetic, so the result is BlockDot's isum whatever the magnitudes). The min term runs after the
  * product, one vpdpwssd per two 16-element halves (mins paired with the activations' sums of 16). */
+#include <math.h>
+
 #include "egemma_internal.h"
 
 #if defined(_MSC_VER) || (defined(__AVX512F__) && defined(__AVX512VL__) && defined(__AVX512VNNI__) && defined(__AVX512BW__))
@@ -120,6 +122,45 @@ void egemma_add_min_term_avx512(float *c, int64_t ldc, int64_t m, int64_t n0, in
             for (int64_t b = 0; b < nb; b++) acc_min = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mk, mw + b * ldm + j), _mm512_set1_ps(sa[i * nb + b]), acc_min);
             float *dst = c + i * ldc + j;
             _mm512_mask_storeu_ps(dst, mk, _mm512_add_ps(_mm512_maskz_loadu_ps(mk, dst), acc_min));
+        }
+    }
+}
+
+/* egemma_q8_k_quantize_scalar 16 values at a time, bit for bit: the maximum magnitude by vmaxps (a NaN never wins, as
+ * in the scalar loop's strict >), its first occurrence as the signed max; rint(iscale * x) clamped to 127 from above
+ * first (a NaN stays NaN), then vcvtps2dq, whose INT_MIN for NaN and -inf has the low byte 0 that Java's (byte) of
+ * (int) NaN and of (int) -inf keep; the low byte stored (vpmovdb truncates) and the sums of 16 taken over the bytes. */
+void egemma_q8_k_quantize_avx512(const float *x, int64_t k, int64_t i0, int64_t i1, int8_t *qa, float *da, int16_t *bsums) {
+    const int64_t nbk = k / EGEMMA_QK_K;
+    for (int64_t i = i0; i < i1; i++) {
+        for (int64_t b = 0; b < nbk; b++) {
+            const float *xb = x + i * k + b * EGEMMA_QK_K;
+            int8_t *q = qa + i * k + b * EGEMMA_QK_K;
+            int16_t *bs = bsums + i * (k / 16) + b * 16;
+            __m512 mx = _mm512_setzero_ps();
+            for (int t = 0; t < 16; t++) mx = _mm512_max_ps(_mm512_abs_ps(_mm512_loadu_ps(xb + 16 * t)), mx);
+            const float amax = _mm512_reduce_max_ps(mx);
+            if (amax == 0.0f) {
+                da[i * nbk + b] = 0.0f;
+                memset(q, 0, EGEMMA_QK_K);
+                memset(bs, 0, 16 * sizeof *bs);
+                continue;
+            }
+            float max = 0.0f;
+            for (int j = 0; j < EGEMMA_QK_K; j++)
+                if (fabsf(xb[j]) == amax) {
+                    max = xb[j];
+                    break;
+                }
+            const float iscale = -127.0f / max;
+            const __m512 vs = _mm512_set1_ps(iscale), top = _mm512_set1_ps(127.0f);
+            for (int t = 0; t < 16; t++) {
+                const __m512 v = _mm512_roundscale_ps(_mm512_mul_ps(vs, _mm512_loadu_ps(xb + 16 * t)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+                const __m128i q8 = _mm512_cvtepi32_epi8(_mm512_cvtps_epi32(_mm512_min_ps(top, v)));
+                _mm_storeu_si128((__m128i *)(q + 16 * t), q8);
+                bs[t] = (int16_t)_mm512_reduce_add_epi32(_mm512_cvtepi8_epi32(q8));
+            }
+            da[i * nbk + b] = 1.0f / iscale;
         }
     }
 }

@@ -55,7 +55,7 @@ static inline int32_t java_int(float r) {
     return (int32_t)r;
 }
 
-void egemma_q8_k_quantize_rows(const float *x, int64_t k, int64_t i0, int64_t i1, int8_t *qa, float *da, int16_t *bsums) {
+void egemma_q8_k_quantize_scalar(const float *x, int64_t k, int64_t i0, int64_t i1, int8_t *qa, float *da, int16_t *bsums) {
     const int64_t nbk = k / EGEMMA_QK_K;
     for (int64_t i = i0; i < i1; i++) {
         for (int64_t b = 0; b < nbk; b++) {

@@ -180,6 +180,41 @@ static void check_min_term(uint32_t caps, int64_t m, int64_t n0, int64_t n1, int
     free(mw); free(sa); free(c0); free(c);
 }
 
+/* every tier's Q8_K quantizer equals the scalar one byte for byte, edges included: zero blocks, tied maxima, subnormal
+ * blocks (127/amax infinite), NaN and infinities */
+static void test_quantizer_tiers(uint32_t caps) {
+    enum { M = 12, K = 512 };
+    static float x[M * K];
+    for (int t = 0; t < M * K; t++) x[t] = frnd() * ldexpf(1.0f, (int)(rnd() % 20) - 10);
+    for (int blk = 0; blk < M * K / 256; blk++) {
+        float *b = x + blk * 256;
+        switch (blk % 8) {
+        case 0: memset(b, 0, 256 * sizeof *b); break;
+        case 1: b[5] = -7.0f; b[9] = 7.0f; break;
+        case 2: for (int j = 0; j < 256; j++) b[j] = frnd() * 1e-40f; break;
+        case 3: b[17] = NAN; break;
+        case 4: b[3] = INFINITY; break;
+        case 5: b[100] = -INFINITY; b[7] = NAN; break;
+        case 6: for (int j = 0; j < 256; j++) b[j] = frnd() * 3e38f; break;
+        default: break;
+        }
+    }
+    int8_t q0[M * K], q1[M * K];
+    float d0[M * K / 256], d1[M * K / 256];
+    int16_t s0[M * K / 16], s1[M * K / 16];
+    egemma_set_isa_limit(EGEMMA_ISA_SCALAR);
+    CHECK(egemma_q8_k_quantize(x, K, 0, M, q0, d0, s0) == 0, "scalar quantize");
+    for (int32_t t = 0; t < EGEMMA_ISA_COUNT; t++) {
+        if (!((caps >> t) & 1u) || egemma_set_isa_limit(t) != t) continue;
+        memset(q1, 0x55, sizeof q1);
+        CHECK(egemma_q8_k_quantize(x, K, 0, M, q1, d1, s1) == 0, "quantize");
+        CHECK(memcmp(q0, q1, sizeof q0) == 0, "%s: Q8_K quants differ from the scalar tier's", egemma_isa_name(t));
+        CHECK(memcmp(d0, d1, sizeof d0) == 0, "%s: Q8_K scales differ", egemma_isa_name(t));
+        CHECK(memcmp(s0, s1, sizeof s0) == 0, "%s: Q8_K sums differ", egemma_isa_name(t));
+    }
+    egemma_set_isa_limit(best_tier);
+}
+
 static void test_bad_arguments(void) {
     int8_t q[256] = {0}, sc[16] = {0};
     float d[1] = {0}, x[256] = {0}, c[16];
@@ -214,6 +249,7 @@ int main(int argc, char **argv) {
     const uint32_t caps = egemma_caps();
     best_tier = egemma_active_isa();
     test_quantizer();
+    test_quantizer_tiers(caps);
     test_bad_arguments();
     static const int64_t mins_n[][3] = {{0, 1, 1}, {0, 7, 7}, {3, 37, 40}, {0, 64, 64}, {16, 33, 33}, {5, 22, 100}};
     for (size_t t = 0; t < sizeof mins_n / sizeof mins_n[0]; t++)

@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * (egemma_q8_1_sums) equal the Java reference ({@link BlockActivations}: ggml's quantize_row_q8_K_ref and x86
  * quantize_row_q8_1) bit for bit, on ordinary rows and on the edges: all-zero blocks, a single non-zero value, the
  * largest magnitude negative or repeated, values so small that {@code 127/amax} overflows to infinity (subnormals),
- * values near the float range's top, and a wide spread of exponents in one block.
+ * values near the float range's top, a wide spread of exponents in one block, NaN and infinities.
  */
 class NativeActivationQuantizerTest {
 
@@ -35,7 +35,8 @@ class NativeActivationQuantizerTest {
                 case 3 -> { for (int j = 0; j < 256; j++) x[o + j] = (float) (r.nextGaussian() * 1e-40); } // subnormal: 127/amax is infinite
                 case 4 -> { for (int j = 0; j < 256; j++) x[o + j] = (float) (r.nextGaussian() * 1e37); }
                 case 5 -> { for (int j = 0; j < 256; j++) x[o + j] = (float) (r.nextGaussian() * Math.scalb(1.0, r.nextInt(60) - 30)); }
-                default -> { }
+                case 6 -> x[o + 17] = Float.NaN;
+                default -> { x[o + 3] = Float.POSITIVE_INFINITY; x[o + 100] = Float.NEGATIVE_INFINITY; }
             }
         }
         return x;
