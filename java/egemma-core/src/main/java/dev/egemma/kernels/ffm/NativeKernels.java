@@ -82,10 +82,44 @@ public final class NativeKernels implements Kernels {
      * Quantized activations: int8 rows padded to {@link EgemmaBinding#Q8_0_ROW_PAD} with zero rows, float scales, and
      * for Q4_1/Q5_1 weights the Q8_1 sums of the blocks ({@code sa}, else null).
      */
-    record QuantizedRows(byte[] q, float[] d, float[] sa, int rows, int cols) implements Activations {}
+    record QuantizedRows(byte[] q, float[] d, float[] sa, int rows, int cols, Buffers buffers) implements Activations {}
 
     /** Q8_K activations of the super-block types: int8 quants, a float scale per 256, the int16 sum of each 16. */
-    record KqRows(byte[] q, float[] d, short[] bsums, int rows, int cols) implements Activations {}
+    record KqRows(byte[] q, float[] d, short[] bsums, int rows, int cols, Buffers buffers) implements Activations {}
+
+    /**
+     * The arrays behind prepared activations, grown to the largest product and handed from one prepared set to the next
+     * ({@code reuse}) whatever their types: a file mixing Q8_0-family and super-block matrices (Q4_K_M's ffn_down, of
+     * 1,152 inputs, is no K-quant) alternates the two kinds layer after layer, and new arrays each time made the heap
+     * grow (peak RSS 800 MiB against 500 for Q8_0 on corpus-1000).
+     */
+    static final class Buffers {
+        private byte[] q = new byte[0];
+        private float[] d = new float[0], s = new float[0];
+        private short[] bs = new short[0];
+
+        static Buffers of(Activations reuse) {
+            if (reuse instanceof QuantizedRows r) return r.buffers();
+            if (reuse instanceof KqRows r) return r.buffers();
+            return new Buffers();
+        }
+
+        byte[] q(int n) {
+            return q.length >= n ? q : (q = new byte[n]);
+        }
+
+        float[] d(int n) {
+            return d.length >= n ? d : (d = new float[n]);
+        }
+
+        float[] s(int n) {
+            return s.length >= n ? s : (s = new float[n]);
+        }
+
+        short[] bs(int n) {
+            return bs.length >= n ? bs : (bs = new short[n]);
+        }
+    }
 
     /** A matrix's packed weights, and the float mins of Q4_1/Q5_1 (block-major: {@code rows} per block, else null). */
     record Packed(MemorySegment data, MemorySegment mins) {}
@@ -126,43 +160,32 @@ public final class NativeKernels implements Kernels {
         long mpad = EgemmaBinding.q8_0PaddedRows(m);
         if (mpad * k > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("activations: " + m + " x " + k + " too large");
         int qLen = (int) (mpad * k), dLen = (int) (mpad * (k / EgemmaBinding.QK8_0));
-        byte[] q;
-        float[] d;
-        if (reuse instanceof QuantizedRows r && r.q().length >= qLen && r.d().length >= dLen) {
-            q = r.q();
-            d = r.d();
-            // the kernels read m_pad rows: the pad rows must be zero again (the quantizer writes rows < m only)
-            Arrays.fill(q, m * k, qLen, (byte) 0);
-            Arrays.fill(d, m * (k / EgemmaBinding.QK8_0), dLen, 0f);
-        } else {
-            q = new byte[qLen];
-            d = new float[dLen];
-        }
+        Buffers buf = Buffers.of(reuse);
+        byte[] q = buf.q(qLen);
+        float[] d = buf.d(dLen);
+        // the kernels read m_pad rows: the pad rows must be zero (the quantizer writes rows < m only)
+        Arrays.fill(q, m * k, qLen, (byte) 0);
+        Arrays.fill(d, m * (k / EgemmaBinding.QK8_0), dLen, 0f);
         MemorySegment as = MemorySegment.ofArray(a), qs = MemorySegment.ofArray(q), ds = MemorySegment.ofArray(d);
-        float[] sa = null;
-        if (Q8Expansion.hasMinTerm(w.type())) {
-            int saLen = m * (k / EgemmaBinding.QK8_0);
-            sa = reuse instanceof QuantizedRows r && r.sa() != null && r.sa().length >= saLen ? r.sa() : new float[saLen];
-        }
+        float[] sa = Q8Expansion.hasMinTerm(w.type()) ? buf.s(m * (k / EgemmaBinding.QK8_0)) : null;
         MemorySegment sas = sa == null ? null : MemorySegment.ofArray(sa);
         rows.split(m, (r0, r1) -> {
             lib.q8_0Quantize(as, k, r0, r1, qs, ds);
             if (sas != null) lib.q8_1Sums(as, k, r0, r1, sas);
         });
-        return new QuantizedRows(q, d, sa, m, k);
+        return new QuantizedRows(q, d, sa, m, k, buf);
     }
 
     /** Q8_K activations (libegemma's quantizer, bit-identical to the Java one), the arrays of {@code reuse} where large enough. */
     private KqRows prepareKq(float[] a, int m, int k, Activations reuse, RowSplitter rows) {
         if (k % EgemmaBinding.QK_K != 0) throw new IllegalArgumentException("activations: row length " + k + " is not a multiple of 256");
-        int qLen = m * k, dLen = m * (k / EgemmaBinding.QK_K), sLen = m * (k / 16);
-        KqRows r = reuse instanceof KqRows kr ? kr : null;
-        byte[] q = r != null && r.q().length >= qLen ? r.q() : new byte[qLen];
-        float[] d = r != null && r.d().length >= dLen ? r.d() : new float[dLen];
-        short[] bs = r != null && r.bsums().length >= sLen ? r.bsums() : new short[sLen];
+        Buffers buf = Buffers.of(reuse);
+        byte[] q = buf.q(m * k);
+        float[] d = buf.d(m * (k / EgemmaBinding.QK_K));
+        short[] bs = buf.bs(m * (k / 16));
         MemorySegment as = MemorySegment.ofArray(a), qs = MemorySegment.ofArray(q), ds = MemorySegment.ofArray(d), bss = MemorySegment.ofArray(bs);
         rows.split(m, (r0, r1) -> lib.q8_kQuantize(as, k, r0, r1, qs, ds, bss));
-        return new KqRows(q, d, bs, m, k);
+        return new KqRows(q, d, bs, m, k, buf);
     }
 
     /** {@code egemma_kq_gemm}'s format of a super-block type. */
