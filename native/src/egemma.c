@@ -71,7 +71,8 @@ static const egemma_q8_0_gemm_fn Q8_0_GEMM_BLOCK[EGEMMA_ISA_COUNT] = {
 static const egemma_kq_gemm_fn KQ_GEMM[EGEMMA_ISA_COUNT] = {egemma_kq_gemm_scalar, IF_AVX2(egemma_kq_gemm_avx2), AVX512_AND_AMX(egemma_kq_gemm_avx512),
                                                             IF_NEON(egemma_kq_gemm_neon), IF_NEON_DOTPROD(egemma_kq_gemm_neon_dotprod)};
 /* Q8_K activation quantizer per tier (bit-identical; NULL: the scalar one) */
-static const egemma_q8_k_quantize_fn Q8_K_QUANTIZE[EGEMMA_ISA_COUNT] = {egemma_q8_k_quantize_scalar, NULL, AVX512_AND_AMX(egemma_q8_k_quantize_avx512),
+static const egemma_q8_k_quantize_fn Q8_K_QUANTIZE[EGEMMA_ISA_COUNT] = {egemma_q8_k_quantize_scalar, IF_AVX2(egemma_q8_k_quantize_avx2),
+                                                                       AVX512_AND_AMX(egemma_q8_k_quantize_avx512),
                                                                        NULL, NULL};
 /* Q4_1/Q5_1's min term per tier (bit-identical; they live beside the kq kernels) */
 static const egemma_add_min_term_fn ADD_MIN_TERM[EGEMMA_ISA_COUNT] = {egemma_add_min_term_scalar, IF_AVX2(egemma_add_min_term_avx2),

@@ -227,6 +227,7 @@ void egemma_kq_gemm_neon_dotprod(int32_t format, const int8_t *qa, const float *
 /* egemma_q8_k_quantize per tier (bit-identical; the scalar one is the reference) */
 typedef void (*egemma_q8_k_quantize_fn)(const float *x, int64_t k, int64_t i0, int64_t i1, int8_t *qa, float *da, int16_t *bsums);
 void egemma_q8_k_quantize_scalar(const float *x, int64_t k, int64_t i0, int64_t i1, int8_t *qa, float *da, int16_t *bsums);
+void egemma_q8_k_quantize_avx2(const float *x, int64_t k, int64_t i0, int64_t i1, int8_t *qa, float *da, int16_t *bsums);
 void egemma_q8_k_quantize_avx512(const float *x, int64_t k, int64_t i0, int64_t i1, int8_t *qa, float *da, int16_t *bsums);
 
 /* egemma_add_min_term per tier (arguments checked by the dispatcher; bit-identical) */

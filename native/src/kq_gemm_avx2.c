@@ -125,6 +125,62 @@ void egemma_add_min_term_avx2(float *c, int64_t ldc, int64_t m, int64_t n0, int6
     }
 }
 
+static inline int32_t hsum8_epi32(__m256i v) {
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
+    return _mm_cvtsi128_si32(s);
+}
+
+/* egemma_q8_k_quantize_scalar 8 values at a time, bit for bit (the AVX-512 version's steps): vmaxps over |x| (a NaN
+ * never wins), the first value of that magnitude as the signed max; rint(iscale * x) clamped to 127 from above (a NaN
+ * stays NaN), vcvtps2dq (INT_MIN, low byte 0, for NaN and -inf, as Java's (byte) (int) gives); the low bytes kept by
+ * masking and unsigned packs (exact for 0..255), then the lane order restored; sums of 16 over the bytes. */
+void egemma_q8_k_quantize_avx2(const float *x, int64_t k, int64_t i0, int64_t i1, int8_t *qa, float *da, int16_t *bsums) {
+    const int64_t nbk = k / EGEMMA_QK_K;
+    const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff)), top = _mm256_set1_ps(127.0f);
+    const __m256i low = _mm256_set1_epi32(0xff), order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7), ones = _mm256_set1_epi16(1);
+    for (int64_t i = i0; i < i1; i++) {
+        for (int64_t b = 0; b < nbk; b++) {
+            const float *xb = x + i * k + b * EGEMMA_QK_K;
+            int8_t *q = qa + i * k + b * EGEMMA_QK_K;
+            int16_t *bs = bsums + i * (k / 16) + b * 16;
+            __m256 mx = _mm256_setzero_ps();
+            for (int t = 0; t < 32; t++) mx = _mm256_max_ps(_mm256_and_ps(_mm256_loadu_ps(xb + 8 * t), abs_mask), mx);
+            __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(mx), _mm256_extractf128_ps(mx, 1));
+            m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+            m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+            const float amax = _mm_cvtss_f32(m4);
+            if (amax == 0.0f) {
+                da[i * nbk + b] = 0.0f;
+                memset(q, 0, EGEMMA_QK_K);
+                memset(bs, 0, 16 * sizeof *bs);
+                continue;
+            }
+            float max = 0.0f;
+            for (int j = 0; j < EGEMMA_QK_K; j++)
+                if (fabsf(xb[j]) == amax) {
+                    max = xb[j];
+                    break;
+                }
+            const float iscale = -127.0f / max;
+            const __m256 vs = _mm256_set1_ps(iscale);
+            for (int t = 0; t < 8; t++) { /* 32 values */
+                __m256i v[4];
+                for (int u = 0; u < 4; u++) {
+                    const __m256 r = _mm256_round_ps(_mm256_mul_ps(vs, _mm256_loadu_ps(xb + 32 * t + 8 * u)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+                    v[u] = _mm256_and_si256(_mm256_cvtps_epi32(_mm256_min_ps(top, r)), low);
+                }
+                const __m256i q8 = _mm256_permutevar8x32_epi32(_mm256_packus_epi16(_mm256_packus_epi32(v[0], v[1]), _mm256_packus_epi32(v[2], v[3])), order);
+                _mm256_storeu_si256((__m256i *)(q + 32 * t), q8);
+                bs[2 * t] = (int16_t)hsum8_epi32(_mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm256_castsi256_si128(q8)), ones));
+                bs[2 * t + 1] = (int16_t)hsum8_epi32(_mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm256_extracti128_si256(q8, 1)), ones));
+            }
+            da[i * nbk + b] = 1.0f / iscale;
+        }
+    }
+}
+
 void egemma_kq_gemm_avx2(int32_t format, const int8_t *qa, const float *da, const int16_t *bsums, int64_t m, int64_t k,
                          const uint8_t *packed, int64_t n0, int64_t n1, float *c, int64_t ldc, uint8_t *scratch) {
     (void)scratch;
