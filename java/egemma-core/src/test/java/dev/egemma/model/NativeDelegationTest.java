@@ -1,6 +1,5 @@
 package dev.egemma.model;
 
-import dev.egemma.Q8Order;
 import dev.egemma.gguf.GgmlType;
 import dev.egemma.gguf.GgufFile;
 import dev.egemma.kernels.KernelProvider;
@@ -27,17 +26,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Files with weight types libegemma has no kernel for yet run on the native backend: those products go to the Java
  * kernels, the rest (norms, attention, RoPE, pooling, the file's Q8_0/F16/BF16 matrices, and Q4_0, Q5_0 and IQ4_NL
  * through their Q8_0 expansion in the block order) run in C. Every native kernel computes the Java kernels' bits (the
- * x86 order for Q8_0 on the x86 tiers, the block order for the expansions on every tier), so the forward pass is the
- * Java backend's bit for bit; and the backend names exactly the delegated types (what the one warning at open lists).
+ * block order, the default, for Q8_0 and the expansions on every tier), so the forward pass is the Java backend's bit for bit; and the backend names exactly the delegated types (what the one warning at open lists).
  */
 class NativeDelegationTest {
 
     static Stream<Arguments> cases() {
         List<Arguments> a = new ArrayList<>();
         for (Isa tier : NativeTestSupport.requireNative().binding().caps())
-            if (NativeTestSupport.llamaCppExact(tier, Q8Order.X86))
-                for (String f : List.of("q256-q4_k_m", "q256-q4_0", "q256-q5_0", "q256-iq4_nl", "q256-iq4_xs", "q256-q5_1", "q256-bf16"))
-                    a.add(Arguments.of(f, tier));
+            for (String f : List.of("q256-q4_k_m", "q256-q4_0", "q256-q5_0", "q256-iq4_nl", "q256-iq4_xs", "q256-q5_1", "q256-bf16"))
+                a.add(Arguments.of(f, tier));
         return a.stream();
     }
 
@@ -55,7 +52,7 @@ class NativeDelegationTest {
         try (GgufFile f = GgufFile.open(g.model()); WorkerPool pool = new WorkerPool(2)) {
             ModelWeights w = ModelWeights.bind(f, ModelConfig.from(f));
             Kernels jk = KernelProvider.javaKernels();
-            NativeKernels nk = new NativeKernels(b, jk, Q8Order.X86);
+            NativeKernels nk = new NativeKernels(b, jk);
             EnumSet<GgmlType> expected = EnumSet.noneOf(GgmlType.class);
             EnumSet<GgmlType> inC = EnumSet.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q5_0, GgmlType.IQ4_NL);
             for (GgmlType t : w.matrixTypes()) if (!inC.contains(t)) expected.add(t);

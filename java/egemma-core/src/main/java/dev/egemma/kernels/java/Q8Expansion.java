@@ -15,10 +15,10 @@ import java.lang.foreign.ValueLayout;
 public final class Q8Expansion {
     private Q8Expansion() {}
 
-    /** Whether {@code t}'s products are Q8_0 block-order products of its {@link #expand expansion}. */
+    /** Whether {@code t} (not Q8_0 itself) has products that are Q8_0 block-order products of its {@link #expand expansion}. */
     public static boolean expands(GgmlType t) {
         BlockFormat f = BlockFormat.of(t);
-        return f != null && f.activations == GgmlType.Q8_0 && f.min == BlockFormat.Min.NONE && f.sub == f.block();
+        return f != null && f != BlockFormat.Q8_0 && f.activations == GgmlType.Q8_0 && f.min == BlockFormat.Min.NONE && f.sub == f.block();
     }
 
     /** Bytes of the expansion of {@code w}: its rows as Q8_0. */
