@@ -37,10 +37,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * single-core peak, for comparison: clock * int8 MACs per cycle * 2, with MACs per cycle = 2 ports x 64 for
  * AVX-512 VNNI (vpdpbusd, 16 lanes x 4), 1024 for AMX (TDPBSSD: 16x16x64 in 16 cycles), 2 ports x 32 for AVX2
  * (vpmaddubsw 32 byte pairs) and the scalar tier about 1. Read the clock from /proc/cpuinfo or lscpu. The exact
- * (llama.cpp lane order) AVX-512 kernel needs one vpdpbusd and one FMA per 64 MACs; on Zen 4/5 both issue on the same
+ * (llama.cpp lane order, {@code -p order=llamacpp-x86}) AVX-512 kernel needs one vpdpbusd and one FMA per 64 MACs; on Zen 4/5 both issue on the same
  * two pipes (measured on Zen 5: 2 vpdpbusd or 2 FMA per cycle, 1 of each per cycle together), so its ceiling is half
- * the raw peak: 64 MACs per cycle, ~420 int8 GOPS per core at 3.3 GHz. {@code -p order=block} measures the block
- * order ({@link Q8Order#BLOCK}: one int-to-float conversion and FMA per block and output instead of eight lanes' worth;
+ * the raw peak: 64 MACs per cycle, ~420 int8 GOPS per core at 3.3 GHz. The block order (the default,
+ * {@code -p order=block}, {@link Q8Order#BLOCK}: one int-to-float conversion and FMA per block and output instead of eight lanes' worth;
  * on the AMX tier, the tile kernel): per 16 outputs and block, 8 vpdpbusd, one vmulps (d_w * d_a) and one FMA on the
  * same two pipes, so 8/10 of the raw peak: ~102 MACs per cycle, ~675 int8 GOPS per core at 3.3 GHz (the conversion
  * issues on the other pipes).
@@ -49,8 +49,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * super-block one vpdpwssd per 32 elements for the min term: their ceiling on AVX-512 VNNI is ~8/9 (sub-blocks of 32)
  * or ~4/5 (of 16) of the block order's Q8_0 ceiling.
  *
- * <pre>java -jar java/egemma-bench/target/benchmarks.jar Q8GemmBench -p isa=amx,avx512,avx2 -p m=1,8,64,512 -p order=x86,block
- * java -jar java/egemma-bench/target/benchmarks.jar Q8GemmBench -p type=Q8_0,Q4_0,Q4_1,Q4_K,Q5_K,Q6_K,Q3_K,Q2_K,IQ4_XS -p order=block -p m=64 -p shape=768x1152</pre>
+ * <pre>java -jar java/egemma-bench/target/benchmarks.jar Q8GemmBench -p isa=amx,avx512,avx2 -p m=1,8,64,512 -p order=llamacpp-x86,block
+ * java -jar java/egemma-bench/target/benchmarks.jar Q8GemmBench -p type=Q8_0,Q4_0,Q4_1,Q4_K,Q5_K,Q6_K,Q3_K,Q2_K,IQ4_XS -p m=64 -p shape=768x1152</pre>
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -71,8 +71,8 @@ public class Q8GemmBench {
     @Param({"best"})
     String isa;
 
-    /** Q8_0 float order: x86 (llama.cpp's) or block (every other type sums in the block order) */
-    @Param({"x86"})
+    /** Q8_0 float order ({@link Q8Order#byName}): block (the default) or llamacpp-x86 (llama.cpp's; old name x86); every other type sums in the block order */
+    @Param({"block"})
     String order;
 
     /** weight type: Q8_0, or any other quantized type of the contract (Q4_0 ... IQ4_XS, on their native kernels) */

@@ -1,5 +1,6 @@
 package dev.egemma.bench;
 
+import dev.egemma.Q8Order;
 import dev.egemma.gguf.GgmlType;
 import dev.egemma.kernels.Activations;
 import dev.egemma.kernels.KernelProvider;
@@ -27,10 +28,11 @@ import java.util.concurrent.TimeUnit;
  * quantization included, for the model's (K, N) shapes: Q8_0 by default, any other weight type the Java kernels
  * compute with {@code -p type=Q4_0,Q4_K,Q6_K,IQ4_XS} (the K-quants and IQ4_XS need K a multiple of 256: drop
  * {@code 1152x768}, where llama.cpp's quantizer falls back to a 32-wide type too). Achieved GMAC/s = M*K*N / (time
- * per op in ns). Weights are random blocks with fp16 scales set to 0.002..0.012.
+ * per op in ns). Weights are random blocks with fp16 scales set to 0.002..0.012. Q8_0 in both orders: {@code block}
+ * (the default) and {@code llamacpp-x86} (the other types have the block order only: the parameter does not change them).
  *
  * <p>Run: {@code java -jar java/egemma-bench/target/benchmarks.jar Q8MatmulBenchmark}
- * (add {@code -p kernels=scalar} for the scalar fallback).
+ * (add {@code -p kernels=scalar} for the scalar fallback, {@code -p order=block} for one order).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -49,6 +51,10 @@ public class Q8MatmulBenchmark {
     @Param({"vector", "scalar"})
     public String kernels;
 
+    /** Float order of the Q8_0 products ({@link Q8Order#byName}). */
+    @Param({"block", "llamacpp-x86"})
+    public String order;
+
     /** Weight type (a {@link GgmlType} name). */
     @Param({"Q8_0"})
     public String type;
@@ -61,7 +67,8 @@ public class Q8MatmulBenchmark {
     public void setup() {
         String[] kn = shape.split("x");
         int kk = Integer.parseInt(kn[0]), n = Integer.parseInt(kn[1]);
-        k = kernels.equals("scalar") ? new ScalarKernels() : KernelProvider.javaKernels();
+        Q8Order o = Q8Order.byName(order);
+        k = kernels.equals("scalar") ? new ScalarKernels(o) : KernelProvider.javaKernels(o);
         Random r = new Random(42);
         w = RandomWeights.matrix(GgmlType.valueOf(type), n, kk, 42);
         a = new float[m * kk];

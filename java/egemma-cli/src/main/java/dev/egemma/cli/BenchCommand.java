@@ -5,9 +5,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.egemma.Backend;
 import dev.egemma.Embedder;
 import dev.egemma.Q8Order;
-import dev.egemma.kernels.ffm.NativeKernels;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -38,18 +38,31 @@ import java.util.concurrent.Callable;
                 "16, 64, 256, 1024 and 2048 tokens."
         })
 public final class BenchCommand implements Callable<Integer> {
+    /** What a kernel set's name ends with when its Q8_0 products do not run in the block order, and the q8_order reported for it. */
+    private static final Map<String, String> ORDER_SUFFIXES = Map.of(Q8Order.X86.kernelNameSuffix(), Q8Order.X86.cName(), "-fastq8", "fastq8");
+
     /**
-     * The report's backend, isa, q8_order (native only) and kernels fields from a kernel set's name: "java-vector-256",
-     * "java-vector-256-fastq8", "native-avx512", "native-avx512-block" (native-&lt;tier&gt;, -block with the Q8_0 block order), "static-emb8".
+     * The report's backend, isa, q8_order (the order the Q8_0 products run in; native and java only) and kernels fields
+     * from a kernel set's name: "native-avx512" and "java-vector-256" (block, the default), "native-avx512-x86" and
+     * "java-vector-256-x86" (llamacpp-x86), "java-vector-256-fastq8" (the Java backend's fast product), "static-emb8".
      */
     static Map<String, Object> kernelFields(String name) {
         int dash = name.indexOf('-');
         String backend = dash < 0 ? name : name.substring(0, dash), isa = dash < 0 ? name : name.substring(dash + 1);
-        boolean block = backend.equals("native") && isa.endsWith(NativeKernels.BLOCK_SUFFIX);
+        String order = null;
+        if (backend.equals("native") || backend.equals("java")) {
+            order = Q8Order.BLOCK.cName();
+            for (Map.Entry<String, String> s : ORDER_SUFFIXES.entrySet()) {
+                if (isa.endsWith(s.getKey())) {
+                    isa = isa.substring(0, isa.length() - s.getKey().length());
+                    order = s.getValue();
+                }
+            }
+        }
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("backend", backend);
-        r.put("isa", block ? isa.substring(0, isa.length() - NativeKernels.BLOCK_SUFFIX.length()) : isa);
-        if (backend.equals("native")) r.put("q8_order", block ? "block" : "x86");
+        r.put("isa", isa);
+        if (order != null) r.put("q8_order", order);
         r.put("kernels", name);
         return r;
     }
@@ -73,8 +86,8 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--backend", paramLabel = "auto|native|java", defaultValue = "auto", description = "Kernels. Default: ${DEFAULT-VALUE}.")
     Backend backend;
 
-    @Option(names = "--q8-order", paramLabel = "x86|block", description = Main.Q8_ORDER_HELP)
-    Q8Order q8Order;
+    @Mixin
+    Q8OrderOption q8Order;
 
     @Option(names = "--max-batch-tokens", paramLabel = "N", description = "Token budget of one micro-batch (default: the Embedder's).")
     Integer maxBatchTokens;
@@ -111,7 +124,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
         if (texts.isEmpty()) throw new ParameterException(spec.commandLine(), input + " holds no non-empty line");
 
-        Embedder.Options o = Embedder.Options.defaults().withBackend(backend).withQ8Order(q8Order);
+        Embedder.Options o = Embedder.Options.defaults().withBackend(backend).withQ8Order(q8Order.value);
         try {
             if (threads != null) o = o.withThreads(threads);
             if (maxBatchTokens != null) o = o.withMaxBatchTokens(maxBatchTokens);

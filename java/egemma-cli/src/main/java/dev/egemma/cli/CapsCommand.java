@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
  * {@code egemma caps}: what this machine and build can run: the platform, the backend chosen
  * ({@code -Degemma.backend}), libegemma's path (or why it is unavailable), the CPU features it detected, its
  * usable kernel tiers and the active one ({@code -Degemma.isa} / {@code EGEMMA_ISA} lower it), and the float order of the
- * native Q8_0 products ({@code -Degemma.q8Order} / {@code EGEMMA_Q8_ORDER}).
+ * Q8_0 products ({@code -Degemma.q8Order} / {@code EGEMMA_Q8_ORDER}), on either backend.
  */
 @Command(name = "caps", mixinStandardHelpOptions = true,
         description = {"Print the detected ISA tiers, the chosen tier and backend, and where libegemma was loaded from (or why not).",
@@ -60,29 +60,33 @@ public final class CapsCommand implements Callable<Integer> {
             Set<Isa> caps = b.caps();
             out.printf("isa tiers:    %s%n", join(caps.stream().map(Isa::cName).collect(Collectors.toList())));
             out.printf("active tier:  %s%n", b.activeIsa().cName());
-            Q8Order order;
-            try {
-                order = Backends.q8Order();
-            } catch (IllegalArgumentException e) {
-                out.flush();
-                err.println("egemma caps: " + e.getMessage());
-                return 1;
-            }
-            out.printf("q8_0 order:   %s%n", describe(order, b.activeIsa()));
             if (verbose) {
                 for (LoadAttempt a : lib.attempts()) out.printf("tried:        %s%n", a);
             }
         }
+        Q8Order order;
+        try {
+            order = Backends.q8Order();
+        } catch (IllegalArgumentException e) {
+            out.flush();
+            err.println("egemma caps: " + e.getMessage());
+            return 1;
+        }
+        out.printf("q8_0 order:   %s%n", describe(order, lib == null ? null : lib.binding().activeIsa()));
         out.printf("java vector:  %s%n", Q8Dot.VECTOR_AVAILABLE ? "Vector API on (Q8_0 dot)" : "Vector API unavailable, scalar Java kernels");
         out.flush();
         return 0;
     }
 
+    /** The q8_0 order line: the process default {@code order} and what runs on {@code tier} (null: the Java backend). */
     static String describe(Q8Order order, Isa tier) {
+        String x86 = Q8Order.X86.cName();
         if (order == Q8Order.BLOCK)
-            return "block (one sum per output, the same bits on every tier, not llama.cpp's; -D" + Backends.PROP_Q8_ORDER + "=x86 for llama.cpp's)";
-        if (tier == Isa.NEON || tier == Isa.NEON_DOTPROD) return "x86 requested, block on " + tier.cName() + " (it has no x86-order kernel)";
-        return "x86 (llama.cpp's bits; --q8-order block or -D" + Backends.PROP_Q8_ORDER + "=block for the faster block order)";
+            return "block (the default: one sum per output, the same bits on every tier and both backends, not llama.cpp's; --q8-order "
+                    + x86 + " or -D" + Backends.PROP_Q8_ORDER + "=" + x86 + " for llama.cpp's x86 bits)";
+        if (tier == Isa.NEON || tier == Isa.NEON_DOTPROD)
+            return x86 + " requested, block on " + tier.cName() + " (it has no x86-order kernel; the Java backend runs " + x86 + ")";
+        return x86 + " (llama.cpp's x86 bits, slower; the default block order is faster)";
     }
 
     private static String lower(Enum<?> e) {

@@ -3,11 +3,11 @@ package dev.egemma.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.egemma.Backend;
 import dev.egemma.Embedder;
-import dev.egemma.Q8Order;
 import dev.egemma.Task;
 import dev.egemma.tokenizer.Truncation;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
@@ -85,8 +85,8 @@ public final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--backend", paramLabel = "auto|native|java", defaultValue = "auto", description = "Kernels. Default: ${DEFAULT-VALUE}.")
     Backend backend;
 
-    @Option(names = "--q8-order", paramLabel = "x86|block", description = Main.Q8_ORDER_HELP)
-    Q8Order q8Order;
+    @Mixin
+    Q8OrderOption q8Order;
 
     @Option(names = "--max-batch-tokens", paramLabel = "N", defaultValue = "1024", description = "Tokens per forward batch. Default: ${DEFAULT-VALUE}.")
     int maxBatchTokens;
@@ -117,7 +117,7 @@ public final class EmbedCommand implements Callable<Integer> {
 
         if (dev.egemma.staticembed.Emb8File.looksLikeEmb8(model)) return StaticEmbedHook.embed(this, all, t); // distilled EMB8 table
 
-        Embedder.Options opts = Embedder.Options.defaults().withBackend(backend).withQ8Order(q8Order).withTask(t).withNormalize(!noNormalize)
+        Embedder.Options opts = Embedder.Options.defaults().withBackend(backend).withQ8Order(q8Order.value).withTask(t).withNormalize(!noNormalize)
                 .withMaxBatchTokens(maxBatchTokens).withTruncation(truncation);
         if (threads != null) opts = opts.withThreads(threads);
         if (dim != null) opts = opts.withDimension(dim);

@@ -24,10 +24,6 @@ import picocli.CommandLine.Command;
                 TokenizeCommand.class,
         })
 public final class Main implements Runnable {
-    /** Help of the {@code --q8-order} option of the commands that open a GGUF for embedding. */
-    static final String Q8_ORDER_HELP = "Q8_0 product order of the native backend: x86 (default, llama.cpp's bits) or block "
-            + "(faster GEMM, not llama.cpp's bits; -Degemma.q8Order / EGEMMA_Q8_ORDER set the default).";
-
     public static void main(String[] args) {
         System.exit(run(args));
     }

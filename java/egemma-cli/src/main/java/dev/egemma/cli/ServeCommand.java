@@ -2,7 +2,6 @@ package dev.egemma.cli;
 
 import dev.egemma.Backend;
 import dev.egemma.Embedder;
-import dev.egemma.Q8Order;
 import dev.egemma.server.EmbeddingModelHandle;
 import dev.egemma.server.EmbeddingServer;
 import dev.egemma.server.Limits;
@@ -11,6 +10,7 @@ import dev.egemma.server.ModelSpec;
 import dev.egemma.server.ServedModels;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -55,8 +55,8 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
     @Option(names = "--backend", paramLabel = "auto|native|java", defaultValue = "auto", description = "Kernels. Default: ${DEFAULT-VALUE}.")
     Backend backend;
 
-    @Option(names = "--q8-order", paramLabel = "x86|block", description = Main.Q8_ORDER_HELP)
-    Q8Order q8Order;
+    @Mixin
+    Q8OrderOption q8Order;
 
     @Option(names = "--max-batch-tokens", paramLabel = "N", defaultValue = "1024", description = "Tokens per forward batch. Default: ${DEFAULT-VALUE}.")
     int maxBatchTokens;
@@ -117,7 +117,7 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
         System.err.println("egemma serve: listening on " + server.uri() + ", loading " + String.join(", ", specs.keySet()) + " ...");
         long t0 = System.nanoTime();
         Map<String, EmbeddingModelHandle> loaded = new LinkedHashMap<>();
-        Embedder.Options opts = Embedder.Options.defaults().withBackend(backend).withQ8Order(q8Order).withMaxBatchTokens(maxBatchTokens);
+        Embedder.Options opts = Embedder.Options.defaults().withBackend(backend).withQ8Order(q8Order.value).withMaxBatchTokens(maxBatchTokens);
         if (threads != null) opts = opts.withThreads(threads);
         try {
             for (ModelSpec s : specs.values()) {

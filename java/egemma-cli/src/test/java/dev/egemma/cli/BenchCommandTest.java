@@ -63,27 +63,37 @@ class BenchCommandTest {
 
     @Test
     void kernelNamesSplitIntoBackendTierAndOrder() {
-        assertEquals(java.util.Map.of("backend", "native", "isa", "avx512", "q8_order", "block", "kernels", "native-avx512-block"),
-                BenchCommand.kernelFields("native-avx512-block"));
-        assertEquals(java.util.Map.of("backend", "native", "isa", "neon_dotprod", "q8_order", "x86", "kernels", "native-neon_dotprod"),
-                BenchCommand.kernelFields("native-neon_dotprod"));
-        assertEquals(java.util.Map.of("backend", "java", "isa", "vector-256-fastq8", "kernels", "java-vector-256-fastq8"),
-                BenchCommand.kernelFields("java-vector-256-fastq8"));
+        // kernels, backend, isa, q8_order: no suffix for the block order (the default), -x86 for llamacpp-x86
+        String[][] cases = {{"native-avx512", "native", "avx512", "block"}, {"native-avx512-x86", "native", "avx512", "llamacpp-x86"},
+                {"native-neon_dotprod", "native", "neon_dotprod", "block"}, {"java-vector-256", "java", "vector-256", "block"},
+                {"java-vector-512-x86", "java", "vector-512", "llamacpp-x86"}, {"java-scalar-x86", "java", "scalar", "llamacpp-x86"},
+                {"java-vector-256-fastq8", "java", "vector-256", "fastq8"}};
+        for (String[] c : cases)
+            assertEquals(java.util.Map.of("backend", c[1], "isa", c[2], "q8_order", c[3], "kernels", c[0]), BenchCommand.kernelFields(c[0]), c[0]);
         assertEquals(java.util.Map.of("backend", "static", "isa", "emb8", "kernels", "static-emb8"), BenchCommand.kernelFields("static-emb8"));
     }
 
     @Test
-    void q8OrderReachesTheNativeKernelsAndTheReport() throws Exception {
+    void q8OrderReachesBothBackendsAndTheReportBlockByDefault() throws Exception {
         CliTestSupport.requireNative();
         Path corpus = tmp.resolve("corpus.txt");
         Files.writeString(corpus, "hello world\ntwo words here\n", StandardCharsets.UTF_8);
         String q8 = CliTestSupport.testdata("golden/small-dense-q8_0.gguf").toString();
-        for (String order : new String[] {"block", "x86"}) {
-            JsonNode n = json(CliTestSupport.run("bench", "-m", q8, "-i", corpus.toString(), "--backend", "native", "--q8-order", order,
-                    "--threads", "1", "--warmup", "0", "--json"));
-            assertEquals("native", n.get("backend").asText());
-            assertEquals(order, n.get("q8_order").asText());
-            assertEquals(order.equals("block"), n.get("kernels").asText().endsWith("-block"), n.get("kernels").asText());
+        // {--q8-order given (null: none), the order reported}; x86 is the old name of llamacpp-x86
+        String[][] cases = {{null, "block"}, {"block", "block"}, {"llamacpp-x86", "llamacpp-x86"}, {"x86", "llamacpp-x86"}, {"X86", "llamacpp-x86"}};
+        for (String backend : new String[] {"native", "java"}) {
+            for (String[] c : cases) {
+                List<String> args = new java.util.ArrayList<>(List.of("bench", "-m", q8, "-i", corpus.toString(), "--backend", backend,
+                        "--threads", "1", "--warmup", "0", "--json"));
+                if (c[0] != null) args.addAll(List.of("--q8-order", c[0]));
+                JsonNode n = json(CliTestSupport.run(args.toArray(String[]::new)));
+                String what = backend + " --q8-order " + c[0] + ": " + n;
+                boolean neon = n.get("isa").asText().startsWith("neon"); // no x86-order kernel: the block order runs
+                String runs = backend.equals("native") && neon ? "block" : c[1];
+                assertEquals(backend, n.get("backend").asText(), what);
+                assertEquals(runs, n.get("q8_order").asText(), what);
+                assertEquals(runs.equals("llamacpp-x86"), n.get("kernels").asText().endsWith("-x86"), what);
+            }
         }
     }
 

@@ -40,13 +40,18 @@ class CapsCommandTest {
         assertTrue(out.contains("active tier:  "), out);
         assertTrue(out.contains("library:      ") && out.contains("from classpath"), out);
         assertTrue(out.contains("q8_0 order:   " + Backends.q8Order().cName()), out);
+        if (System.getProperty(Backends.PROP_Q8_ORDER) == null && System.getenv(Backends.ENV_Q8_ORDER) == null)
+            assertTrue(out.contains("q8_0 order:   block (the default"), out);
     }
 
     @Test
     void theQ8OrderLineSaysWhatRunsAndHowToChangeIt() {
-        assertEquals("x86 (llama.cpp's bits; --q8-order block or -Degemma.q8Order=block for the faster block order)", CapsCommand.describe(Q8Order.X86, Isa.AVX512));
-        assertTrue(CapsCommand.describe(Q8Order.BLOCK, Isa.AMX).startsWith("block ("), CapsCommand.describe(Q8Order.BLOCK, Isa.AMX));
-        assertTrue(CapsCommand.describe(Q8Order.BLOCK, Isa.AMX).contains("-Degemma.q8Order=x86"));
+        assertEquals("llamacpp-x86 (llama.cpp's x86 bits, slower; the default block order is faster)", CapsCommand.describe(Q8Order.X86, Isa.AVX512));
+        assertEquals(CapsCommand.describe(Q8Order.X86, Isa.AVX512), CapsCommand.describe(Q8Order.X86, null), "the Java backend runs it too");
+        for (Isa tier : new Isa[] {Isa.AMX, null}) {
+            assertTrue(CapsCommand.describe(Q8Order.BLOCK, tier).startsWith("block (the default"), CapsCommand.describe(Q8Order.BLOCK, tier));
+            assertTrue(CapsCommand.describe(Q8Order.BLOCK, tier).contains("--q8-order llamacpp-x86 or -Degemma.q8Order=llamacpp-x86"));
+        }
         assertTrue(CapsCommand.describe(Q8Order.X86, Isa.NEON_DOTPROD).contains("block on neon_dotprod"), "NEON has no x86-order kernel");
     }
 }

@@ -86,36 +86,48 @@ class EmbedCommandTest {
     }
 
     @Test
-    void q8OrderPicksTheNativeProductOrder() throws Exception {
+    void q8OrderPicksTheProductOrderBlockByDefaultOnBothBackends() throws Exception {
         CliTestSupport.requireNative();
         Path q8 = CliTestSupport.testdata("golden/small-dense-q8_0.gguf");
         List<String> texts = List.of("Hello world", "The quick brown fox jumps over the lazy dog.");
         float[][] api;
-        try (Embedder e = Embedder.open(q8, Embedder.Options.defaults().withBackend(Backend.NATIVE).withQ8Order(Q8Order.BLOCK).withThreads(1))) {
+        try (Embedder e = Embedder.open(q8, Embedder.Options.defaults().withBackend(Backend.NATIVE).withQ8Order(Q8Order.X86).withThreads(1))) {
             api = e.embed(texts);
         }
-        var r = CliTestSupport.run("embed", "-m", q8.toString(), "--backend", "native", "--q8-order", "block", "--threads", "1", "--stats",
+        var r = CliTestSupport.run("embed", "-m", q8.toString(), "--backend", "native", "--q8-order", "llamacpp-x86", "--threads", "1", "--stats",
                 texts.get(0), texts.get(1));
         assertEquals(0, r.exit(), r.err());
-        assertTrue(r.err().contains("backend: native-") && r.err().contains("-block, threads: 1"), r.err());
+        boolean neon = r.err().contains("backend: native-neon");
+        assertTrue(r.err().contains("backend: native-") && (neon || r.err().contains("-x86, threads: 1")), r.err());
         String[] lines = r.out().strip().split("\n");
         assertEquals(2, lines.length);
         for (int i = 0; i < 2; i++) {
             JsonNode emb = JSON.readTree(lines[i]).get("embedding");
             for (int j = 0; j < api[i].length; j++) assertEquals(api[i][j], Float.parseFloat(emb.get(j).asText()), "text " + i + " value " + j);
         }
-        var x86 = CliTestSupport.run("embed", "-m", q8.toString(), "--backend", "native", "--q8-order", "X86", "--stats", "Hello world");
-        assertEquals(0, x86.exit(), x86.err());
-        assertTrue(x86.err().contains("backend: native-") && !x86.err().contains("-block,"), x86.err());
+        var old = CliTestSupport.run("embed", "-m", q8.toString(), "--backend", "native", "--q8-order", "X86", "--threads", "1", texts.get(0), texts.get(1));
+        assertEquals(0, old.exit(), old.err());
+        assertEquals(r.out(), old.out(), "the old name x86 is llamacpp-x86");
+
+        // no --q8-order: the block order, the same bits on both backends, and not llama.cpp's x86 ones
+        var nat = CliTestSupport.run("embed", "-m", q8.toString(), "--backend", "native", "--threads", "1", "--stats", texts.get(0), texts.get(1));
+        var jav = CliTestSupport.run("embed", "-m", q8.toString(), "--backend", "java", "--threads", "1", "--stats", texts.get(0), texts.get(1));
+        var block = CliTestSupport.run("embed", "-m", q8.toString(), "--backend", "java", "--q8-order", "block", "--threads", "1", texts.get(0), texts.get(1));
+        assertEquals(0, nat.exit(), nat.err());
+        assertEquals(0, jav.exit(), jav.err());
+        assertFalse(nat.err().contains("-x86,") || jav.err().contains("-x86,"), nat.err() + jav.err());
+        assertEquals(nat.out(), jav.out(), "--backend native and --backend java");
+        assertEquals(block.out(), jav.out(), "the default is --q8-order block");
+        if (!neon) assertNotEquals(r.out(), nat.out(), "the block order gave llama.cpp's x86 bits");
     }
 
     @Test
     void aBadQ8OrderIsAUsageError() {
         var r = CliTestSupport.run("embed", "-m", MODEL.toString(), "--q8-order", "fast", "x");
         assertEquals(2, r.exit(), r.err());
-        assertTrue(r.err().contains("--q8-order") && r.err().contains("'fast'"), r.err());
+        assertTrue(r.err().contains("--q8-order") && r.err().contains("'fast'") && r.err().contains("block, llamacpp-x86"), r.err());
         var help = CliTestSupport.run("embed", "--help");
-        assertTrue(help.out().contains("--q8-order=x86|block") && help.out().contains("EGEMMA_Q8_ORDER"), help.out());
+        assertTrue(help.out().contains("--q8-order=block|llamacpp-x86") && help.out().contains("EGEMMA_Q8_ORDER"), help.out());
     }
 
     @Test

@@ -22,9 +22,10 @@ import java.util.function.Supplier;
  * </ul>
  * A {@code -Degemma.native.path} that cannot be loaded is an error for {@code auto} too.
  * {@code -Degemma.isa=<tier>} (or the environment variable {@code EGEMMA_ISA}, read by libegemma itself) caps
- * the native kernel tier, e.g. {@code avx2} on an AVX-512 machine. {@code -Degemma.q8Order=x86|block} (or the
- * environment variable {@code EGEMMA_Q8_ORDER}; the property wins) picks the native Q8_0 products' float order
- * ({@link Q8Order}; default {@code x86}, llama.cpp's bits) of kernel sets not given one ({@link #newKernels(Requested, Q8Order)}).
+ * the native kernel tier, e.g. {@code avx2} on an AVX-512 machine. {@code -Degemma.q8Order=block|llamacpp-x86} (or the
+ * environment variable {@code EGEMMA_Q8_ORDER}; the property wins; {@code x86} is the older name of {@code llamacpp-x86})
+ * picks the Q8_0 products' float order ({@link Q8Order}; default {@code block}) of kernel sets not given one
+ * ({@link #newKernels(Requested, Q8Order)}), native and Java alike.
  */
 public final class Backends {
 
@@ -106,10 +107,11 @@ public final class Backends {
     }
 
     /**
-     * The process default float order of the native Q8_0 products (kernel sets made without an order of their own,
-     * e.g. {@link dev.egemma.Embedder.Options#withQ8Order}): {@code -Degemma.q8Order}, else the environment variable {@code EGEMMA_Q8_ORDER}, else {@link Q8Order#X86}.
+     * The process default float order of the Q8_0 products of kernel sets made without an order of their own (see
+     * {@link dev.egemma.Embedder.Options#withQ8Order}): {@code -Degemma.q8Order}, else the environment variable
+     * {@code EGEMMA_Q8_ORDER}, else {@link Q8Order#BLOCK}.
      *
-     * @throws IllegalArgumentException for a value other than {@code x86} or {@code block}, naming where it came from
+     * @throws IllegalArgumentException for a value {@link Q8Order#byName} does not know, naming where it came from
      */
     public static Q8Order q8Order() {
         if (Q8OrderHolder.FAILURE != null) throw new IllegalArgumentException(Q8OrderHolder.FAILURE.getMessage(), Q8OrderHolder.FAILURE);
@@ -118,12 +120,12 @@ public final class Backends {
 
     /**
      * The order {@code property} names (the value of {@code egemma.q8Order}, or null), else the one {@code env} names
-     * ({@code EGEMMA_Q8_ORDER}, or null), else {@link Q8Order#X86}; blanks count as unset, case is ignored.
+     * ({@code EGEMMA_Q8_ORDER}, or null), else {@link Q8Order#BLOCK}; blanks count as unset, case is ignored.
      */
     static Q8Order parseQ8Order(String property, String env) {
         if (property != null && !property.isBlank()) return q8Order("-D" + PROP_Q8_ORDER + "=" + property, property);
         if (env != null && !env.isBlank()) return q8Order(ENV_Q8_ORDER + "=" + env, env);
-        return Q8Order.X86;
+        return Q8Order.BLOCK;
     }
 
     private static Q8Order q8Order(String setting, String value) {
@@ -163,37 +165,38 @@ public final class Backends {
      * <li>{@code NATIVE}: libegemma's kernels, or an {@link IllegalStateException} saying why it cannot be loaded;</li>
      * <li>{@code JAVA}: the pure-Java kernels.</li>
      * </ul>
-     * Native kernels sum their Q8_0 products in {@link #q8Order()}.
+     * Both sum their Q8_0 products in {@link #q8Order()}.
      *
-     * @throws IllegalArgumentException for a bad {@code egemma.q8Order} / {@code EGEMMA_Q8_ORDER} when the kernels are native
+     * @throws IllegalArgumentException for a bad {@code egemma.q8Order} / {@code EGEMMA_Q8_ORDER}
      */
     public static Kernels newKernels(Requested requested) {
         return newKernels(requested, null);
     }
 
     /**
-     * As {@link #newKernels(Requested)}, with native kernels summing their Q8_0 products in {@code q8Order} (null: the
-     * process default, {@link #q8Order()}). Java kernels ignore it.
+     * As {@link #newKernels(Requested)}, the kernels (native or Java) summing their Q8_0 products in {@code q8Order}
+     * (null: the process default, {@link #q8Order()}).
      *
-     * @throws IllegalArgumentException when {@code q8Order} is null, the kernels are native and {@code egemma.q8Order} /
-     *                                  {@code EGEMMA_Q8_ORDER} is bad
+     * @throws IllegalArgumentException when {@code q8Order} is null and {@code egemma.q8Order} / {@code EGEMMA_Q8_ORDER} is bad
      */
     public static Kernels newKernels(Requested requested, Q8Order q8Order) {
         return switch (requested) {
-            case JAVA -> KernelProvider.javaKernels();
-            case AUTO -> nativeAvailable()
-                    ? new NativeKernels(selection().nativeLibrary().binding(), KernelProvider.javaKernels(), orDefault(q8Order))
-                    : KernelProvider.javaKernels();
+            case JAVA -> KernelProvider.javaKernels(orDefault(q8Order));
+            case AUTO -> nativeAvailable() ? nativeKernels(selection().nativeLibrary(), orDefault(q8Order)) : KernelProvider.javaKernels(orDefault(q8Order));
             case NATIVE -> {
                 NativeLibrary lib = Holder.SELECTION != null ? Holder.SELECTION.nativeLibrary() : null;
-                if (lib == null) lib = ExplicitNative.library();
-                yield new NativeKernels(lib.binding(), KernelProvider.javaKernels(), orDefault(q8Order));
+                yield nativeKernels(lib != null ? lib : ExplicitNative.library(), orDefault(q8Order));
             }
         };
     }
 
+    /** libegemma's kernels in {@code order}, the Java kernels of the same order serving the types libegemma lacks. */
+    private static Kernels nativeKernels(NativeLibrary lib, Q8Order order) {
+        return new NativeKernels(lib.binding(), KernelProvider.javaKernels(order), order);
+    }
+
     private static Q8Order orDefault(Q8Order q8Order) {
-        // read only for native kernels: a bad process-wide setting must not fail Java-only users, nor explicit choices
+        // the process-wide setting is read only when no order is given: a bad one must not fail explicit choices
         return q8Order != null ? q8Order : q8Order();
     }
 

@@ -82,24 +82,36 @@ class BackendsTest {
     }
 
     @Test
-    void q8OrderComesFromThePropertyElseTheEnvironmentElseX86() {
-        assertEquals(Q8Order.X86, Backends.parseQ8Order(null, null), "llama.cpp's order unless asked");
-        assertEquals(Q8Order.X86, Backends.parseQ8Order(" ", ""), "blank is unset");
-        assertEquals(Q8Order.BLOCK, Backends.parseQ8Order("block", null));
+    void q8OrderComesFromThePropertyElseTheEnvironmentElseBlock() {
+        assertEquals(Q8Order.BLOCK, Backends.parseQ8Order(null, null), "the block order unless asked");
+        assertEquals(Q8Order.BLOCK, Backends.parseQ8Order(" ", ""), "blank is unset");
+        assertEquals(Q8Order.X86, Backends.parseQ8Order("llamacpp-x86", null));
+        assertEquals(Q8Order.X86, Backends.parseQ8Order(" LlamaCpp-X86 ", null));
         assertEquals(Q8Order.BLOCK, Backends.parseQ8Order(" Block ", null));
+        assertEquals(Q8Order.X86, Backends.parseQ8Order(null, "LLAMACPP-X86"));
+        assertEquals(Q8Order.X86, Backends.parseQ8Order("", "llamacpp-x86"), "a blank property leaves it to the environment");
+        assertEquals(Q8Order.BLOCK, Backends.parseQ8Order("block", "llamacpp-x86"), "the property wins");
+        assertEquals(Q8Order.X86, Backends.parseQ8Order("llamacpp-x86", "block"), "the property wins");
+    }
+
+    @Test
+    void theOldNamesStillParse() {
+        assertEquals(Q8Order.X86, Backends.parseQ8Order("x86", null));
         assertEquals(Q8Order.X86, Backends.parseQ8Order("X86", null));
+        assertEquals(Q8Order.X86, Backends.parseQ8Order(null, "x86"));
+        assertEquals(Q8Order.BLOCK, Backends.parseQ8Order("block", "x86"));
         assertEquals(Q8Order.BLOCK, Backends.parseQ8Order(null, "BLOCK"));
-        assertEquals(Q8Order.BLOCK, Backends.parseQ8Order("", "block"), "a blank property leaves it to the environment");
-        assertEquals(Q8Order.X86, Backends.parseQ8Order("x86", "block"), "the property wins");
-        assertEquals(Q8Order.BLOCK, Backends.parseQ8Order("block", "x86"), "the property wins");
+        assertEquals(Q8Order.X86, Q8Order.byName(" x86 "));
+        assertEquals("llamacpp-x86", Q8Order.X86.cName());
+        assertEquals("block", Q8Order.BLOCK.cName());
     }
 
     @Test
     void aBadQ8OrderIsRejectedNamingTheSettingAndTheValues() {
         var p = assertThrows(IllegalArgumentException.class, () -> Backends.parseQ8Order("fast", null));
-        assertEquals("-Degemma.q8Order=fast is not one of x86, block", p.getMessage());
+        assertEquals("-Degemma.q8Order=fast is not one of block, llamacpp-x86 (or x86)", p.getMessage());
         var e = assertThrows(IllegalArgumentException.class, () -> Backends.parseQ8Order(null, "llama"));
-        assertEquals("EGEMMA_Q8_ORDER=llama is not one of x86, block", e.getMessage());
+        assertEquals("EGEMMA_Q8_ORDER=llama is not one of block, llamacpp-x86 (or x86)", e.getMessage());
         var both = assertThrows(IllegalArgumentException.class, () -> Backends.parseQ8Order("blocks", "x86"));
         assertTrue(both.getMessage().startsWith("-Degemma.q8Order=blocks"), "the property is the setting in use: " + both.getMessage());
     }

@@ -3,6 +3,8 @@ package dev.egemma.kernels;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.egemma.Q8Order;
+import dev.egemma.kernels.ffm.Isa;
 import dev.egemma.kernels.ffm.NativeTestSupport;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -53,42 +55,52 @@ class Q8OrderForkedJvmTest {
                 Files.readString(tmp.resolve("err.txt"), StandardCharsets.UTF_8));
     }
 
-    private static void assertKernels(Result r, String order, boolean blockSuffix) {
+    /** The probe ran, the order is {@code order} and both kernel sets' names say so (native: unless NEON runs the block order anyway). */
+    private static void assertKernels(Result r, String order) {
         assertEquals(0, r.exit(), r.out() + r.err());
         assertTrue(r.out().contains("q8Order=" + order + " kernels=native-"), r.out());
-        assertEquals(blockSuffix, r.out().strip().endsWith("-block"), r.out());
+        Q8Order o = Q8Order.valueOf(order);
+        Isa tier = Isa.byName(r.out().substring(r.out().indexOf(" tier=") + 6).strip());
+        String nativeName = r.out().substring(r.out().indexOf("kernels=") + 8, r.out().indexOf(" java="));
+        String javaName = r.out().substring(r.out().indexOf(" java=") + 6, r.out().indexOf(" tier="));
+        assertEquals(NativeTestSupport.llamaCppExact(tier, o), nativeName.endsWith("-x86"), r.out());
+        assertTrue(javaName.startsWith("java-"), r.out());
+        assertEquals(o == Q8Order.X86, javaName.endsWith("-x86"), r.out());
     }
 
     @Test
-    void x86UnlessAsked() throws Exception {
-        assertKernels(run(null), "X86", false);
+    void blockUnlessAsked() throws Exception {
+        assertKernels(run(null), "BLOCK");
     }
 
     @Test
-    void thePropertySelectsTheBlockOrder() throws Exception {
-        assertKernels(run(null, "-Degemma.q8Order=block"), "BLOCK", true);
+    void thePropertySelectsTheLlamaCppX86OrderByItsNameOrItsOldOne() throws Exception {
+        assertKernels(run(null, "-Degemma.q8Order=llamacpp-x86"), "X86");
+        assertKernels(run(null, "-Degemma.q8Order=x86"), "X86");
+        assertKernels(run(null, "-Degemma.q8Order=block"), "BLOCK");
     }
 
     @Test
     void theEnvironmentSelectsItWhenThePropertyIsUnset() throws Exception {
-        assertKernels(run("block"), "BLOCK", true);
-        assertKernels(run("block", "-Degemma.q8Order=x86"), "X86", false);
+        assertKernels(run("llamacpp-x86"), "X86");
+        assertKernels(run("x86"), "X86");
+        assertKernels(run("x86", "-Degemma.q8Order=block"), "BLOCK");
     }
 
     @Test
     void anExplicitOrderWinsOverTheProcessSettingsAndIgnoresABadOne() throws Exception {
-        assertKernels(run("block", List.of("x86"), "-Degemma.q8Order=block"), "X86", false);
-        assertKernels(run(null, List.of("block")), "BLOCK", true);
-        assertKernels(run("fast", List.of("block"), "-Degemma.q8Order=fast"), "BLOCK", true); // the default is never read
+        assertKernels(run("x86", List.of("block"), "-Degemma.q8Order=x86"), "BLOCK");
+        assertKernels(run(null, List.of("llamacpp-x86")), "X86");
+        assertKernels(run("fast", List.of("x86"), "-Degemma.q8Order=fast"), "X86"); // the default is never read
     }
 
     @Test
-    void aBadValueFailsTheNativeKernelsNamingTheSetting() throws Exception {
+    void aBadValueFailsBothBackendsNamingTheSetting() throws Exception {
         Result r = run(null, "-Degemma.q8Order=fast");
         assertEquals(3, r.exit(), r.out() + r.err());
-        assertTrue(r.err().contains("-Degemma.q8Order=fast is not one of x86, block"), r.err());
+        assertTrue(r.err().contains("-Degemma.q8Order=fast is not one of block, llamacpp-x86 (or x86)"), r.err());
         Result e = run("fast");
         assertEquals(3, e.exit(), e.out() + e.err());
-        assertTrue(e.err().contains("EGEMMA_Q8_ORDER=fast is not one of x86, block"), e.err());
+        assertTrue(e.err().contains("EGEMMA_Q8_ORDER=fast is not one of block, llamacpp-x86 (or x86)"), e.err());
     }
 }

@@ -1,6 +1,5 @@
 package dev.egemma.model;
 
-import dev.egemma.Q8Order;
 import dev.egemma.gguf.GgmlType;
 import dev.egemma.gguf.GgufFile;
 import dev.egemma.kernels.KernelProvider;
@@ -23,7 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Every weight type of the contract runs in libegemma, on every tier, with the Java backend's bits: the files llama.cpp's
+ * Every weight type of the contract runs in libegemma, on every tier, with the Java backend's bits (the block order, the
+ * default, Q8_0 included): the files llama.cpp's
  * own quantizer wrote ({@code testdata/golden-quant}: 15 file types, each a mix of per-tensor types; {@code
  * golden-quant-512}: a second shape, with more super-blocks per row) embed to identical vectors on the native backend
  * (each usable tier) and on the Java kernels. Nothing is delegated to the Java kernels any more, and the warning that
@@ -37,11 +37,10 @@ class NativeQuantParityTest {
 
     static Stream<Arguments> cases() {
         List<Arguments> a = new ArrayList<>();
-        for (Isa tier : NativeTestSupport.requireNative().binding().caps())
-            if (NativeTestSupport.llamaCppExact(tier, Q8Order.X86)) {
-                for (String f : FILES) a.add(Arguments.of("golden-quant", f, tier));
-                for (String f : FILES_512) a.add(Arguments.of("golden-quant-512", f, tier));
-            }
+        for (Isa tier : NativeTestSupport.requireNative().binding().caps()) {
+            for (String f : FILES) a.add(Arguments.of("golden-quant", f, tier));
+            for (String f : FILES_512) a.add(Arguments.of("golden-quant-512", f, tier));
+        }
         return a.stream();
     }
 
@@ -62,7 +61,7 @@ class NativeQuantParityTest {
         try (GgufFile f = GgufFile.open(g.model()); WorkerPool pool = new WorkerPool(2)) {
             ModelWeights w = ModelWeights.bind(f, ModelConfig.from(f));
             Kernels jk = KernelProvider.javaKernels();
-            NativeKernels nk = new NativeKernels(b, jk, Q8Order.X86);
+            NativeKernels nk = new NativeKernels(b, jk); // the default order: the block order, Q8_0 included
             assertEquals(java.util.Set.of(), nk.delegatedTypes(w.matrixTypes()), name + ": delegated types");
             assertEquals(null, dev.egemma.EmbedderDelegation.warning(nk, w));
             List<int[]> texts = g.items().stream().map(Golden.Item::tokens).toList();

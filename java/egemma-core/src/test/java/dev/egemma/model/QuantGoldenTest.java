@@ -1,5 +1,6 @@
 package dev.egemma.model;
 
+import dev.egemma.Q8Order;
 import dev.egemma.gguf.GgufFile;
 import dev.egemma.kernels.java.ExactSumKernels;
 import dev.egemma.kernels.java.ScalarKernels;
@@ -21,7 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * included) against llama.cpp's embeddings, on the Java backend: the tokens equal llama.cpp's, and every text is
  * within issue 24's bounds (quantized types max abs 5e-3 and cosine 0.9998, F16 5e-4 / 0.99999, BF16 3e-3 / 0.9999).
  * The scalar and Vector API kernels give the same bits, batched or one text at a time (the block order does not
- * depend on the batch). A second shape ({@code golden-quant-512}) is held to the same bounds.
+ * depend on the batch); Q8_0 in the default block order, and in llama.cpp's x86 order too. A second shape
+ * ({@code golden-quant-512}) is held to the same bounds.
  */
 class QuantGoldenTest {
 
@@ -57,6 +59,11 @@ class QuantGoldenTest {
     @MethodSource("files")
     void withinBoundsOfLlamaCpp(String name) throws Exception {
         check("golden-quant", name);
+    }
+
+    @org.junit.jupiter.api.Test
+    void q8_0InTheLlamaCppX86OrderWithinBoundsOfLlamaCpp() throws Exception {
+        check("golden-quant", "q256-q8_0", false, Q8Order.X86);
     }
 
     /**
@@ -99,16 +106,23 @@ class QuantGoldenTest {
         check(dir, name, false);
     }
 
-    /** @param orderNoise whether a text outside the bounds may be inside them when evaluated precisely (see {@link #otherShape}) */
     static void check(String dir, String name, boolean orderNoise) throws Exception {
+        check(dir, name, orderNoise, Q8Order.BLOCK);
+    }
+
+    /**
+     * @param orderNoise whether a text outside the bounds may be inside them when evaluated precisely (see {@link #otherShape})
+     * @param q8Order    the order of the Q8_0 products
+     */
+    static void check(String dir, String name, boolean orderNoise, Q8Order q8Order) throws Exception {
         Golden g = Golden.load(dir, name);
         try (GgufFile f = GgufFile.open(g.model()); WorkerPool pool = new WorkerPool(2)) {
             Tokenizer tok = Tokenizer.fromGguf(f);
             for (Golden.Item it : g.items()) assertArrayEquals(it.tokens(), tok.encode(it.text()), name + ": tokens of text " + it.index());
             ModelWeights w = ModelWeights.bind(f, ModelConfig.from(f));
             List<int[]> seqs = g.items().stream().map(Golden.Item::tokens).toList();
-            float[][] scalar = new EmbeddingGemma(w, new ScalarKernels(), pool).forward(seqs, null);
-            EmbeddingGemma vector = new EmbeddingGemma(w, new VectorKernels(), pool);
+            float[][] scalar = new EmbeddingGemma(w, new ScalarKernels(q8Order), pool).forward(seqs, null);
+            EmbeddingGemma vector = new EmbeddingGemma(w, new VectorKernels(q8Order), pool);
             float[][] batched = vector.forward(seqs, null);
             List<float[]> single = new ArrayList<>();
             for (int[] s : seqs) single.add(vector.forward(List.of(s), null)[0]);
@@ -128,7 +142,7 @@ class QuantGoldenTest {
                 assertTrue(other[0] <= b[0] && other[1] >= b[1], what + ", and evaluated precisely max abs " + other[0] + ", cosine " + other[1]);
                 System.out.printf("%s: outside the bounds in the block order, inside when evaluated precisely (max abs %.3g, cosine %.9f)%n", what, other[0], other[1]);
             }
-            System.out.printf("%s/%s: max abs %.3g, min cos %.7f over %d texts%n", dir, name, worstAbs, worstCos, seqs.size());
+            System.out.printf("%s/%s (%s): max abs %.3g, min cos %.7f over %d texts%n", dir, name, vector.kernels().name(), worstAbs, worstCos, seqs.size());
         }
     }
 }

@@ -36,7 +36,7 @@ class SteadyStateAllocationTest {
     static final int WARMUP = 40, MEASURED_PASSES = 3;
 
     static Stream<String> backends() {
-        return Stream.of("java", "native", "native-block");
+        return Stream.of("java", "java-x86", "native", "native-x86");
     }
 
     @ParameterizedTest
@@ -45,9 +45,9 @@ class SteadyStateAllocationTest {
         Golden g = Golden.load("small-dense-q8_0");
         try (GgufFile f = GgufFile.open(g.model()); WorkerPool pool = new WorkerPool(1)) {
             ModelWeights w = ModelWeights.bind(f, ModelConfig.from(f));
-            Kernels jk = KernelProvider.javaKernels();
-            Kernels k = backend.equals("java") ? jk
-                    : new NativeKernels(NativeTestSupport.requireNative().binding(), jk, backend.endsWith("block") ? Q8Order.BLOCK : Q8Order.X86);
+            Q8Order order = backend.endsWith("-x86") ? Q8Order.X86 : Q8Order.BLOCK;
+            Kernels jk = KernelProvider.javaKernels(order);
+            Kernels k = backend.startsWith("java") ? jk : new NativeKernels(NativeTestSupport.requireNative().binding(), jk, order);
             EmbeddingGemma model = new EmbeddingGemma(w, k, pool);
             // the same texts whole (~1,300 tokens) and cut to their first 6 tokens: same sequences, calls and results
             List<int[]> whole = new ArrayList<>(), cut = new ArrayList<>();

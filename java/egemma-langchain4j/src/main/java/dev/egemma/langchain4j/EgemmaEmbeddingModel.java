@@ -144,7 +144,7 @@ public final class EgemmaEmbeddingModel implements EmbeddingModel, AutoCloseable
         /** Prompt for segments (default DOCUMENT); null for none. Queries always use QUERY. */
         public Builder task(Task t) { this.task = t; return this; }
         public Builder backend(Backend b) { this.options = options.withBackend(b); return this; }
-        /** Q8_0 product order of the native backend (null: the process default); the Java backend ignores it. */
+        /** Q8_0 product order, on both backends (null: the process default, else {@link Q8Order#BLOCK}). */
         public Builder q8Order(Q8Order o) { this.options = options.withQ8Order(o); return this; }
         public Builder maxBatchTokens(int n) { this.options = options.withMaxBatchTokens(n); return this; }
 

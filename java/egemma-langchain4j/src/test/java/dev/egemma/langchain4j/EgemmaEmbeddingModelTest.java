@@ -155,6 +155,17 @@ class EgemmaEmbeddingModelTest {
         assertNull(model.embedder().options().q8Order(), "unset: the process default");
     }
 
+    /** Unset, the Q8_0 products run in the block order (the process default), not llamacpp-x86. */
+    @Test
+    void theBlockOrderIsTheDefault() throws Exception {
+        List<String> texts = List.of("The cat sat on the mat.", "Quarterly revenue grew by twelve percent.");
+        try (Embedder block = Embedder.open(gguf(), OPTIONS.withQ8Order(Q8Order.BLOCK)); Embedder x86 = Embedder.open(gguf(), OPTIONS.withQ8Order(Q8Order.X86))) {
+            float[][] want = block.embed(texts), got = model.embedder().embed(texts);
+            for (int i = 0; i < texts.size(); i++) assertArrayEquals(want[i], got[i], "text " + i);
+            if (x86.backendName().endsWith("-x86")) assertFalse(java.util.Arrays.deepEquals(x86.embed(texts), got), "llamacpp-x86 ran");
+        }
+    }
+
     @Test
     void rejectsAnEmbedderThatAlreadyAppliesAPrompt() throws Exception {
         try (Embedder prompted = Embedder.open(gguf(), OPTIONS.withTask(Task.QUERY))) {

@@ -2,6 +2,7 @@ package dev.egemma.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.egemma.Embedder;
+import dev.egemma.Q8Order;
 import dev.egemma.Task;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -17,6 +18,7 @@ import java.util.stream.Collectors;
 import static dev.egemma.server.ServerTestSupport.*;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Every route's success path, checked against the library's own embeddings of the same inputs. */
@@ -120,6 +122,19 @@ class EmbeddingServerTest {
         assertTrue(!Arrays.equals(a, b), "the Q8_0 and F32 models must give (slightly) different vectors");
         try (Embedder e = Embedder.open(golden("small-dense-q8_0"), OPTIONS)) {
             assertClose(e.embed("same text"), a, 1e-6, "q8 model");
+        }
+    }
+
+    /** A Q8_0 model opened with default options is served in the block order (the same bits as the native backend's), not llamacpp-x86. */
+    @Test
+    void q8_0ModelsAreServedInTheBlockOrderByDefault() throws Exception {
+        String text = "The quick brown fox jumps over the lazy dog.";
+        JsonNode q = post(server, "/v1/embeddings", "{\"model\":\"gemma-q8\",\"input\":\"" + text + "\"}").json();
+        float[] served = floats(q.get("data").get(0).get("embedding"));
+        try (Embedder block = Embedder.open(golden("small-dense-q8_0"), OPTIONS.withQ8Order(Q8Order.BLOCK));
+             Embedder x86 = Embedder.open(golden("small-dense-q8_0"), OPTIONS.withQ8Order(Q8Order.X86))) {
+            assertClose(block.embed(text), served, 0, "served in the block order");
+            assertFalse(Arrays.equals(x86.embed(text), served), "served in the llamacpp-x86 order");
         }
     }
 

@@ -2,6 +2,7 @@ package dev.egemma.spark;
 
 import dev.egemma.Backend;
 import dev.egemma.Embedder;
+import dev.egemma.Q8Order;
 import dev.egemma.testing.GoldenQuant;
 import org.apache.spark.SparkFiles;
 import org.apache.spark.sql.Dataset;
@@ -61,8 +62,9 @@ class SparkEmbeddingTest {
         ExecutorEmbedders.closeAll();
     }
 
+    /** The library's vectors, its Q8_0 order named: the Spark job, which sets none, must compute the default block order. */
     private static float[][] libraryVectors(List<String> texts) throws Exception {
-        try (Embedder e = Embedder.open(model, Embedder.Options.defaults().withBackend(Backend.NATIVE).withThreads(2))) {
+        try (Embedder e = Embedder.open(model, Embedder.Options.defaults().withBackend(Backend.NATIVE).withQ8Order(Q8Order.BLOCK).withThreads(2))) {
             return e.embed(texts);
         }
     }

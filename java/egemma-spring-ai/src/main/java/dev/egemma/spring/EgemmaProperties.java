@@ -12,9 +12,9 @@ import java.nio.file.Path;
  * @param dimensions Matryoshka output width (768, 512, 256, 128, ...); 0 or unset for the model's full width
  * @param task       prompt for embedded texts: document (default), query, none, or any egemma task id
  * @param backend    kernels: auto (default), native or java
- * @param q8Order    ({@code egemma.q8-order}) Q8_0 product order of the native backend: x86 (llama.cpp's bits) or block
- *                   (faster, not llama.cpp's bits); unset for the process default ({@code -Degemma.q8Order} /
- *                   {@code EGEMMA_Q8_ORDER}, else x86). The Java backend ignores it.
+ * @param q8Order    ({@code egemma.q8-order}) Q8_0 product order, on both backends: block (the same bits on every tier and
+ *                   backend, fastest) or llamacpp-x86 (llama.cpp's x86 bits where llama.cpp's own order allows, slower; old
+ *                   name: x86); unset for the process default ({@code -Degemma.q8Order} / {@code EGEMMA_Q8_ORDER}, else block).
  */
 @ConfigurationProperties("egemma")
 public record EgemmaProperties(Path modelPath, Integer threads, Integer dimensions, String task, String backend, String q8Order) {

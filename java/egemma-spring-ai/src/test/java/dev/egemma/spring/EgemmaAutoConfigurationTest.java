@@ -95,16 +95,32 @@ class EgemmaAutoConfigurationTest {
 
     @Test
     void backendAndQ8OrderReachTheEmbedder() {
-        runner.withPropertyValues("egemma.model-path=" + gguf(), "egemma.threads=2", "egemma.backend=java", "egemma.q8-order=block").run(ctx -> {
-            assertNull(ctx.getStartupFailure());
-            Embedder.Options o = ctx.getBean(Embedder.class).options();
-            assertEquals(Backend.JAVA, o.backend());
-            assertEquals(Q8Order.BLOCK, o.q8Order());
-        });
+        // the current names and the old one (x86)
+        for (String[] c : new String[][] {{"block", "BLOCK"}, {"llamacpp-x86", "X86"}, {"x86", "X86"}}) {
+            runner.withPropertyValues("egemma.model-path=" + gguf(), "egemma.threads=2", "egemma.backend=java", "egemma.q8-order=" + c[0]).run(ctx -> {
+                assertNull(ctx.getStartupFailure());
+                Embedder.Options o = ctx.getBean(Embedder.class).options();
+                assertEquals(Backend.JAVA, o.backend());
+                assertEquals(Q8Order.valueOf(c[1]), o.q8Order(), c[0]);
+            });
+        }
         runner.withPropertyValues("egemma.model-path=" + gguf(), "egemma.threads=2").run(ctx ->
                 assertNull(ctx.getBean(Embedder.class).options().q8Order(), "unset: the process default"));
         runner.withPropertyValues("egemma.model-path=" + gguf(), "egemma.threads=2", "egemma.q8-order=fast")
                 .run(ctx -> assertNotNull(ctx.getStartupFailure()));
+    }
+
+    /** Unset, {@code egemma.q8-order} leaves the Q8_0 products in the block order (the process default), not llamacpp-x86. */
+    @Test
+    void theBlockOrderIsTheDefault() throws Exception {
+        try (Embedder block = Embedder.open(gguf(), OPTIONS.withQ8Order(Q8Order.BLOCK)); Embedder x86 = Embedder.open(gguf(), OPTIONS.withQ8Order(Q8Order.X86))) {
+            float[][] want = block.embed(TEXTS), llamaCpp = x86.embed(TEXTS);
+            runner.withPropertyValues("egemma.model-path=" + gguf(), "egemma.threads=2").run(ctx -> {
+                float[][] got = ctx.getBean(Embedder.class).embed(TEXTS);
+                for (int i = 0; i < TEXTS.size(); i++) assertArrayEquals(want[i], got[i], "text " + i);
+                if (x86.backendName().endsWith("-x86")) assertFalse(java.util.Arrays.deepEquals(llamaCpp, got), "llamacpp-x86 ran");
+            });
+        }
     }
 
     @Test

@@ -24,8 +24,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * Java kernels given at construction serve any other weight type but Q4_0, Q5_0 and IQ4_NL: those are repacked from their
  * {@link Q8Expansion} (Q8_0 blocks with the same values; the packed copy is a Q8_0 matrix's size, ~1.9x the file's
  * bytes for those tensors) and multiplied by the Q8_0 GEMM in the block order, their contract, bit-identical to the Java
- * kernels. The Q8_0 products sum in the {@link Q8Order} given at construction: llama.cpp's x86 order by default, or the
- * block order (the same bits on every tier, faster).
+ * kernels. The Q8_0 products sum in the {@link Q8Order} given at construction: the block order by default (the same bits
+ * on every tier and as the Java kernels, faster), or llama.cpp's x86 order.
  *
  * <p>One instance per model: it keeps the packed weights of every matrix it has seen (keyed by the matrix, whose
  * data segment identifies the mapped tensor) until it is garbage collected. Thread-safe: tiles of one product run
@@ -43,9 +43,9 @@ public final class NativeKernels implements Kernels {
     /** Each thread's row of attention scores, grown to its longest sequence. */
     private final ThreadLocal<float[]> attentionScores = ThreadLocal.withInitial(() -> new float[64]);
 
-    /** Kernels whose Q8_0 products sum in llama.cpp's x86 order ({@link Q8Order#X86}). */
+    /** Kernels whose Q8_0 products sum in the block order ({@link Q8Order#BLOCK}). */
     public NativeKernels(EgemmaBinding lib, Kernels fallback) {
-        this(lib, fallback, Q8Order.X86);
+        this(lib, fallback, Q8Order.BLOCK);
     }
 
     /**
@@ -59,13 +59,14 @@ public final class NativeKernels implements Kernels {
         this.q8Order = Objects.requireNonNull(q8Order, "q8Order");
     }
 
-    /** What {@link #name()} appends with the block order (egemma bench parses it back out). */
-    public static final String BLOCK_SUFFIX = "-block";
-
-    /** "native-" and the active tier, then {@link #BLOCK_SUFFIX} with the block order (so that bench results and logs show it). */
+    /**
+     * "native-" and the active tier, then {@link Q8Order#kernelNameSuffix()} of the order the Q8_0 products run in (so that
+     * bench results and logs show it): {@code -x86} with llama.cpp's order, except on NEON, which has no such kernel.
+     */
     @Override
     public String name() {
-        return "native-" + lib.activeIsa().cName() + (q8Order == Q8Order.BLOCK ? BLOCK_SUFFIX : "");
+        Isa tier = lib.activeIsa();
+        return "native-" + tier.cName() + (tier == Isa.NEON || tier == Isa.NEON_DOTPROD ? "" : q8Order.kernelNameSuffix());
     }
 
     /** The float order of the Q8_0 products. */

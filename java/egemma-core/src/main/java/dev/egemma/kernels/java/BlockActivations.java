@@ -17,28 +17,41 @@ import dev.egemma.kernels.Kernels;
  *       {@code d = 1 / iscale} in fp32 (all zero when every value is 0), and the sum of each 16 quants.</li>
  * </ul>
  * {@code q} holds the int8 quants row-major; {@code d} one scale per block (fp16 scales already widened); {@code s}
- * (Q8_1 only) one per block; {@code bsums} (Q8_K only) one per 16 values; {@code qf} the quants again as floats (exact),
- * only when asked for (the Vector API kernels read them), else null.
+ * (Q8_1 only) one per block; {@code bsums} (Q8_K only) one per 16 values. {@code qf} holds the quants again as floats
+ * (exact), only when asked for (the Vector API kernels read them), else null, in groups of {@code group} rows: element
+ * {@code e} of row {@code i} at {@code ((i / group) * cols + e) * group + i % group}, so row-major for a group of 1, and
+ * for a wider group each element of a group's rows is one vector ({@link VectorQ8BlockDot}); the rows past the last one
+ * up to a whole group are zeros. {@code dg} (with a group wider than 1, else null): {@code d} in the same groups, block
+ * {@code b} of row {@code i} at {@code ((i / group) * (cols / block) + b) * group + i % group}, followed by 16 unused floats.
  */
-record BlockActivations(GgmlType type, byte[] q, float[] d, float[] s, int[] bsums, float[] qf, int rows, int cols) implements Activations {
+record BlockActivations(GgmlType type, byte[] q, float[] d, float[] s, int[] bsums, float[] qf, float[] dg, int group, int rows, int cols)
+        implements Activations {
+
+    /** Without grouped floats ({@code qf} row-major or null). */
+    BlockActivations(GgmlType type, byte[] q, float[] d, float[] s, int[] bsums, float[] qf, int rows, int cols) {
+        this(type, q, d, s, bsums, qf, null, 1, rows, cols);
+    }
 
     /**
      * Rows {@code [0, m)} of {@code a} (rows of {@code k}) quantized to {@code type} (Q8_0, Q8_1 or Q8_K), row ranges
-     * split by {@code rows}, with the float copy of the quants when {@code floats}. The arrays of {@code reuse} (of
-     * whatever type: a file may mix Q8_0 and Q8_K products) serve again where they are large enough, so that a thread
-     * running batch after batch stops allocating.
+     * split by {@code rows}, with the float copy of the quants in groups of {@code floatGroup} rows when that is positive
+     * (0: none). The arrays of {@code reuse} (of whatever type: a file may mix Q8_0 and Q8_K products) serve again where
+     * they are large enough, so that a thread running batch after batch stops allocating.
      */
-    static BlockActivations quantize(float[] a, int m, int k, GgmlType type, BlockActivations reuse, Kernels.RowSplitter rows, boolean floats) {
+    static BlockActivations quantize(float[] a, int m, int k, GgmlType type, BlockActivations reuse, Kernels.RowSplitter rows, int floatGroup) {
         int block = type.blockSize;
         if (k % block != 0) throw new IllegalArgumentException("row length " + k + " is not a multiple of " + type + "'s block of " + block);
-        if ((long) m * k > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("activations: " + m + " x " + k + " too large");
+        int group = Math.max(1, floatGroup), mg = (m + group - 1) / group * group;
+        if ((long) mg * k > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("activations: " + m + " x " + k + " too large");
         int nb = k / block;
         byte[] q = reuse != null && reuse.q.length >= m * k ? reuse.q : new byte[m * k];
         float[] d = reuse != null && reuse.d.length >= m * nb ? reuse.d : new float[m * nb];
         float[] s = type != GgmlType.Q8_1 ? null : reuse != null && reuse.s != null && reuse.s.length >= m * nb ? reuse.s : new float[m * nb];
         int[] bsums = type != GgmlType.Q8_K ? null
                 : reuse != null && reuse.bsums != null && reuse.bsums.length >= m * (k / 16) ? reuse.bsums : new int[m * (k / 16)];
-        float[] qf = !floats ? null : reuse != null && reuse.qf != null && reuse.qf.length >= m * k ? reuse.qf : new float[m * k];
+        float[] qf = floatGroup <= 0 ? null : reuse != null && reuse.qf != null && reuse.qf.length >= mg * k ? reuse.qf : new float[mg * k];
+        // dg: 16 floats of slack, so that a vector load of a group's block scales never runs past the end
+        float[] dg = group == 1 ? null : reuse != null && reuse.dg != null && reuse.dg.length >= mg * nb + 16 ? reuse.dg : new float[mg * nb + 16];
         rows.split(m, (r0, r1) -> {
             for (int i = r0; i < r1; i++) {
                 for (int b = 0; b < nb; b++) {
@@ -50,10 +63,29 @@ record BlockActivations(GgmlType type, byte[] q, float[] d, float[] s, int[] bsu
                         default -> throw new IllegalArgumentException(type + " is not an activation type");
                     }
                 }
-                if (qf != null) for (int j = i * k; j < (i + 1) * k; j++) qf[j] = q[j];
+                if (qf != null) copyFloats(q, d, i, k, nb, group, qf, dg);
             }
         });
-        return new BlockActivations(type, q, d, s, bsums, qf, m, k);
+        if (qf != null) for (int i = m; i < mg; i++) clearRow(i, k, nb, group, qf, dg); // the rows that complete the last group
+        return new BlockActivations(type, q, d, s, bsums, qf, dg, group, m, k);
+    }
+
+    /** Row {@code i}'s quants (and, in groups wider than 1, its scales) to their places in {@code qf} (and {@code dg}). */
+    private static void copyFloats(byte[] q, float[] d, int i, int k, int nb, int group, float[] qf, float[] dg) {
+        if (group == 1) {
+            for (int j = i * k; j < (i + 1) * k; j++) qf[j] = q[j];
+            return;
+        }
+        int lane = i % group, qBase = (i / group) * k * group + lane, dBase = (i / group) * nb * group + lane;
+        for (int e = 0; e < k; e++) qf[qBase + e * group] = q[i * k + e];
+        for (int b = 0; b < nb; b++) dg[dBase + b * group] = d[i * nb + b];
+    }
+
+    /** Zeros for row {@code i}, past the last row, in {@code qf} and {@code dg}. */
+    private static void clearRow(int i, int k, int nb, int group, float[] qf, float[] dg) {
+        int lane = i % group, qBase = (i / group) * k * group + lane, dBase = (i / group) * nb * group + lane;
+        for (int e = 0; e < k; e++) qf[qBase + e * group] = 0f;
+        for (int b = 0; b < nb; b++) dg[dBase + b * group] = 0f;
     }
 
     /** One Q8_0 block from {@code x[o..o+32)}: quants to {@code q[o..]}, scale to {@code d[ib]}. */

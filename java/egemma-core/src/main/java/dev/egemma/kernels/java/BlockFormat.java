@@ -6,7 +6,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * How the quantized weight types other than Q8_0 are multiplied: each block is unpacked into integers (int8 quants,
+ * How the quantized weight types are multiplied in the block order: each block is unpacked into integers (int8 quants,
  * integer sub-block scales and mins) plus its float scales, so that a block's dot with the activations is an exact
  * integer sum followed by float operations in one fixed order (the block order, {@link BlockDot}).
  *
@@ -17,6 +17,18 @@ import java.lang.foreign.ValueLayout;
  * the type's {@code vec_dot_type} in ggml-cpu: Q8_0, Q8_1 or Q8_K.
  */
 enum BlockFormat {
+    /**
+     * {fp16 d, qs[32] (int8)}: Q8_0 weights in the block order ({@link dev.egemma.Q8Order#BLOCK}, the default), the same
+     * product as libegemma's {@code egemma_q8_0_gemm} with {@code EGEMMA_Q8_0_ORDER_BLOCK}. The llama.cpp x86 order
+     * ({@link dev.egemma.Q8Order#X86}) has kernels of its own ({@link GgmlQ8Matmul}).
+     */
+    Q8_0(GgmlType.Q8_0, GgmlType.Q8_0, 32, Min.NONE) {
+        @Override
+        void unpack(byte[] s, int at, int e, Unpacked u) {
+            u.block(e, half(s, at), 0f);
+            System.arraycopy(s, at + 2, u.q, e, 32);
+        }
+    },
     Q4_0(GgmlType.Q4_0, GgmlType.Q8_0, 32, Min.NONE) {
         @Override
         void unpack(byte[] s, int at, int e, Unpacked u) {
@@ -204,7 +216,7 @@ enum BlockFormat {
         for (BlockFormat f : values()) BY_TYPE[f.type.ordinal()] = f;
     }
 
-    /** The format of a weight type, or null (F32, F16, BF16 and Q8_0 have kernels of their own). */
+    /** The format of a weight type, or null (F32, F16 and BF16 have kernels of their own). */
     static BlockFormat of(GgmlType t) {
         return BY_TYPE[t.ordinal()];
     }
@@ -292,7 +304,8 @@ enum BlockFormat {
         }
     }
 
-    private static float half(byte[] s, int at) {
+    /** The little-endian fp16 at byte {@code at} of {@code s}, widened. */
+    static float half(byte[] s, int at) {
         return Float.float16ToFloat((short) (u8(s, at) | s[at + 1] << 8));
     }
 

@@ -17,10 +17,10 @@ import java.lang.foreign.ValueLayout;
 public final class Q8Expansion {
     private Q8Expansion() {}
 
-    /** Whether {@code t}'s products are Q8_0 block-order products of its {@link #expand expansion}. */
+    /** Whether {@code t} (not Q8_0 itself) has products that are Q8_0 block-order products of its {@link #expand expansion}. */
     public static boolean expands(GgmlType t) {
         BlockFormat f = BlockFormat.of(t);
-        return f != null && f.sub == f.block() && (f.activations == GgmlType.Q8_0 || f.activations == GgmlType.Q8_1);
+        return f != null && f != BlockFormat.Q8_0 && f.sub == f.block() && (f.activations == GgmlType.Q8_0 || f.activations == GgmlType.Q8_1);
     }
 
     /** Whether {@code t}'s expansion leaves a min term (Q4_1, Q5_1: {@code accMin = fma(m_w, s_a, accMin)} per block). */

@@ -1,5 +1,6 @@
 package dev.egemma.kernels.java;
 
+import dev.egemma.Q8Order;
 import dev.egemma.gguf.GgmlType;
 import dev.egemma.kernels.Activations;
 import dev.egemma.kernels.Kernels;
@@ -10,13 +11,41 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * Plain-Java kernels without the Vector API: the fallback when {@code jdk.incubator.vector} is absent and the
- * base class of {@link VectorKernels}, which overrides the hot loops.
+ * base class of {@link VectorKernels}, which overrides the hot loops. Q8_0 products sum in the {@link Q8Order} given at
+ * construction: the block order ({@link BlockDot}, libegemma's {@code EGEMMA_Q8_0_ORDER_BLOCK} bit for bit) by
+ * default, or llama.cpp's x86 order ({@link GgmlQ8Matmul}).
  */
 public class ScalarKernels implements Kernels {
 
+    private final Q8Order q8Order;
+
+    /** Kernels whose Q8_0 products sum in the block order ({@link Q8Order#BLOCK}). */
+    public ScalarKernels() {
+        this(Q8Order.BLOCK);
+    }
+
+    /** Kernels whose Q8_0 products sum in {@code q8Order}. */
+    public ScalarKernels(Q8Order q8Order) {
+        this.q8Order = java.util.Objects.requireNonNull(q8Order, "q8Order");
+    }
+
+    /** The float order of the Q8_0 products. */
+    public Q8Order q8Order() {
+        return q8Order;
+    }
+
+    /** "java-scalar", then {@link Q8Order#kernelNameSuffix()}. */
     @Override
     public String name() {
-        return "java-scalar";
+        return "java-scalar" + q8Order.kernelNameSuffix();
+    }
+
+    /**
+     * How products with weights of type {@code t} run in the block order: {@link BlockFormat#of}, but none for Q8_0 in
+     * llama.cpp's x86 order (its own kernels and activations, {@link Q8Rows}); null for F32, F16 and BF16.
+     */
+    final BlockFormat blockFormat(GgmlType t) {
+        return t == GgmlType.Q8_0 && q8Order == Q8Order.X86 ? null : BlockFormat.of(t);
     }
 
     @Override
@@ -33,20 +62,23 @@ public class ScalarKernels implements Kernels {
     public Activations prepare(float[] a, int m, int k, WeightMatrix w, Activations reuse, RowSplitter rows) {
         if (k != w.cols()) throw new IllegalArgumentException(w.name() + ": activations have " + k + " columns, weights " + w.cols());
         if (m < 0 || (long) m * k > a.length) throw new IllegalArgumentException("activations: " + m + " x " + k + " > array length " + a.length);
-        BlockFormat f = BlockFormat.of(w.type());
-        if (f != null) return BlockActivations.quantize(a, m, k, f.activations, reuse instanceof BlockActivations r ? r : null, rows, readsQuantFloats());
+        BlockFormat f = blockFormat(w.type());
+        if (f != null) return BlockActivations.quantize(a, m, k, f.activations, reuse instanceof BlockActivations r ? r : null, rows, quantFloatGroup(f.activations, m));
         return w.type() == GgmlType.Q8_0 ? Q8Rows.quantize(a, m, k, reuse instanceof Q8Rows r ? r : null, rows, readsDequantized()) : new FloatRows(a, m, k);
     }
 
     @Override
     public boolean sharesActivations(GgmlType prepared, GgmlType next) {
-        BlockFormat a = BlockFormat.of(prepared), b = BlockFormat.of(next);
+        BlockFormat a = blockFormat(prepared), b = blockFormat(next);
         return prepared == next || a != null && b != null && a.activations == b.activations;
     }
 
-    /** Whether {@link #matmulBlocks} reads {@link BlockActivations#qf()} (the scalar product reads the int8 quants). */
-    boolean readsQuantFloats() {
-        return false;
+    /**
+     * The rows per group of the float quants {@link #matmulBlocks} reads ({@link BlockActivations#qf()}) from {@code m} rows
+     * of activations of type {@code activations}; 0 for none (the scalar product reads the int8 quants).
+     */
+    int quantFloatGroup(GgmlType activations, int m) {
+        return 0;
     }
 
     /** Whether {@link #matmulQ8} reads {@link Q8Rows#dq()} (the scalar product reads q and d only). */
@@ -55,12 +87,12 @@ public class ScalarKernels implements Kernels {
     }
 
     /** Validates a tile request; the kernels below then index without checks of their own. */
-    static void checkTile(Activations a, WeightMatrix w, int n0, int n1, float[] out, int ldOut) {
+    final void checkTile(Activations a, WeightMatrix w, int n0, int n1, float[] out, int ldOut) {
         if (a.cols() != w.cols()) throw new IllegalArgumentException(w.name() + ": activations have " + a.cols() + " columns, weights " + w.cols());
         if (n0 < 0 || n1 > w.rows() || n0 > n1) throw new IndexOutOfBoundsException(w.name() + ": rows [" + n0 + ", " + n1 + ") of " + w.rows());
         if (ldOut < n1 || (a.rows() > 0 && (long) (a.rows() - 1) * ldOut + n1 > out.length))
             throw new IndexOutOfBoundsException(w.name() + ": output of " + out.length + " floats too small for " + a.rows() + " rows of stride " + ldOut);
-        BlockFormat f = BlockFormat.of(w.type());
+        BlockFormat f = blockFormat(w.type());
         boolean matches = f != null ? a instanceof BlockActivations b && b.type() == f.activations
                 : w.type() == GgmlType.Q8_0 ? a instanceof Q8Rows : a instanceof FloatRows;
         if (!matches) throw new IllegalArgumentException(w.name() + ": activations were not prepared for " + w.type() + " weights by this backend");
@@ -70,19 +102,19 @@ public class ScalarKernels implements Kernels {
     public void matmul(Activations a, WeightMatrix w, int n0, int n1, float[] out, int ldOut) {
         checkTile(a, w, n0, n1, out, ldOut);
         if (a instanceof Q8Rows q) matmulQ8(q, w, n0, n1, out, ldOut);
-        else if (a instanceof BlockActivations b) matmulBlocks(BlockFormat.of(w.type()), b, w, n0, n1, out, ldOut, UNPACKED.get());
+        else if (a instanceof BlockActivations b) matmulBlocks(blockFormat(w.type()), b, w, n0, n1, out, ldOut, UNPACKED.get());
         else matmulFloat((FloatRows) a, w, n0, n1, out, ldOut);
     }
 
     /** Each thread's unpacked weight row (grown to the longest row). */
     private static final ThreadLocal<BlockFormat.Unpacked> UNPACKED = ThreadLocal.withInitial(BlockFormat.Unpacked::new);
 
-    /** Products of the {@link BlockFormat} types in the block order ({@link BlockDot}). */
+    /** Products of the {@link BlockFormat} types in the block order ({@link BlockDot}); Q8_0's too, unless in the x86 order. */
     void matmulBlocks(BlockFormat f, BlockActivations a, WeightMatrix w, int n0, int n1, float[] out, int ldOut, BlockFormat.Unpacked u) {
         BlockDot.matmul(f, a, w.data(), w.rowBytes(), n0, n1, out, ldOut, u);
     }
 
-    /** Q8_0 products in llama.cpp's x86 (tinyBLAS) float order, bit for bit ({@link GgmlQ8Matmul}). */
+    /** Q8_0 products in llama.cpp's x86 (tinyBLAS) float order ({@link Q8Order#X86}), bit for bit ({@link GgmlQ8Matmul}). */
     void matmulQ8(Q8Rows a, WeightMatrix w, int n0, int n1, float[] out, int ldOut) {
         GgmlQ8Matmul.scalar(a, w.data(), n0, n1, out, ldOut);
     }

@@ -1,16 +1,18 @@
 package dev.egemma.kernels.java;
 
+import dev.egemma.Q8Order;
 import dev.egemma.kernels.WeightMatrix;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Kernels on the Vector API ({@code jdk.incubator.vector}). Q8_0 products run in llama.cpp's float order by
- * default ({@link ExactQ8Tiles}); F32/F16/BF16 products, and the opt-in fast Q8_0 product (dequantized activations
- * times weight rows widened to {@code q * d}, one FMA per product), are {@link VectorFloatMatmul}'s register-tiled
- * float product. Every (row, weight row) pair runs the same operation sequence whether it falls in a full tile or
- * a remainder, so a token's result does not depend on the batch it is in.
+ * Kernels on the Vector API ({@code jdk.incubator.vector}). Q8_0 products run in the block order by default
+ * ({@link VectorQ8BlockDot}, libegemma's bits), or in llama.cpp's x86 order ({@link ExactQ8Tiles}); F32/F16/BF16
+ * products, and the fast Q8_0 product that can replace the x86 order's (dequantized activations times weight rows
+ * widened to {@code q * d}, one FMA per product), are {@link VectorFloatMatmul}'s register-tiled float product. Every
+ * (row, weight row) pair runs the same operation sequence whether it falls in a full tile or a remainder, so a token's
+ * result does not depend on the batch it is in.
  */
 public final class VectorKernels extends ScalarKernels {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -44,31 +46,51 @@ public final class VectorKernels extends ScalarKernels {
         return L == 8 || L == 16;
     }
 
-    /** System property selecting the fast Q8_0 product (not llama.cpp's float order; see {@link #VectorKernels(boolean)}). */
+    /** System property selecting the fast Q8_0 product in place of llama.cpp's x86 order (see {@link #VectorKernels(Q8Order, boolean)}). */
     public static final String PROP_FAST_Q8 = "egemma.java.fastQ8";
 
     private final boolean fastQ8;
     private final GgmlQ8Matmul.Vector exact = new GgmlQ8Matmul.Vector(F);
     private final ExactQ8Tiles tiles = new ExactQ8Tiles();
 
-    /** llama.cpp's float order unless {@code -Degemma.java.fastQ8=true}. */
+    /** Q8_0 products in the block order. */
     public VectorKernels() {
-        this(Boolean.getBoolean(PROP_FAST_Q8));
+        this(Q8Order.BLOCK);
     }
 
     /**
-     * @param fastQ8 multiply dequantized values with one FMA per product (about 2-3x faster, but sums in a
-     *               different order than llama.cpp, which Q8_0 re-quantization can amplify to ~5e-3 in the
-     *               embedding); false for llama.cpp's exact tinyBLAS order ({@link GgmlQ8Matmul})
+     * Q8_0 products in {@code q8Order}; in llama.cpp's x86 order, the fast product instead if {@code -Degemma.java.fastQ8=true}
+     * (the block order, faster still, has no such variant: there the property is ignored, with a warning).
      */
-    public VectorKernels(boolean fastQ8) {
+    public VectorKernels(Q8Order q8Order) {
+        this(q8Order, fastQ8(q8Order));
+    }
+
+    private static boolean fastQ8(Q8Order q8Order) {
+        boolean fast = Boolean.getBoolean(PROP_FAST_Q8);
+        if (fast && q8Order != Q8Order.X86)
+            System.getLogger(VectorKernels.class.getName()).log(System.Logger.Level.WARNING, "-D" + PROP_FAST_Q8
+                    + "=true ignored: it replaces the llamacpp-x86 Q8_0 order's product only, and the block order (in use) is faster");
+        return fast && q8Order == Q8Order.X86;
+    }
+
+    /**
+     * @param fastQ8 with {@link Q8Order#X86}: multiply dequantized values with one FMA per product (about 2-3x faster,
+     *               but sums in a different order than llama.cpp, which Q8_0 re-quantization can amplify to ~5e-3 in the
+     *               embedding) instead of llama.cpp's exact tinyBLAS order ({@link GgmlQ8Matmul})
+     * @throws IllegalArgumentException for {@code fastQ8} with the block order
+     */
+    public VectorKernels(Q8Order q8Order, boolean fastQ8) {
+        super(q8Order);
         if (!isUsable()) throw new IllegalStateException("preferred float species has " + L + " lanes; 8 or 16 needed");
+        if (fastQ8 && q8Order != Q8Order.X86) throw new IllegalArgumentException("the fast Q8_0 product replaces the llamacpp-x86 order only");
         this.fastQ8 = fastQ8;
     }
 
+    /** "java-vector-" and the vector width, then {@code -fastq8} with the fast product, else {@link Q8Order#kernelNameSuffix()}. */
     @Override
     public String name() {
-        return "java-vector-" + F.vectorBitSize() + (fastQ8 ? "-fastq8" : "");
+        return "java-vector-" + F.vectorBitSize() + (fastQ8 ? "-fastq8" : q8Order().kernelNameSuffix());
     }
 
     /** Q8 activations with their regrouped copy for {@link GgmlQ8Matmul.Vector}, built once per product. */
@@ -102,9 +124,11 @@ public final class VectorKernels extends ScalarKernels {
         return p;
     }
 
+    /** Q8_0 activations (of Q8_0, Q4_0, Q5_0 and IQ4_NL weights) grouped for {@link VectorQ8BlockDot}, the others row-major for {@link VectorBlockDot}. */
     @Override
-    boolean readsQuantFloats() {
-        return VectorBlockDot.usable();
+    int quantFloatGroup(dev.egemma.gguf.GgmlType activations, int m) {
+        if (activations == dev.egemma.gguf.GgmlType.Q8_0 && VectorQ8BlockDot.usable()) return VectorQ8BlockDot.group(m);
+        return VectorBlockDot.usable() ? 1 : 0;
     }
 
     @Override
@@ -143,7 +167,8 @@ public final class VectorKernels extends ScalarKernels {
 
     @Override
     void matmulBlocks(BlockFormat f, BlockActivations a, WeightMatrix w, int n0, int n1, float[] out, int ldOut, BlockFormat.Unpacked u) {
-        if (VectorBlockDot.usable()) VectorBlockDot.matmul(f, a, w.data(), w.rowBytes(), n0, n1, out, ldOut);
+        if (a.group() > 1) VectorQ8BlockDot.matmul(f, a, w.data(), w.rowBytes(), n0, n1, out, ldOut);
+        else if (VectorBlockDot.usable()) VectorBlockDot.matmul(f, a, w.data(), w.rowBytes(), n0, n1, out, ldOut);
         else super.matmulBlocks(f, a, w, n0, n1, out, ldOut, u);
     }
 

@@ -10,6 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.egemma.Q8Order;
 import dev.egemma.gguf.GgmlType;
 import dev.egemma.kernels.Activations;
+import dev.egemma.kernels.KernelProvider;
+import dev.egemma.kernels.Kernels;
 import dev.egemma.kernels.WeightMatrix;
 import dev.egemma.kernels.java.ScalarKernels;
 import java.lang.foreign.Arena;
@@ -28,8 +30,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * libegemma's Q8_0 GEMM ({@link NativeKernels#matmul}) on every usable tier (forced through the cap) and in both
- * {@link Q8Order}s against the Java scalar reference ({@link ScalarKernels#matmul}) and a block-order reference
- * written here, on awkward sizes and boundary fills.
+ * {@link Q8Order}s against the Java kernels in llama.cpp's x86 order ({@link ScalarKernels#matmul}), a block-order
+ * reference written here and the Java kernels in the block order (the default: {@link ScalarKernels} and the Vector API
+ * ones, which must give libegemma's block-order bits, so that both backends embed alike), on awkward sizes and boundary
+ * fills.
  *
  * <p>What must hold: the quantized activations equal an independent Java quantizer bit for bit (ggml's x86
  * quantize_row_q8_0 with {@link Float#floatToFloat16} and {@link Math#rint}). With {@link Q8Order#X86} the x86 tiers
@@ -195,15 +199,47 @@ class Q8GemmNativeParityTest {
         }
     }
 
-    @Test
-    void theKernelSetNamesTheBlockOrder() {
+    /**
+     * Blocks whose amax is below 127 / Float.MAX_VALUE make {@code 127 / amax} infinite: the quantizers then disagree on
+     * the quants (the Java one and libegemma's AVX2/AVX-512 ones saturate to -128 as ggml's x86 code does; the scalar C
+     * one narrows an out-of-range float), but the block's scale {@code fp16(amax / 127)} is +0, so its term is a zero
+     * that leaves every sum as it was: the block-order products agree bit for bit on both backends all the same.
+     */
+    @ParameterizedTest
+    @MethodSource("dev.egemma.kernels.ffm.NativeTestSupport#tiers")
+    void blocksWhoseInverseScaleOverflowsGiveTheSameProductsOnBothBackends(Isa tier) {
         EgemmaBinding b = NativeTestSupport.requireNative().binding();
-        String tier = "native-" + b.activeIsa().cName();
+        assertEquals(tier, b.setIsaLimit(tier));
+        int m = 19, n = 21, k = 160;
+        SplittableRandom r = new SplittableRandom(31);
+        WeightMatrix w = weights(n, k, WFill.RANDOM, r);
+        float[] x = acts(m, k, AFill.RANDOM, r);
+        for (int i = 0; i < m; i++)
+            for (int blk = i % 3; blk < k / 32; blk += 2) // every other block, from row to row shifted
+                for (int t = 0; t < 32; t++) x[i * k + blk * 32 + t] = (float) (r.nextDouble(-1, 1) * 0x1p-126 * (t % 5)); // subnormals and zeros
+        Kernels nk = new NativeKernels(b, new ScalarKernels(), Q8Order.BLOCK);
+        float[] want = new float[m * n];
+        nk.matmul(nk.prepare(x, m, k, w), w, 0, n, want, n);
+        for (Kernels jk : List.of(KernelProvider.javaKernels(Q8Order.BLOCK), new ScalarKernels(Q8Order.BLOCK))) {
+            float[] got = new float[m * n];
+            jk.matmul(jk.prepare(x, m, k, w), w, 0, n, got, n);
+            for (int i = 0; i < m * n; i++)
+                assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(got[i]), tier + " vs " + jk.name() + " at " + i + ": " + want[i] + " " + got[i]);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.egemma.kernels.ffm.NativeTestSupport#tiers")
+    void theBlockOrderIsTheDefaultAndTheKernelSetNamesTheX86One(Isa t) {
+        EgemmaBinding b = NativeTestSupport.requireNative().binding();
+        assertEquals(t, b.setIsaLimit(t));
+        String tier = "native-" + t.cName();
         NativeKernels byDefault = new NativeKernels(b, new ScalarKernels());
-        assertEquals(Q8Order.X86, byDefault.q8Order(), "llama.cpp's order unless asked");
+        assertEquals(Q8Order.BLOCK, byDefault.q8Order(), "the block order unless asked");
         assertEquals(tier, byDefault.name());
-        assertEquals(tier, new NativeKernels(b, new ScalarKernels(), Q8Order.X86).name());
-        assertEquals(tier + "-block", new NativeKernels(b, new ScalarKernels(), Q8Order.BLOCK).name());
+        assertEquals(tier, new NativeKernels(b, new ScalarKernels(), Q8Order.BLOCK).name());
+        // the order that runs: NEON has no x86-order kernel
+        assertEquals(NativeTestSupport.llamaCppExact(t, Q8Order.X86) ? tier + "-x86" : tier, new NativeKernels(b, new ScalarKernels(), Q8Order.X86).name());
         assertThrows(NullPointerException.class, () -> new NativeKernels(b, new ScalarKernels(), null));
     }
 
@@ -294,11 +330,15 @@ class Q8GemmNativeParityTest {
             assertEquals(Float.floatToRawIntBits(d[i]), Float.floatToRawIntBits(qa.d()[i]), tier + ": scale " + i);
         for (int i = m * k; i < qa.q().length; i++) assertEquals(0, qa.q()[i], "pad row quant");
 
-        ScalarKernels ref = new ScalarKernels();
+        ScalarKernels ref = new ScalarKernels(Q8Order.X86);
         float[] want = new float[m * n], got = new float[m * n];
         ref.matmul(ref.prepare(x, m, k, w), w, 0, n, want, n);
         float[] block = new float[m * n];
         BlockOrderKernels.blockOrder(q, d, m, k, w.data(), 0, n, block, n);
+        float[] javaBlock = new float[m * n], javaScalarBlock = new float[m * n];
+        Kernels jb = KernelProvider.javaKernels(Q8Order.BLOCK), sb = new ScalarKernels(Q8Order.BLOCK);
+        jb.matmul(jb.prepare(x, m, k, w), w, 0, n, javaBlock, n);
+        sb.matmul(sb.prepare(x, m, k, w), w, 0, n, javaScalarBlock, n);
         nk.matmul(qa, w, 0, n, got, n);
         double g = gamma(2.0 * nb + 3);
         boolean exact = NativeTestSupport.llamaCppExact(tier, order), blockOrder = NativeTestSupport.blockOrder(tier, order);
@@ -323,6 +363,10 @@ class Q8GemmNativeParityTest {
                 float bv = block[i * n + j];
                 if (blockOrder && Float.floatToRawIntBits(gv) != Float.floatToRawIntBits(bv))
                     assertEquals(bv, gv, 0f, what + " must equal the block-order reference bit for bit at (" + i + "," + j + ")");
+                float jv = javaBlock[i * n + j], sv = javaScalarBlock[i * n + j];
+                if (Float.floatToRawIntBits(jv) != Float.floatToRawIntBits(bv) || Float.floatToRawIntBits(sv) != Float.floatToRawIntBits(bv))
+                    assertEquals(bv + " " + bv, jv + " " + sv, what + ": the Java kernels' block order (" + jb.name() + ", java-scalar) must equal"
+                            + " the block-order reference bit for bit at (" + i + "," + j + ")");
                 if (!(Math.abs(gv - wv) <= tol)) assertEquals(wv, gv, tol, what + " at (" + i + "," + j + ")");
                 if (wf == WFill.ZERO_SCALE || af == AFill.ZERO) assertEquals(0f, gv, 0f, "zero scale must give exactly 0");
                 assertTrue(Float.isFinite(gv), "finite");

@@ -36,10 +36,13 @@ class SplitPrepareTest {
     static Stream<Arguments> backends() {
         List<Arguments> out = new ArrayList<>();
         out.add(Arguments.of("scalar", new ScalarKernels()));
+        out.add(Arguments.of("scalar-x86", new ScalarKernels(dev.egemma.Q8Order.X86)));
         out.add(Arguments.of("java", KernelProvider.javaKernels()));
-        out.add(Arguments.of("java-fastq8", new VectorKernels(true)));
+        out.add(Arguments.of("java-x86", KernelProvider.javaKernels(dev.egemma.Q8Order.X86)));
+        out.add(Arguments.of("java-fastq8", new VectorKernels(dev.egemma.Q8Order.X86, true)));
         // fails, not skips, under CI=true when the native library cannot be loaded
         out.add(Arguments.of("native", new NativeKernels(NativeTestSupport.requireNative().binding(), new ScalarKernels())));
+        out.add(Arguments.of("native-x86", new NativeKernels(NativeTestSupport.requireNative().binding(), new ScalarKernels(), dev.egemma.Q8Order.X86)));
         return out.stream();
     }
 

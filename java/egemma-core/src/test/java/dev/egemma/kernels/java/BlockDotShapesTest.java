@@ -25,7 +25,7 @@ class BlockDotShapesTest {
     private static final int N = 11;
 
     @ParameterizedTest
-    @ValueSource(strings = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "IQ4_NL", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "IQ4_XS"})
+    @ValueSource(strings = {"Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "IQ4_NL", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "IQ4_XS"})
     void vectorEqualsScalarBitForBit(String name) {
         Assumptions.assumeTrue(VectorKernels.isUsable(), "Vector API not usable here");
         Assumptions.assumeTrue(VectorBlockDot.usable(), "VectorBlockDot not usable with this preferred species");

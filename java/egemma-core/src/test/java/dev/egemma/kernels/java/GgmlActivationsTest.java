@@ -35,7 +35,7 @@ class GgmlActivationsTest {
             float[] x = GgmlVectors.floats(b, k);
             byte[] raw = GgmlVectors.bytes(b, k / type.blockSize * type.typeSize);
             BlockActivations ggml = GgmlVectors.activations(type, raw, k);
-            BlockActivations ours = BlockActivations.quantize(x, 1, k, type, null, Kernels.SERIAL, false);
+            BlockActivations ours = BlockActivations.quantize(x, 1, k, type, null, Kernels.SERIAL, 0);
             for (int ib = 0; ib < k / type.blockSize; ib++, blocksChecked++) {
                 String where = "row " + r + " (kind " + r % 7 + ", k " + k + ") block " + ib;
                 int e0 = ib * type.blockSize;
@@ -85,7 +85,7 @@ class GgmlActivationsTest {
         x[0] = 0x0.fd5d04p-126f; // subnormal, positive
         x[1] = -0x0.342cp-126f;  // subnormal, negative; the other 30 are zeros
         for (GgmlType type : new GgmlType[] {GgmlType.Q8_0, GgmlType.Q8_1}) {
-            BlockActivations ours = BlockActivations.quantize(x, 1, 32, type, null, Kernels.SERIAL, false);
+            BlockActivations ours = BlockActivations.quantize(x, 1, 32, type, null, Kernels.SERIAL, 0);
             assertEquals(0f, ours.d()[0]);
             for (int j = 0; j < 32; j++) assertEquals(-128, ours.q()[j], type + " element " + j + " (x " + x[j] + ")");
             if (type == GgmlType.Q8_1) assertEquals(0, Float.floatToRawIntBits(ours.s()[0]), "Q8_1 s: ggml's is +0");

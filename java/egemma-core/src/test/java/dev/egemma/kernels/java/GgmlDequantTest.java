@@ -44,7 +44,7 @@ class GgmlDequantTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "IQ4_NL", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "IQ4_XS"})
+    @ValueSource(strings = {"Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "IQ4_NL", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "IQ4_XS"})
     void blockFormatUnpacksToGgmlsValues(String name) {
         GgmlType type = GgmlType.valueOf(name);
         BlockFormat f = BlockFormat.of(type);

@@ -57,7 +57,7 @@ class GgmlDotTest {
             float expected = b.getFloat();
 
             BlockActivations a = GgmlVectors.activations(f.activations, act, k);
-            BlockActivations quantized = BlockActivations.quantize(x, 1, k, f.activations, null, Kernels.SERIAL, false);
+            BlockActivations quantized = BlockActivations.quantize(x, 1, k, f.activations, null, Kernels.SERIAL, 0);
             assertArrayEquals(a.q(), quantized.q(), "case " + c + ": activation quants");
             assertArrayEquals(a.d(), quantized.d(), "case " + c + ": activation scales");
             if (a.s() != null) assertArrayEquals(a.s(), quantized.s(), "case " + c + ": activation sums");

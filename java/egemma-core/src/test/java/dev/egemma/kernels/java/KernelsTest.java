@@ -1,5 +1,6 @@
 package dev.egemma.kernels.java;
 
+import dev.egemma.Q8Order;
 import dev.egemma.gguf.GgmlType;
 import dev.egemma.kernels.Activations;
 import dev.egemma.kernels.KernelProvider;
@@ -31,7 +32,8 @@ class KernelsTest {
     static final ValueLayout.OfFloat LE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     static List<Kernels> kernels() {
-        return List.of(new ScalarKernels(), KernelProvider.javaKernels(), new VectorKernels(true));
+        return List.of(new ScalarKernels(), KernelProvider.javaKernels(), new ScalarKernels(Q8Order.X86), KernelProvider.javaKernels(Q8Order.X86),
+                new VectorKernels(Q8Order.X86, true));
     }
 
     static final int[] MS = {1, 2, 3, 5, 31, 33, 65};
@@ -100,7 +102,7 @@ class KernelsTest {
     @Test
     void vectorQ8InLlamaCppOrderIsBitIdenticalToScalar() {
         Random r = new Random(11);
-        Kernels scalar = new ScalarKernels(), vector = new VectorKernels(false);
+        Kernels scalar = new ScalarKernels(Q8Order.X86), vector = new VectorKernels(Q8Order.X86, false);
         for (int kk : new int[] {32, 96, 288, 768}) {
             for (int n : new int[] {1, 2, 3, 5, 31, 33, 257}) {
                 WeightMatrix w = new WeightMatrix("w", GgmlType.Q8_0, n, kk, q8Matrix(r, n, kk));
