@@ -47,9 +47,9 @@ public final class Embedder implements AutoCloseable {
      * @param dimension      output dimension (Matryoshka: the first {@code dimension} values, then re-normalized);
      *                       0 for the model's full width
      * @param task           prompt prefix applied to texts by {@link #embed(String)}; null for none
-     * @param q8Order        float order of the native backend's Q8_0 matrix products; null for the process default
-     *                       ({@code -Degemma.q8Order} / {@code EGEMMA_Q8_ORDER}, else {@link Q8Order#X86}, llama.cpp's
-     *                       bits). The Java backend ignores it (its own switch is {@code -Degemma.java.fastQ8}).
+     * @param q8Order        float order of the Q8_0 matrix products, on either backend; null for the process default
+     *                       ({@code -Degemma.q8Order} / {@code EGEMMA_Q8_ORDER}, else {@link Q8Order#BLOCK}: the same
+     *                       bits on both backends and every tier). {@link Q8Order#X86} for llama.cpp's x86 bits.
      */
     public record Options(Backend backend, int threads, int maxBatchTokens, Truncation truncation, boolean normalize,
                           int dimension, Task task, Q8Order q8Order) {
