@@ -48,7 +48,7 @@ class NativeActivationQuantizerTest {
         for (int k : new int[] {256, 768, 3072}) {
             int m = 13;
             float[] x = rows(m, k, k);
-            BlockActivations want = BlockActivations.quantize(x, m, k, GgmlType.Q8_K, null, Kernels.SERIAL, false);
+            BlockActivations want = BlockActivations.quantize(x, m, k, GgmlType.Q8_K, null, Kernels.SERIAL, 0);
             byte[] q = new byte[m * k];
             float[] d = new float[m * (k / 256)];
             short[] bs = new short[m * (k / 16)];
@@ -66,7 +66,7 @@ class NativeActivationQuantizerTest {
             int m = 9;
             float[] x = rows(m, Math.max(k, 256), k);
             x = java.util.Arrays.copyOf(x, m * k);
-            BlockActivations want = BlockActivations.quantize(x, m, k, GgmlType.Q8_1, null, Kernels.SERIAL, false);
+            BlockActivations want = BlockActivations.quantize(x, m, k, GgmlType.Q8_1, null, Kernels.SERIAL, 0);
             float[] sa = new float[m * (k / 32)];
             b.q8_1Sums(MemorySegment.ofArray(x), k, 0, m, MemorySegment.ofArray(sa));
             for (int i = 0; i < sa.length; i++) assertEquals(Float.floatToRawIntBits(want.s()[i]), Float.floatToRawIntBits(sa[i]), "s of block " + i + ", k " + k);
