@@ -27,7 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * own quantizer wrote ({@code testdata/golden-quant}: 15 file types, each a mix of per-tensor types; {@code
  * golden-quant-512}: a second shape, with more super-blocks per row) embed to identical vectors on the native backend
  * (each usable tier) and on the Java kernels. Nothing is delegated to the Java kernels any more, and the warning that
- * would list delegated types is absent.
+ * would list delegated types is absent. Packing unloads the file pages of the tensors it read; the Java kernels read
+ * them again afterwards with the same result.
  */
 class NativeQuantParityTest {
 
@@ -71,6 +72,8 @@ class NativeQuantParityTest {
                     key -> new EmbeddingGemma(w, jk, pool).forward(g.items().stream().map(Golden.Item::tokens).toList(), null));
             float[][] nat = new EmbeddingGemma(w, nk, pool).forward(texts, null);
             for (int i = 0; i < texts.size(); i++) assertArrayEquals(jav[i], nat[i], name + " " + tier + " text " + i);
+            // packing unloaded the mapped tensors' pages: the Java kernels read them again, faulted back in, unchanged
+            assertArrayEquals(jav[0], new EmbeddingGemma(w, jk, pool).forward(texts.subList(0, 1), null)[0], name + ": Java after unload");
             boolean quantized = w.matrixTypes().stream().anyMatch(t -> t != GgmlType.F32 && t != GgmlType.F16 && t != GgmlType.BF16);
             assertEquals(quantized, nk.packedBytes() > 0, name + ": quantized products on libegemma's packed weights");
             assertTrue(texts.size() >= 4, name + ": texts");
