@@ -210,6 +210,41 @@ static inline const uint8_t *egemma_kq_record(const uint8_t *packed, int32_t for
 /* byte offset of element e (< 256) of column col in a record's quants */
 static inline int64_t egemma_kq_q_at(int64_t e, int col) { return (e / 32) * 512 + ((e % 32) / 4) * 64 + col * 4 + e % 4; }
 
+/* Expands CALL(F) with F the super-block format as a compile-time constant, chosen by format: each tier's kq kernel
+ * specialises its sub-block loops per format this way */
+#define EGEMMA_KQ_SPECIALIZE(format, CALL)                         \
+    switch (format) {                                              \
+    case EGEMMA_KQ_SUB16: CALL(EGEMMA_KQ_SUB16); break;            \
+    case EGEMMA_KQ_SUB16_MIN: CALL(EGEMMA_KQ_SUB16_MIN); break;    \
+    case EGEMMA_KQ_SUB32: CALL(EGEMMA_KQ_SUB32); break;            \
+    default: CALL(EGEMMA_KQ_SUB32_MIN); break;                     \
+    }
+
+/* Q8_K's block of all zeros: zero quants, scale and sums of 16 (every tier's quantizer) */
+static inline void egemma_q8_k_zero_block(int8_t *q, float *d, int16_t *bsums) {
+    *d = 0.0f;
+    memset(q, 0, EGEMMA_QK_K);
+    memset(bsums, 0, 16 * sizeof *bsums);
+}
+
+/* The first of the 256 values whose magnitude is amax (> 0): the signed max the scalar quantizer's strict > keeps */
+static inline float egemma_q8_k_first_of_magnitude(const float *x, float amax) {
+    for (int j = 0; j < EGEMMA_QK_K; j++)
+        if (fabsf(x[j]) == amax) return x[j];
+    return 0.0f; /* unreachable: amax is one of the magnitudes */
+}
+
+/* The activation rows of a register tile of rmax rows from row i0, rm of them real: rows past rm repeat row i0,
+ * computed but never stored (the NEON and AVX2 tiles; the AVX-512 ones read biased rows, egemma_tile_rows) */
+static inline void egemma_tile_row_pointers(int rmax, int rm, int64_t i0, const int8_t *qa, const float *da, int64_t k, int64_t nb,
+                                            const int8_t **arow, const float **drow) {
+    for (int i = 0; i < rmax; i++) {
+        const int64_t row = i0 + (i < rm ? i : 0);
+        arow[i] = qa + row * k;
+        drow[i] = da + row * nb;
+    }
+}
+
 typedef void (*egemma_kq_gemm_fn)(int32_t format, const int8_t *qa, const float *da, const int16_t *bsums, int64_t m, int64_t k,
                                   const uint8_t *packed, int64_t n0, int64_t n1, float *c, int64_t ldc, uint8_t *scratch);
 void egemma_kq_gemm_scalar(int32_t format, const int8_t *qa, const float *da, const int16_t *bsums, int64_t m, int64_t k,

@@ -93,10 +93,7 @@ static ALWAYS_INLINE void gemm(const int32_t format, const int8_t *qa, const flo
             const int nr = m - i0 >= RB ? RB : 1;
             const int8_t *arow[RB];
             const float *drow[RB];
-            for (int i = 0; i < RB; i++) {
-                arow[i] = qa + (i0 + (i < nr ? i : 0)) * k;
-                drow[i] = da + (i0 + (i < nr ? i : 0)) * nbk;
-            }
+            egemma_tile_row_pointers(RB, nr, i0, qa, da, k, nbk, arow, drow);
             __m256 r[RB];
             if (nr == RB) rows_x_half(format, arow, drow, nbk, packed, g, h, r, RB);
             else rows_x_half(format, arow, drow, nbk, packed, g, h, r, 1);
@@ -152,18 +149,10 @@ void egemma_q8_k_quantize_avx2(const float *x, int64_t k, int64_t i0, int64_t i1
             m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
             const float amax = _mm_cvtss_f32(m4);
             if (amax == 0.0f) {
-                da[i * nbk + b] = 0.0f;
-                memset(q, 0, EGEMMA_QK_K);
-                memset(bs, 0, 16 * sizeof *bs);
+                egemma_q8_k_zero_block(q, da + i * nbk + b, bs);
                 continue;
             }
-            float max = 0.0f;
-            for (int j = 0; j < EGEMMA_QK_K; j++)
-                if (fabsf(xb[j]) == amax) {
-                    max = xb[j];
-                    break;
-                }
-            const float iscale = -127.0f / max;
+            const float iscale = -127.0f / egemma_q8_k_first_of_magnitude(xb, amax);
             const __m256 vs = _mm256_set1_ps(iscale);
             for (int t = 0; t < 8; t++) { /* 32 values */
                 __m256i v[4];
@@ -184,12 +173,9 @@ void egemma_q8_k_quantize_avx2(const float *x, int64_t k, int64_t i0, int64_t i1
 void egemma_kq_gemm_avx2(int32_t format, const int8_t *qa, const float *da, const int16_t *bsums, int64_t m, int64_t k,
                          const uint8_t *packed, int64_t n0, int64_t n1, float *c, int64_t ldc, uint8_t *scratch) {
     (void)scratch;
-    switch (format) {
-    case EGEMMA_KQ_SUB16: gemm(EGEMMA_KQ_SUB16, qa, da, bsums, m, k, packed, n0, n1, c, ldc); break;
-    case EGEMMA_KQ_SUB16_MIN: gemm(EGEMMA_KQ_SUB16_MIN, qa, da, bsums, m, k, packed, n0, n1, c, ldc); break;
-    case EGEMMA_KQ_SUB32: gemm(EGEMMA_KQ_SUB32, qa, da, bsums, m, k, packed, n0, n1, c, ldc); break;
-    default: gemm(EGEMMA_KQ_SUB32_MIN, qa, da, bsums, m, k, packed, n0, n1, c, ldc); break;
-    }
+#define GEMM(F) gemm(F, qa, da, bsums, m, k, packed, n0, n1, c, ldc)
+    EGEMMA_KQ_SPECIALIZE(format, GEMM)
+#undef GEMM
 }
 #else
 #error "kq_gemm_avx2.c must be compiled with the avx2 tier flags (cmake/EgemmaIsaFlags.cmake)"

@@ -141,18 +141,10 @@ void egemma_q8_k_quantize_avx512(const float *x, int64_t k, int64_t i0, int64_t 
             for (int t = 0; t < 16; t++) mx = _mm512_max_ps(_mm512_abs_ps(_mm512_loadu_ps(xb + 16 * t)), mx);
             const float amax = _mm512_reduce_max_ps(mx);
             if (amax == 0.0f) {
-                da[i * nbk + b] = 0.0f;
-                memset(q, 0, EGEMMA_QK_K);
-                memset(bs, 0, 16 * sizeof *bs);
+                egemma_q8_k_zero_block(q, da + i * nbk + b, bs);
                 continue;
             }
-            float max = 0.0f;
-            for (int j = 0; j < EGEMMA_QK_K; j++)
-                if (fabsf(xb[j]) == amax) {
-                    max = xb[j];
-                    break;
-                }
-            const float iscale = -127.0f / max;
+            const float iscale = -127.0f / egemma_q8_k_first_of_magnitude(xb, amax);
             const __m512 vs = _mm512_set1_ps(iscale), top = _mm512_set1_ps(127.0f);
             for (int t = 0; t < 16; t++) {
                 const __m512 v = _mm512_roundscale_ps(_mm512_mul_ps(vs, _mm512_loadu_ps(xb + 16 * t)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
@@ -167,12 +159,9 @@ void egemma_q8_k_quantize_avx512(const float *x, int64_t k, int64_t i0, int64_t 
 
 void egemma_kq_gemm_avx512(int32_t format, const int8_t *qa, const float *da, const int16_t *bsums, int64_t m, int64_t k,
                            const uint8_t *packed, int64_t n0, int64_t n1, float *c, int64_t ldc, uint8_t *scratch) {
-    switch (format) {
-    case EGEMMA_KQ_SUB16: gemm(EGEMMA_KQ_SUB16, qa, da, bsums, m, k, packed, n0, n1, c, ldc, scratch); break;
-    case EGEMMA_KQ_SUB16_MIN: gemm(EGEMMA_KQ_SUB16_MIN, qa, da, bsums, m, k, packed, n0, n1, c, ldc, scratch); break;
-    case EGEMMA_KQ_SUB32: gemm(EGEMMA_KQ_SUB32, qa, da, bsums, m, k, packed, n0, n1, c, ldc, scratch); break;
-    default: gemm(EGEMMA_KQ_SUB32_MIN, qa, da, bsums, m, k, packed, n0, n1, c, ldc, scratch); break;
-    }
+#define GEMM(F) gemm(F, qa, da, bsums, m, k, packed, n0, n1, c, ldc, scratch)
+    EGEMMA_KQ_SPECIALIZE(format, GEMM)
+#undef GEMM
 }
 #else
 #error "kq_gemm_avx512.c must be compiled with the avx512 tier flags (cmake/EgemmaIsaFlags.cmake)"

@@ -11,21 +11,7 @@
 #if defined(__aarch64__) || defined(_M_ARM64)
 #include <arm_neon.h>
 
-/* the 16 columns' scales of sub-block s as int32, 4 columns per register */
-static inline void scales32(const uint8_t *rec, int s, int32x4_t sc[4]) {
-    const int8x16_t v = vld1q_s8((const int8_t *)(rec + KQ_SC + s * 16));
-    const int16x8_t lo = vmovl_s8(vget_low_s8(v)), hi = vmovl_s8(vget_high_s8(v));
-    sc[0] = vmovl_s16(vget_low_s16(lo));
-    sc[1] = vmovl_s16(vget_high_s16(lo));
-    sc[2] = vmovl_s16(vget_low_s16(hi));
-    sc[3] = vmovl_s16(vget_high_s16(hi));
-}
-
-static inline void store16(float *dst, const float32x4_t acc[4], int lo, int hi) {
-    float tmp[16];
-    for (int q = 0; q < 4; q++) vst1q_f32(tmp + q * 4, acc[q]);
-    for (int j = lo; j < hi; j++) dst[j] = tmp[j];
-}
+#include "neon_tile.h"
 
 void egemma_kq_sub_min_neon(int32_t format, const float *da, const int16_t *bsums, int64_t m, int64_t k, const uint8_t *packed, int64_t n0,
                             int64_t n1, float *c, int64_t ldc) {
@@ -61,7 +47,7 @@ void egemma_kq_sub_min_neon(int32_t format, const float *da, const int16_t *bsum
             for (int j = 0; j < 16; j++) cur[j] = j >= lo && j < hi ? dst[j] : 0.0f;
             float32x4_t r[4];
             for (int q = 0; q < 4; q++) r[q] = vsubq_f32(vld1q_f32(cur + 4 * q), acc_min[q]);
-            store16(dst, r, lo, hi);
+            egemma_store16(dst, r, lo, hi);
         }
     }
 }
@@ -114,7 +100,7 @@ static ALWAYS_INLINE void gemm(const int32_t format, const int8_t *qa, const flo
                         }
                     }
                     int32x4_t sc[4];
-                    scales32(rec, s, sc);
+                    egemma_kq_scales32(rec, s, sc);
                     for (int q = 0; q < 4; q++) isum[q] = vmlaq_s32(isum[q], vpaddq_s32(slo[q], shi[q]), sc[q]);
                 }
                 for (int q = 0; q < 4; q++) {
@@ -122,7 +108,7 @@ static ALWAYS_INLINE void gemm(const int32_t format, const int8_t *qa, const flo
                     acc[q] = vfmaq_f32(acc[q], vcvtq_f32_s32(isum[q]), vmulq_n_f32(dw, da[i * nbk + b]));
                 }
             }
-            store16(c + i * ldc + col0, acc, lo, hi);
+            egemma_store16(c + i * ldc + col0, acc, lo, hi);
         }
     }
     if (egemma_kq_has_min(format)) egemma_kq_sub_min_neon(format, da, bsums, m, k, packed, n0, n1, c, ldc);
@@ -131,12 +117,9 @@ static ALWAYS_INLINE void gemm(const int32_t format, const int8_t *qa, const flo
 void egemma_kq_gemm_neon(int32_t format, const int8_t *qa, const float *da, const int16_t *bsums, int64_t m, int64_t k, const uint8_t *packed,
                          int64_t n0, int64_t n1, float *c, int64_t ldc, uint8_t *scratch) {
     (void)scratch;
-    switch (format) {
-    case EGEMMA_KQ_SUB16: gemm(EGEMMA_KQ_SUB16, qa, da, bsums, m, k, packed, n0, n1, c, ldc); break;
-    case EGEMMA_KQ_SUB16_MIN: gemm(EGEMMA_KQ_SUB16_MIN, qa, da, bsums, m, k, packed, n0, n1, c, ldc); break;
-    case EGEMMA_KQ_SUB32: gemm(EGEMMA_KQ_SUB32, qa, da, bsums, m, k, packed, n0, n1, c, ldc); break;
-    default: gemm(EGEMMA_KQ_SUB32_MIN, qa, da, bsums, m, k, packed, n0, n1, c, ldc); break;
-    }
+#define GEMM(F) gemm(F, qa, da, bsums, m, k, packed, n0, n1, c, ldc)
+    EGEMMA_KQ_SPECIALIZE(format, GEMM)
+#undef GEMM
 }
 #else
 #error "kq_gemm_neon.c is for aarch64"

@@ -8,6 +8,8 @@
 #if defined(__ARM_FEATURE_DOTPROD) || defined(_M_ARM64)
 #include <arm_neon.h>
 
+#include "neon_tile.h"
+
 #define RM 2
 
 static ALWAYS_INLINE void gemm(const int32_t format, const int8_t *qa, const float *da, const int16_t *bsums, int64_t m, int64_t k,
@@ -21,11 +23,7 @@ static ALWAYS_INLINE void gemm(const int32_t format, const int8_t *qa, const flo
             const int rm = m - i0 < RM ? (int)(m - i0) : RM;
             const int8_t *arow[RM];
             const float *drow[RM];
-            for (int i = 0; i < RM; i++) {
-                const int64_t row = i0 + (i < rm ? i : 0);
-                arow[i] = qa + row * k;
-                drow[i] = da + row * nbk;
-            }
+            egemma_tile_row_pointers(RM, rm, i0, qa, da, k, nbk, arow, drow);
             float32x4_t acc[RM][4];
             for (int i = 0; i < RM; i++)
                 for (int q = 0; q < 4; q++) acc[i][q] = vdupq_n_f32(0.0f);
@@ -49,10 +47,8 @@ static ALWAYS_INLINE void gemm(const int32_t format, const int8_t *qa, const flo
                             for (int q = 0; q < 4; q++) t[i][q] = vdotq_s32(t[i][q], w[q], av);
                         }
                     }
-                    const int8x16_t scv = vld1q_s8((const int8_t *)(rec + KQ_SC + s * 16));
-                    const int16x8_t slo = vmovl_s8(vget_low_s8(scv)), shi = vmovl_s8(vget_high_s8(scv));
-                    const int32x4_t sc[4] = {vmovl_s16(vget_low_s16(slo)), vmovl_s16(vget_high_s16(slo)), vmovl_s16(vget_low_s16(shi)),
-                                             vmovl_s16(vget_high_s16(shi))};
+                    int32x4_t sc[4];
+                    egemma_kq_scales32(rec, s, sc);
                     for (int i = 0; i < RM; i++)
                         for (int q = 0; q < 4; q++) isum[i][q] = vmlaq_s32(isum[i][q], t[i][q], sc[q]);
                 }
@@ -61,12 +57,7 @@ static ALWAYS_INLINE void gemm(const int32_t format, const int8_t *qa, const flo
                     for (int i = 0; i < RM; i++) acc[i][q] = vfmaq_f32(acc[i][q], vcvtq_f32_s32(isum[i][q]), vmulq_n_f32(dw, drow[i][b]));
                 }
             }
-            for (int i = 0; i < rm; i++) {
-                float tmp[16];
-                for (int q = 0; q < 4; q++) vst1q_f32(tmp + q * 4, acc[i][q]);
-                float *dst = c + (i0 + i) * ldc + col0;
-                for (int j = lo; j < hi; j++) dst[j] = tmp[j];
-            }
+            for (int i = 0; i < rm; i++) egemma_store16(c + (i0 + i) * ldc + col0, acc[i], lo, hi);
         }
     }
     if (egemma_kq_has_min(format)) egemma_kq_sub_min_neon(format, da, bsums, m, k, packed, n0, n1, c, ldc);
@@ -75,12 +66,9 @@ static ALWAYS_INLINE void gemm(const int32_t format, const int8_t *qa, const flo
 void egemma_kq_gemm_neon_dotprod(int32_t format, const int8_t *qa, const float *da, const int16_t *bsums, int64_t m, int64_t k,
                                  const uint8_t *packed, int64_t n0, int64_t n1, float *c, int64_t ldc, uint8_t *scratch) {
     (void)scratch;
-    switch (format) {
-    case EGEMMA_KQ_SUB16: gemm(EGEMMA_KQ_SUB16, qa, da, bsums, m, k, packed, n0, n1, c, ldc); break;
-    case EGEMMA_KQ_SUB16_MIN: gemm(EGEMMA_KQ_SUB16_MIN, qa, da, bsums, m, k, packed, n0, n1, c, ldc); break;
-    case EGEMMA_KQ_SUB32: gemm(EGEMMA_KQ_SUB32, qa, da, bsums, m, k, packed, n0, n1, c, ldc); break;
-    default: gemm(EGEMMA_KQ_SUB32_MIN, qa, da, bsums, m, k, packed, n0, n1, c, ldc); break;
-    }
+#define GEMM(F) gemm(F, qa, da, bsums, m, k, packed, n0, n1, c, ldc)
+    EGEMMA_KQ_SPECIALIZE(format, GEMM)
+#undef GEMM
 }
 #else
 #error "kq_gemm_neon_dotprod.c must be compiled with -march=armv8.2-a+dotprod"

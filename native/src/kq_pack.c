@@ -71,9 +71,7 @@ void egemma_q8_k_quantize_scalar(const float *x, int64_t k, int64_t i0, int64_t 
                 }
             }
             if (amax == 0.0f) {
-                da[i * nbk + b] = 0.0f;
-                memset(q, 0, EGEMMA_QK_K);
-                memset(bs, 0, 16 * sizeof *bs);
+                egemma_q8_k_zero_block(q, da + i * nbk + b, bs);
                 continue;
             }
             const float iscale = -127.0f / max;

@@ -8,6 +8,8 @@
 #if defined(__aarch64__) || defined(_M_ARM64)
 #include <arm_neon.h>
 
+#include "neon_tile.h"
+
 #define RM 2
 
 void egemma_q8_0_gemm_neon(const int8_t *qa, const float *da, int64_t m, int64_t k, const uint8_t *packed,
@@ -21,11 +23,7 @@ void egemma_q8_0_gemm_neon(const int8_t *qa, const float *da, int64_t m, int64_t
             const int rm = m - i0 < RM ? (int)(m - i0) : RM;
             const int8_t *arow[RM];
             const float *drow[RM];
-            for (int i = 0; i < RM; i++) {
-                const int64_t row = i0 + (i < rm ? i : 0);
-                arow[i] = qa + row * k;
-                drow[i] = da + row * nb;
-            }
+            egemma_tile_row_pointers(RM, rm, i0, qa, da, k, nb, arow, drow);
             float32x4_t acc[RM][4];
             for (int i = 0; i < RM; i++)
                 for (int q = 0; q < 4; q++) acc[i][q] = vdupq_n_f32(0.0f);
@@ -55,12 +53,7 @@ void egemma_q8_0_gemm_neon(const int8_t *qa, const float *da, int64_t m, int64_t
                     }
                 }
             }
-            for (int i = 0; i < rm; i++) {
-                float tmp[16];
-                for (int q = 0; q < 4; q++) vst1q_f32(tmp + q * 4, acc[i][q]);
-                float *dst = c + (i0 + i) * ldc + col0;
-                for (int j = lo; j < hi; j++) dst[j] = tmp[j];
-            }
+            for (int i = 0; i < rm; i++) egemma_store16(c + (i0 + i) * ldc + col0, acc[i], lo, hi);
         }
     }
 }
