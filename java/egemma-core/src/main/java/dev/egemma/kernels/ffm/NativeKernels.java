@@ -400,15 +400,15 @@ public final class NativeKernels implements Kernels {
             lib.q8_0Pack(w.data(), w.rows(), w.cols(), 0, w.rows(), dst);
         } else {
             // expanded to Q8_0 rows in a transient buffer, then packed as Q8_0 weights are
+            int n = w.rows(), nb = w.cols() / EgemmaBinding.QK8_0;
+            float[] rowMajor = Q8Expansion.hasMinTerm(w.type()) ? new float[Math.multiplyExact(n, nb)] : null;
             try (Arena tmp = Arena.ofConfined()) {
                 MemorySegment q8 = tmp.allocate(Q8Expansion.expandedBytes(w), 8);
-                Q8Expansion.expand(w, 0, w.rows(), q8);
+                Q8Expansion.expand(w, 0, w.rows(), q8, rowMajor); // the mins from the same unpacking
                 lib.q8_0Pack(q8, w.rows(), w.cols(), 0, w.rows(), dst);
             }
-            if (Q8Expansion.hasMinTerm(w.type())) {
+            if (rowMajor != null) {
                 // block-major (egemma_add_min_term's layout: the columns of one block side by side)
-                int n = w.rows(), nb = w.cols() / EgemmaBinding.QK8_0;
-                float[] rowMajor = Q8Expansion.mins(w);
                 mins = Arena.ofAuto().allocate(4L * n * nb, 64);
                 for (int b = 0; b < nb; b++)
                     for (int j = 0; j < n; j++) mins.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, (long) b * n + j, rowMajor[j * nb + b]);

@@ -28,20 +28,6 @@ public final class Q8Expansion {
         return expands(t) && BlockFormat.of(t).min == BlockFormat.Min.FLOAT;
     }
 
-    /** The float mins {@code m} of {@code w} (a {@link #hasMinTerm} type), {@code cols/32} per row, row after row. */
-    public static float[] mins(WeightMatrix w) {
-        if (!hasMinTerm(w.type())) throw new IllegalArgumentException(w.name() + ": " + w.type() + " has no min term");
-        int nb = w.cols() / 32;
-        float[] dst = new float[Math.multiplyExact(nb, w.rows())];
-        BlockFormat f = BlockFormat.of(w.type());
-        BlockFormat.Unpacked u = new BlockFormat.Unpacked();
-        for (int r = 0; r < w.rows(); r++) {
-            u.row(f, w.data(), w.rowBytes(), r, w.cols());
-            System.arraycopy(u.dm, 0, dst, r * nb, nb);
-        }
-        return dst;
-    }
-
     /** Bytes of the expansion of {@code w}: its rows as Q8_0. */
     public static long expandedBytes(WeightMatrix w) {
         return GgmlType.Q8_0.byteSize(w.cols()) * w.rows();
@@ -49,15 +35,27 @@ public final class Q8Expansion {
 
     /** Rows {@code [r0, r1)} of {@code w} as Q8_0 rows into {@code dst} (row {@code r} at {@code (r - r0) * Q8_0 row bytes}). */
     public static void expand(WeightMatrix w, int r0, int r1, MemorySegment dst) {
+        expand(w, r0, r1, dst, null);
+    }
+
+    /**
+     * As {@link #expand(WeightMatrix, int, int, MemorySegment)}, and for a {@link #hasMinTerm} type its float mins
+     * {@code m} from the same unpacking into {@code mins} ({@code cols/32} per row, row {@code r} from index
+     * {@code (r - r0) * cols/32}) unless it is null.
+     */
+    public static void expand(WeightMatrix w, int r0, int r1, MemorySegment dst, float[] mins) {
         if (!expands(w.type())) throw new IllegalArgumentException(w.name() + ": " + w.type() + " has no Q8_0 expansion");
         if (r0 < 0 || r1 > w.rows() || r0 > r1) throw new IndexOutOfBoundsException(w.name() + ": rows [" + r0 + ", " + r1 + ") of " + w.rows());
         long q8Row = GgmlType.Q8_0.byteSize(w.cols());
         if (dst.byteSize() < q8Row * (r1 - r0)) throw new IllegalArgumentException(w.name() + ": " + dst.byteSize() + " bytes for " + (r1 - r0) + " Q8_0 rows");
+        if (mins != null && (!hasMinTerm(w.type()) || mins.length < (long) (r1 - r0) * (w.cols() / 32)))
+            throw new IllegalArgumentException(w.name() + ": " + w.type() + " has no min term, or " + mins.length + " floats do not hold its mins");
         BlockFormat f = BlockFormat.of(w.type());
         BlockFormat.Unpacked u = new BlockFormat.Unpacked();
         int k = w.cols(), nb = k / 32;
         for (int r = r0; r < r1; r++) {
             u.row(f, w.data(), w.rowBytes(), r, k);
+            if (mins != null) System.arraycopy(u.dm, 0, mins, (r - r0) * nb, nb);
             long o = (r - r0) * q8Row;
             for (int b = 0; b < nb; b++, o += WeightRows.Q8_BLOCK_BYTES) {
                 // the block's d as stored: its fp16 bits (d widened to float and back is exact, NaN payloads aside)

@@ -57,9 +57,9 @@ class Q8ExpansionTest {
         }
         WeightMatrix w = new WeightMatrix("w", type, n, k, MemorySegment.ofArray(bytes));
         boolean min = Q8Expansion.hasMinTerm(type);
-        float[] mins = min ? Q8Expansion.mins(w) : null;
+        float[] mins = min ? new float[n * (k / 32)] : null;
         MemorySegment q8 = MemorySegment.ofArray(new byte[(int) Q8Expansion.expandedBytes(w)]);
-        Q8Expansion.expand(w, 0, n, q8);
+        Q8Expansion.expand(w, 0, n, q8, mins);
         float[] original = new float[n * k], expanded = new float[n * k];
         Dequantizer.dequantize("original", type, w.data(), 0, original, 0, n * k);
         Dequantizer.dequantize("expanded", GgmlType.Q8_0, q8, 0, expanded, 0, n * k);
