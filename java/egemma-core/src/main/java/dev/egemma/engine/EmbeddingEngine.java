@@ -114,6 +114,8 @@ public final class EmbeddingEngine implements AutoCloseable {
     /**
      * Embeddings of several token sequences in input order. They are queued shortest first, so each
      * micro-batch holds sequences of similar length (bucketing); throws the first sequence's failure.
+     * An interrupted caller gets a {@link CancellationException} at once, and its sequences not yet in a running
+     * batch are never computed.
      */
     public float[][] embedTokens(List<int[]> sequences) {
         int n = sequences.size();
@@ -121,7 +123,14 @@ public final class EmbeddingEngine implements AutoCloseable {
         if (direct != null) return direct;
         List<CompletableFuture<float[]>> futures = submitSortedByLength(sequences);
         float[][] out = new float[n][];
-        for (int i = 0; i < n; i++) out[i] = await(futures.get(i));
+        try {
+            for (int i = 0; i < n; i++) out[i] = await(futures.get(i));
+        } catch (RuntimeException | Error e) {
+            // the caller gives up (interrupted, or one sequence failed): its sequences still queued are dropped
+            // (takeBatch skips done futures), so abandoned work does not keep the model busy
+            for (CompletableFuture<float[]> f : futures) f.cancel(false);
+            throw e;
+        }
         return out;
     }
 

@@ -241,6 +241,42 @@ class EmbeddingEngineTest {
     }
 
     @Test
+    void anInterruptedCallerGivesUpAtOnceAndItsQueuedSequencesAreNeverComputed() throws Exception {
+        CountDownLatch entered = new CountDownLatch(1), release = new CountDownLatch(1);
+        RecordingRunner inner = new RecordingRunner();
+        BatchRunner blocking = (seqs, scratch) -> {
+            entered.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException ex) {
+                throw new IllegalStateException(ex);
+            }
+            return inner.run(seqs, scratch);
+        };
+        try (EmbeddingEngine e = engine(EngineOptions.of(8), blocking, Truncation.TRUNCATE)) {
+            List<int[]> many = new ArrayList<>();
+            for (int i = 0; i < 12; i++) many.add(tokens("abandoned text number " + i, Truncation.TRUNCATE)); // > 8 tokens each: one batch apiece
+            CompletableFuture<Throwable> caller = new CompletableFuture<>();
+            Thread t = Thread.ofPlatform().start(() -> {
+                try {
+                    e.embedTokens(many);
+                    caller.complete(null);
+                } catch (Throwable ex) {
+                    caller.complete(ex);
+                }
+            });
+            assertTrue(entered.await(30, TimeUnit.SECONDS), "the first batch started");
+            t.interrupt();
+            assertInstanceOf(java.util.concurrent.CancellationException.class, caller.get(30, TimeUnit.SECONDS),
+                    "the interrupted caller gets a CancellationException while a batch still runs");
+            release.countDown();
+            CompletableFuture<float[]> after = e.submitTokens(tokens("after", Truncation.TRUNCATE), true);
+            assertClose(alone("after"), after.get(30, TimeUnit.SECONDS), "the engine goes on serving");
+            assertEquals(2, inner.batches.size(), "only the batch already running and the next request ran: " + inner.batches.size());
+        }
+    }
+
+    @Test
     void aSynchronousCallOnAnIdleEngineRunsOnTheCallerAndABusyEngineQueuesIt() throws Exception {
         List<String> threads = Collections.synchronizedList(new ArrayList<>());
         CountDownLatch started = new CountDownLatch(1), release = new CountDownLatch(1);
