@@ -1,5 +1,6 @@
 package dev.egemma;
 
+import dev.egemma.engine.CallGate;
 import dev.egemma.engine.EmbeddingEngine;
 import dev.egemma.engine.EngineOptions;
 import dev.egemma.gguf.GgufFile;
@@ -56,9 +57,24 @@ public final class Embedder implements AutoCloseable {
         public Options {
             Objects.requireNonNull(backend, "backend");
             Objects.requireNonNull(truncation, "truncation");
-            if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+            if (threads < 1 || threads > maxThreads())
+                throw new IllegalArgumentException("threads must be 1.." + maxThreads() + " (" + THREADS_PER_PROCESSOR + " x the "
+                        + Runtime.getRuntime().availableProcessors() + " processors this JVM may use), got " + threads);
             if (maxBatchTokens < 1) throw new IllegalArgumentException("maxBatchTokens must be >= 1, got " + maxBatchTokens);
             if (dimension < 0) throw new IllegalArgumentException("dimension must be >= 0 (0 = full), got " + dimension);
+        }
+
+        /**
+         * Threads beyond the processors only slow the forward pass (its pool spins between steps and waits for every
+         * task of a step; on 2 vCPUs, 16 threads ran at half the speed of 2 and 64 at a fifth) and each one costs a
+         * stack: a bound keeps {@code --threads 10000} from starting threads for minutes. The factor leaves room for
+         * a container whose processor count is lower than the cores it really gets.
+         */
+        public static final int THREADS_PER_PROCESSOR = 4;
+
+        /** The most threads an Embedder accepts: {@link #THREADS_PER_PROCESSOR} x the available processors. */
+        public static int maxThreads() {
+            return THREADS_PER_PROCESSOR * Runtime.getRuntime().availableProcessors();
         }
 
         /**
@@ -89,6 +105,7 @@ public final class Embedder implements AutoCloseable {
     private final Options options;
     private final int dimension;
     private final EmbeddingEngine engine;
+    private final CallGate calls = new CallGate("the embedder is closed");
 
     private Embedder(GgufFile file, ModelWeights weights, Tokenizer tokenizer, WorkerPool pool, EmbeddingGemma model, Options options,
                      EngineOptions engineOptions) {
@@ -102,7 +119,7 @@ public final class Embedder implements AutoCloseable {
         if (options.dimension() > full)
             throw new IllegalArgumentException("dimension " + options.dimension() + " exceeds the model's output width " + full);
         this.dimension = options.dimension() == 0 ? full : options.dimension();
-        this.engine = new EmbeddingEngine(engineOptions, this::tokenize, this::runBatch, pool);
+        this.engine = new EmbeddingEngine(engineOptions, this::tokenizeOpen, this::runBatch, pool);
     }
 
     /** Opens a gemma-embedding GGUF (the file stays mapped until {@link #close()}). */
@@ -158,15 +175,30 @@ public final class Embedder implements AutoCloseable {
 
     /** Embeddings of several texts (default task's prompt applied), in input order. */
     public float[][] embed(List<String> texts) {
-        return engine.embed(texts);
+        calls.enter();
+        try {
+            return engine.embed(texts);
+        } finally {
+            calls.exit();
+        }
     }
 
     /**
      * The embedding of one text, computed together with other concurrent requests (dynamic batching). A text
-     * that cannot be embedded (e.g. too long with {@link Truncation#ERROR}) fails only its own future.
+     * that cannot be embedded (e.g. too long with {@link Truncation#ERROR}) fails only its own future; after
+     * {@link #close()} the future fails with a {@code RejectedExecutionException}.
      */
     public CompletableFuture<float[]> embedAsync(String text) {
-        return engine.submit(text);
+        if (!calls.tryEnter()) return CompletableFuture.failedFuture(new java.util.concurrent.RejectedExecutionException(calls.closedMessage()));
+        CompletableFuture<float[]> f;
+        try {
+            f = engine.submit(text);
+        } catch (RuntimeException | Error e) {
+            calls.exit();
+            throw e;
+        }
+        f.whenComplete((v, e) -> calls.exit()); // f itself is returned: cancelling it still drops the queued request
+        return f;
     }
 
     /** Embeddings of {@code texts} in order, read lazily with a bounded number in flight (see {@link EmbeddingEngine#stream}). */
@@ -187,7 +219,12 @@ public final class Embedder implements AutoCloseable {
 
     /** Embeddings of several token sequences, in input order. */
     public float[][] embedTokenLists(List<int[]> sequences) {
-        return engine.embedTokens(sequences);
+        calls.enter();
+        try {
+            return engine.embedTokens(sequences);
+        } finally {
+            calls.exit();
+        }
     }
 
     /** Embeddings with the number of tokens fed to the model for them (prompts, BOS and EOS included). */
@@ -220,12 +257,27 @@ public final class Embedder implements AutoCloseable {
      * returns the finished embedding.
      */
     public float[] embedObserved(String text, LayerObserver observer) {
-        int[] ids = tokenize(text);
-        return finish(model.forward(List.of(ids), observer)[0], ids.length);
+        calls.enter();
+        try {
+            int[] ids = tokenizeOpen(text);
+            return finish(model.forward(List.of(ids), observer)[0], ids.length);
+        } finally {
+            calls.exit();
+        }
     }
 
     /** The token ids {@link #embed(String)} feeds the model: prompt applied, special tokens added, truncated as configured. */
     public int[] tokenize(String text) {
+        calls.enter();
+        try {
+            return tokenizeOpen(text);
+        } finally {
+            calls.exit();
+        }
+    }
+
+    /** {@link #tokenize} inside a call already counted (the engine tokenizes for the embed methods). */
+    private int[] tokenizeOpen(String text) {
         String prompted = options.task() == null ? text : options.task().apply(text);
         return tokenizer.encode(prompted, weights.config().contextLength(), options.truncation()).ids();
     }
@@ -238,7 +290,16 @@ public final class Embedder implements AutoCloseable {
                 throw new NonFiniteEmbeddingException("the model produced non-finite values (NaN or infinity) for a text of " + tokens
                         + " tokens: this file's weights or hyper-parameters cannot give a usable embedding");
         float[] v = dimension == raw.length ? raw : Arrays.copyOf(raw, dimension);
-        if (options.normalize()) model.kernels().l2Normalize(v, 0, v.length);
+        if (options.normalize()) {
+            model.kernels().l2Normalize(v, 0, v.length);
+            // all zeros (raw zeros, or squares that underflow: a forged epsilon of 1e30 shrinks every hidden state):
+            // a vector with no direction, which llama.cpp would also return as zeros, is no usable embedding either
+            boolean zero = true;
+            for (float x : v) zero &= x == 0f;
+            if (zero)
+                throw new NonFiniteEmbeddingException("the model produced an all-zero vector for a text of " + tokens
+                        + " tokens (no direction to normalize): this file's weights or hyper-parameters cannot give a usable embedding");
+        }
         return v;
     }
 
@@ -269,8 +330,14 @@ public final class Embedder implements AutoCloseable {
         return model.kernels().name();
     }
 
+    /**
+     * Waits for the calls in flight, then stops the engine and the pool and unmaps the file. A call made after (or
+     * racing with) close either completes or fails with {@code IllegalStateException("the embedder is closed")}.
+     * Idempotent.
+     */
     @Override
     public void close() {
+        if (!calls.close()) return;
         engine.close();
         pool.close();
         file.close();

@@ -80,7 +80,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-i", "--input"}, paramLabel = "FILE", description = "Corpus: one text per line (empty lines skipped).")
     Path input;
 
-    @Option(names = "--threads", paramLabel = "N", description = "Compute threads (default: available processors).")
+    @Option(names = "--threads", paramLabel = "N", converter = PositiveInt.class, description = "Compute threads (default: available processors).")
     Integer threads;
 
     @Option(names = "--backend", paramLabel = "auto|native|java", defaultValue = "auto", description = "Kernels. Default: ${DEFAULT-VALUE}.")
@@ -89,7 +89,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Mixin
     Q8OrderOption q8Order;
 
-    @Option(names = "--max-batch-tokens", paramLabel = "N", description = "Token budget of one micro-batch (default: the Embedder's).")
+    @Option(names = "--max-batch-tokens", paramLabel = "N", converter = PositiveInt.class, description = "Token budget of one micro-batch (default: the Embedder's).")
     Integer maxBatchTokens;
 
     @Option(names = "--mode", paramLabel = "throughput|latency", defaultValue = "throughput", description = "Default: ${DEFAULT-VALUE}.")
@@ -98,13 +98,13 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--warmup", paramLabel = "N", defaultValue = "32", description = "Texts embedded before timing (JIT warm-up). Default: ${DEFAULT-VALUE}.")
     int warmup;
 
-    @Option(names = "--repeat", paramLabel = "N", defaultValue = "1", description = "Timed passes over the corpus; the median pass is reported. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--repeat", paramLabel = "N", converter = PositiveInt.class, defaultValue = "1", description = "Timed passes over the corpus; the median pass is reported. Default: ${DEFAULT-VALUE}.")
     int repeat;
 
     @Option(names = "--sweep", description = "Scaling report: tokens/s for texts of 16..2048 tokens instead of the corpus.")
     boolean sweep;
 
-    @Option(names = "--sweep-tokens", paramLabel = "N", defaultValue = "4096", description = "Tokens per sweep point (texts = N / length, at least 1). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--sweep-tokens", paramLabel = "N", converter = PositiveInt.class, defaultValue = "4096", description = "Tokens per sweep point (texts = N / length, at least 1). Default: ${DEFAULT-VALUE}.")
     int sweepTokens;
 
     @Option(names = "--json", description = "Print one JSON object instead of text.")
@@ -113,15 +113,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (warmup < 0) throw new ParameterException(spec.commandLine(), "--warmup must be >= 0, got " + warmup);
-        if (repeat < 1) throw new ParameterException(spec.commandLine(), "--repeat must be >= 1, got " + repeat);
-        if (sweepTokens < 1) throw new ParameterException(spec.commandLine(), "--sweep-tokens must be >= 1, got " + sweepTokens);
-        List<String> texts;
-        try {
-            texts = input == null ? BenchCorpus.texts(1000) : readCorpus(input);
-        } catch (IOException ex) {
-            System.err.println("egemma bench: cannot read " + input + ": " + ex);
-            return 1;
-        }
+        List<String> texts = input == null ? BenchCorpus.texts(1000) : readCorpus(input);
         if (texts.isEmpty()) throw new ParameterException(spec.commandLine(), input + " holds no non-empty line");
 
         Embedder.Options o = Embedder.Options.defaults().withBackend(backend).withQ8Order(q8Order.value);
@@ -145,12 +137,6 @@ public final class BenchCommand implements Callable<Integer> {
             r.put("max_batch_tokens", e.maxBatchTokens());
             r.put("mode", sweep ? "sweep" : mode.name());
             r.put("jdk", Runtime.version().toString());
-        } catch (IOException ex) {
-            System.err.println("egemma bench: cannot read " + model + ": " + ex.getMessage());
-            return 1;
-        } catch (IllegalArgumentException | UnsupportedOperationException ex) {
-            System.err.println("egemma bench: " + ex.getMessage());
-            return 1;
         }
         print(r);
         return 0;

@@ -15,7 +15,6 @@ import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
@@ -32,8 +31,8 @@ public final class CapsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-v", "--verbose"}, description = "Also list every location the loader tried.")
-    boolean verbose;
+    @picocli.CommandLine.ParentCommand
+    Main main; // its --verbose (-v) also lists every location the loader tried
 
     @Override
     public Integer call() {
@@ -60,7 +59,7 @@ public final class CapsCommand implements Callable<Integer> {
             Set<Isa> caps = b.caps();
             out.printf("isa tiers:    %s%n", join(caps.stream().map(Isa::cName).collect(Collectors.toList())));
             out.printf("active tier:  %s%n", b.activeIsa().cName());
-            if (verbose) {
+            if (main != null && main.verbose) {
                 for (LoadAttempt a : lib.attempts()) out.printf("tried:        %s%n", a);
             }
         }

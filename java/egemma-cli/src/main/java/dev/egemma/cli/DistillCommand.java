@@ -27,7 +27,7 @@ public final class DistillCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT.emb8", description = "EMB8 file to write.")
     Path output;
 
-    @Option(names = "--dim", paramLabel = "N", defaultValue = "64", description = "Output width (PCA components), 1..the model's width. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--dim", paramLabel = "N", converter = PositiveInt.class, defaultValue = "64", description = "Output width (PCA components), 1..the model's width. Default: ${DEFAULT-VALUE}.")
     int dim;
 
     @Option(names = "--method", paramLabel = "contextual|table", defaultValue = "contextual", description = "Vectors to distil. Default: ${DEFAULT-VALUE}.")
@@ -43,7 +43,7 @@ public final class DistillCommand implements Callable<Integer> {
             description = "Zipf/SIF weighting: rows scaled by A/(A+p) with p a Zipf prior over the tokens ranked by score (Model2Vec uses 1e-4); 0 = off. Default: ${DEFAULT-VALUE}.")
     double zipf;
 
-    @Option(names = "--threads", paramLabel = "N", description = "Teacher compute threads (default: available processors).")
+    @Option(names = "--threads", paramLabel = "N", converter = PositiveInt.class, description = "Teacher compute threads (default: available processors).")
     Integer threads;
 
     @Option(names = "--backend", paramLabel = "auto|native|java", defaultValue = "auto", description = "Teacher kernels. Default: ${DEFAULT-VALUE}.")
@@ -64,15 +64,7 @@ public final class DistillCommand implements Callable<Integer> {
                 .withProgress(quiet ? null : System.err);
         if (threads != null) o = o.withThreads(threads);
         long t0 = System.nanoTime();
-        try {
-            Distiller.distillToFile(model, output, o, keepCheckpoint);
-        } catch (IllegalArgumentException | UnsupportedOperationException e) {
-            System.err.println("egemma distill: " + e.getMessage());
-            return 1;
-        } catch (IOException e) { // a foreign checkpoint, a malformed model, a full disk: the message says which
-            System.err.println("egemma distill: " + e.getMessage());
-            return 1;
-        }
+        Distiller.distillToFile(model, output, o, keepCheckpoint); // failures: one line by CliErrors
         if (!quiet) System.err.printf(Locale.ROOT, "done in %.1f s%n", (System.nanoTime() - t0) / 1e9);
         return 0;
     }

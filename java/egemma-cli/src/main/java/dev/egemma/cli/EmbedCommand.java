@@ -14,11 +14,11 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.BufferedOutputStream;
-import java.io.BufferedReader;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.PrintStream;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -67,7 +67,7 @@ public final class EmbedCommand implements Callable<Integer> {
             description = "jsonl: {\"index\": i, \"embedding\": [...]} per line; json: one array of those; csv: one row per text; npy: float32 [texts, dim]. Default: ${DEFAULT-VALUE}.")
     Format format;
 
-    @Option(names = "--dim", paramLabel = "N", description = "Output dimension (Matryoshka: first N values, re-normalized), 1..n_embd.")
+    @Option(names = "--dim", paramLabel = "N", converter = PositiveInt.class, description = "Output dimension (Matryoshka: first N values, re-normalized), 1..n_embd.")
     Integer dim;
 
     @Option(names = "--task", paramLabel = "NAME", description = "Task prompt: query, document, question-answering, fact-checking, classification, clustering, similarity, code-retrieval.")
@@ -79,7 +79,7 @@ public final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--no-normalize", description = "Output the raw pooled (and dense-projected) vectors.")
     boolean noNormalize;
 
-    @Option(names = "--threads", paramLabel = "N", description = "Compute threads (default: available processors).")
+    @Option(names = "--threads", paramLabel = "N", converter = PositiveInt.class, description = "Compute threads (default: available processors).")
     Integer threads;
 
     @Option(names = "--backend", paramLabel = "auto|native|java", defaultValue = "auto", description = "Kernels. Default: ${DEFAULT-VALUE}.")
@@ -88,7 +88,7 @@ public final class EmbedCommand implements Callable<Integer> {
     @Mixin
     Q8OrderOption q8Order;
 
-    @Option(names = "--max-batch-tokens", paramLabel = "N", defaultValue = "1024", description = "Tokens per forward batch. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--max-batch-tokens", paramLabel = "N", converter = PositiveInt.class, defaultValue = "1024", description = "Tokens per forward batch. Default: ${DEFAULT-VALUE}.")
     int maxBatchTokens;
 
     @Option(names = "--truncation", paramLabel = "truncate|error", defaultValue = "truncate",
@@ -112,7 +112,11 @@ public final class EmbedCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
         List<String> all = new ArrayList<>(texts);
-        if (input != null) all.addAll(readInput());
+        List<Integer> lines = new ArrayList<>(); // the input line of each text after the TEXT arguments, for messages
+        if (input != null) TextInput.forEachText(input, inputFormat == InputFormat.jsonl, new ObjectMapper(), (text, line) -> {
+            all.add(text);
+            lines.add(line);
+        });
         if (prompt != null) all.replaceAll(s -> prompt + s);
 
         if (dev.egemma.staticembed.Emb8File.looksLikeEmb8(model)) return StaticEmbedHook.embed(this, all, t); // distilled EMB8 table
@@ -126,8 +130,13 @@ public final class EmbedCommand implements Callable<Integer> {
             long t1 = System.nanoTime();
             List<int[]> ids = new ArrayList<>(all.size());
             long tokens = 0;
-            for (String s : all) {
-                int[] x = e.tokenize(s);
+            for (int i = 0; i < all.size(); i++) {
+                int[] x;
+                try {
+                    x = e.tokenize(all.get(i));
+                } catch (dev.egemma.tokenizer.TooManyTokensException ex) {
+                    throw new CliErrors.Failure(origin(i, lines) + ": " + ex.getMessage());
+                }
                 ids.add(x);
                 tokens += x.length;
             }
@@ -145,45 +154,33 @@ public final class EmbedCommand implements Callable<Integer> {
                 if (progress) System.err.println();
             }
             long t2 = System.nanoTime();
-            try (OutputStream os = output == null ? new BufferedOutputStream(new NonClosing(System.out)) : new BufferedOutputStream(Files.newOutputStream(output))) {
-                write(out, os);
-            }
+            writeOutput(out);
             if (stats) {
                 double wallMs = (t2 - t1) / 1e6;
                 System.err.printf(Locale.ROOT, "texts: %d%ntokens: %d%nload ms: %.1f%nwall ms: %.1f%ntokens/s: %.1f%nbackend: %s, threads: %d%n",
                         all.size(), tokens, (t1 - t0) / 1e6, wallMs, tokens / (wallMs / 1e3), e.backendName(), e.options().threads());
             }
-        } catch (IllegalArgumentException | UnsupportedOperationException | dev.egemma.NonFiniteEmbeddingException ex) {
-            System.err.println("egemma embed: " + ex.getMessage());
-            return 1;
         }
         return 0;
     }
 
-    private List<String> readInput() throws IOException {
-        List<String> lines = new ArrayList<>();
-        ObjectMapper json = new ObjectMapper();
-        try (BufferedReader r = TextInput.open(input)) {
-            String line;
-            int n = 0;
-            while ((line = r.readLine()) != null) {
-                n++;
-                if (inputFormat == InputFormat.text) {
-                    lines.add(line);
-                    continue;
-                }
-                if (line.isBlank()) continue;
-                String text;
-                try {
-                    text = TextInput.textField(json, line);
-                } catch (IOException ex) {
-                    throw new ParameterException(spec.commandLine(), input + ":" + n + ": not JSON: " + ex.getMessage());
-                }
-                if (text == null) throw new ParameterException(spec.commandLine(), input + ":" + n + ": no string field \"text\"");
-                lines.add(text);
+    /** Where text {@code i} came from: "TEXT argument 2" or "FILE:17". */
+    private String origin(int i, List<Integer> lines) {
+        return i < texts.size() ? "TEXT argument " + (i + 1) : TextInput.name(input) + ":" + lines.get(i - texts.size());
+    }
+
+    /**
+     * Writes the vectors to {@code -o FILE} or stdout. A file that cannot be written is a failure naming it; stdout's
+     * own errors are caught by {@link Main#run} (System.out keeps them in its error flag).
+     */
+    void writeOutput(float[][] out) throws IOException {
+        if (output == null) {
+            try (OutputStream os = new BufferedOutputStream(new NonClosing(System.out))) {
+                write(out, os);
             }
+            return;
         }
-        return lines;
+        OutputFile.write(output, os -> write(out, os));
     }
 
     void write(float[][] out, OutputStream os) throws IOException {
@@ -192,22 +189,24 @@ public final class EmbedCommand implements Callable<Integer> {
             Npy.write(os, out, out.length, dimOut);
             return;
         }
-        PrintStream p = new PrintStream(os, false, StandardCharsets.UTF_8);
-        if (format == Format.json) p.print('[');
+        // a Writer, not a PrintStream: a PrintStream would swallow a full disk's IOException
+        Writer p = new OutputStreamWriter(os, StandardCharsets.UTF_8);
+        String nl = System.lineSeparator();
+        if (format == Format.json) p.write('[');
         for (int i = 0; i < out.length; i++) {
             StringBuilder b = new StringBuilder(out[i].length * 12);
             if (format == Format.csv) {
                 for (int j = 0; j < out[i].length; j++) b.append(j == 0 ? "" : ",").append(out[i][j]);
-                p.println(b);
+                p.append(b).append(nl);
                 continue;
             }
             b.append("{\"index\": ").append(i).append(", \"embedding\": [");
             for (int j = 0; j < out[i].length; j++) b.append(j == 0 ? "" : ", ").append(out[i][j]);
             b.append("]}");
-            if (format == Format.jsonl) p.println(b);
-            else p.print((i == 0 ? "" : ",\n") + b);
+            if (format == Format.jsonl) p.append(b).append(nl);
+            else p.append(i == 0 ? "" : ",\n").append(b);
         }
-        if (format == Format.json) p.println(']');
+        if (format == Format.json) p.append(']').append(nl);
         p.flush();
     }
 

@@ -7,9 +7,7 @@ import dev.egemma.staticembed.NpyWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
@@ -28,22 +26,19 @@ public final class ExportEmbeddingsCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         try (GgufFile f = GgufFile.open(model)) {
             GgufTensor t = f.tensor("token_embd.weight");
-            if (t == null) {
-                System.err.println("egemma export-embeddings: " + model + " has no token_embd.weight tensor");
-                return 1;
-            }
-            if (t.shape().length != 2 || !t.hasKnownType() || !Dequantizer.supports(t.type()) || t.rowLength() > Integer.MAX_VALUE - 8) {
-                System.err.println("egemma export-embeddings: cannot export " + t);
-                return 1;
-            }
+            if (t == null) throw new CliErrors.Failure(model + " has no token_embd.weight tensor");
+            if (t.shape().length != 2 || !t.hasKnownType() || !Dequantizer.supports(t.type()) || t.rowLength() > Integer.MAX_VALUE - 8)
+                throw new CliErrors.Failure("cannot export " + t);
             int cols = (int) t.rowLength();
             float[] row = new float[cols];
-            try (NpyWriter w = new NpyWriter(new BufferedOutputStream(Files.newOutputStream(output), 1 << 16), t.rows(), cols)) {
-                for (long r = 0; r < t.rows(); r++) {
-                    Dequantizer.dequantize(t.name(), t.type(), t.data(), r * t.rowBytes(), row, 0, cols);
-                    w.row(row);
+            OutputFile.write(output, os -> {
+                try (NpyWriter w = new NpyWriter(os, t.rows(), cols)) {
+                    for (long r = 0; r < t.rows(); r++) {
+                        Dequantizer.dequantize(t.name(), t.type(), t.data(), r * t.rowBytes(), row, 0, cols);
+                        w.row(row);
+                    }
                 }
-            }
+            });
             System.err.println("wrote " + output + ": " + t.rows() + " x " + cols + " float32");
         }
         return 0;

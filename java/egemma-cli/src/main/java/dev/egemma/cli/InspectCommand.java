@@ -47,7 +47,7 @@ public final class InspectCommand implements Callable<Integer> {
     int arrayItems;
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
         PrintStream out = System.out;
         try (GgufFile f = GgufFile.open(model)) {
             Map<String, Object> report = report(f);
@@ -57,21 +57,9 @@ public final class InspectCommand implements Callable<Integer> {
                 printText(out, f, report);
             }
             return 0;
-        } catch (IOException e) {
-            System.err.println("egemma inspect: " + describe(e));
-            return 1;
         } catch (RuntimeException e) { // a file that parses but that a report step cannot take: still one line, no trace
-            System.err.println("egemma inspect: " + model + ": " + e.getMessage());
-            return 1;
+            throw new CliErrors.Failure(model + ": " + CliErrors.message(e), e);
         }
-    }
-
-    /** A GGUF problem says where it is; other I/O errors (e.g. NoSuchFileException) need their kind named. */
-    static String describe(IOException e) {
-        if (e instanceof dev.egemma.gguf.GgufFormatException) return e.getMessage();
-        if (e instanceof java.nio.file.NoSuchFileException) return "no such file: " + e.getMessage();
-        if (e instanceof java.nio.file.AccessDeniedException) return "permission denied: " + e.getMessage();
-        return e.getClass().getSimpleName() + ": " + e.getMessage();
     }
 
     private Map<String, Object> report(GgufFile f) throws IOException {
@@ -121,6 +109,11 @@ public final class InspectCommand implements Callable<Integer> {
             problems.addAll(c.tensorProblems(f));
         } catch (IllegalArgumentException e) {
             r.put("hyperParameters", null);
+            problems.add(e.getMessage());
+        }
+        try {
+            dev.egemma.tokenizer.Tokenizer.fromGguf(f); // what Embedder.open refuses in the vocabulary (e.g. a BOS id out of range)
+        } catch (IllegalArgumentException e) {
             problems.add(e.getMessage());
         }
         r.put("problems", problems);

@@ -45,7 +45,7 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
     @Option(names = "--port", defaultValue = "8080", description = "Port (0: any free port). Default: ${DEFAULT-VALUE}.")
     int port;
 
-    @Option(names = "--threads", paramLabel = "N", description = "Compute threads per model (default: available processors).")
+    @Option(names = "--threads", paramLabel = "N", converter = PositiveInt.class, description = "Compute threads per model (default: available processors).")
     Integer threads;
 
     @Option(names = "--api-key", paramLabel = "KEY",
@@ -58,7 +58,7 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
     @Mixin
     Q8OrderOption q8Order;
 
-    @Option(names = "--max-batch-tokens", paramLabel = "N", defaultValue = "1024", description = "Tokens per forward batch. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--max-batch-tokens", paramLabel = "N", converter = PositiveInt.class, defaultValue = "1024", description = "Tokens per forward batch. Default: ${DEFAULT-VALUE}.")
     int maxBatchTokens;
 
     @Option(names = "--max-body-bytes", paramLabel = "N", defaultValue = "8388608", description = "Largest request body (413 beyond). Default: ${DEFAULT-VALUE}.")

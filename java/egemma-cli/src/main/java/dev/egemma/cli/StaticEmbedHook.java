@@ -3,11 +3,7 @@ package dev.egemma.cli;
 import dev.egemma.Task;
 import dev.egemma.staticembed.StaticEmbedder;
 
-import java.io.BufferedOutputStream;
-import java.io.FilterOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.file.Files;
 import java.util.List;
 import java.util.Locale;
 
@@ -20,17 +16,12 @@ final class StaticEmbedHook {
     private StaticEmbedHook() {}
 
     static int embed(EmbedCommand c, List<String> texts, Task task) throws IOException {
-        if (c.dumpLayers != null) {
-            System.err.println("egemma embed: --dump-layers needs a GGUF model; " + c.model + " is a static EMB8 table");
-            return 1;
-        }
+        if (c.dumpLayers != null) throw new CliErrors.Failure("--dump-layers needs a GGUF model; " + c.model + " is a static EMB8 table");
         long t0 = System.nanoTime();
         try (StaticEmbedder e = StaticEmbedder.open(c.model)) {
-            if (c.dim != null && c.dim != e.dimension()) {
-                System.err.println("egemma embed: " + c.model + " is a static table of width " + e.dimension()
+            if (c.dim != null && c.dim != e.dimension())
+                throw new CliErrors.Failure(c.model + " is a static table of width " + e.dimension()
                         + "; --dim " + c.dim + " needs a table distilled with that width (egemma distill --dim " + c.dim + ")");
-                return 1;
-            }
             long t1 = System.nanoTime();
             float[][] out = new float[texts.size()][];
             long tokens = 0;
@@ -40,14 +31,7 @@ final class StaticEmbedHook {
                 if (c.stats) tokens += e.tokenize(s).length;
             }
             long t2 = System.nanoTime();
-            try (OutputStream os = c.output == null ? new BufferedOutputStream(new FilterOutputStream(System.out) {
-                @Override
-                public void close() throws IOException {
-                    flush();
-                }
-            }) : new BufferedOutputStream(Files.newOutputStream(c.output))) {
-                c.write(out, os);
-            }
+            c.writeOutput(out);
             if (c.stats) {
                 double wallMs = (t2 - t1) / 1e6;
                 System.err.printf(Locale.ROOT, "texts: %d%ntokens: %d%nload ms: %.1f%nwall ms: %.1f%nus/text: %.2f%nbackend: static EMB8 (%d dims)%n",

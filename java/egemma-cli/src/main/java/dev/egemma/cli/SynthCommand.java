@@ -54,8 +54,8 @@ public final class SynthCommand implements Callable<Integer> {
     @Option(names = "--swa", paramLabel = "N", description = "Override the sliding window.") Integer swa;
 
     @Override
-    public Integer call() {
-        try {
+    public Integer call() throws IOException {
+        {
             SynthSpec s = SynthSpec.preset(preset.toLowerCase(Locale.ROOT));
             s.type = parseType(type);
             s.seed = seed;
@@ -74,19 +74,10 @@ public final class SynthCommand implements Callable<Integer> {
             long ms = (System.nanoTime() - t0) / 1_000_000;
             try (GgufFile f = GgufFile.open(output)) {
                 List<String> problems = ModelConfig.from(f).tensorProblems(f);
-                if (!problems.isEmpty()) {
-                    System.err.println("egemma synth: the written model has problems: " + problems);
-                    return 1;
-                }
+                if (!problems.isEmpty()) throw new CliErrors.Failure("the written model has problems: " + problems);
                 System.out.printf("wrote %s: %s, %d tensors, %,d bytes in %d ms%n", output, s.modelName(), f.tensors().size(), Files.size(output), ms);
             }
             return 0;
-        } catch (IllegalArgumentException e) {
-            System.err.println("egemma synth: " + e.getMessage());
-            return 1;
-        } catch (IOException e) {
-            System.err.println("egemma synth: " + InspectCommand.describe(e));
-            return 1;
         }
     }
 

@@ -1,6 +1,5 @@
 package dev.egemma.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -14,10 +13,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.BufferedOutputStream;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,52 +67,21 @@ public final class TokenizeCommand implements Callable<Integer> {
         Tokenizer tokenizer;
         try (GgufFile f = GgufFile.open(model)) {
             tokenizer = Tokenizer.fromGguf(f);
-        } catch (IOException | IllegalArgumentException e) {
-            System.err.println("egemma tokenize: cannot load the tokenizer from " + model + ": " + e.getMessage());
-            return 1;
         }
-        PrintStream stdout = System.out;
-        OutputStream out = new BufferedOutputStream(stdout, 1 << 16);
+        OutputStream out = new BufferedOutputStream(System.out, 1 << 16);
         try {
             for (String t : texts) write(out, tokenizer, t);
             if (input != null) {
                 boolean stdin = input.equals("-");
-                try (BufferedReader r = TextInput.open(input)) {
-                    String line;
-                    for (int n = 1; (line = r.readLine()) != null; n++) {
-                        if (inputFormat == InputFormat.jsonl) {
-                            if (line.isBlank()) continue;
-                            String text = textField(line, n);
-                            if (text == null) return 1;
-                            write(out, tokenizer, text);
-                        } else {
-                            write(out, tokenizer, line);
-                        }
-                        if (stdin) out.flush();
-                    }
-                } catch (IOException e) {
-                    System.err.println("egemma tokenize: cannot read " + (stdin ? "stdin" : input) + ": " + e);
-                    return 1;
-                }
+                TextInput.forEachText(input, inputFormat == InputFormat.jsonl, json, (text, line) -> {
+                    write(out, tokenizer, text);
+                    if (stdin) out.flush(); // a line in, its ids out: usable as a co-process
+                });
             }
         } finally {
             out.flush();
         }
         return 0;
-    }
-
-    /** The "text" field of a JSON Lines record, or null after reporting what is wrong with line {@code n}. */
-    private String textField(String line, int n) {
-        String text;
-        try {
-            text = TextInput.textField(json, line);
-        } catch (JsonProcessingException e) {
-            System.err.println("egemma tokenize: " + input + " line " + n + ": not JSON: " + e.getOriginalMessage());
-            return null;
-        }
-        if (text == null)
-            System.err.println("egemma tokenize: " + input + " line " + n + ": expected an object with a string \"text\" field");
-        return text;
     }
 
     private void write(OutputStream out, Tokenizer tokenizer, String text) throws IOException {

@@ -43,4 +43,11 @@ class NonFiniteModelTest {
         String m = failure(w -> w.removeTensor("output_norm.weight").tensor("output_norm.weight", GgmlType.F32, new long[] {64}, nan));
         assertTrue(m.startsWith("egemma embed: the model produced non-finite values (NaN or infinity) for a text of "), m);
     }
+
+    @Test
+    void zeroWeightsFailTheTextInsteadOfPrintingAZeroVector() throws Exception {
+        // an all-zero output norm makes every pooled value 0: normalizing that gave a vector of zeros, exit 0
+        String m = failure(w -> w.removeTensor("output_norm.weight").tensor("output_norm.weight", GgmlType.F32, new long[] {64}, new float[64]));
+        assertTrue(m.startsWith("egemma embed: the model produced an all-zero vector for a text of "), m);
+    }
 }

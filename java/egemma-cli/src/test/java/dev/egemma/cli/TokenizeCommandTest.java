@@ -120,11 +120,11 @@ class TokenizeCommandTest {
         Files.writeString(bad, "{\"text\": \"ok\"}\n{\"txt\": 1}\n");
         Run badLine = run("", "tokenize", "-m", VOCAB, "-i", bad.toString(), "--input-format", "jsonl");
         assertNotEquals(0, badLine.exit());
-        assertTrue(badLine.err().contains("line 2"), badLine.err());
+        assertTrue(badLine.err().contains(bad + ":2: "), badLine.err());
         assertEquals(1, badLine.lines().size(), "the good line before the bad one is still printed");
 
         Run notJson = run("{oops\n", "tokenize", "-m", VOCAB, "-i", "-", "--input-format", "jsonl");
         assertEquals(1, notJson.exit());
-        assertTrue(notJson.err().contains("line 1") && notJson.err().contains("not JSON"), notJson.err());
+        assertTrue(notJson.err().contains("stdin:1: not JSON"), notJson.err());
     }
 }

@@ -51,6 +51,9 @@ public final class GgufFile implements AutoCloseable {
 
     /** Maps and parses {@code path}. Every malformed input is a {@link GgufFormatException}. */
     public static GgufFile open(Path path) throws IOException {
+        // FileChannel opens a directory and then fails reading it with a bare "Is a directory" naming no file
+        if (java.nio.file.Files.isDirectory(path))
+            throw new java.nio.file.FileSystemException(path.toString(), null, "is a directory, not a GGUF file");
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();

@@ -41,6 +41,8 @@ public record ModelConfig(
     public static final int POOLING_MEAN = 1;
     /** llama.cpp's LLAMA_MAX_LAYERS; also keeps a forged block_count from making the checks below run for ever. */
     public static final int MAX_LAYERS = 512;
+    /** The largest context_length accepted (see {@link #from}). */
+    public static final int MAX_CONTEXT = 131_072;
 
     public ModelConfig {
         slidingLayers = List.copyOf(slidingLayers);
@@ -73,7 +75,7 @@ public record ModelConfig(
         GgufTensor embd = f.tensor("token_embd.weight");
         int vocab = embd != null && embd.shape().length == 2 ? (int) embd.shape()[1] : 0;
         return new ModelConfig(layout,
-                f.getInt(p + "context_length", 2048),
+                contextLength(f, p + "context_length"),
                 nEmbd, nLayer, nFf, nHead, nHeadKv, headDimK, headDimV, nRot,
                 finitePositive(f, p + "rope.freq_base", f.getFloat(p + "rope.freq_base", 10_000f)),
                 // llama.cpp's key, else the name Ollama's Gemma 3 conversions use
@@ -92,6 +94,17 @@ public record ModelConfig(
         if (f.has(key)) return f.getInt(key);
         GgufTensor t = f.tensor(tensor);
         return t != null && t.shape().length == 2 && t.shape()[dim] <= Integer.MAX_VALUE ? (int) t.shape()[dim] : 0;
+    }
+
+    /**
+     * The longest text in tokens: EmbeddingGemma's is 2,048. 0 used to load and fail every text at embed time; a
+     * huge one would let one text size the attention's work and memory, so it is bounded by Gemma 3's largest
+     * context (128 Ki).
+     */
+    private static int contextLength(GgufFile f, String key) {
+        int v = f.getInt(key, 2048);
+        if (v < 1 || v > MAX_CONTEXT) throw new IllegalArgumentException(f.path() + ": " + key + " = " + v + " must be 1.." + MAX_CONTEXT);
+        return v;
     }
 
     /** A float hyper-parameter must be finite and positive: a NaN epsilon or RoPE base loads and gives NaN vectors. */

@@ -67,6 +67,7 @@ public final class Emb8File implements AutoCloseable {
 
     /** True if the file starts with the EMB8 magic (for commands that take either a GGUF or an EMB8 file). */
     public static boolean looksLikeEmb8(Path path) throws IOException {
+        if (java.nio.file.Files.isDirectory(path)) return false; // the model's own open says "is a directory"
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
             while (b.hasRemaining() && ch.read(b) > 0) {

@@ -105,8 +105,8 @@ public final class Tokenizer {
      * Builds the tokenizer from {@code tokenizer.ggml.tokens}, {@code scores}, {@code token_type},
      * {@code bos/eos/unknown/padding_token_id}, {@code add_bos_token}, {@code add_eos_token} and
      * {@code add_space_prefix}. Missing optional keys take llama.cpp's SPM defaults (scores 0, type NORMAL,
-     * BOS 1, EOS 2, UNK 0, add_bos true, add_eos false, add_space_prefix true); a special id outside the
-     * vocabulary is ignored in favour of the default, as llama.cpp does.
+     * BOS 1, EOS 2, UNK 0, add_bos true, add_eos false, add_space_prefix true); a BOS, EOS or UNK id outside
+     * the vocabulary is refused (llama.cpp would use the default instead; see {@link #specialId}).
      *
      * @throws IllegalArgumentException if the keys are missing, of the wrong type or inconsistent, or if
      *                                  {@code tokenizer.ggml.model} names another tokenizer than "llama"
@@ -130,10 +130,10 @@ public final class Tokenizer {
             types = new int[n];
             Arrays.fill(types, TokenType.NORMAL.ordinal());
         }
-        int bos = specialId(f, "tokenizer.ggml.bos_token_id", DEFAULT_BOS, n);
-        int eos = specialId(f, "tokenizer.ggml.eos_token_id", DEFAULT_EOS, n);
-        int unk = specialId(f, "tokenizer.ggml.unknown_token_id", DEFAULT_UNK, n);
-        int pad = specialId(f, "tokenizer.ggml.padding_token_id", -1, n);
+        int bos = specialId(f, "tokenizer.ggml.bos_token_id", DEFAULT_BOS, n, true);
+        int eos = specialId(f, "tokenizer.ggml.eos_token_id", DEFAULT_EOS, n, true);
+        int unk = specialId(f, "tokenizer.ggml.unknown_token_id", DEFAULT_UNK, n, true);
+        int pad = specialId(f, "tokenizer.ggml.padding_token_id", -1, n, false);
         boolean addBos = f.getBoolean("tokenizer.ggml.add_bos_token", true);
         boolean addEos = f.getBoolean("tokenizer.ggml.add_eos_token", false);
         boolean addSpacePrefix = f.getBoolean("tokenizer.ggml.add_space_prefix", true);
@@ -144,9 +144,18 @@ public final class Tokenizer {
         }
     }
 
-    private static int specialId(GgufFile f, String key, int defaultId, int n) {
+    /**
+     * A special token id. Outside the vocabulary, llama.cpp logs a warning and uses its default instead, which changes
+     * every text's tokens (Gemma's BOS is 2, the SPM default 1): for the ids that shape the tokens ({@code strict})
+     * such a file is refused as damaged rather than embedded differently from what its model was trained with. The
+     * padding id never reaches an embedding, so it keeps llama.cpp's leniency (some converters write -1 for "none").
+     */
+    private static int specialId(GgufFile f, String key, int defaultId, int n, boolean strict) {
         long id = f.getLong(key, defaultId);
         if (id >= 0 && id < n) return (int) id;
+        if (strict && f.has(key))
+            throw new IllegalArgumentException(f.path() + ": " + key + " = " + id + " is not a token id (the vocabulary has " + n
+                    + " tokens); llama.cpp would silently use " + defaultId + " instead, which changes every text's tokens");
         return defaultId < n ? defaultId : -1;
     }
 
