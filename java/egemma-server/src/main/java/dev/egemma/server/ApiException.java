@@ -50,6 +50,15 @@ public final class ApiException extends RuntimeException {
         return new ApiException(415, "invalid_request_error", message, null, "unsupported_media_type", 0);
     }
 
+    /** A request the HTTP layer refuses before any route sees it (400, 408, 414, 417, 431, 501, 505). */
+    static ApiException http(int status, String message, String code) {
+        return new ApiException(status, "invalid_request_error", message, null, code, 0);
+    }
+
+    static ApiException shuttingDown() {
+        return unavailable("the server is shutting down", "shutting_down", 1);
+    }
+
     static ApiException overloaded(String message, long retryAfterSeconds) {
         return new ApiException(503, "server_error", message, null, "overloaded", retryAfterSeconds);
     }

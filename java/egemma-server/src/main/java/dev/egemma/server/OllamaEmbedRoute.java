@@ -1,7 +1,5 @@
 package dev.egemma.server;
 
-import com.sun.net.httpserver.HttpExchange;
-
 import java.io.IOException;
 
 /** {@code POST /api/embed}, Ollama's embeddings API (errors in OpenAI's shape, like every route here). */
@@ -11,7 +9,7 @@ final class OllamaEmbedRoute extends Route {
     }
 
     @Override
-    int serve(HttpExchange ex) throws IOException {
+    int serve(Exchange ex) throws IOException {
         long t0 = System.nanoTime();
         EmbedRequest req = RequestParser.ollama(Json.parse(HttpBodies.utf8(HttpBodies.read(ex, ctx.limits().maxBodyBytes()))), ctx.limits().maxInputs());
         EmbeddingService.Result r = ctx.service().embed(req);

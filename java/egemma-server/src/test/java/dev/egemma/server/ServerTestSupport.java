@@ -101,6 +101,18 @@ final class ServerTestSupport {
         return e;
     }
 
+    /** Waits (up to 5 s) until {@code /metrics} contains {@code text}, e.g. a gauge's line. */
+    static void awaitMetrics(EmbeddingServer s, String text) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        String metrics = "";
+        while (System.nanoTime() < deadline) {
+            metrics = get(s, "/metrics", null).raw().body();
+            if (metrics.contains(text)) return;
+            Thread.sleep(10);
+        }
+        throw new AssertionError("/metrics never showed '" + text.strip() + "':\n" + metrics);
+    }
+
     static float[] floats(JsonNode arr) {
         float[] f = new float[arr.size()];
         for (int i = 0; i < f.length; i++) f[i] = arr.get(i).floatValue();
