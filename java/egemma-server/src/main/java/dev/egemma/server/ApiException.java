@@ -1,9 +1,10 @@
 package dev.egemma.server;
 
 /**
- * A request the server answers with an error status and an OpenAI-shaped body
- * {@code {"error":{"message","type","param","code"}}}. Thrown for the client's mistakes and for overload; the
- * message is written for the client and never carries a stack trace.
+ * A request the server answers with an error status and an error body: OpenAI's
+ * {@code {"error":{"message","type","param","code"}}}, or its route's API's own shape ({@link Route#errorBody}).
+ * Thrown for the client's mistakes and for overload; the message is written for the client and never carries a
+ * stack trace.
  */
 public final class ApiException extends RuntimeException {
     private final int status;

@@ -2,10 +2,16 @@ package dev.egemma.server;
 
 import java.io.IOException;
 
-/** {@code POST /api/embed}, Ollama's embeddings API (errors in OpenAI's shape, like every route here). */
+/** {@code POST /api/embed}, Ollama's embeddings API, errors in Ollama's shape {@code {"error":"message"}}. */
 final class OllamaEmbedRoute extends Route {
     OllamaEmbedRoute(ServerContext ctx) {
         super(ctx, "/api/embed", true, "POST");
+    }
+
+    /** Ollama's clients read {@code error} as a string (the npm {@code ollama} client showed "[object Object]"). */
+    @Override
+    byte[] errorBody(ApiException e) {
+        return Json.ollamaError(e);
     }
 
     @Override

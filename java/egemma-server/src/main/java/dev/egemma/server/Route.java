@@ -7,9 +7,9 @@ import java.util.Set;
 
 /**
  * One HTTP route: exact path, allowed methods, optional bearer auth, metrics, and the error policy. Client mistakes
- * ({@link ApiException}) get their status and an OpenAI-shaped error body; anything else is logged with its stack
- * trace on the server and answered with a bare 500 that says nothing about the internals. A client that went away
- * gets nothing (counted as 499).
+ * ({@link ApiException}) get their status and an error body in the route's API's shape (OpenAI's unless the route
+ * says otherwise); anything else is logged with its stack trace on the server and answered with a bare 500 that
+ * says nothing about the internals. A client that went away gets nothing (counted as 499).
  */
 abstract class Route {
     private static final System.Logger LOG = System.getLogger(Route.class.getName());
@@ -34,6 +34,11 @@ abstract class Route {
     /** Serves an authorized request with an allowed method; returns the status sent. */
     abstract int serve(Exchange ex) throws IOException;
 
+    /** The body of an error answer: OpenAI's {@code {"error":{"message","type","param","code"}}} unless overridden. */
+    byte[] errorBody(ApiException e) {
+        return Json.error(e);
+    }
+
     public final void handle(Exchange ex) {
         Outcome outcome = new Outcome(this, System.nanoTime());
         ex.onResponse(outcome::record);
@@ -53,7 +58,7 @@ abstract class Route {
             if (e.retryAfterSeconds() > 0) ex.setHeader("Retry-After", Long.toString(e.retryAfterSeconds()));
             if (e.status() == 401) ex.setHeader("WWW-Authenticate", "Bearer");
             try {
-                sendJson(ex, status, Json.error(e));
+                sendJson(ex, status, errorBody(e));
             } catch (IOException io) {
                 LOG.log(System.Logger.Level.DEBUG, "could not send the error on " + path + ": " + io);
             }
@@ -64,7 +69,7 @@ abstract class Route {
             status = 500;
             LOG.log(System.Logger.Level.ERROR, "internal error on " + ex.method() + " " + path, e);
             try {
-                if (!ex.responded()) sendJson(ex, 500, Json.error(new ApiException(500, "server_error", "internal server error; see the server log", null, "internal_error", 0)));
+                if (!ex.responded()) sendJson(ex, 500, errorBody(new ApiException(500, "server_error", "internal server error; see the server log", null, "internal_error", 0)));
             } catch (IOException | RuntimeException ignored) {
                 // the connection ends either way
             }
