@@ -49,7 +49,7 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
     Integer threads;
 
     @Option(names = "--api-key", paramLabel = "KEY",
-            description = "Require 'Authorization: Bearer KEY' on every route but /health. Default: the EGEMMA_API_KEY environment variable, else none.")
+            description = "Require 'Authorization: Bearer KEY' on every route but /health. Default: the EGEMMA_API_KEY environment variable, else none. An empty KEY is an error.")
     String apiKey;
 
     @Option(names = "--backend", paramLabel = "auto|native|java", defaultValue = "auto", description = "Kernels. Default: ${DEFAULT-VALUE}.")
@@ -98,8 +98,7 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
         EmbeddingServer.Config config;
         try {
             limits = new Limits(maxBodyBytes, maxInputs, maxTokensPerInput, Duration.ofMillis(Math.round(requestTimeout * 1000)), maxQueuedTokens);
-            String key = apiKey != null ? apiKey : System.getenv("EGEMMA_API_KEY");
-            config = new EmbeddingServer.Config(host, port, key == null || key.isEmpty() ? null : key, limits);
+            config = new EmbeddingServer.Config(host, port, apiKey(apiKey, System.getenv("EGEMMA_API_KEY")), limits);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -140,6 +139,20 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
         server.stop(Duration.ofSeconds(shutdownGrace));
         System.err.println("egemma serve: stopped");
         return 0;
+    }
+
+    /**
+     * The key to require: {@code --api-key}, else EGEMMA_API_KEY, else none. An empty or blank one is a usage error,
+     * never "no authentication": a script's {@code --api-key "$KEY"} with KEY unset must not serve an open server
+     * (and override EGEMMA_API_KEY on the way).
+     */
+    private String apiKey(String option, String env) {
+        if (option != null && option.isBlank())
+            throw new ParameterException(spec.commandLine(), "--api-key is empty; give the key, or leave the option out to use EGEMMA_API_KEY (or no authentication)");
+        if (option != null) return option;
+        if (env != null && env.isBlank())
+            throw new ParameterException(spec.commandLine(), "EGEMMA_API_KEY is set but empty; set it to the key, or unset it to serve without authentication");
+        return env;
     }
 
     /**

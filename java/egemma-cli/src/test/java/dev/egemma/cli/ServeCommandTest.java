@@ -12,6 +12,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -21,6 +22,7 @@ import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -47,14 +49,49 @@ class ServeCommandTest {
         assertTrue(r.err().contains("--q8-order") && r.err().contains("'fast'"), r.err());
     }
 
+    /**
+     * Issue 30 case 4: an empty key (a script's {@code --api-key "$KEY"} with KEY unset) is a usage error, never an
+     * open server; so is an empty EGEMMA_API_KEY. Before, both served without authentication.
+     */
+    @Test
+    void anEmptyApiKeyIsAUsageError() throws Exception {
+        String m = CliTestSupport.testdata("golden/small-dense-f32.gguf").toString();
+        for (String key : new String[] {"", " "}) {
+            // preemptive: before the fix this served (and waited for a signal) forever
+            CliTestSupport.Result r = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> CliTestSupport.run("serve", "-m", m, "--port", "0", "--api-key", key));
+            assertEquals(2, r.exit(), r.err());
+            assertTrue(r.err().lines().findFirst().orElse("").contains("--api-key is empty"), r.err());
+            assertEquals("", r.out());
+        }
+        // the environment cannot be changed in-process: a real process
+        ProcessBuilder pb = new ProcessBuilder(egemma("serve", "-m", m, "--port", "0")).redirectErrorStream(true);
+        pb.environment().put("EGEMMA_API_KEY", "");
+        Process p = pb.start();
+        try {
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "serve started with an empty EGEMMA_API_KEY");
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(2, p.exitValue(), out);
+            assertTrue(out.contains("EGEMMA_API_KEY is set but empty"), out);
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    /** The command line running {@code egemma ARGS} in a fresh JVM on this test's class path. */
+    private static List<String> egemma(String... args) {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "--add-modules", "jdk.incubator.vector",
+                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
     /** A real process: ready on /health, SIGTERM during a request lets it finish, then exit 0 and the port is closed. */
     @Test
     void sigtermFinishesInFlightRequestsAndExitsZero() throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "--add-modules", "jdk.incubator.vector",
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "serve", "--port", "0", "--threads", "1",
+        List<String> cmd = egemma("serve", "--port", "0", "--threads", "1",
                 "-m", "gemma=" + CliTestSupport.testdata("golden/small-dense-f32.gguf"),
-                "-m", CliTestSupport.testdata("golden/small-dense-q8_0.gguf").toString()));
+                "-m", CliTestSupport.testdata("golden/small-dense-q8_0.gguf").toString());
         Path err = Files.createTempFile("egemma-serve", ".err");
         Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
         try {

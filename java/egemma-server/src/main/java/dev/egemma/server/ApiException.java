@@ -1,9 +1,10 @@
 package dev.egemma.server;
 
 /**
- * A request the server answers with an error status and an OpenAI-shaped body
- * {@code {"error":{"message","type","param","code"}}}. Thrown for the client's mistakes and for overload; the
- * message is written for the client and never carries a stack trace.
+ * A request the server answers with an error status and an error body: OpenAI's
+ * {@code {"error":{"message","type","param","code"}}}, or its route's API's own shape ({@link Route#errorBody}).
+ * Thrown for the client's mistakes and for overload; the message is written for the client and never carries a
+ * stack trace.
  */
 public final class ApiException extends RuntimeException {
     private final int status;
@@ -48,6 +49,15 @@ public final class ApiException extends RuntimeException {
 
     static ApiException unsupportedMediaType(String message) {
         return new ApiException(415, "invalid_request_error", message, null, "unsupported_media_type", 0);
+    }
+
+    /** A request the HTTP layer refuses before any route sees it (400, 408, 414, 417, 431, 501, 505). */
+    static ApiException http(int status, String message, String code) {
+        return new ApiException(status, "invalid_request_error", message, null, code, 0);
+    }
+
+    static ApiException shuttingDown() {
+        return unavailable("the server is shutting down", "shutting_down", 1);
     }
 
     static ApiException overloaded(String message, long retryAfterSeconds) {

@@ -1,21 +1,20 @@
 package dev.egemma.server;
 
-import com.sun.net.httpserver.HttpServer;
-
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The embedding server: the JDK's {@code com.sun.net.httpserver} with one virtual thread per exchange, so a request
- * waiting on the model holds no platform thread, and the model's own worker pool does the computing.
+ * The embedding server: a small HTTP/1.1 server of our own ({@link Http1Server}) with one virtual thread per
+ * connection, so a request waiting on the model holds no platform thread, and the model's own worker pool does the
+ * computing.
  *
  * <p>Lifecycle: {@link #start} binds and answers at once ({@code /health} says 503 "loading"); {@link #ready} hands
- * over the loaded models; {@link #stop} stops accepting, lets in-flight requests finish, then closes the models.
+ * over the loaded models; {@link #stop} drains (no new requests, the ones in flight finish) then closes the models.
  */
 public final class EmbeddingServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(EmbeddingServer.class.getName());
@@ -28,17 +27,15 @@ public final class EmbeddingServer implements AutoCloseable {
         }
     }
 
-    private final HttpServer http;
-    private final ExecutorService exchanges;
+    private final Http1Server http;
     private final ExecutorService work;
     private final ServerContext ctx;
     private final TokenBudget budget;
     private volatile ServedModels models;
     private volatile boolean stopped;
 
-    private EmbeddingServer(HttpServer http, ExecutorService exchanges, ExecutorService work, ServerContext ctx, TokenBudget budget) {
+    private EmbeddingServer(Http1Server http, ExecutorService work, ServerContext ctx, TokenBudget budget) {
         this.http = http;
-        this.exchanges = exchanges;
         this.work = work;
         this.ctx = ctx;
         this.budget = budget;
@@ -46,20 +43,20 @@ public final class EmbeddingServer implements AutoCloseable {
 
     /** Binds and starts answering; embedding routes say 503 until {@link #ready}. */
     public static EmbeddingServer start(Config config) throws IOException {
+        return start(config, HttpBounds.defaults());
+    }
+
+    /** With other HTTP bounds (tests shorten them). */
+    static EmbeddingServer start(Config config, HttpBounds bounds) throws IOException {
         TokenBudget budget = new TokenBudget(config.limits().maxQueuedTokens());
         ServerContext ctx = new ServerContext(config.limits(), new Metrics(budget::held), config.apiKey());
-        HttpServer http = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 256);
-        ExecutorService exchanges = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("egemma-http-", 0).factory());
         ExecutorService work = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("egemma-embed-", 0).factory());
-        http.setExecutor(exchanges);
-        http.createContext("/v1/embeddings", new OpenAiEmbeddingsRoute(ctx));
-        http.createContext("/api/embed", new OllamaEmbedRoute(ctx));
-        http.createContext("/v1/models", new ModelsRoute(ctx));
-        http.createContext("/health", new HealthRoute(ctx));
-        http.createContext("/metrics", new MetricsRoute(ctx));
-        http.createContext("/", new UnknownRoute(ctx));
-        http.start();
-        return new EmbeddingServer(http, exchanges, work, ctx, budget);
+        List<Route> routes = List.of(new OpenAiEmbeddingsRoute(ctx), new OllamaEmbedRoute(ctx), new ModelsRoute(ctx),
+                new HealthRoute(ctx), new MetricsRoute(ctx));
+        Route unknown = new UnknownRoute(ctx);
+        Http1Server http = Http1Server.start(config.host(), config.port(), bounds,
+                ex -> routes.stream().filter(r -> r.matches(ex.path())).findFirst().orElse(unknown).handle(ex));
+        return new EmbeddingServer(http, work, ctx, budget);
     }
 
     /** Starts serving {@code models} (the server owns them from now on and closes them on {@link #stop}). */
@@ -74,36 +71,32 @@ public final class EmbeddingServer implements AutoCloseable {
 
     /** The bound port (useful with port 0). */
     public int port() {
-        return http.getAddress().getPort();
+        return http.port();
     }
 
     /** {@code http://host:port}. */
     public URI uri() {
-        InetSocketAddress a = http.getAddress();
-        String host = a.getAddress().getHostAddress();
-        return URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort());
+        String host = http.address().getHostAddress();
+        return URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port());
     }
 
     /**
-     * Graceful stop: close the listening socket, wait up to {@code grace} for in-flight exchanges, then close the
-     * models. Idempotent.
+     * Graceful stop, a drain: stop listening, close idle connections and those still sending a request, let the
+     * requests in flight finish (answered with {@code Connection: close}) for up to {@code grace}, then cut what is
+     * still running and close the models. Returns as soon as the requests in flight are done. Idempotent.
      */
     public synchronized void stop(Duration grace) {
         if (stopped) return;
         stopped = true;
         long deadline = System.nanoTime() + grace.toNanos();
-        // HttpServer.stop closes the listener at once and returns when all exchanges are done or the delay passed.
-        http.stop((int) Math.max(1, Math.min(Integer.MAX_VALUE, grace.toSeconds())));
-        exchanges.shutdown();
-        work.shutdown();
+        boolean drained = http.stop(grace);
+        work.shutdown(); // after the drain: a request in flight may still submit its work
         try {
-            long left = Math.max(0, deadline - System.nanoTime());
-            if (!exchanges.awaitTermination(left, TimeUnit.NANOSECONDS) || !work.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS))
-                LOG.log(System.Logger.Level.WARNING, "requests still running after the " + grace.toSeconds() + " s grace period; closing anyway");
+            if (!work.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) drained = false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        exchanges.shutdownNow();
+        if (!drained) LOG.log(System.Logger.Level.WARNING, "requests still running after the " + grace.toSeconds() + " s grace period; cut");
         work.shutdownNow();
         ServedModels m = models;
         if (m != null && work.isTerminated()) m.close();

@@ -11,12 +11,17 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 
 /**
  * The API-independent part of an embeddings request: pick the model, tokenize (task prompt applied), enforce the
- * token limits, admit by token budget, embed within the timeout, cut to the requested dimensions.
+ * token limits, admit by token budget, embed within the timeout, cut to the requested dimensions. Work nobody
+ * waits for any more (timeout, client gone, stop) is cancelled and its tokens released at once.
  */
 final class EmbeddingService {
+    /** How often a request waiting on the model checks that its client is still there. */
+    private static final long CLIENT_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+
     /** The embeddings of one request, with the served name of the model that made them. */
     record Result(String model, float[][] vectors, long promptTokens) {}
 
@@ -34,7 +39,8 @@ final class EmbeddingService {
         this.work = work;
     }
 
-    Result embed(EmbedRequest r) {
+    /** {@code clientGone} is polled while the model works; when it says true the work is cancelled. */
+    Result embed(EmbedRequest r, BooleanSupplier clientGone) throws ClientGoneException {
         Map.Entry<String, EmbeddingModelHandle> entry = models.resolve(r.model());
         EmbeddingModelHandle m = entry.getValue();
         if (r.dimensions() > m.dimension())
@@ -54,9 +60,10 @@ final class EmbeddingService {
         }
         if (tokens > budget.capacity())
             throw ApiException.badRequest("the request has " + tokens + " tokens, more than this server ever queues (" + budget.capacity() + "); split it", "input", "too_many_tokens");
-        if (!budget.tryAcquire(tokens))
+        TokenBudget.Lease lease = budget.tryAcquire(tokens);
+        if (lease == null)
             throw ApiException.overloaded("the server is busy (" + budget.held() + " of " + budget.capacity() + " tokens queued); retry shortly", 1);
-        float[][] full = run(m, sequences, tokens);
+        float[][] full = run(m, sequences, lease, clientGone);
         metrics.embedded(entry.getKey(), sequences.size(), tokens);
         return new Result(entry.getKey(), r.dimensions() == 0 ? full : matryoshka(full, r.dimensions()), tokens);
     }
@@ -81,31 +88,46 @@ final class EmbeddingService {
         return Arrays.copyOf(ids, maxTokens);
     }
 
-    /** Embeds on a worker, holding the tokens in the budget until the model is done (even past the timeout). */
-    private float[][] run(EmbeddingModelHandle m, List<int[]> sequences, long tokens) {
+    /**
+     * Embeds on a worker, holding the tokens until the model is done. Work given up (timeout, client gone, stop) is
+     * cancelled: cancelling the future interrupts the worker, and an interrupted Embedder call computes none of its
+     * sequences not yet in a running batch. Its tokens go back then, not when the worker ends: a task cancelled
+     * before it started never runs, so it could never give them back itself.
+     */
+    private float[][] run(EmbeddingModelHandle m, List<int[]> sequences, TokenBudget.Lease lease, BooleanSupplier clientGone) throws ClientGoneException {
         Future<float[][]> f;
         try {
             f = work.submit(() -> {
-                try {
+                try (lease) {
                     return m.embed(sequences);
-                } finally {
-                    budget.release(tokens);
                 }
             });
         } catch (RuntimeException e) { // rejected: the server is stopping
-            budget.release(tokens);
-            throw ApiException.unavailable("the server is shutting down", "shutting_down", 1);
+            lease.close();
+            throw ApiException.shuttingDown();
         }
+        long deadline = System.nanoTime() + limits.requestTimeout().toNanos();
         try {
-            return f.get(limits.requestTimeout().toNanos(), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            // not cancelled: a task cancelled before it started would never release its tokens, and one running
-            // cannot be stopped mid forward pass anyway; its tokens stay in the budget until it is done
-            throw ApiException.unavailable("the embeddings took longer than the server's request timeout of "
-                    + limits.requestTimeout().toMillis() + " ms; retry later or send less", "timeout", 5);
-        } catch (InterruptedException e) {
+            while (true) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    abandon(f, lease);
+                    throw ApiException.unavailable("the embeddings took longer than the server's request timeout of "
+                            + limits.requestTimeout().toMillis() + " ms; retry later or send less", "timeout", 5);
+                }
+                try {
+                    return f.get(Math.min(left, CLIENT_CHECK_NANOS), TimeUnit.NANOSECONDS);
+                } catch (TimeoutException stillWorking) {
+                    if (clientGone.getAsBoolean()) {
+                        abandon(f, lease);
+                        throw new ClientGoneException();
+                    }
+                }
+            }
+        } catch (InterruptedException e) { // the stop's grace is over
+            abandon(f, lease);
             Thread.currentThread().interrupt();
-            throw ApiException.unavailable("the server is shutting down", "shutting_down", 1);
+            throw ApiException.shuttingDown();
         } catch (ExecutionException e) {
             if (e.getCause() instanceof dev.egemma.NonFiniteEmbeddingException nf)
                 throw new ApiException(500, "server_error", nf.getMessage(), null, "non_finite_output", 0);
@@ -113,6 +135,12 @@ final class EmbeddingService {
             if (e.getCause() instanceof Error err) throw err;
             throw new IllegalStateException(e.getCause());
         }
+    }
+
+    /** Cancels the work (interrupting it if it runs) and gives its tokens back: nobody will read its result. */
+    private static void abandon(Future<?> f, TokenBudget.Lease lease) {
+        f.cancel(true);
+        lease.close();
     }
 
     /** The first {@code d} values of each vector, L2-normalized again (sum in double, as llama.cpp normalizes). */

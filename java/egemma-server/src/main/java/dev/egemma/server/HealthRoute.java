@@ -1,7 +1,5 @@
 package dev.egemma.server;
 
-import com.sun.net.httpserver.HttpExchange;
-
 import java.io.IOException;
 
 /** {@code GET /health}: 200 once the models are loaded, 503 before. Open without the API key, for probes. */
@@ -11,7 +9,7 @@ final class HealthRoute extends Route {
     }
 
     @Override
-    int serve(HttpExchange ex) throws IOException {
+    int serve(Exchange ex) throws IOException {
         ServedModels m = ctx.models();
         int status = m == null ? 503 : 200;
         byte[] body = Json.write(g -> {
@@ -24,7 +22,7 @@ final class HealthRoute extends Route {
             }
             g.writeEndObject();
         });
-        if (m == null) ex.getResponseHeaders().set("Retry-After", "2");
+        if (m == null) ex.setHeader("Retry-After", "2");
         sendJson(ex, status, body);
         return status;
     }

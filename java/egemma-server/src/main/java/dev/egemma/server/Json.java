@@ -63,6 +63,15 @@ final class Json {
         });
     }
 
+    /** Ollama's error shape: {@code {"error":"message"}}. */
+    static byte[] ollamaError(ApiException e) {
+        return write(g -> {
+            g.writeStartObject();
+            g.writeStringField("error", e.getMessage());
+            g.writeEndObject();
+        });
+    }
+
     /** A float array; each value written as Float.toString writes it (the shortest text that reads back to the same float). */
     static void floats(JsonGenerator g, float[] v) throws IOException {
         g.writeStartArray(v, v.length);

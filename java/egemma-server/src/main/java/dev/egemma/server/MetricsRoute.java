@@ -1,7 +1,5 @@
 package dev.egemma.server;
 
-import com.sun.net.httpserver.HttpExchange;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
@@ -12,8 +10,8 @@ final class MetricsRoute extends Route {
     }
 
     @Override
-    int serve(HttpExchange ex) throws IOException {
-        send(ex, 200, "text/plain; version=0.0.4; charset=utf-8", ctx.metrics().render().getBytes(StandardCharsets.UTF_8));
+    int serve(Exchange ex) throws IOException {
+        ex.send(200, "text/plain; version=0.0.4; charset=utf-8", ctx.metrics().render().getBytes(StandardCharsets.UTF_8));
         return 200;
     }
 }

@@ -1,7 +1,5 @@
 package dev.egemma.server;
 
-import com.sun.net.httpserver.HttpExchange;
-
 import java.io.IOException;
 
 /** {@code GET /v1/models}: the served models in OpenAI's list shape, with their output width (an egemma extra). */
@@ -11,7 +9,7 @@ final class ModelsRoute extends Route {
     }
 
     @Override
-    int serve(HttpExchange ex) throws IOException {
+    int serve(Exchange ex) throws IOException {
         ctx.service(); // 503 while loading
         ServedModels m = ctx.models();
         byte[] body = Json.write(g -> {

@@ -1,20 +1,24 @@
 package dev.egemma.server;
 
-import com.sun.net.httpserver.HttpExchange;
-
 import java.io.IOException;
 
-/** {@code POST /api/embed}, Ollama's embeddings API (errors in OpenAI's shape, like every route here). */
+/** {@code POST /api/embed}, Ollama's embeddings API, errors in Ollama's shape {@code {"error":"message"}}. */
 final class OllamaEmbedRoute extends Route {
     OllamaEmbedRoute(ServerContext ctx) {
         super(ctx, "/api/embed", true, "POST");
     }
 
+    /** Ollama's clients read {@code error} as a string (the npm {@code ollama} client showed "[object Object]"). */
     @Override
-    int serve(HttpExchange ex) throws IOException {
+    byte[] errorBody(ApiException e) {
+        return Json.ollamaError(e);
+    }
+
+    @Override
+    int serve(Exchange ex) throws IOException {
         long t0 = System.nanoTime();
         EmbedRequest req = RequestParser.ollama(Json.parse(HttpBodies.utf8(HttpBodies.read(ex, ctx.limits().maxBodyBytes()))), ctx.limits().maxInputs());
-        EmbeddingService.Result r = ctx.service().embed(req);
+        EmbeddingService.Result r = ctx.service().embed(req, ex::clientGone);
         long total = System.nanoTime() - t0;
         byte[] body = Json.write(g -> {
             g.writeStartObject();

@@ -1,7 +1,5 @@
 package dev.egemma.server;
 
-import com.sun.net.httpserver.HttpExchange;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -14,9 +12,9 @@ final class OpenAiEmbeddingsRoute extends Route {
     }
 
     @Override
-    int serve(HttpExchange ex) throws IOException {
+    int serve(Exchange ex) throws IOException {
         EmbedRequest req = RequestParser.openAi(Json.parse(HttpBodies.utf8(HttpBodies.read(ex, ctx.limits().maxBodyBytes()))), ctx.limits().maxInputs());
-        EmbeddingService.Result r = ctx.service().embed(req);
+        EmbeddingService.Result r = ctx.service().embed(req, ex::clientGone);
         byte[] body = Json.write(g -> {
             g.writeStartObject();
             g.writeStringField("object", "list");

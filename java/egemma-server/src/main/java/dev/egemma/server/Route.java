@@ -1,8 +1,5 @@
 package dev.egemma.server;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -10,10 +7,11 @@ import java.util.Set;
 
 /**
  * One HTTP route: exact path, allowed methods, optional bearer auth, metrics, and the error policy. Client mistakes
- * ({@link ApiException}) get their status and an OpenAI-shaped error body; anything else is logged with its stack
- * trace on the server and answered with a bare 500 that says nothing about the internals.
+ * ({@link ApiException}) get their status and an error body in the route's API's shape (OpenAI's unless the route
+ * says otherwise); anything else is logged with its stack trace on the server and answered with a bare 500 that
+ * says nothing about the internals. A client that went away gets nothing (counted as 499).
  */
-abstract class Route implements HttpHandler {
+abstract class Route {
     private static final System.Logger LOG = System.getLogger(Route.class.getName());
 
     private final String path;
@@ -34,44 +32,46 @@ abstract class Route implements HttpHandler {
     }
 
     /** Serves an authorized request with an allowed method; returns the status sent. */
-    abstract int serve(HttpExchange ex) throws IOException;
+    abstract int serve(Exchange ex) throws IOException;
 
-    @Override
-    public final void handle(HttpExchange ex) {
+    /** The body of an error answer: OpenAI's {@code {"error":{"message","type","param","code"}}} unless overridden. */
+    byte[] errorBody(ApiException e) {
+        return Json.error(e);
+    }
+
+    public final void handle(Exchange ex) {
         Outcome outcome = new Outcome(this, System.nanoTime());
-        ex.setAttribute(Outcome.ATTRIBUTE, outcome);
+        ex.onResponse(outcome::record);
         ctx.metrics().requestStarted();
         int status = 500;
-        try (ex) {
+        try {
+            if (!matches(ex.path())) throw ApiException.notFound("no route " + ex.path()
+                    + "; routes: POST /v1/embeddings, POST /api/embed, GET /v1/models, GET /health, GET /metrics", null, "not_found");
+            if (authenticated && !authorized(ex)) throw ApiException.unauthorized();
+            if (!methods.contains(ex.method())) {
+                ex.setHeader("Allow", String.join(", ", methods));
+                throw ApiException.methodNotAllowed(ex.method(), String.join(" or ", methods));
+            }
+            status = serve(ex);
+        } catch (ApiException e) {
+            status = e.status();
+            if (e.retryAfterSeconds() > 0) ex.setHeader("Retry-After", Long.toString(e.retryAfterSeconds()));
+            if (e.status() == 401) ex.setHeader("WWW-Authenticate", "Bearer");
             try {
-                if (!matches(ex.getRequestURI().getPath())) throw ApiException.notFound("no route " + ex.getRequestURI().getPath()
-                        + "; routes: POST /v1/embeddings, POST /api/embed, GET /v1/models, GET /health, GET /metrics", null, "not_found");
-                if (authenticated && !authorized(ex)) throw ApiException.unauthorized();
-                if (!methods.contains(ex.getRequestMethod())) {
-                    ex.getResponseHeaders().set("Allow", String.join(", ", methods));
-                    throw ApiException.methodNotAllowed(ex.getRequestMethod(), String.join(" or ", methods));
-                }
-                status = serve(ex);
-            } catch (ApiException e) {
-                status = e.status();
-                if (e.retryAfterSeconds() > 0) ex.getResponseHeaders().set("Retry-After", Long.toString(e.retryAfterSeconds()));
-                if (e.status() == 401) ex.getResponseHeaders().set("WWW-Authenticate", "Bearer");
-                try {
-                    sendJson(ex, status, Json.error(e));
-                } catch (IOException io) {
-                    LOG.log(System.Logger.Level.DEBUG, "could not send the error on " + path + ": " + io);
-                }
-            } catch (IOException e) {
-                status = 499; // the client went away mid-request: nothing to answer
-                LOG.log(System.Logger.Level.DEBUG, "I/O error on " + path + ": " + e);
-            } catch (RuntimeException | Error e) {
-                status = 500;
-                LOG.log(System.Logger.Level.ERROR, "internal error on " + ex.getRequestMethod() + " " + path, e);
-                try {
-                    sendJson(ex, 500, Json.error(new ApiException(500, "server_error", "internal server error; see the server log", null, "internal_error", 0)));
-                } catch (IOException | RuntimeException ignored) {
-                    // headers may already be sent; the exchange is closed below either way
-                }
+                sendJson(ex, status, errorBody(e));
+            } catch (IOException io) {
+                LOG.log(System.Logger.Level.DEBUG, "could not send the error on " + path + ": " + io);
+            }
+        } catch (IOException e) {
+            status = 499; // the client went away mid-request: nothing to answer
+            LOG.log(System.Logger.Level.DEBUG, "I/O error on " + path + ": " + e);
+        } catch (RuntimeException | Error e) {
+            status = 500;
+            LOG.log(System.Logger.Level.ERROR, "internal error on " + ex.method() + " " + path, e);
+            try {
+                if (!ex.responded()) sendJson(ex, 500, errorBody(new ApiException(500, "server_error", "internal server error; see the server log", null, "internal_error", 0)));
+            } catch (IOException | RuntimeException ignored) {
+                // the connection ends either way
             }
         } finally {
             outcome.record(status); // no-op when the response was sent: it was counted then
@@ -83,7 +83,6 @@ abstract class Route implements HttpHandler {
      * then reads {@code /metrics} always sees it counted; requests that never got a response are counted at the end.
      */
     private static final class Outcome {
-        static final String ATTRIBUTE = "egemma.outcome";
         private final Route route;
         private final long t0;
         private boolean recorded;
@@ -104,26 +103,15 @@ abstract class Route implements HttpHandler {
         return requestPath.equals(path) || requestPath.equals(path + "/");
     }
 
-    private boolean authorized(HttpExchange ex) {
+    private boolean authorized(Exchange ex) {
         String key = ctx.apiKey();
         if (key == null) return true;
-        String h = ex.getRequestHeaders().getFirst("Authorization");
+        String h = ex.requestHeader("Authorization");
         if (h == null || !h.regionMatches(true, 0, "Bearer ", 0, 7)) return false;
         return MessageDigest.isEqual(h.substring(7).trim().getBytes(StandardCharsets.UTF_8), key.getBytes(StandardCharsets.UTF_8));
     }
 
-    static void sendJson(HttpExchange ex, int status, byte[] body) throws IOException {
-        send(ex, status, "application/json", body);
-    }
-
-    static void send(HttpExchange ex, int status, String contentType, byte[] body) throws IOException {
-        if (ex.getAttribute(Outcome.ATTRIBUTE) instanceof Outcome o) o.record(status);
-        ex.getResponseHeaders().set("Content-Type", contentType);
-        if (ex.getRequestMethod().equals("HEAD")) {
-            ex.sendResponseHeaders(status, -1);
-            return;
-        }
-        ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
-        if (body.length > 0) ex.getResponseBody().write(body);
+    static void sendJson(Exchange ex, int status, byte[] body) throws IOException {
+        ex.send(status, "application/json", body);
     }
 }

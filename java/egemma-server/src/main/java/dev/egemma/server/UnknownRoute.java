@@ -1,7 +1,5 @@
 package dev.egemma.server;
 
-import com.sun.net.httpserver.HttpExchange;
-
 /** Every path no other route claims: 404 with the list of routes. */
 final class UnknownRoute extends Route {
     UnknownRoute(ServerContext ctx) {
@@ -19,7 +17,7 @@ final class UnknownRoute extends Route {
     }
 
     @Override
-    int serve(HttpExchange ex) {
+    int serve(Exchange ex) {
         throw new AssertionError("unreachable: matches() is always false");
     }
 }

@@ -14,6 +14,8 @@ final class GatedModel implements EmbeddingModelHandle {
     private final EmbeddingModelHandle model;
     final CountDownLatch gate = new CountDownLatch(1);
     final Semaphore entered = new Semaphore(0);
+    /** Counted down when an embed call waiting at the gate is interrupted (its request's work was cancelled). */
+    final CountDownLatch interrupted = new CountDownLatch(1);
 
     GatedModel(EmbeddingModelHandle model) {
         this.model = model;
@@ -25,6 +27,7 @@ final class GatedModel implements EmbeddingModelHandle {
         try {
             gate.await();
         } catch (InterruptedException e) {
+            interrupted.countDown();
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted at the gate");
         }

@@ -158,6 +158,18 @@ class ServerErrorsTest {
         assertError(post(server, "/health", "{}"), 405, "GET");
     }
 
+    /** Issue 30 case 8: Ollama's clients read {@code error} as a string (the npm client showed "[object Object]"). */
+    @Test
+    void ollamaErrorsUseOllamasShapeAndOpenAiErrorsOpenAis() throws Exception {
+        Reply r = post(server, "/api/embed", "{\"model\":\"llama\",\"input\":\"a\"}");
+        assertEquals("model 'llama' is not served here; served models: gemma, other", assertError(r, 404, "llama").textValue());
+        assertError(post(server, "/api/embed", "{\"input\":"), 400, "malformed JSON");
+        assertError(post(server, "/api/embed/", "{\"model\":\"gemma\",\"input\":[]}"), 400, "must not be empty");
+        Reply get = get(server, "/api/embed", null);
+        assertError(get, 405, "POST");
+        assertEquals("model_not_found", assertError(post(server, "/v1/embeddings", "{\"model\":\"llama\",\"input\":\"a\"}"), 404, "llama").get("code").textValue());
+    }
+
     @Test
     void apiKey() throws Exception {
         try (EmbeddingServer s = serve(config(Limits.defaults(), "s3cret"), goldenModels("gemma", "small-dense-f32"))) {

@@ -85,20 +85,40 @@ final class ServerTestSupport {
     }
 
     /**
-     * Asserts an error reply: the status, OpenAI's error shape with all four fields, a message mentioning
-     * {@code mentions}, and no trace of Java internals.
+     * Asserts an error reply: the status, the route's error shape (Ollama's {@code {"error":"text"}} on {@code /api/},
+     * OpenAI's with all four fields elsewhere), a message mentioning {@code mentions}, and no trace of Java
+     * internals. Returns the error object, or the text node on Ollama's routes.
      */
     static JsonNode assertError(Reply r, int status, String mentions) {
         assertEquals(status, r.status(), () -> "status; body: " + r.raw().body());
         assertTrue(r.json() != null && r.json().has("error"), () -> "error object expected, got " + r.raw().body());
         JsonNode e = r.json().get("error");
-        for (String f : new String[] {"message", "type", "param", "code"}) assertTrue(e.has(f), "error." + f + " missing: " + e);
-        assertTrue(e.get("message").isTextual() && !e.get("message").textValue().isBlank(), e.toString());
-        assertTrue(e.get("message").textValue().contains(mentions), () -> "message should mention '" + mentions + "': " + e);
+        JsonNode message = e;
+        if (r.raw().request().uri().getPath().startsWith("/api/")) {
+            assertTrue(e.isTextual(), () -> "Ollama's error shape {\"error\":\"text\"} expected, got " + r.raw().body());
+            assertEquals(1, r.json().size(), r.raw().body());
+        } else {
+            for (String f : new String[] {"message", "type", "param", "code"}) assertTrue(e.has(f), "error." + f + " missing: " + e);
+            message = e.get("message");
+        }
+        assertTrue(message.isTextual() && !message.textValue().isBlank(), e.toString());
+        assertTrue(message.textValue().contains(mentions), () -> "message should mention '" + mentions + "': " + e);
         String body = r.raw().body();
         assertFalse(body.contains("\tat ") || body.contains("at dev.egemma") || body.contains("Exception") || body.contains("java."),
                 () -> "internals leaked: " + body);
         return e;
+    }
+
+    /** Waits (up to 5 s) until {@code /metrics} contains {@code text}, e.g. a gauge's line. */
+    static void awaitMetrics(EmbeddingServer s, String text) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        String metrics = "";
+        while (System.nanoTime() < deadline) {
+            metrics = get(s, "/metrics", null).raw().body();
+            if (metrics.contains(text)) return;
+            Thread.sleep(10);
+        }
+        throw new AssertionError("/metrics never showed '" + text.strip() + "':\n" + metrics);
     }
 
     static float[] floats(JsonNode arr) {
