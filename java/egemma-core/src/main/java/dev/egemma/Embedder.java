@@ -132,13 +132,15 @@ public final class Embedder implements AutoCloseable {
     public static Embedder open(Path gguf, Options options, EngineOptions engineOptions) throws IOException {
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(engineOptions, "engineOptions");
+        CompletableFuture<Kernels> kernels = startKernels(options);
         GgufFile f = GgufFile.open(gguf);
         WorkerPool pool = null;
         try {
             ModelConfig c = ModelConfig.from(f);
             ModelWeights w = ModelWeights.bind(f, c);
             Tokenizer tok = Tokenizer.fromGguf(f);
-            Kernels k = kernels(options);
+            Kernels k = joinKernels(kernels);
+            if (k instanceof dev.egemma.kernels.ffm.NativeKernels n) n.usePackCache(gguf, w.products()); // packed once per model file
             pool = new WorkerPool(options.threads());
             Embedder e = new Embedder(f, w, tok, pool, new EmbeddingGemma(w, k, pool), options, engineOptions);
             if (!w.hasDense()) LOG.log(System.Logger.Level.WARNING, gguf.getFileName() + ": " + NO_DENSE_WARNING);
@@ -161,6 +163,37 @@ public final class Embedder implements AutoCloseable {
         if (types.isEmpty()) return null;
         String by = k instanceof dev.egemma.kernels.ffm.NativeKernels n ? n.fallback().name() : "other kernels";
         return k.name() + " has no kernels for " + types + " weights yet: those products run on " + by + ", the rest natively";
+    }
+
+    /**
+     * The kernels, made on a helper thread while the caller reads the model file (in a cold JVM, loading libegemma and
+     * linking its functions take ~0.1 s, reading the file and its vocabulary as long). The helper then links the
+     * functions of a forward pass, so that the first one does not.
+     */
+    private static CompletableFuture<Kernels> startKernels(Options o) {
+        CompletableFuture<Kernels> f = new CompletableFuture<>();
+        Thread.ofPlatform().daemon().name("egemma-open").start(() -> {
+            Kernels k;
+            try {
+                k = kernels(o);
+            } catch (Throwable t) {
+                f.completeExceptionally(t);
+                return;
+            }
+            f.complete(k);
+            if (k instanceof dev.egemma.kernels.ffm.NativeKernels n) n.linkForwardPass();
+        });
+        return f;
+    }
+
+    private static Kernels joinKernels(CompletableFuture<Kernels> f) {
+        try {
+            return f.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException re) throw re;
+            if (e.getCause() instanceof Error err) throw err;
+            throw e;
+        }
     }
 
     private static Kernels kernels(Options o) {

@@ -101,6 +101,8 @@ public final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--dump-layers", paramLabel = "DIR", description = "Write each layer's hidden states of every text as .npy under DIR/text-NNNN/ (debugging).")
     Path dumpLayers;
 
+    private long firstVector; // epoch ms when the first batch's vectors came back, for --stats
+
     @Override
     public Integer call() throws IOException {
         if (texts.isEmpty() && input == null) throw new ParameterException(spec.commandLine(), "give TEXT arguments or -i FILE (- for stdin)");
@@ -148,6 +150,7 @@ public final class EmbedCommand implements Callable<Integer> {
                 for (int s = 0; s < ids.size(); s += CHUNK) {
                     int end = Math.min(ids.size(), s + CHUNK);
                     float[][] part = e.embedTokenLists(ids.subList(s, end));
+                    if (s == 0) firstVector = System.currentTimeMillis();
                     System.arraycopy(part, 0, out, s, part.length);
                     if (progress) System.err.printf("\r%d/%d texts", end, ids.size());
                 }
@@ -159,6 +162,9 @@ public final class EmbedCommand implements Callable<Integer> {
                 double wallMs = (t2 - t1) / 1e6;
                 System.err.printf(Locale.ROOT, "texts: %d%ntokens: %d%nload ms: %.1f%nwall ms: %.1f%ntokens/s: %.1f%nbackend: %s, threads: %d%n",
                         all.size(), tokens, (t1 - t0) / 1e6, wallMs, tokens / (wallMs / 1e3), e.backendName(), e.options().threads());
+                // from the JVM's start to the first batch's vectors in hand (read after the run: java.management costs ~20 ms)
+                if (firstVector > 0)
+                    System.err.printf(Locale.ROOT, "first vector ms since JVM start: %d%n", firstVector - java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime());
             }
         }
         return 0;

@@ -81,7 +81,7 @@ class ServeCommandTest {
     private static List<String> egemma(String... args) {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "--add-modules", "jdk.incubator.vector",
-                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+                "-Degemma.packCache=" + System.getProperty("egemma.packCache", "off"), "-cp", System.getProperty("java.class.path"), Main.class.getName()));
         cmd.addAll(List.of(args));
         return cmd;
     }

@@ -192,7 +192,7 @@ public final class Backends {
 
     /** libegemma's kernels in {@code order}, the Java kernels of the same order serving the types libegemma lacks. */
     private static Kernels nativeKernels(NativeLibrary lib, Q8Order order) {
-        return new NativeKernels(lib.binding(), KernelProvider.javaKernels(order), order);
+        return new NativeKernels(lib, () -> KernelProvider.javaKernels(order), order);
     }
 
     private static Q8Order orDefault(Q8Order q8Order) {

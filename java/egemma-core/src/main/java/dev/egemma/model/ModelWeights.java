@@ -50,16 +50,22 @@ public record ModelWeights(
                 dense ? matrix(f, l.dense2()) : null, dense ? matrix(f, l.dense3()) : null);
     }
 
-    /** The types of every weight matrix (token_embd included: it is only read row by row, but named with the rest). */
+    /** The types of every weight matrix the forward pass multiplies by (not token_embd: it is only read row by row). */
     public java.util.Set<dev.egemma.gguf.GgmlType> matrixTypes() {
         java.util.Set<dev.egemma.gguf.GgmlType> s = java.util.EnumSet.noneOf(dev.egemma.gguf.GgmlType.class);
-        for (LayerWeights l : layers)
-            for (WeightMatrix m : new WeightMatrix[] {l.wq(), l.wk(), l.wv(), l.wo(), l.wGate(), l.wUp(), l.wDown()}) s.add(m.type());
-        if (hasDense()) {
-            s.add(dense2.type());
-            s.add(dense3.type());
-        }
+        for (WeightMatrix m : products()) s.add(m.type());
         return s;
+    }
+
+    /** Every matrix the forward pass multiplies by: each layer's seven, then the two dense projections if present. */
+    public List<WeightMatrix> products() {
+        List<WeightMatrix> out = new java.util.ArrayList<>(layers.size() * 7 + 2);
+        for (LayerWeights l : layers) out.addAll(List.of(l.wq(), l.wk(), l.wv(), l.wo(), l.wGate(), l.wUp(), l.wDown()));
+        if (hasDense()) {
+            out.add(dense2);
+            out.add(dense3);
+        }
+        return out;
     }
 
     public boolean hasDense() {

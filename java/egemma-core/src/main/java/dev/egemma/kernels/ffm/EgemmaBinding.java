@@ -136,60 +136,60 @@ public final class EgemmaBinding {
         DESCRIPTORS = Collections.unmodifiableMap(m);
     }
 
-    private final MethodHandle egemma_version;
-    private final MethodHandle egemma_abi_version;
-    private final MethodHandle egemma_cpu_features;
-    private final MethodHandle egemma_caps;
-    private final MethodHandle egemma_active_isa;
-    private final MethodHandle egemma_set_isa_limit;
-    private final MethodHandle egemma_isa_name;
-    private final MethodHandle egemma_q8_0_dot;
-    private final MethodHandle egemma_q8_0_pack_size;
-    private final MethodHandle egemma_q8_0_pack;
-    private final MethodHandle egemma_q8_0_quantize;
-    private final MethodHandle egemma_q8_0_gemm_scratch_size;
-    private final MethodHandle egemma_q8_0_gemm;
-    private final MethodHandle egemma_q8_1_sums;
-    private final MethodHandle egemma_add_min_term;
-    private final MethodHandle egemma_kq_pack_size;
-    private final MethodHandle egemma_kq_pack;
-    private final MethodHandle egemma_q8_k_quantize;
-    private final MethodHandle egemma_kq_gemm;
-    private final MethodHandle egemma_float_gemm;
-    private final MethodHandle egemma_rms_norm;
-    private final MethodHandle egemma_gelu_mul;
-    private final MethodHandle egemma_attention_head;
-    private final MethodHandle egemma_rope_neox;
-    private final MethodHandle egemma_mean_pool;
-    private final MethodHandle egemma_l2_normalize;
+    private final Downcall egemma_version;
+    private final Downcall egemma_abi_version;
+    private final Downcall egemma_cpu_features;
+    private final Downcall egemma_caps;
+    private final Downcall egemma_active_isa;
+    private final Downcall egemma_set_isa_limit;
+    private final Downcall egemma_isa_name;
+    private final Downcall egemma_q8_0_dot;
+    private final Downcall egemma_q8_0_pack_size;
+    private final Downcall egemma_q8_0_pack;
+    private final Downcall egemma_q8_0_quantize;
+    private final Downcall egemma_q8_0_gemm_scratch_size;
+    private final Downcall egemma_q8_0_gemm;
+    private final Downcall egemma_q8_1_sums;
+    private final Downcall egemma_add_min_term;
+    private final Downcall egemma_kq_pack_size;
+    private final Downcall egemma_kq_pack;
+    private final Downcall egemma_q8_k_quantize;
+    private final Downcall egemma_kq_gemm;
+    private final Downcall egemma_float_gemm;
+    private final Downcall egemma_rms_norm;
+    private final Downcall egemma_gelu_mul;
+    private final Downcall egemma_attention_head;
+    private final Downcall egemma_rope_neox;
+    private final Downcall egemma_mean_pool;
+    private final Downcall egemma_l2_normalize;
 
     private EgemmaBinding(SymbolLookup lookup) {
-        egemma_version = bind(lookup, "egemma_version");
-        egemma_abi_version = bind(lookup, "egemma_abi_version");
-        egemma_cpu_features = bind(lookup, "egemma_cpu_features");
-        egemma_caps = bind(lookup, "egemma_caps");
-        egemma_active_isa = bind(lookup, "egemma_active_isa");
-        egemma_set_isa_limit = bind(lookup, "egemma_set_isa_limit");
-        egemma_isa_name = bind(lookup, "egemma_isa_name");
-        egemma_q8_0_dot = bind(lookup, "egemma_q8_0_dot");
-        egemma_q8_0_pack_size = bind(lookup, "egemma_q8_0_pack_size");
-        egemma_q8_0_pack = bind(lookup, "egemma_q8_0_pack");
-        egemma_q8_0_quantize = bind(lookup, "egemma_q8_0_quantize");
-        egemma_q8_0_gemm_scratch_size = bind(lookup, "egemma_q8_0_gemm_scratch_size");
-        egemma_q8_0_gemm = bind(lookup, "egemma_q8_0_gemm");
-        egemma_q8_1_sums = bind(lookup, "egemma_q8_1_sums");
-        egemma_add_min_term = bind(lookup, "egemma_add_min_term");
-        egemma_kq_pack_size = bind(lookup, "egemma_kq_pack_size");
-        egemma_kq_pack = bind(lookup, "egemma_kq_pack");
-        egemma_q8_k_quantize = bind(lookup, "egemma_q8_k_quantize");
-        egemma_kq_gemm = bind(lookup, "egemma_kq_gemm");
-        egemma_float_gemm = bind(lookup, "egemma_float_gemm");
-        egemma_rms_norm = bind(lookup, "egemma_rms_norm");
-        egemma_gelu_mul = bind(lookup, "egemma_gelu_mul");
-        egemma_attention_head = bind(lookup, "egemma_attention_head");
-        egemma_rope_neox = bind(lookup, "egemma_rope_neox");
-        egemma_mean_pool = bind(lookup, "egemma_mean_pool");
-        egemma_l2_normalize = bind(lookup, "egemma_l2_normalize");
+        egemma_version = new Downcall(lookup, "egemma_version");
+        egemma_abi_version = new Downcall(lookup, "egemma_abi_version");
+        egemma_cpu_features = new Downcall(lookup, "egemma_cpu_features");
+        egemma_caps = new Downcall(lookup, "egemma_caps");
+        egemma_active_isa = new Downcall(lookup, "egemma_active_isa");
+        egemma_set_isa_limit = new Downcall(lookup, "egemma_set_isa_limit");
+        egemma_isa_name = new Downcall(lookup, "egemma_isa_name");
+        egemma_q8_0_dot = new Downcall(lookup, "egemma_q8_0_dot");
+        egemma_q8_0_pack_size = new Downcall(lookup, "egemma_q8_0_pack_size");
+        egemma_q8_0_pack = new Downcall(lookup, "egemma_q8_0_pack");
+        egemma_q8_0_quantize = new Downcall(lookup, "egemma_q8_0_quantize");
+        egemma_q8_0_gemm_scratch_size = new Downcall(lookup, "egemma_q8_0_gemm_scratch_size");
+        egemma_q8_0_gemm = new Downcall(lookup, "egemma_q8_0_gemm");
+        egemma_q8_1_sums = new Downcall(lookup, "egemma_q8_1_sums");
+        egemma_add_min_term = new Downcall(lookup, "egemma_add_min_term");
+        egemma_kq_pack_size = new Downcall(lookup, "egemma_kq_pack_size");
+        egemma_kq_pack = new Downcall(lookup, "egemma_kq_pack");
+        egemma_q8_k_quantize = new Downcall(lookup, "egemma_q8_k_quantize");
+        egemma_kq_gemm = new Downcall(lookup, "egemma_kq_gemm");
+        egemma_float_gemm = new Downcall(lookup, "egemma_float_gemm");
+        egemma_rms_norm = new Downcall(lookup, "egemma_rms_norm");
+        egemma_gelu_mul = new Downcall(lookup, "egemma_gelu_mul");
+        egemma_attention_head = new Downcall(lookup, "egemma_attention_head");
+        egemma_rope_neox = new Downcall(lookup, "egemma_rope_neox");
+        egemma_mean_pool = new Downcall(lookup, "egemma_mean_pool");
+        egemma_l2_normalize = new Downcall(lookup, "egemma_l2_normalize");
     }
 
     /**
@@ -208,9 +208,48 @@ public final class EgemmaBinding {
         return b;
     }
 
-    private static MethodHandle bind(SymbolLookup lookup, String name) {
-        MemorySegment symbol = lookup.find(name).orElseThrow(
-                () -> new IllegalStateException("libegemma has no symbol " + name + " (a library of another version?)"));
+    /**
+     * Links the functions of a forward pass of the common types now: the norm, RoPE, attention, GELU, pooling and
+     * normalization kernels and the Q8_0 GEMM family (Q8_0, Q4_0, Q5_0, IQ4_NL and the rest expand to it). A thread
+     * that needs one meanwhile waits for that one only; the others link on first use. {@code Embedder.open} runs this
+     * on a helper thread while it reads the model file: on 2 vCPUs that takes ~0.1 s off a cold start's first vector.
+     * Not every function: linking costs CPU that the reading thread needs, and a model uses half of them.
+     */
+    public void linkForwardPass() {
+        for (Downcall d : new Downcall[] {egemma_rms_norm, egemma_q8_0_quantize, egemma_q8_0_gemm_scratch_size, egemma_q8_0_gemm,
+                egemma_q8_0_pack_size, egemma_rope_neox, egemma_attention_head, egemma_gelu_mul, egemma_mean_pool, egemma_l2_normalize})
+            d.handle();
+    }
+
+    /**
+     * One function of the library, linked on first use. Linking a downcall handle generates a class for its signature:
+     * about 15 ms each in a cold JVM on 2 vCPUs, 0.4 s for all 26 at start, while a short run calls about half of them.
+     * The symbol itself is looked up at once, so a library that lacks one is still refused when it is loaded.
+     */
+    private static final class Downcall {
+        private final MemorySegment symbol;
+        private final String name;
+        private volatile MethodHandle handle;
+
+        Downcall(SymbolLookup lookup, String name) {
+            this.name = name;
+            this.symbol = lookup.find(name).orElseThrow(
+                    () -> new IllegalStateException("libegemma has no symbol " + name + " (a library of another version?)"));
+        }
+
+        MethodHandle handle() {
+            MethodHandle h = handle;
+            if (h == null) {
+                synchronized (this) {
+                    h = handle;
+                    if (h == null) handle = h = link(symbol, name);
+                }
+            }
+            return h;
+        }
+    }
+
+    private static MethodHandle link(MemorySegment symbol, String name) {
         FunctionDescriptor desc = DESCRIPTORS.get(name);
         return KERNELS.contains(name)
                 ? Linker.nativeLinker().downcallHandle(symbol, desc, Linker.Option.critical(true))
@@ -222,7 +261,7 @@ public final class EgemmaBinding {
     /** {@code egemma_version()}: the library's version string. */
     public String version() {
         try {
-            return cString((MemorySegment) egemma_version.invokeExact());
+            return cString((MemorySegment) egemma_version.handle().invokeExact());
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -231,7 +270,7 @@ public final class EgemmaBinding {
     /** {@code egemma_abi_version()}. */
     public int abiVersion() {
         try {
-            return (int) egemma_abi_version.invokeExact();
+            return (int) egemma_abi_version.handle().invokeExact();
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -240,7 +279,7 @@ public final class EgemmaBinding {
     /** {@code egemma_cpu_features()}: raw features the CPU and OS support. */
     public Set<CpuFeature> cpuFeatures() {
         try {
-            return CpuFeature.fromMask((int) egemma_cpu_features.invokeExact());
+            return CpuFeature.fromMask((int) egemma_cpu_features.handle().invokeExact());
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -249,7 +288,7 @@ public final class EgemmaBinding {
     /** {@code egemma_caps()}: tiers compiled in and supported by this CPU. */
     public Set<Isa> caps() {
         try {
-            return Isa.fromCaps((int) egemma_caps.invokeExact());
+            return Isa.fromCaps((int) egemma_caps.handle().invokeExact());
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -258,7 +297,7 @@ public final class EgemmaBinding {
     /** {@code egemma_active_isa()}: the tier kernels dispatch to now. */
     public Isa activeIsa() {
         try {
-            return Isa.byId((int) egemma_active_isa.invokeExact());
+            return Isa.byId((int) egemma_active_isa.handle().invokeExact());
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -273,7 +312,7 @@ public final class EgemmaBinding {
     public Isa setIsaLimit(Isa limit) {
         int r;
         try {
-            r = (int) egemma_set_isa_limit.invokeExact(limit.id());
+            r = (int) egemma_set_isa_limit.handle().invokeExact(limit.id());
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -287,7 +326,7 @@ public final class EgemmaBinding {
     /** {@code egemma_isa_name()}. */
     public String isaName(int isa) {
         try {
-            return cString((MemorySegment) egemma_isa_name.invokeExact(isa));
+            return cString((MemorySegment) egemma_isa_name.handle().invokeExact(isa));
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -307,7 +346,7 @@ public final class EgemmaBinding {
         checkRange("Q8_0 dot operand b", b, bOffset, bytes);
         if (nBlocks == 0) return 0f;
         try {
-            return (float) egemma_q8_0_dot.invokeExact(a.asSlice(aOffset, bytes), b.asSlice(bOffset, bytes), nBlocks);
+            return (float) egemma_q8_0_dot.handle().invokeExact(a.asSlice(aOffset, bytes), b.asSlice(bOffset, bytes), nBlocks);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -322,7 +361,7 @@ public final class EgemmaBinding {
         checkShape("Q8_0 pack", n, k);
         long r;
         try {
-            r = (long) egemma_q8_0_pack_size.invokeExact(n, k);
+            r = (long) egemma_q8_0_pack_size.handle().invokeExact(n, k);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -346,7 +385,7 @@ public final class EgemmaBinding {
                     + Q8_0_PACK_COLS + "-row group (or at the end)");
         int r;
         try {
-            r = (int) egemma_q8_0_pack.invokeExact(w, n, k, j0, j1, dst);
+            r = (int) egemma_q8_0_pack.handle().invokeExact(w, n, k, j0, j1, dst);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -372,7 +411,7 @@ public final class EgemmaBinding {
         if (i0 == i1) return;
         int r;
         try {
-            r = (int) egemma_q8_0_quantize.invokeExact(x, k, i0, i1, qa, da);
+            r = (int) egemma_q8_0_quantize.handle().invokeExact(x, k, i0, i1, qa, da);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -385,7 +424,7 @@ public final class EgemmaBinding {
         if (m < 0) throw new IllegalArgumentException("Q8_0 GEMM: negative row count " + m);
         long r;
         try {
-            r = (long) egemma_q8_0_gemm_scratch_size.invokeExact(m, k);
+            r = (long) egemma_q8_0_gemm_scratch_size.handle().invokeExact(m, k);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -422,7 +461,7 @@ public final class EgemmaBinding {
         checkRange("Q8_0 GEMM scratch", scratch, 0, scratchBytes);
         int r;
         try {
-            r = (int) egemma_q8_0_gemm.invokeExact(qa, da, m, k, packed, n, n0, n1, c, ldc, scratch, scratch.byteSize(), order);
+            r = (int) egemma_q8_0_gemm.handle().invokeExact(qa, da, m, k, packed, n, n0, n1, c, ldc, scratch, scratch.byteSize(), order);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -443,7 +482,7 @@ public final class EgemmaBinding {
         if (i0 == i1) return;
         int r;
         try {
-            r = (int) egemma_q8_1_sums.invokeExact(x, k, i0, i1, sa);
+            r = (int) egemma_q8_1_sums.handle().invokeExact(x, k, i0, i1, sa);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -463,7 +502,7 @@ public final class EgemmaBinding {
         checkRange("min term activation sums", sa, 0, Math.multiplyExact(Math.multiplyExact(m, nb), 4L));
         int r;
         try {
-            r = (int) egemma_add_min_term.invokeExact(c, ldc, m, n0, n1, mw, ldm, sa, nb);
+            r = (int) egemma_add_min_term.handle().invokeExact(c, ldc, m, n0, n1, mw, ldm, sa, nb);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -494,7 +533,7 @@ public final class EgemmaBinding {
         checkKq("kq pack", format, n, k);
         long r;
         try {
-            r = (long) egemma_kq_pack_size.invokeExact(format, n, k);
+            r = (long) egemma_kq_pack_size.handle().invokeExact(format, n, k);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -528,7 +567,7 @@ public final class EgemmaBinding {
         MemorySegment mnArg = mins ? mn : MemorySegment.NULL, dminArg = mins ? dmin : MemorySegment.NULL;
         int r;
         try {
-            r = (int) egemma_kq_pack.invokeExact(format, q, sc, mnArg, d, dminArg, j0, rows, n, k, dst);
+            r = (int) egemma_kq_pack.handle().invokeExact(format, q, sc, mnArg, d, dminArg, j0, rows, n, k, dst);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -549,7 +588,7 @@ public final class EgemmaBinding {
         if (i0 == i1) return;
         int r;
         try {
-            r = (int) egemma_q8_k_quantize.invokeExact(x, k, i0, i1, qa, da, bsums);
+            r = (int) egemma_q8_k_quantize.handle().invokeExact(x, k, i0, i1, qa, da, bsums);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -578,7 +617,7 @@ public final class EgemmaBinding {
         checkRange("kq GEMM scratch", scratch, 0, q8_0GemmScratchSize(m, k));
         int r;
         try {
-            r = (int) egemma_kq_gemm.invokeExact(format, qa, da, bsums, m, k, packed, n, n0, n1, c, ldc, scratch, scratch.byteSize());
+            r = (int) egemma_kq_gemm.handle().invokeExact(format, qa, da, bsums, m, k, packed, n, n0, n1, c, ldc, scratch, scratch.byteSize());
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -607,7 +646,7 @@ public final class EgemmaBinding {
         checkRange("float GEMM output", c, 0, Math.multiplyExact(Math.addExact(Math.multiplyExact(m - 1, ldc), n1), 4L));
         int r;
         try {
-            r = (int) egemma_float_gemm.invokeExact(a, m, k, w, wtype, n, n0, n1, c, ldc);
+            r = (int) egemma_float_gemm.handle().invokeExact(a, m, k, w, wtype, n, n0, n1, c, ldc);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -629,7 +668,7 @@ public final class EgemmaBinding {
         if (rows == 0) return;
         int r;
         try {
-            r = (int) egemma_rms_norm.invokeExact(MemorySegment.ofArray(x).asSlice(4L * off, 4L * len), (long) rows, (long) n,
+            r = (int) egemma_rms_norm.handle().invokeExact(MemorySegment.ofArray(x).asSlice(4L * off, 4L * len), (long) rows, (long) n,
                     MemorySegment.ofArray(w), eps);
         } catch (Throwable t) {
             throw rethrow(t);
@@ -647,7 +686,7 @@ public final class EgemmaBinding {
         if (count == 0) return;
         int r;
         try {
-            r = (int) egemma_gelu_mul.invokeExact(MemorySegment.ofArray(gate), MemorySegment.ofArray(up), (long) count, table);
+            r = (int) egemma_gelu_mul.handle().invokeExact(MemorySegment.ofArray(gate), MemorySegment.ofArray(up), (long) count, table);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -699,7 +738,7 @@ public final class EgemmaBinding {
         if (scores.length < tokens) throw new IllegalArgumentException("attention: " + scores.length + " score slots for " + tokens + " tokens");
         int r;
         try {
-            r = (int) egemma_attention_head.invokeExact(MemorySegment.ofArray(q).asSlice(4 * q0), MemorySegment.ofArray(k).asSlice(4 * k0),
+            r = (int) egemma_attention_head.handle().invokeExact(MemorySegment.ofArray(q).asSlice(4 * q0), MemorySegment.ofArray(k).asSlice(4 * k0),
                     MemorySegment.ofArray(v).asSlice(4 * v0), MemorySegment.ofArray(out).asSlice(4 * o0), (long) tokens, qStride, kStride,
                     vStride, oStride, (long) headDim, (long) headDimV, (long) halfWindow, (long) queryFrom, (long) queryTo,
                     MemorySegment.ofArray(scores));
@@ -732,7 +771,7 @@ public final class EgemmaBinding {
                     + " exceed an array of " + x.length);
         int r;
         try {
-            r = (int) egemma_rope_neox.invokeExact(MemorySegment.ofArray(x).asSlice(4 * start, 4 * len), (long) tokens, (long) rowStride,
+            r = (int) egemma_rope_neox.handle().invokeExact(MemorySegment.ofArray(x).asSlice(4 * start, 4 * len), (long) tokens, (long) rowStride,
                     (long) heads, (long) headDim, MemorySegment.ofArray(cos), MemorySegment.ofArray(sin), scale);
         } catch (Throwable t) {
             throw rethrow(t);
@@ -761,7 +800,7 @@ public final class EgemmaBinding {
         java.util.Arrays.fill(w, 1.0f / tokens);
         int r;
         try {
-            r = (int) egemma_mean_pool.invokeExact(MemorySegment.ofArray(x).asSlice(4 * start, 4 * len), (long) tokens, (long) n,
+            r = (int) egemma_mean_pool.handle().invokeExact(MemorySegment.ofArray(x).asSlice(4 * start, 4 * len), (long) tokens, (long) n,
                     MemorySegment.ofArray(w), MemorySegment.ofArray(out).asSlice(4L * outOff, 4L * n));
         } catch (Throwable t) {
             throw rethrow(t);
@@ -777,7 +816,7 @@ public final class EgemmaBinding {
         if (n == 0) return;
         int r;
         try {
-            r = (int) egemma_l2_normalize.invokeExact(MemorySegment.ofArray(x).asSlice(4L * off, 4L * n), (long) n);
+            r = (int) egemma_l2_normalize.handle().invokeExact(MemorySegment.ofArray(x).asSlice(4L * off, 4L * n), (long) n);
         } catch (Throwable t) {
             throw rethrow(t);
         }

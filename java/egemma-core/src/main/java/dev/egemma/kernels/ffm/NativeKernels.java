@@ -11,7 +11,10 @@ import dev.egemma.kernels.java.Q8Expansion;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Objects;
+import java.util.function.Supplier;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -34,10 +37,17 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class NativeKernels implements Kernels {
 
     private final EgemmaBinding lib;
-    private final Kernels fallback;
+    /** Made on first use: the Java kernels' start (the Vector API's classes) is ~50 ms a native run does not need. */
+    private final Supplier<Kernels> fallbackSupplier;
+    private volatile Kernels fallback;
     private final Q8Order q8Order;
     private final ConcurrentHashMap<WeightMatrix, Packed> packed = new ConcurrentHashMap<>();
     private final AtomicLong packedBytes = new AtomicLong();
+    private java.nio.file.Path libraryFile; // the loaded libegemma, null when constructed from a bare binding
+    private volatile PackCache cache; // null: packs are made in memory only
+    private volatile int cacheProducts = Integer.MAX_VALUE;
+    private final java.util.concurrent.atomic.AtomicBoolean storing = new java.util.concurrent.atomic.AtomicBoolean();
+    private final java.util.concurrent.atomic.AtomicInteger fromCache = new java.util.concurrent.atomic.AtomicInteger();
     private volatile MemorySegment geluTable;
     private final ThreadLocal<MemorySegment> gemmScratch = new ThreadLocal<>();
     /** Each thread's row of attention scores, grown to its longest sequence. */
@@ -54,8 +64,22 @@ public final class NativeKernels implements Kernels {
      * @param q8Order float order of every Q8_0 product
      */
     public NativeKernels(EgemmaBinding lib, Kernels fallback, Q8Order q8Order) {
+        this(lib, Objects.requireNonNull(fallback, "fallback"), q8Order, null);
+    }
+
+    /**
+     * As {@link #NativeKernels(EgemmaBinding, Kernels, Q8Order)}, the fallback made when first needed; {@code library}
+     * is the file the binding was loaded from (its identity keys the pack cache: see {@link #usePackCache}).
+     */
+    public NativeKernels(NativeLibrary library, Supplier<Kernels> fallback, Q8Order q8Order) {
+        this(library.binding(), null, q8Order, Objects.requireNonNull(fallback, "fallback"));
+        this.libraryFile = library.path();
+    }
+
+    private NativeKernels(EgemmaBinding lib, Kernels fallback, Q8Order q8Order, Supplier<Kernels> supplier) {
         this.lib = Objects.requireNonNull(lib, "lib");
-        this.fallback = Objects.requireNonNull(fallback, "fallback");
+        this.fallback = fallback;
+        this.fallbackSupplier = supplier;
         this.q8Order = Objects.requireNonNull(q8Order, "q8Order");
     }
 
@@ -152,7 +176,7 @@ public final class NativeKernels implements Kernels {
     public Activations prepare(float[] a, int m, int k, WeightMatrix w, Activations reuse, RowSplitter rows) {
         Objects.requireNonNull(a, "a");
         boolean q8 = q8Gemm(w.type()), kq = KqUnpacking.isKq(w.type());
-        if (!q8 && !kq && floatTypeId(w.type()) < 0) return fallback.prepare(a, m, k, w, reuse, rows);
+        if (!q8 && !kq && floatTypeId(w.type()) < 0) return fallback().prepare(a, m, k, w, reuse, rows);
         if (k != w.cols()) throw new IllegalArgumentException(w.name() + ": activations have " + k + " columns, weights " + w.cols());
         if (m < 0 || (long) m * k > a.length)
             throw new IllegalArgumentException("activations: " + m + " x " + k + " do not fit an array of " + a.length);
@@ -224,7 +248,13 @@ public final class NativeKernels implements Kernels {
 
     /** The fallback kernels, which compute the products of {@link #delegatedTypes}. */
     public Kernels fallback() {
-        return fallback;
+        Kernels k = fallback;
+        if (k == null) {
+            synchronized (this) {
+                if ((k = fallback) == null) fallback = k = Objects.requireNonNull(fallbackSupplier.get(), "fallback");
+            }
+        }
+        return k;
     }
 
     /** The fallback's rule for two types it computes (libegemma's own activations serve only their own type). */
@@ -234,7 +264,7 @@ public final class NativeKernels implements Kernels {
         // super-block types its Q8_K ones; the fallback's types follow its own rule
         return prepared == next || q8Gemm(prepared) && q8Gemm(next) && (!Q8Expansion.hasMinTerm(next) || Q8Expansion.hasMinTerm(prepared))
                 || KqUnpacking.isKq(prepared) && KqUnpacking.isKq(next)
-                || !ownType(prepared) && !ownType(next) && fallback.sharesActivations(prepared, next);
+                || !ownType(prepared) && !ownType(next) && fallback().sharesActivations(prepared, next);
     }
 
     @Override
@@ -251,7 +281,7 @@ public final class NativeKernels implements Kernels {
         if (!q8Gemm(w.type()) && !KqUnpacking.isKq(w.type())) {
             if (a instanceof QuantizedRows || a instanceof KqRows)
                 throw new IllegalArgumentException(w.name() + ": activations were prepared for other weights");
-            fallback.matmul(a, w, n0, n1, out, ldOut);
+            fallback().matmul(a, w, n0, n1, out, ldOut);
             return;
         }
         matmulRows(a, 0, a.rows(), w, n0, n1, out, ldOut);
@@ -322,8 +352,9 @@ public final class NativeKernels implements Kernels {
     }
 
     /**
-     * ggml's fp16 GELU table, built once per kernel set from the fallback's own {@code geluMul} (with {@code up = 1}
-     * every in-range entry is the table value itself), so that the two backends use the same table.
+     * ggml's fp16 GELU table, built once per kernel set from the Java kernels' {@code geluMul} (with {@code up = 1}
+     * every in-range entry is the table value itself), so that the two backends use the same table. The scalar
+     * kernels' (every Java kernel set computes GELU from the same table), so the Vector API is not started for it.
      */
     private MemorySegment geluTable() {
         MemorySegment t = geluTable;
@@ -335,7 +366,7 @@ public final class NativeKernels implements Kernels {
                         x[i] = Float.float16ToFloat((short) i);
                         ones[i] = 1f;
                     }
-                    fallback.geluMul(x, ones, x.length);
+                    new dev.egemma.kernels.java.ScalarKernels(q8Order).geluMul(x, ones, x.length);
                     t = Arena.ofAuto().allocate(4L * x.length, 64);
                     MemorySegment.copy(x, 0, t, java.lang.foreign.ValueLayout.JAVA_FLOAT, 0, x.length);
                     geluTable = t;
@@ -359,22 +390,96 @@ public final class NativeKernels implements Kernels {
         return s;
     }
 
-    /** The packed copy of {@code w}, made on first use. */
+    /** The packed copy of {@code w}, made (or read from the pack cache) on first use. */
     Packed packed(WeightMatrix w) {
         Packed p = packed.get(w); // every tile of every product asks: a plain read, no lambda
-        return p != null ? p : packed.computeIfAbsent(w, this::pack);
+        if (p != null) return p;
+        p = packed.computeIfAbsent(w, this::pack);
+        PackCache c = cache;
+        if (c != null && packed.size() >= cacheProducts && storing.compareAndSet(false, true) && c.needsStore()) {
+            // every product of the model is packed now: write them for the next process (once, in this thread: a
+            // short-lived CLI run must not exit before a background writer is done)
+            Map<String, Packed> byName = new HashMap<>();
+            packed.forEach((m, q) -> byName.put(m.name(), q));
+            c.store(byName);
+        }
+        return p;
+    }
+
+    /**
+     * Keeps this model's packed matrices in {@code cache}: each is read from it when it holds a valid copy, and once
+     * all {@code products} are packed, any that were not are written to it. Call before the first product.
+     */
+    public void usePackCache(java.nio.file.Path model, java.util.List<WeightMatrix> products) {
+        int n = 0;
+        for (WeightMatrix w : products) if (q8Gemm(w.type()) || KqUnpacking.isKq(w.type())) n++;
+        if (n == 0 || libraryFile == null) return; // float weights are used as they are; no library file, no key
+        String layout = packLayout();
+        if (layout == null) return;
+        cacheProducts = n;
+        cache = PackCache.open(model, layout);
+    }
+
+    /**
+     * What decides the packed bytes: libegemma's pack code, named by its version, ABI and the library file itself (a
+     * development build changes its code without changing its version). Not the tier or the Q8_0 order: every tier
+     * reads the one layout {@code egemma_q8_0_pack} / {@code egemma_kq_pack} write. Null when the file cannot be read.
+     */
+    private String packLayout() {
+        try {
+            var a = java.nio.file.Files.readAttributes(libraryFile, java.nio.file.attribute.BasicFileAttributes.class);
+            return "libegemma " + lib.version() + " abi " + lib.abiVersion() + " file " + libraryFile.toAbsolutePath() + " size " + a.size()
+                    + " mtime " + a.lastModifiedTime().toInstant();
+        } catch (java.io.IOException e) {
+            return null;
+        }
+    }
+
+    /** Links a forward pass's libegemma functions now (see {@link EgemmaBinding#linkForwardPass}); failures are left for the first real call. */
+    public void linkForwardPass() {
+        try {
+            lib.linkForwardPass();
+        } catch (RuntimeException | Error e) {
+            // a function that cannot be linked fails again, with its own message, where it is first called
+        }
+    }
+
+    /** Matrices packed by this kernel set so far, and how many of them came from the pack cache (for tests and logs). */
+    public record PackCounts(int packed, int fromCache) {}
+
+    public PackCounts packCounts() {
+        return new PackCounts(packed.size(), fromCache.get());
     }
 
     /** Rows unpacked per call of the super-block packer: bounds the transient arrays (~1.1 bytes per weight of them). */
     private static final int KQ_PACK_ROWS = 64;
 
     private Packed pack(WeightMatrix w) {
+        PackCache c = cache;
+        if (c != null) {
+            Packed cached = c.lookup(w.name(), packedBytes(w), minsBytes(w));
+            if (cached != null) {
+                fromCache.incrementAndGet();
+                packedBytes.addAndGet(cached.data().byteSize() + (cached.mins() == null ? 0 : cached.mins().byteSize()));
+                return cached;
+            }
+        }
         Packed p = packFrom(w);
         // The products read the packed copy only: the file pages read while packing would otherwise stay mapped beside
         // it (~0.3-0.8 bytes a weight of peak RSS). Unloading drops them from this process (MADV_DONTNEED on Linux); a
         // later read of the tensor (another backend on the same file) faults them back in from the page cache.
         if (w.data().isMapped()) w.data().unload();
         return p;
+    }
+
+    /** The bytes of {@code w}'s packed copy (what {@link #packFrom} allocates). */
+    private long packedBytes(WeightMatrix w) {
+        return KqUnpacking.isKq(w.type()) ? lib.kqPackSize(kqFormat(w.type()), w.rows(), w.cols()) : lib.q8_0PackSize(w.rows(), w.cols());
+    }
+
+    /** The bytes of {@code w}'s min terms (Q4_1, Q5_1), else 0. */
+    private static long minsBytes(WeightMatrix w) {
+        return !KqUnpacking.isKq(w.type()) && Q8Expansion.hasMinTerm(w.type()) ? 4L * w.rows() * (w.cols() / EgemmaBinding.QK8_0) : 0;
     }
 
     private Packed packFrom(WeightMatrix w) {

@@ -1,0 +1,48 @@
+#!/bin/sh
+# Cold start and memory of the egemma CLI on one model (issue 27), each case run N times (default 10), medians:
+#   first_vector_s  wall time of a fresh `./egemma embed -m MODEL "Hello world"` (JVM start to exit)
+#   load_ms         `egemma bench --json`'s load_ms: Embedder.open in a fresh JVM
+#   rss_mib         peak RSS of `egemma bench` on testdata/corpus/corpus-1000.txt (3 runs)
+# The page cache is warm (one run of each first, which also writes the pack cache of MODEL when it is missing).
+# Usage: java/egemma-bench/cold-start.sh MODEL [N]     (EGEMMA_BENCH_ARGS: more options for embed and bench, e.g. --threads 2)
+set -eu
+here=$(cd "$(dirname "$0")/../.." && pwd)
+model=$1
+n=${2:-10}
+egemma="$here/egemma"
+args=${EGEMMA_BENCH_ARGS:-}
+median() { sort -n | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
+now() { date +%s%N; }
+
+# shellcheck disable=SC2086
+"$egemma" embed -m "$model" $args "Hello world" > /dev/null
+i=0
+: > /tmp/egemma-cold.$$
+while [ $i -lt "$n" ]; do
+  t0=$(now)
+  # shellcheck disable=SC2086
+  "$egemma" embed -m "$model" $args "Hello world" > /dev/null
+  t1=$(now)
+  echo "$(( (t1 - t0) / 1000000 ))" >> /tmp/egemma-cold.$$
+  i=$((i + 1))
+done
+first=$(median < /tmp/egemma-cold.$$)
+
+echo "Hello world" > /tmp/egemma-one.$$
+i=0
+: > /tmp/egemma-cold.$$
+while [ $i -lt "$n" ]; do
+  # shellcheck disable=SC2086
+  "$egemma" bench -m "$model" $args -i /tmp/egemma-one.$$ --warmup 0 --json | sed -n 's/.*"load_ms" *: *\([0-9.]*\).*/\1/p' >> /tmp/egemma-cold.$$
+  i=$((i + 1))
+done
+load=$(median < /tmp/egemma-cold.$$)
+
+: > /tmp/egemma-cold.$$
+for i in 1 2 3; do
+  # shellcheck disable=SC2086
+  "$egemma" bench -m "$model" $args -i "$here/testdata/corpus/corpus-1000.txt" --json | sed -n 's/.*"peak_rss_mib" *: *\([0-9.]*\).*/\1/p' >> /tmp/egemma-cold.$$
+done
+rss=$(median < /tmp/egemma-cold.$$)
+rm -f /tmp/egemma-cold.$$ /tmp/egemma-one.$$
+printf '%s: first_vector %s ms, load %s ms (medians of %s), corpus-1000 peak RSS %s MiB (median of 3)\n' "$(basename "$model")" "$first" "$load" "$n" "$rss"
