@@ -399,8 +399,8 @@ public final class NativeKernels implements Kernels {
         if (c != null && packed.size() >= cacheProducts && storing.compareAndSet(false, true) && c.needsStore()) {
             // every product of the model is packed now: write them for the next process (once, in this thread: a
             // short-lived CLI run must not exit before a background writer is done)
-            Map<String, Packed> byName = new HashMap<>();
-            packed.forEach((m, q) -> byName.put(m.name(), q));
+            Map<String, PackCache.Stored> byName = new HashMap<>();
+            packed.forEach((m, q) -> byName.put(m.name(), new PackCache.Stored(q, PackCache.sourceSample(m.data()))));
             c.store(byName);
         }
         return p;
@@ -457,7 +457,7 @@ public final class NativeKernels implements Kernels {
     private Packed pack(WeightMatrix w) {
         PackCache c = cache;
         if (c != null) {
-            Packed cached = c.lookup(w.name(), packedBytes(w), minsBytes(w));
+            Packed cached = c.lookup(w.name(), packedBytes(w), minsBytes(w), PackCache.sourceSample(w.data()));
             if (cached != null) {
                 fromCache.incrementAndGet();
                 packedBytes.addAndGet(cached.data().byteSize() + (cached.mins() == null ? 0 : cached.mins().byteSize()));

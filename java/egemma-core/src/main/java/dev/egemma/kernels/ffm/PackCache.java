@@ -36,18 +36,22 @@ import java.util.zip.CRC32C;
  *
  * <p>Layout (little-endian): magic "EGPK", version u32, key length u32 + key (UTF-8), entry count u32, then per
  * entry: name length u16 + name (UTF-8), data offset u64, data bytes u64, mins offset u64, mins bytes u64, CRC32C u32
- * of data then mins; the blobs follow, each at a multiple of 64.
+ * of data then mins, CRC32C u32 of the source tensor's samples ({@link #sourceSample}); the blobs follow, each at a
+ * multiple of 64.
  */
 final class PackCache {
     private static final System.Logger LOG = System.getLogger(PackCache.class.getName());
     static final String PROP = "egemma.packCache";
     static final int MAGIC = 'E' | 'G' << 8 | 'P' << 16 | 'K' << 24;
-    static final int VERSION = 1;
+    static final int VERSION = 2;
     private static final int ALIGN = 64;
     private static final int MAX_ENTRIES = 1 << 16, MAX_NAME = 1 << 10, MAX_KEY = 1 << 16;
 
-    /** One matrix's packed bytes in the file. */
-    record Entry(long dataOffset, long dataBytes, long minsOffset, long minsBytes, int crc) {}
+    /** One matrix's packed bytes in the file, and a checksum of samples of the tensor it was packed from. */
+    record Entry(long dataOffset, long dataBytes, long minsOffset, long minsBytes, int crc, int source) {}
+
+    /** A matrix to store: its packed copy and {@link #sourceSample} of its tensor. */
+    record Stored(NativeKernels.Packed packed, int source) {}
 
     private final Path file;
     private final String key;
@@ -121,7 +125,7 @@ final class PackCache {
         Map<String, Entry> out = new HashMap<>();
         for (int i = 0; i < n; i++) {
             String name = string(b, Short.toUnsignedInt(b.getShort()), MAX_NAME);
-            Entry e = new Entry(b.getLong(), b.getLong(), b.getLong(), b.getLong(), b.getInt());
+            Entry e = new Entry(b.getLong(), b.getLong(), b.getLong(), b.getLong(), b.getInt(), b.getInt());
             if (!within(e.dataOffset, e.dataBytes, b.position(), size) || !within(e.minsOffset, e.minsBytes, b.position(), size)
                     || e.dataOffset % ALIGN != 0 || e.minsOffset % ALIGN != 0 || out.put(name, e) != null)
                 throw new IllegalStateException("entry " + name + " out of bounds or repeated");
@@ -145,10 +149,10 @@ final class PackCache {
      * The packed copy of matrix {@code name} if the file holds one of exactly these sizes whose checksum holds;
      * null otherwise (the caller packs it, and the file will be rewritten).
      */
-    synchronized NativeKernels.Packed lookup(String name, long dataBytes, long minsBytes) {
+    synchronized NativeKernels.Packed lookup(String name, long dataBytes, long minsBytes, int source) {
         Entry e = entries.get(name);
         if (mapped == null || e == null) return null;
-        if (e.dataBytes != dataBytes || e.minsBytes != minsBytes) {
+        if (e.dataBytes != dataBytes || e.minsBytes != minsBytes || e.source != source) {
             damaged = true;
             return null;
         }
@@ -171,7 +175,7 @@ final class PackCache {
      * Writes every packed matrix (name order) to a new file and moves it over this model's older ones. Failures are
      * logged, never thrown: a read-only home or a full disk only costs the next start its packing.
      */
-    void store(Map<String, NativeKernels.Packed> packs) {
+    void store(Map<String, Stored> packs) {
         Path tmp = null;
         try {
             Files.createDirectories(file.getParent());
@@ -179,24 +183,24 @@ final class PackCache {
             List<String> names = packs.keySet().stream().sorted().toList();
             byte[] k = key.getBytes(StandardCharsets.UTF_8);
             long header = 16L + k.length;
-            for (String name : names) header += 2 + name.getBytes(StandardCharsets.UTF_8).length + 36;
+            for (String name : names) header += 2 + name.getBytes(StandardCharsets.UTF_8).length + 40;
             ByteBuffer h = ByteBuffer.allocate((int) header).order(ByteOrder.LITTLE_ENDIAN);
             h.putInt(MAGIC).putInt(VERSION).putInt(k.length).put(k).putInt(names.size());
             long off = align(header);
             for (String name : names) {
-                NativeKernels.Packed p = packs.get(name);
+                NativeKernels.Packed p = packs.get(name).packed();
                 byte[] nb = name.getBytes(StandardCharsets.UTF_8);
                 long dataOff = off, minsOff = align(dataOff + p.data().byteSize());
                 long minsBytes = p.mins() == null ? 0 : p.mins().byteSize();
                 h.putShort((short) nb.length).put(nb).putLong(dataOff).putLong(p.data().byteSize()).putLong(minsOff).putLong(minsBytes)
-                        .putInt(crc(p.data(), p.mins()));
+                        .putInt(crc(p.data(), p.mins())).putInt(packs.get(name).source());
                 off = align(minsOff + minsBytes);
             }
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 writeAt(ch, h.flip(), 0);
                 off = align(header);
                 for (String name : names) {
-                    NativeKernels.Packed p = packs.get(name);
+                    NativeKernels.Packed p = packs.get(name).packed();
                     writeAt(ch, p.data().asByteBuffer(), off);
                     off = align(off + p.data().byteSize());
                     if (p.mins() != null) writeAt(ch, p.mins().asByteBuffer(), off);
@@ -237,6 +241,19 @@ final class PackCache {
 
     private static long align(long x) {
         return (x + ALIGN - 1) / ALIGN * ALIGN;
+    }
+
+    /**
+     * A checksum of a tensor's first and last 4 KiB: the key names the model file by path, size, modification time and
+     * file key, and this catches what those miss (a file rewritten in place within one timestamp tick with other
+     * weights of the same size), at the cost of reading two pages per matrix.
+     */
+    static int sourceSample(MemorySegment tensor) {
+        long n = tensor.byteSize(), k = Math.min(4096, n);
+        CRC32C c = new CRC32C();
+        c.update(tensor.asSlice(0, k).asByteBuffer());
+        c.update(tensor.asSlice(n - k, k).asByteBuffer());
+        return (int) c.getValue();
     }
 
     private static int crc(MemorySegment data, MemorySegment mins) {

@@ -120,6 +120,26 @@ class PackCacheTest {
     }
 
     @Test
+    void weightsRewrittenInPlaceWithTheSameSizeAndTimestampAreNotTakenFromTheCache() throws Exception {
+        model = copyOf("q256-q8_0.gguf");
+        run(model);
+        FileTime mtime = Files.getLastModifiedTime(model);
+        long at;
+        try (dev.egemma.gguf.GgufFile f = dev.egemma.gguf.GgufFile.open(model)) {
+            at = f.dataOffset() + f.tensor("blk.0.ffn_up.weight").offset() + 100; // a byte of the first block's quants
+        }
+        try (FileChannel ch = FileChannel.open(model, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ByteBuffer b = ByteBuffer.allocate(1);
+            ch.read(b, at);
+            b.put(0, (byte) (b.get(0) + 1)).rewind();
+            ch.write(b, at);
+        }
+        Files.setLastModifiedTime(model, mtime); // what the key sees is unchanged: path, size, mtime, file key
+        Run r = run(model);
+        assertEquals(r.products() - 1, r.counts().fromCache(), "the changed matrix is packed from the file, not the cache");
+    }
+
+    @Test
     void aCorruptEntryIsPackedAgainAndTheFileRewritten() throws Exception {
         model = copyOf("q256-q8_0.gguf");
         Run first = run(model);
