@@ -13,8 +13,16 @@ import java.util.List;
  * @param base64     OpenAI {@code encoding_format: base64} (little-endian float32)
  * @param truncate   cut inputs longer than the token limit (true) or reject them (false)
  * @param task       EmbeddingGemma prompt applied to text inputs (egemma extension), null for none
+ * @param normalize  L2-normalize (every API but TEI's {@code "normalize": false})
+ * @param keepEnd    truncation keeps the last tokens (TEI's {@code "truncation_direction": "Left"}), not the first
  */
-public record EmbedRequest(String model, List<Input> inputs, int dimensions, boolean base64, boolean truncate, Task task) {
+public record EmbedRequest(String model, List<Input> inputs, int dimensions, boolean base64, boolean truncate, Task task,
+                           boolean normalize, boolean keepEnd) {
+
+    /** Normalized, truncating at the end: what the OpenAI and Ollama APIs ask for. */
+    public EmbedRequest(String model, List<Input> inputs, int dimensions, boolean base64, boolean truncate, Task task) {
+        this(model, inputs, dimensions, base64, truncate, task, true, false);
+    }
 
     /** An input: a text to tokenize, or token ids given by the client. */
     public sealed interface Input permits Text, Tokens {}
