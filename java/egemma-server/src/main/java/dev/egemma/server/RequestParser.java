@@ -14,23 +14,19 @@ import java.util.List;
 final class RequestParser {
     private RequestParser() {}
 
-    /** OpenAI: input is a string, strings, token ids or lists of token ids; dimensions; encoding_format. */
+    /** OpenAI: input is a string, strings, token ids or lists of token ids; dimensions; encoding_format ({@link VectorFormat}). */
     static EmbedRequest openAi(JsonNode root, int maxInputs) {
         requireObject(root);
-        String format = optionalString(root, "encoding_format");
-        boolean base64;
-        if (format == null || format.equals("float")) base64 = false;
-        else if (format.equals("base64")) base64 = true;
-        else throw ApiException.badRequest("'encoding_format' must be \"float\" or \"base64\", got \"" + format + "\"", "encoding_format");
+        VectorFormat format = VectorFormat.parse(optionalString(root, "encoding_format"), "encoding_format");
         return new EmbedRequest(optionalString(root, "model"), openAiInputs(root.get("input"), maxInputs), dimensions(root),
-                base64, truncate(root), task(root));
+                format, truncate(root), task(root));
     }
 
     /** Ollama: input is a string or strings; truncate (default true); dimensions. */
     static EmbedRequest ollama(JsonNode root, int maxInputs) {
         requireObject(root);
         List<EmbedRequest.Input> inputs = texts(root, "input", maxInputs);
-        return new EmbedRequest(optionalString(root, "model"), inputs, dimensions(root), false, truncate(root), task(root));
+        return new EmbedRequest(optionalString(root, "model"), inputs, dimensions(root), VectorFormat.FLOAT, truncate(root), task(root));
     }
 
     /** A required string or non-empty array of strings (Ollama's {@code input}, TEI's {@code inputs}). */

@@ -37,7 +37,7 @@ final class TeiRequests {
         RequestParser.requireObject(root);
         Task task = promptName(root);
         List<EmbedRequest.Input> inputs = RequestParser.texts(root, "inputs", maxInputs);
-        return new EmbedRequest(model, inputs, RequestParser.dimensions(root), false,
+        return new EmbedRequest(model, inputs, RequestParser.dimensions(root), VectorFormat.parse(optionalString(root, "encoding_format"), "encoding_format"),
                 optionalBoolean(root, "truncate", false), task, optionalBoolean(root, "normalize", true), keepEnd(root));
     }
 
