@@ -10,7 +10,9 @@ import java.util.List;
 /**
  * {@code POST /tokenize}, TEI's tokenizer route: for each input, its tokens as
  * {@code {"id", "text", "special", "start", "stop"}}, exactly the ids {@code /embed} feeds the model (prompt
- * applied, special tokens added unless {@code add_special_tokens} is false), never truncated.
+ * applied, special tokens added unless {@code add_special_tokens} is false), never truncated. start/stop are code
+ * point offsets in the text as tokenized (with {@code prompt_name}, the prompt included), null where not known
+ * ({@link TokenOffsets}).
  */
 final class TeiTokenizeRoute extends TeiRoute {
     TeiTokenizeRoute(ServerContext ctx) {
@@ -22,20 +24,34 @@ final class TeiTokenizeRoute extends TeiRoute {
         Tokenizer t = tokenizer(ex);
         TeiRequests.Tokenize req = TeiRequests.tokenize(body(ex), ctx.limits().maxInputs());
         List<int[]> all = new ArrayList<>(req.texts().size());
-        for (String text : req.texts()) all.add(t.encode(text, req.addSpecialTokens(), true));
+        List<int[][]> spans = new ArrayList<>(req.texts().size());
+        for (String text : req.texts()) {
+            int[] ids = t.encode(text, req.addSpecialTokens(), true);
+            all.add(ids);
+            spans.add(TokenOffsets.of(t, text, ids, req.addSpecialTokens()));
+        }
         byte[] body = Json.write(g -> {
             g.writeStartArray();
-            for (int[] ids : all) {
+            for (int s = 0; s < all.size(); s++) {
+                int[] ids = all.get(s);
+                String text = req.texts().get(s);
                 g.writeStartArray();
-                for (int id : ids) {
+                for (int k = 0; k < ids.length; k++) {
+                    int id = ids[k];
+                    int[] span = spans.get(s)[k];
                     boolean special = t.tokenType(id) == TokenType.CONTROL;
                     g.writeStartObject();
                     g.writeNumberField("id", id);
-                    // a special token's text is its name (<bos>); an ordinary one's is the text it stands for
-                    g.writeStringField("text", special ? t.piece(id) : t.decode(new int[] {id}, true));
+                    // a special token's text is its name (<bos>); an ordinary one's the text it stands for
+                    g.writeStringField("text", special ? t.piece(id) : span[0] >= 0 ? codePoints(text, span) : t.decode(new int[] {id}, true));
                     g.writeBooleanField("special", special);
-                    g.writeNullField("start");
-                    g.writeNullField("stop");
+                    if (span[0] >= 0) {
+                        g.writeNumberField("start", span[0]);
+                        g.writeNumberField("stop", span[1]);
+                    } else {
+                        g.writeNullField("start");
+                        g.writeNullField("stop");
+                    }
                     g.writeEndObject();
                 }
                 g.writeEndArray();
@@ -44,5 +60,9 @@ final class TeiTokenizeRoute extends TeiRoute {
         });
         sendJson(ex, 200, body);
         return 200;
+    }
+
+    private static String codePoints(String text, int[] span) {
+        return text.substring(text.offsetByCodePoints(0, span[0]), text.offsetByCodePoints(0, span[1]));
     }
 }

@@ -160,6 +160,27 @@ class TeiRoutesTest {
     }
 
     @Test
+    void tokenizeOffsetsAreCodePointSpansThatCoverTheText() throws Exception {
+        for (String text : new String[] {"Hello world", "ünïcødé ✓ 日本語 \uD83D\uDE00 end", "  two  spaces\tand\nlines "}) {
+            JsonNode toks = ok(tei("/tokenize", "{\"inputs\":" + Json.MAPPER.writeValueAsString(text) + "}", null)).get(0);
+            assertTrue(toks.get(0).get("start").isNull() && toks.get(toks.size() - 1).get("stop").isNull(), "BOS/EOS have no span: " + toks);
+            int prevStart = -1, prevStop = 0;
+            for (int k = 1; k < toks.size() - 1; k++) {
+                JsonNode t = toks.get(k);
+                int start = t.get("start").intValue(), stop = t.get("stop").intValue();
+                assertTrue(stop > start, text + ": token " + k + " has an empty span: " + t);
+                // contiguous; BYTE tokens of one character share its span
+                assertTrue(start == prevStop || start == prevStart && stop == prevStop, text + ": token " + k + " " + t + " after [" + prevStart + "," + prevStop + ")");
+                String span = text.substring(text.offsetByCodePoints(0, start), text.offsetByCodePoints(0, stop));
+                assertEquals(span, t.get("text").textValue(), text + ": token " + k);
+                prevStart = start;
+                prevStop = stop;
+            }
+            assertEquals(text.codePointCount(0, text.length()), prevStop, text + ": the spans cover the text");
+        }
+    }
+
+    @Test
     void decodeTurnsIdsBackIntoText() throws Exception {
         JsonNode t = ok(tei("/tokenize", "{\"inputs\":\"Hello world\"}", null)).get(0);
         int[] ids = new int[t.size()];
