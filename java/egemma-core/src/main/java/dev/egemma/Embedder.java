@@ -315,7 +315,6 @@ public final class Embedder implements AutoCloseable {
         return tokenizer.encode(prompted, weights.config().contextLength(), options.truncation()).ids();
     }
 
-    /** Matryoshka truncation, then L2 normalization when enabled. */
     /** Truncated to the dimension and normalized; a non-finite value anywhere in {@code raw} fails the text instead. */
     private float[] finish(float[] raw, int tokens) {
         for (float x : raw)
@@ -323,17 +322,26 @@ public final class Embedder implements AutoCloseable {
                 throw new NonFiniteEmbeddingException("the model produced non-finite values (NaN or infinity) for a text of " + tokens
                         + " tokens: this file's weights or hyper-parameters cannot give a usable embedding");
         float[] v = dimension == raw.length ? raw : Arrays.copyOf(raw, dimension);
-        if (options.normalize()) {
-            model.kernels().l2Normalize(v, 0, v.length);
-            // all zeros (raw zeros, or squares that underflow: a forged epsilon of 1e30 shrinks every hidden state):
-            // a vector with no direction, which llama.cpp would also return as zeros, is no usable embedding either
-            boolean zero = true;
-            for (float x : v) zero &= x == 0f;
-            if (zero)
-                throw new NonFiniteEmbeddingException("the model produced an all-zero vector for a text of " + tokens
-                        + " tokens (no direction to normalize): this file's weights or hyper-parameters cannot give a usable embedding");
-        }
+        if (options.normalize()) normalize(v, tokens);
         return v;
+    }
+
+    /**
+     * L2-normalizes {@code v} in place exactly as this Embedder does when opened with normalization on (the same
+     * kernels, so the same bits): for a caller that opens it unnormalized and normalizes per request (the server's
+     * {@code "normalize": false}). {@code tokens} is for the message only.
+     *
+     * @throws NonFiniteEmbeddingException if {@code v} is all zeros (no direction to normalize)
+     */
+    public void normalize(float[] v, int tokens) {
+        model.kernels().l2Normalize(v, 0, v.length);
+        // all zeros (raw zeros, or squares that underflow: a forged epsilon of 1e30 shrinks every hidden state):
+        // a vector with no direction, which llama.cpp would also return as zeros, is no usable embedding either
+        boolean zero = true;
+        for (float x : v) zero &= x == 0f;
+        if (zero)
+            throw new NonFiniteEmbeddingException("the model produced an all-zero vector for a text of " + tokens
+                    + " tokens (no direction to normalize): this file's weights or hyper-parameters cannot give a usable embedding");
     }
 
     public Options options() {

@@ -47,6 +47,28 @@ class EmbedderTest {
         return Math.sqrt(s);
     }
 
+    /**
+     * The server opens its Embedder unnormalized and normalizes per request with {@link Embedder#normalize}: that
+     * must give the bits a normalizing Embedder gives (same kernels), not merely close values.
+     */
+    @Test
+    void normalizeGivesTheNormalizingEmbeddersBits() {
+        String warm = "warm up the kernels with a text of a few dozen tokens, long enough to run every loop many times";
+        for (int i = 0; i < 30; i++) {
+            plain.embed(warm + i);
+            raw.embed(warm + i);
+        }
+        for (String text : List.of("Hello world", "a second, longer text with more words in it", "ünïcødé ✓ 日本語")) {
+            float[] v = raw.embed(text);
+            assertNotEquals(1.0, norm(v), 1e-3, "the raw vector is not unit length");
+            raw.normalize(v, raw.tokenize(text).length);
+            float[] want = plain.embed(text);
+            for (int j = 0; j < want.length; j++)
+                assertEquals(Float.floatToRawIntBits(want[j]), Float.floatToRawIntBits(v[j]), text + "[" + j + "]");
+        }
+        assertThrows(NonFiniteEmbeddingException.class, () -> raw.normalize(new float[4], 3));
+    }
+
     @Test
     void textIsTokenizedAndEmbedded() {
         float[] e = plain.embed("Hello world");

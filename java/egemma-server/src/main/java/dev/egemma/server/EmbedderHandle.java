@@ -2,6 +2,7 @@ package dev.egemma.server;
 
 import dev.egemma.Embedder;
 import dev.egemma.tokenizer.Encoding;
+import dev.egemma.tokenizer.Tokenizer;
 import dev.egemma.tokenizer.Truncation;
 
 import java.io.IOException;
@@ -10,8 +11,10 @@ import java.util.List;
 
 /**
  * A served model over {@link Embedder}: concurrent requests call its thread-safe synchronous batch API and share
- * its worker pool. The Embedder is opened with full width, normalization and no task, so per-request
- * options (dimensions, task, truncation) are applied by the server, not baked into the model.
+ * its worker pool. The Embedder is opened with full width, no normalization and no task, so per-request
+ * options (dimensions, task, truncation, normalize) are applied by the server, not baked into the model; the
+ * normalization is the Embedder's own ({@link Embedder#normalize}), so normalized vectors have the bits a
+ * normalizing Embedder gives.
  */
 public final class EmbedderHandle implements EmbeddingModelHandle {
     private final Embedder embedder;
@@ -19,13 +22,13 @@ public final class EmbedderHandle implements EmbeddingModelHandle {
     public EmbedderHandle(Embedder embedder) {
         this.embedder = embedder;
         Embedder.Options o = embedder.options();
-        if (o.dimension() != 0 || !o.normalize() || o.task() != null)
-            throw new IllegalArgumentException("the server needs an Embedder with full width, normalization on and no task; got " + o);
+        if (o.dimension() != 0 || o.normalize() || o.task() != null)
+            throw new IllegalArgumentException("the server needs an Embedder with full width, normalization off and no task; got " + o);
     }
 
-    /** Opens {@code gguf} with {@code options} forced to full width, normalized, no task. */
+    /** Opens {@code gguf} with {@code options} forced to full width, unnormalized, no task. */
     public static EmbedderHandle open(Path gguf, Embedder.Options options) throws IOException {
-        return new EmbedderHandle(Embedder.open(gguf, options.withDimension(0).withNormalize(true).withTask(null)
+        return new EmbedderHandle(Embedder.open(gguf, options.withDimension(0).withNormalize(false).withTask(null)
                 .withTruncation(Truncation.TRUNCATE)));
     }
 
@@ -50,8 +53,15 @@ public final class EmbedderHandle implements EmbeddingModelHandle {
     }
 
     @Override
-    public float[][] embed(List<int[]> sequences) {
-        return embedder.embedTokenLists(sequences);
+    public Tokenizer tokenizer() {
+        return embedder.tokenizer();
+    }
+
+    @Override
+    public float[][] embed(List<int[]> sequences, boolean normalize) {
+        float[][] out = embedder.embedTokenLists(sequences);
+        if (normalize) for (int i = 0; i < out.length; i++) embedder.normalize(out[i], sequences.get(i).length);
+        return out;
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.egemma.server;
 
 import dev.egemma.tokenizer.Encoding;
+import dev.egemma.tokenizer.Tokenizer;
 
 import java.util.List;
 
@@ -23,8 +24,19 @@ public interface EmbeddingModelHandle extends AutoCloseable {
     /** Token ids of {@code text} (special tokens added), cut to {@code maxTokens} keeping BOS/EOS, with the full length. */
     Encoding tokenize(String text, int maxTokens);
 
+    /** The tokenizer behind {@link #tokenize} (for /tokenize, /decode and left truncation). */
+    Tokenizer tokenizer();
+
     /** L2-normalized full-width embeddings of the sequences, in order. May block; call from a virtual thread. */
-    float[][] embed(List<int[]> sequences);
+    default float[][] embed(List<int[]> sequences) {
+        return embed(sequences, true);
+    }
+
+    /**
+     * Full-width embeddings of the sequences, in order: L2-normalized if {@code normalize}, else the pooled,
+     * dense-projected vectors as the model gives them (TEI's {@code "normalize": false}). May block.
+     */
+    float[][] embed(List<int[]> sequences, boolean normalize);
 
     /** A short description for logs, e.g. the backend. */
     String describe();

@@ -51,7 +51,8 @@ public final class EmbeddingServer implements AutoCloseable {
         TokenBudget budget = new TokenBudget(config.limits().maxQueuedTokens());
         ServerContext ctx = new ServerContext(config.limits(), new Metrics(budget::held), config.apiKey());
         ExecutorService work = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("egemma-embed-", 0).factory());
-        List<Route> routes = List.of(new OpenAiEmbeddingsRoute(ctx), new OllamaEmbedRoute(ctx), new ModelsRoute(ctx),
+        List<Route> routes = List.of(new OpenAiEmbeddingsRoute(ctx), new OllamaEmbedRoute(ctx),
+                new TeiEmbedRoute(ctx), new TeiTokenizeRoute(ctx), new TeiDecodeRoute(ctx), new TeiInfoRoute(ctx), new ModelsRoute(ctx),
                 new HealthRoute(ctx), new MetricsRoute(ctx));
         Route unknown = new UnknownRoute(ctx);
         Http1Server http = Http1Server.start(config.host(), config.port(), bounds,

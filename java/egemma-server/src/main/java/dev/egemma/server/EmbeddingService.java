@@ -63,9 +63,10 @@ final class EmbeddingService {
         TokenBudget.Lease lease = budget.tryAcquire(tokens);
         if (lease == null)
             throw ApiException.overloaded("the server is busy (" + budget.held() + " of " + budget.capacity() + " tokens queued); retry shortly", 1);
-        float[][] full = run(m, sequences, lease, clientGone);
+        float[][] full = run(m, sequences, r.normalize(), lease, clientGone);
         metrics.embedded(entry.getKey(), sequences.size(), tokens);
-        return new Result(entry.getKey(), r.dimensions() == 0 ? full : matryoshka(full, r.dimensions()), tokens);
+        if (r.dimensions() == 0) return new Result(entry.getKey(), full, tokens);
+        return new Result(entry.getKey(), r.normalize() ? matryoshka(full, r.dimensions()) : prefixes(full, r.dimensions()), tokens);
     }
 
     private static int[] text(EmbeddingModelHandle m, EmbedRequest r, String text, int maxTokens, int i) {
@@ -73,6 +74,7 @@ final class EmbeddingService {
         if (e.truncated() && !r.truncate())
             throw ApiException.badRequest("input[" + i + "] has " + e.fullLength() + " tokens, more than the limit of " + maxTokens
                     + "; shorten it or send \"truncate\": true", "input", "context_length_exceeded");
+        if (e.truncated() && r.keepEnd()) return KeepEnd.cut(m.tokenizer(), m.tokenize(r.task() == null ? text : r.task().apply(text), Integer.MAX_VALUE).ids(), maxTokens);
         return e.ids();
     }
 
@@ -94,12 +96,12 @@ final class EmbeddingService {
      * sequences not yet in a running batch. Its tokens go back then, not when the worker ends: a task cancelled
      * before it started never runs, so it could never give them back itself.
      */
-    private float[][] run(EmbeddingModelHandle m, List<int[]> sequences, TokenBudget.Lease lease, BooleanSupplier clientGone) throws ClientGoneException {
+    private float[][] run(EmbeddingModelHandle m, List<int[]> sequences, boolean normalize, TokenBudget.Lease lease, BooleanSupplier clientGone) throws ClientGoneException {
         Future<float[][]> f;
         try {
             f = work.submit(() -> {
                 try (lease) {
-                    return m.embed(sequences);
+                    return m.embed(sequences, normalize);
                 }
             });
         } catch (RuntimeException e) { // rejected: the server is stopping
@@ -141,6 +143,13 @@ final class EmbeddingService {
     private static void abandon(Future<?> f, TokenBudget.Lease lease) {
         f.cancel(true);
         lease.close();
+    }
+
+    /** The first {@code d} values of each vector, as they are (unnormalized output stays unnormalized). */
+    static float[][] prefixes(float[][] full, int d) {
+        float[][] out = new float[full.length][];
+        for (int i = 0; i < full.length; i++) out[i] = Arrays.copyOf(full[i], d);
+        return out;
     }
 
     /** The first {@code d} values of each vector, L2-normalized again (sum in double, as llama.cpp normalizes). */

@@ -1,11 +1,8 @@
 package dev.egemma.server;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.util.Base64;
 
-/** {@code POST /v1/embeddings}, OpenAI's embeddings API. */
+/** {@code POST /v1/embeddings}, OpenAI's embeddings API; {@code encoding_format} also takes egemma's int8, uint8, binary, ubinary. */
 final class OpenAiEmbeddingsRoute extends Route {
     OpenAiEmbeddingsRoute(ServerContext ctx) {
         super(ctx, "/v1/embeddings", true, "POST");
@@ -23,11 +20,8 @@ final class OpenAiEmbeddingsRoute extends Route {
                 g.writeStartObject();
                 g.writeStringField("object", "embedding");
                 g.writeNumberField("index", i);
-                if (req.base64()) g.writeStringField("embedding", base64(r.vectors()[i]));
-                else {
-                    g.writeFieldName("embedding");
-                    Json.floats(g, r.vectors()[i]);
-                }
+                g.writeFieldName("embedding");
+                req.format().write(g, r.vectors()[i]);
                 g.writeEndObject();
             }
             g.writeEndArray();
@@ -40,12 +34,5 @@ final class OpenAiEmbeddingsRoute extends Route {
         });
         sendJson(ex, 200, body);
         return 200;
-    }
-
-    /** Little-endian float32 bytes, base64 (what OpenAI returns and its clients decode). */
-    static String base64(float[] v) {
-        ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-        for (float x : v) b.putFloat(x);
-        return Base64.getEncoder().encodeToString(b.array());
     }
 }

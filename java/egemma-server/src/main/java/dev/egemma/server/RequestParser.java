@@ -14,34 +14,36 @@ import java.util.List;
 final class RequestParser {
     private RequestParser() {}
 
-    /** OpenAI: input is a string, strings, token ids or lists of token ids; dimensions; encoding_format. */
+    /** OpenAI: input is a string, strings, token ids or lists of token ids; dimensions; encoding_format ({@link VectorFormat}). */
     static EmbedRequest openAi(JsonNode root, int maxInputs) {
         requireObject(root);
-        String format = optionalString(root, "encoding_format");
-        boolean base64;
-        if (format == null || format.equals("float")) base64 = false;
-        else if (format.equals("base64")) base64 = true;
-        else throw ApiException.badRequest("'encoding_format' must be \"float\" or \"base64\", got \"" + format + "\"", "encoding_format");
+        VectorFormat format = VectorFormat.parse(optionalString(root, "encoding_format"), "encoding_format");
         return new EmbedRequest(optionalString(root, "model"), openAiInputs(root.get("input"), maxInputs), dimensions(root),
-                base64, truncate(root), task(root));
+                format, truncate(root), task(root));
     }
 
     /** Ollama: input is a string or strings; truncate (default true); dimensions. */
     static EmbedRequest ollama(JsonNode root, int maxInputs) {
         requireObject(root);
-        JsonNode in = root.get("input");
-        if (in == null || in.isNull()) throw ApiException.badRequest("'input' is required", "input");
+        List<EmbedRequest.Input> inputs = texts(root, "input", maxInputs);
+        return new EmbedRequest(optionalString(root, "model"), inputs, dimensions(root), VectorFormat.FLOAT, truncate(root), task(root));
+    }
+
+    /** A required string or non-empty array of strings (Ollama's {@code input}, TEI's {@code inputs}). */
+    static List<EmbedRequest.Input> texts(JsonNode root, String field, int maxInputs) {
+        JsonNode in = root.get(field);
+        if (in == null || in.isNull()) throw ApiException.badRequest("'" + field + "' is required", field);
         List<EmbedRequest.Input> inputs = new ArrayList<>();
         if (in.isTextual()) inputs.add(new EmbedRequest.Text(in.textValue()));
         else if (in.isArray()) {
-            checkCount(in.size(), maxInputs);
+            checkCount(in.size(), maxInputs, field);
             for (int i = 0; i < in.size(); i++) {
                 JsonNode e = in.get(i);
-                if (!e.isTextual()) throw ApiException.badRequest("'input[" + i + "]' must be a string, got " + kind(e), "input");
+                if (!e.isTextual()) throw ApiException.badRequest("'" + field + "[" + i + "]' must be a string, got " + kind(e), field);
                 inputs.add(new EmbedRequest.Text(e.textValue()));
             }
-        } else throw ApiException.badRequest("'input' must be a string or an array of strings, got " + kind(in), "input");
-        return new EmbedRequest(optionalString(root, "model"), inputs, dimensions(root), false, truncate(root), task(root));
+        } else throw ApiException.badRequest("'" + field + "' must be a string or an array of strings, got " + kind(in), field);
+        return inputs;
     }
 
     private static List<EmbedRequest.Input> openAiInputs(JsonNode in, int maxInputs) {
@@ -60,7 +62,7 @@ final class RequestParser {
             out.add(new EmbedRequest.Tokens(tokenIds(in, "input")));
             return out;
         }
-        checkCount(in.size(), maxInputs);
+        checkCount(in.size(), maxInputs, "input");
         boolean texts = first.isTextual();
         if (!texts && !first.isArray())
             throw ApiException.badRequest("'input[0]' must be a string, a token id or an array of token ids, got " + kind(first), "input");
@@ -78,7 +80,7 @@ final class RequestParser {
         return out;
     }
 
-    private static int[] tokenIds(JsonNode arr, String where) {
+    static int[] tokenIds(JsonNode arr, String where) {
         int[] ids = new int[arr.size()];
         for (int j = 0; j < ids.length; j++) {
             JsonNode t = arr.get(j);
@@ -89,23 +91,23 @@ final class RequestParser {
         return ids;
     }
 
-    private static void checkCount(int n, int maxInputs) {
-        if (n == 0) throw ApiException.badRequest("'input' must not be empty", "input");
-        if (n > maxInputs) throw ApiException.badRequest("'input' has " + n + " items; this server accepts at most " + maxInputs + " per request", "input", "too_many_inputs");
+    private static void checkCount(int n, int maxInputs, String field) {
+        if (n == 0) throw ApiException.badRequest("'" + field + "' must not be empty", field);
+        if (n > maxInputs) throw ApiException.badRequest("'" + field + "' has " + n + " items; this server accepts at most " + maxInputs + " per request", field, "too_many_inputs");
     }
 
-    private static void requireObject(JsonNode root) {
+    static void requireObject(JsonNode root) {
         if (root == null || !root.isObject()) throw ApiException.badRequest("the request body must be a JSON object, got " + kind(root), null);
     }
 
-    private static String optionalString(JsonNode root, String field) {
+    static String optionalString(JsonNode root, String field) {
         JsonNode n = root.get(field);
         if (n == null || n.isNull()) return null;
         if (!n.isTextual()) throw ApiException.badRequest("'" + field + "' must be a string, got " + kind(n), field);
         return n.textValue();
     }
 
-    private static int dimensions(JsonNode root) {
+    static int dimensions(JsonNode root) {
         JsonNode n = root.get("dimensions");
         if (n == null || n.isNull()) return 0;
         if (!n.isIntegralNumber() || !n.canConvertToInt() || n.intValue() < 1)
@@ -114,9 +116,14 @@ final class RequestParser {
     }
 
     private static boolean truncate(JsonNode root) {
-        JsonNode n = root.get("truncate");
-        if (n == null || n.isNull()) return true;
-        if (!n.isBoolean()) throw ApiException.badRequest("'truncate' must be true or false, got " + kind(n), "truncate");
+        return optionalBoolean(root, "truncate", true);
+    }
+
+    /** {@code field} as a boolean, {@code absent} when missing or null; anything else is a 400. */
+    static boolean optionalBoolean(JsonNode root, String field, boolean absent) {
+        JsonNode n = root.get(field);
+        if (n == null || n.isNull()) return absent;
+        if (!n.isBoolean()) throw ApiException.badRequest("'" + field + "' must be true or false, got " + kind(n), field);
         return n.booleanValue();
     }
 
@@ -144,7 +151,7 @@ final class RequestParser {
         };
     }
 
-    private static String abbreviate(String s) {
+    static String abbreviate(String s) {
         return s.length() <= 24 ? s : s.substring(0, 24) + "...";
     }
 }

@@ -39,6 +39,11 @@ abstract class Route {
         return Json.error(e);
     }
 
+    /** The error as this route's API answers it; the same unless an API uses other statuses (TEI's 413). */
+    ApiException translate(ApiException e) {
+        return e;
+    }
+
     public final void handle(Exchange ex) {
         Outcome outcome = new Outcome(this, System.nanoTime());
         ex.onResponse(outcome::record);
@@ -46,14 +51,15 @@ abstract class Route {
         int status = 500;
         try {
             if (!matches(ex.path())) throw ApiException.notFound("no route " + ex.path()
-                    + "; routes: POST /v1/embeddings, POST /api/embed, GET /v1/models, GET /health, GET /metrics", null, "not_found");
+                    + "; routes: POST /v1/embeddings, POST /api/embed, POST /embed, POST /tokenize, POST /decode, GET /info, GET /v1/models, GET /health, GET /metrics", null, "not_found");
             if (authenticated && !authorized(ex)) throw ApiException.unauthorized();
             if (!methods.contains(ex.method())) {
                 ex.setHeader("Allow", String.join(", ", methods));
                 throw ApiException.methodNotAllowed(ex.method(), String.join(" or ", methods));
             }
             status = serve(ex);
-        } catch (ApiException e) {
+        } catch (ApiException thrown) {
+            ApiException e = translate(thrown);
             status = e.status();
             if (e.retryAfterSeconds() > 0) ex.setHeader("Retry-After", Long.toString(e.retryAfterSeconds()));
             if (e.status() == 401) ex.setHeader("WWW-Authenticate", "Bearer");

@@ -2,6 +2,7 @@ package dev.egemma.server;
 
 import dev.egemma.staticembed.StaticEmbedder;
 import dev.egemma.tokenizer.Encoding;
+import dev.egemma.tokenizer.Tokenizer;
 import dev.egemma.tokenizer.Truncation;
 
 import java.io.IOException;
@@ -51,9 +52,14 @@ public final class StaticEmbedderHandle implements EmbeddingModelHandle {
     }
 
     @Override
-    public float[][] embed(List<int[]> sequences) {
+    public Tokenizer tokenizer() {
+        return embedder.tokenizer();
+    }
+
+    @Override
+    public float[][] embed(List<int[]> sequences, boolean normalize) {
         float[][] out = new float[sequences.size()][];
-        for (int i = 0; i < out.length; i++) out[i] = embedder.embedSequence(sequences.get(i), true);
+        for (int i = 0; i < out.length; i++) out[i] = embedder.embedSequence(sequences.get(i), normalize);
         return out;
     }
 

@@ -90,7 +90,7 @@ class EmbeddingServerTest {
         }
         // the encoding itself is exact: little-endian float32, bit for bit
         float[] x = {1.5f, -0.0f, Float.MIN_VALUE, 0.1f, Float.NaN};
-        byte[] raw = Base64.getDecoder().decode(OpenAiEmbeddingsRoute.base64(x));
+        byte[] raw = Base64.getDecoder().decode(VectorFormat.base64(x));
         float[] back = new float[x.length];
         ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(back);
         for (int i = 0; i < x.length; i++) assertEquals(Float.floatToRawIntBits(x[i]), Float.floatToRawIntBits(back[i]));

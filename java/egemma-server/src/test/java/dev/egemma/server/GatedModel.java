@@ -1,6 +1,7 @@
 package dev.egemma.server;
 
 import dev.egemma.tokenizer.Encoding;
+import dev.egemma.tokenizer.Tokenizer;
 
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -22,7 +23,7 @@ final class GatedModel implements EmbeddingModelHandle {
     }
 
     @Override
-    public float[][] embed(List<int[]> sequences) {
+    public float[][] embed(List<int[]> sequences, boolean normalize) {
         entered.release();
         try {
             gate.await();
@@ -31,13 +32,14 @@ final class GatedModel implements EmbeddingModelHandle {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted at the gate");
         }
-        return model.embed(sequences);
+        return model.embed(sequences, normalize);
     }
 
     @Override public int dimension() { return model.dimension(); }
     @Override public int vocabSize() { return model.vocabSize(); }
     @Override public int contextLength() { return model.contextLength(); }
     @Override public Encoding tokenize(String text, int maxTokens) { return model.tokenize(text, maxTokens); }
+    @Override public Tokenizer tokenizer() { return model.tokenizer(); }
     @Override public String describe() { return "gated " + model.describe(); }
     @Override public void close() { model.close(); }
 }
