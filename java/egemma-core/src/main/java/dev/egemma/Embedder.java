@@ -260,6 +260,44 @@ public final class Embedder implements AutoCloseable {
         }
     }
 
+    /**
+     * A long text's embeddings chunk by chunk (see {@link Chunking}): windows of its tokens, each chunk's vector with
+     * its token and character spans, in order. The default task's prompt tokens precede each chunk (separate) or the
+     * text (late). Separate chunks must each fit the context; a late-chunked text must fit it whole.
+     *
+     * @throws IllegalArgumentException when a chunk (separate) or the text (late) is longer than the context
+     */
+    public List<Chunking.Chunk> embedChunks(String text, Chunking chunking) {
+        Objects.requireNonNull(text, "text");
+        Objects.requireNonNull(chunking, "chunking");
+        calls.enter();
+        try {
+            int[] prompt = options.task() == null ? new int[0] : tokenizer.encode(options.task().apply(""), false, true);
+            int[] tokens = tokenizer.encode(text, false, true);
+            int[] windows = chunking.windows(tokens.length);
+            int context = weights.config().contextLength(), specials = (tokenizer.addBos() ? 1 : 0) + (tokenizer.addEos() ? 1 : 0);
+            float[][] vectors;
+            if (!chunking.late()) {
+                if (Math.min(chunking.chunkTokens(), tokens.length) + prompt.length + specials > context)
+                    throw new IllegalArgumentException("chunks of " + chunking.chunkTokens() + " tokens plus " + (prompt.length + specials)
+                            + " prompt and special tokens exceed the context of " + context + " tokens");
+                vectors = engine.embedTokens(Chunking.separate(tokenizer, prompt, tokens, windows));
+            } else {
+                int[] sequence = Chunking.withSpecials(tokenizer, prompt, tokens);
+                if (sequence.length > context)
+                    throw new IllegalArgumentException("late chunking runs the whole text at once: " + sequence.length
+                            + " tokens exceed the context of " + context + "; use separate chunks or split the text");
+                int[] spans = Chunking.lateSpans(tokenizer, prompt.length, windows, sequence.length);
+                float[][] raw = model.forward(List.of(sequence), List.of(spans), null, new dev.egemma.model.Scratch());
+                vectors = new float[raw.length][];
+                for (int i = 0; i < raw.length; i++) vectors[i] = finish(raw[i], spans[2 * i + 1] - spans[2 * i]);
+            }
+            return Chunking.chunks(tokenizer, text, tokens, windows, vectors);
+        } finally {
+            calls.exit();
+        }
+    }
+
     /** Embeddings with the number of tokens fed to the model for them (prompts, BOS and EOS included). */
     public record CountedEmbeddings(float[][] vectors, long tokens) {}
 

@@ -2,6 +2,7 @@ package dev.egemma.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.egemma.Backend;
+import dev.egemma.Chunking;
 import dev.egemma.Embedder;
 import dev.egemma.Task;
 import dev.egemma.tokenizer.Truncation;
@@ -101,6 +102,16 @@ public final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--dump-layers", paramLabel = "DIR", description = "Write each layer's hidden states of every text as .npy under DIR/text-NNNN/ (debugging).")
     Path dumpLayers;
 
+    @Option(names = "--chunk-tokens", paramLabel = "N", converter = PositiveInt.class,
+            description = "Embed each text in chunks of at most N of its tokens (any length: texts over the context are not truncated); one output record per chunk with its token and character spans.")
+    Integer chunkTokens;
+
+    @Option(names = "--chunk-overlap", paramLabel = "M", defaultValue = "0", description = "Tokens consecutive chunks share (0..N-1). Default: ${DEFAULT-VALUE}.")
+    int chunkOverlap;
+
+    @Option(names = "--late-chunking", description = "With --chunk-tokens: run each text through the model once and pool each chunk's tokens (chunks see their neighbours); the text must fit the context.")
+    boolean lateChunking;
+
     private long firstVector; // epoch ms when the first batch's vectors came back, for --stats
 
     @Override
@@ -127,8 +138,10 @@ public final class EmbedCommand implements Callable<Integer> {
                 .withMaxBatchTokens(maxBatchTokens).withTruncation(truncation);
         if (threads != null) opts = opts.withThreads(threads);
         if (dim != null) opts = opts.withDimension(dim);
+        Chunking chunking = chunking();
         long t0 = System.nanoTime();
         try (Embedder e = Embedder.open(model, opts)) {
+            if (chunking != null) return ChunkOutput.write(this, e, all, chunking);
             long t1 = System.nanoTime();
             List<int[]> ids = new ArrayList<>(all.size());
             long tokens = 0;
@@ -170,6 +183,21 @@ public final class EmbedCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The chunking the options ask for, or null; their conflicts are usage errors. */
+    private Chunking chunking() {
+        if (chunkTokens == null) {
+            if (lateChunking || chunkOverlap != 0) throw new ParameterException(spec.commandLine(), "--late-chunking and --chunk-overlap need --chunk-tokens");
+            return null;
+        }
+        if (format == Format.npy) throw new ParameterException(spec.commandLine(), "--format npy has no room for the chunks' spans; use jsonl, json or csv");
+        if (dumpLayers != null) throw new ParameterException(spec.commandLine(), "--dump-layers and --chunk-tokens cannot be combined");
+        try {
+            return new Chunking(chunkTokens, chunkOverlap, lateChunking);
+        } catch (IllegalArgumentException ex) {
+            throw new ParameterException(spec.commandLine(), "--chunk-overlap: " + ex.getMessage());
+        }
+    }
+
     /** Where text {@code i} came from: "TEXT argument 2" or "FILE:17". */
     private String origin(int i, List<Integer> lines) {
         return i < texts.size() ? "TEXT argument " + (i + 1) : TextInput.name(input) + ":" + lines.get(i - texts.size());
@@ -180,13 +208,18 @@ public final class EmbedCommand implements Callable<Integer> {
      * own errors are caught by {@link Main#run} (System.out keeps them in its error flag).
      */
     void writeOutput(float[][] out) throws IOException {
+        writeOutput(os -> write(out, os));
+    }
+
+    /** As {@link #writeOutput(float[][])}, whatever {@code body} writes. */
+    void writeOutput(OutputFile.Body body) throws IOException {
         if (output == null) {
             try (OutputStream os = new BufferedOutputStream(new NonClosing(System.out))) {
-                write(out, os);
+                body.writeTo(os);
             }
             return;
         }
-        OutputFile.write(output, os -> write(out, os));
+        OutputFile.write(output, body);
     }
 
     void write(float[][] out, OutputStream os) throws IOException {

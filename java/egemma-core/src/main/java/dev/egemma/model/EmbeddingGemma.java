@@ -63,7 +63,19 @@ public final class EmbeddingGemma {
 
     /** As {@link #forward(List, LayerObserver)}, the activations in {@code scratch} (reused across calls by one thread). */
     public float[][] forward(List<int[]> sequences, LayerObserver observer, Scratch scratch) {
+        return forward(sequences, null, observer, scratch);
+    }
+
+    /**
+     * As {@link #forward(List, LayerObserver, Scratch)}, but pooling token spans instead of whole sequences ("late
+     * chunking": every token attends to its whole sequence, then each chunk's tokens are averaged on their own, before
+     * the dense layers). {@code spans.get(s)} holds sequence {@code s}'s spans as {@code [from0, to0, from1, to1, ...]}
+     * (token positions, each span non-empty and inside the sequence); null spans pool each whole sequence. One row per
+     * span, sequence by sequence. A single span over a whole sequence gives exactly {@link #forward}'s vector.
+     */
+    public float[][] forward(List<int[]> sequences, List<int[]> spans, LayerObserver observer, Scratch scratch) {
         int nSeq = sequences.size();
+        if (spans != null && spans.size() != nSeq) throw new IllegalArgumentException(spans.size() + " span lists for " + nSeq + " sequences");
         int[] offsets = new int[nSeq + 1];
         for (int s = 0; s < nSeq; s++) {
             int[] ids = sequences.get(s);
@@ -156,17 +168,50 @@ public final class EmbeddingGemma {
         // 3. final norm, 4. mean pooling over all tokens (BOS and EOS included), 5. dense_2 then dense_3
         forRows(m, (r0, r1) -> kernels.rmsNorm(x, r0 * nEmbd, r1 - r0, nEmbd, w.outputNorm(), c.rmsEps()));
         if (observer != null) observer.observe("result_norm", x, m, nEmbd);
-        float[] pooled = scratch.floats(Scratch.Slot.POOLED, nSeq * nEmbd);
-        for (int s = 0; s < nSeq; s++) kernels.meanPool(x, offsets[s], offsets[s + 1] - offsets[s], nEmbd, pooled, s * nEmbd);
+        int[] pools = poolRows(offsets, spans); // absolute [from, to) token rows of each output
+        int nOut = pools.length / 2;
+        float[] pooled = scratch.floats(Scratch.Slot.POOLED, nOut * nEmbd);
+        for (int p = 0; p < nOut; p++) kernels.meanPool(x, pools[2 * p], pools[2 * p + 1] - pools[2 * p], nEmbd, pooled, p * nEmbd);
         int outDim = nEmbd;
         if (w.hasDense()) {
-            float[] d2 = matmul(prepare(scratch, pooled, nSeq, nEmbd, w.dense2()), w.dense2(), scratch.floats(Scratch.Slot.DENSE2, nSeq * w.dense2().rows()));
-            pooled = matmul(prepare(scratch, d2, nSeq, w.dense2().rows(), w.dense3()), w.dense3(), scratch.floats(Scratch.Slot.DENSE3, nSeq * w.dense3().rows()));
+            float[] d2 = matmul(prepare(scratch, pooled, nOut, nEmbd, w.dense2()), w.dense2(), scratch.floats(Scratch.Slot.DENSE2, nOut * w.dense2().rows()));
+            pooled = matmul(prepare(scratch, d2, nOut, w.dense2().rows(), w.dense3()), w.dense3(), scratch.floats(Scratch.Slot.DENSE3, nOut * w.dense3().rows()));
             outDim = w.dense3().rows();
         }
-        float[][] result = new float[nSeq][];
-        for (int s = 0; s < nSeq; s++) result[s] = java.util.Arrays.copyOfRange(pooled, s * outDim, (s + 1) * outDim);
+        float[][] result = new float[nOut][];
+        for (int p = 0; p < nOut; p++) result[p] = java.util.Arrays.copyOfRange(pooled, p * outDim, (p + 1) * outDim);
         return result;
+    }
+
+    /** The token rows each output pools: whole sequences, or the given spans checked against their sequence. */
+    private static int[] poolRows(int[] offsets, List<int[]> spans) {
+        int nSeq = offsets.length - 1;
+        if (spans == null) {
+            int[] rows = new int[2 * nSeq];
+            for (int s = 0; s < nSeq; s++) {
+                rows[2 * s] = offsets[s];
+                rows[2 * s + 1] = offsets[s + 1];
+            }
+            return rows;
+        }
+        int n = 0;
+        for (int s = 0; s < nSeq; s++) {
+            int[] sp = java.util.Objects.requireNonNull(spans.get(s), "spans of sequence " + s);
+            if (sp.length == 0 || sp.length % 2 != 0) throw new IllegalArgumentException("sequence " + s + ": spans must be non-empty [from, to) pairs");
+            n += sp.length;
+        }
+        int[] rows = new int[n];
+        for (int s = 0, r = 0; s < nSeq; s++) {
+            int len = offsets[s + 1] - offsets[s];
+            int[] sp = spans.get(s);
+            for (int i = 0; i < sp.length; i += 2) {
+                if (sp[i] < 0 || sp[i] >= sp[i + 1] || sp[i + 1] > len)
+                    throw new IllegalArgumentException("sequence " + s + ": span [" + sp[i] + ", " + sp[i + 1] + ") is empty or outside its " + len + " tokens");
+                rows[r++] = offsets[s] + sp[i];
+                rows[r++] = offsets[s] + sp[i + 1];
+            }
+        }
+        return rows;
     }
 
     /**

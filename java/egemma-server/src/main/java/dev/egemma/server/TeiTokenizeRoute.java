@@ -1,5 +1,6 @@
 package dev.egemma.server;
 
+import dev.egemma.tokenizer.TokenOffsets;
 import dev.egemma.tokenizer.TokenType;
 import dev.egemma.tokenizer.Tokenizer;
 

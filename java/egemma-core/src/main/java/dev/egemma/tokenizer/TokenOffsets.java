@@ -1,12 +1,9 @@
-package dev.egemma.server;
-
-import dev.egemma.tokenizer.TokenType;
-import dev.egemma.tokenizer.Tokenizer;
+package dev.egemma.tokenizer;
 
 import java.nio.charset.StandardCharsets;
 
 /**
- * Where each token of a text came from, for {@code /tokenize}'s {@code start}/{@code stop}: offsets in Unicode code
+ * Where each token of a text came from (the server's {@code /tokenize}, chunk spans): offsets in Unicode code
  * points (what a Python {@code str} is indexed by), stop exclusive. Found by walking the text's UTF-8 bytes along the
  * tokens' bytes (a NORMAL piece, a BYTE token's byte, a USER_DEFINED or CONTROL text; spaces as U+2581 on both sides) and
  * checking each token's bytes are the text's where it stands, so a span always holds its token's text; missing
@@ -14,7 +11,7 @@ import java.nio.charset.StandardCharsets;
  * lone surrogate). The tokenizer itself is untouched: ids are exactly encode's. A BYTE token inside a multi-byte
  * character gets that character's span.
  */
-final class TokenOffsets {
+public final class TokenOffsets {
     private static final char SPACE = '\u2581';
     private static final byte[] SPACE_UTF8 = String.valueOf(SPACE).getBytes(StandardCharsets.UTF_8);
 
@@ -24,7 +21,7 @@ final class TokenOffsets {
      * {@code [start, stop]} per token in code points, {@code {-1, -1}} where unknown. {@code addedSpecials}: the ids
      * were encoded with BOS/EOS added, so a first BOS and a last EOS stand for no text.
      */
-    static int[][] of(Tokenizer t, String text, int[] ids, boolean addedSpecials) {
+    public static int[][] of(Tokenizer t, String text, int[] ids, boolean addedSpecials) {
         // the tokenizer sees spaces as U+2581 (one code point for one, so code point offsets carry over), and a
         // byte-fallback vocabulary spells a space as U+2581's three bytes
         byte[] bytes = text.replace(' ', SPACE).getBytes(StandardCharsets.UTF_8);
