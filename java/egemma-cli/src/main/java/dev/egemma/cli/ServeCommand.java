@@ -75,7 +75,7 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
     double requestTimeout;
 
     @Option(names = "--max-queued-tokens", paramLabel = "N", defaultValue = "262144",
-            description = "Tokens admitted and not yet embedded; more gets 503 with Retry-After. Default: ${DEFAULT-VALUE}.")
+            description = "Tokens admitted and not yet embedded; more gets 429 with Retry-After. Default: ${DEFAULT-VALUE}.")
     long maxQueuedTokens;
 
     @Option(names = "--shutdown-grace", paramLabel = "SECONDS", defaultValue = "30", description = "How long shutdown waits for requests in flight. Default: ${DEFAULT-VALUE}.")

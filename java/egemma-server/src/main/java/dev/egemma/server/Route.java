@@ -45,8 +45,11 @@ abstract class Route {
     }
 
     public final void handle(Exchange ex) {
-        Outcome outcome = new Outcome(this, System.nanoTime());
-        ex.onResponse(outcome::record);
+        Outcome outcome = new Outcome(this, ex.trace(), System.nanoTime());
+        ex.onResponse(status -> {
+            ex.trace().headers(ex::setHeader); // just before the headers go out: the total time is the answer's
+            outcome.record(status);
+        });
         ctx.metrics().requestStarted();
         int status = 500;
         try {
@@ -90,18 +93,22 @@ abstract class Route {
      */
     private static final class Outcome {
         private final Route route;
+        private final RequestTrace trace;
         private final long t0;
         private boolean recorded;
 
-        Outcome(Route route, long t0) {
+        Outcome(Route route, RequestTrace trace, long t0) {
             this.route = route;
+            this.trace = trace;
             this.t0 = t0;
         }
 
         void record(int status) {
             if (recorded) return;
             recorded = true;
-            route.ctx.metrics().requestFinished(route.label(), status, System.nanoTime() - t0);
+            long nanos = System.nanoTime() - t0;
+            route.ctx.metrics().requestFinished(route.label(), status, nanos);
+            if (trace.model() != null) route.ctx.metrics().modelRequestFinished(route.label(), status, nanos, trace);
         }
     }
 
