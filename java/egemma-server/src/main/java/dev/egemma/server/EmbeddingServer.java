@@ -80,6 +80,9 @@ public final class EmbeddingServer implements AutoCloseable {
         for (var e : models.all().entrySet()) {
             try {
                 e.getValue().warmUp();
+            } catch (dev.egemma.NonFiniteEmbeddingException err) { // the model's fault, said in full by the message
+                LOG.log(System.Logger.Level.ERROR, "warm-up of model '" + e.getKey() + "' failed; /ready stays 503: " + err.getMessage());
+                return;
             } catch (RuntimeException | Error err) {
                 if (!stopped) LOG.log(System.Logger.Level.ERROR, "warm-up of model '" + e.getKey() + "' failed; /ready stays 503", err);
                 return;
