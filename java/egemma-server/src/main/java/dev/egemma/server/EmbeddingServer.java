@@ -68,7 +68,7 @@ public final class EmbeddingServer implements AutoCloseable {
         }
         this.models = models;
         ctx.ready(models, new EmbeddingService(models, ctx.limits(), ctx.metrics(), budget, work));
-        Thread.ofVirtual().name("egemma-warm-up").start(() -> warmUp(models));
+        work.submit(() -> warmUp(models)); // on the model workers: stop waits for it before closing the models
     }
 
     /**
