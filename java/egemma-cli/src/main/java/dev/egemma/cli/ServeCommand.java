@@ -28,7 +28,7 @@ import java.util.concurrent.CountDownLatch;
 @Command(name = "serve",
         mixinStandardHelpOptions = true,
         description = {
-                "Serve embeddings over HTTP: POST /v1/embeddings (OpenAI), POST /api/embed (Ollama), GET /v1/models, GET /health, GET /metrics.",
+                "Serve embeddings over HTTP: POST /v1/embeddings (OpenAI), POST /api/embed (Ollama), GET /v1/models, GET /health, GET /ready, GET /metrics.",
                 "SIGTERM or Ctrl-C stops accepting, finishes the requests in flight and exits 0."
         })
 public final class ServeCommand implements java.util.concurrent.Callable<Integer> {
@@ -49,7 +49,7 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
     Integer threads;
 
     @Option(names = "--api-key", paramLabel = "KEY",
-            description = "Require 'Authorization: Bearer KEY' on every route but /health. Default: the EGEMMA_API_KEY environment variable, else none. An empty KEY is an error.")
+            description = "Require 'Authorization: Bearer KEY' on every route but /health and /ready. Default: the EGEMMA_API_KEY environment variable, else none. An empty KEY is an error.")
     String apiKey;
 
     @Option(names = "--backend", paramLabel = "auto|native|java", defaultValue = "auto", description = "Kernels. Default: ${DEFAULT-VALUE}.")
@@ -75,7 +75,7 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
     double requestTimeout;
 
     @Option(names = "--max-queued-tokens", paramLabel = "N", defaultValue = "262144",
-            description = "Tokens admitted and not yet embedded; more gets 503 with Retry-After. Default: ${DEFAULT-VALUE}.")
+            description = "Tokens admitted and not yet embedded; more gets 429 with Retry-After. Default: ${DEFAULT-VALUE}.")
     long maxQueuedTokens;
 
     @Option(names = "--shutdown-grace", paramLabel = "SECONDS", defaultValue = "30", description = "How long shutdown waits for requests in flight. Default: ${DEFAULT-VALUE}.")

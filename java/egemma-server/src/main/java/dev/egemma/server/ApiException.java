@@ -60,8 +60,13 @@ public final class ApiException extends RuntimeException {
         return unavailable("the server is shutting down", "shutting_down", 1);
     }
 
+    /**
+     * The token budget is full: 429 with Retry-After on every route, single input or batch alike. 429 as TEI answers
+     * its full queue and as OpenAI answers rate limits, so that their clients back off and retry (the openai SDKs
+     * retry 429 honouring Retry-After); 503 stays for "not serving" (loading, stopping, timeout).
+     */
     static ApiException overloaded(String message, long retryAfterSeconds) {
-        return new ApiException(503, "server_error", message, null, "overloaded", retryAfterSeconds);
+        return new ApiException(429, "server_error", message, null, "overloaded", retryAfterSeconds);
     }
 
     static ApiException unavailable(String message, String code, long retryAfterSeconds) {

@@ -38,6 +38,14 @@ public interface EmbeddingModelHandle extends AutoCloseable {
      */
     float[][] embed(List<int[]> sequences, boolean normalize);
 
+    /**
+     * Embeds one short text, so that the first client request does not pay for first-touch costs (weight pages
+     * mapped in, lazy kernels, JIT); the server is ready ({@code /ready}) only after every model has done this.
+     */
+    default void warmUp() {
+        embed(List.of(tokenize("warm-up", contextLength()).ids()), true);
+    }
+
     /** A short description for logs, e.g. the backend. */
     String describe();
 

@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
  * computing.
  *
  * <p>Lifecycle: {@link #start} binds and answers at once ({@code /health} says 503 "loading"); {@link #ready} hands
- * over the loaded models; {@link #stop} drains (no new requests, the ones in flight finish) then closes the models.
+ * over the loaded models and warms them up in the background ({@code /ready} says 200 after); {@link #stop} drains (no new requests, the ones in flight finish) then closes the models.
  */
 public final class EmbeddingServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(EmbeddingServer.class.getName());
@@ -53,7 +53,7 @@ public final class EmbeddingServer implements AutoCloseable {
         ExecutorService work = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("egemma-embed-", 0).factory());
         List<Route> routes = List.of(new OpenAiEmbeddingsRoute(ctx), new OllamaEmbedRoute(ctx),
                 new TeiEmbedRoute(ctx), new TeiTokenizeRoute(ctx), new TeiDecodeRoute(ctx), new TeiInfoRoute(ctx), new ModelsRoute(ctx),
-                new HealthRoute(ctx), new MetricsRoute(ctx));
+                HealthRoute.liveness(ctx), HealthRoute.readiness(ctx), new MetricsRoute(ctx));
         Route unknown = new UnknownRoute(ctx);
         Http1Server http = Http1Server.start(config.host(), config.port(), bounds,
                 ex -> routes.stream().filter(r -> r.matches(ex.path())).findFirst().orElse(unknown).handle(ex));
@@ -68,6 +68,27 @@ public final class EmbeddingServer implements AutoCloseable {
         }
         this.models = models;
         ctx.ready(models, new EmbeddingService(models, ctx.limits(), ctx.metrics(), budget, work));
+        work.submit(() -> warmUp(models)); // on the model workers: stop waits for it before closing the models
+    }
+
+    /**
+     * Embeds one text with each model, then marks the server ready. In the background: requests are served
+     * meanwhile (the first ones just slower), only {@code /ready} waits. A model whose warm-up fails keeps the
+     * server not ready: it would fail its clients too.
+     */
+    private void warmUp(ServedModels models) {
+        for (var e : models.all().entrySet()) {
+            try {
+                e.getValue().warmUp();
+            } catch (dev.egemma.NonFiniteEmbeddingException err) { // the model's fault, said in full by the message
+                LOG.log(System.Logger.Level.ERROR, "warm-up of model '" + e.getKey() + "' failed; /ready stays 503: " + err.getMessage());
+                return;
+            } catch (RuntimeException | Error err) {
+                if (!stopped) LOG.log(System.Logger.Level.ERROR, "warm-up of model '" + e.getKey() + "' failed; /ready stays 503", err);
+                return;
+            }
+        }
+        ctx.warm();
     }
 
     /** The bound port (useful with port 0). */
@@ -89,6 +110,7 @@ public final class EmbeddingServer implements AutoCloseable {
     public synchronized void stop(Duration grace) {
         if (stopped) return;
         stopped = true;
+        ctx.stopping();
         long deadline = System.nanoTime() + grace.toNanos();
         boolean drained = http.stop(grace);
         work.shutdown(); // after the drain: a request in flight may still submit its work

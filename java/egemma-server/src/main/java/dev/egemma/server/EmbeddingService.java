@@ -40,8 +40,9 @@ final class EmbeddingService {
     }
 
     /** {@code clientGone} is polled while the model works; when it says true the work is cancelled. */
-    Result embed(EmbedRequest r, BooleanSupplier clientGone) throws ClientGoneException {
+    Result embed(EmbedRequest r, BooleanSupplier clientGone, RequestTrace trace) throws ClientGoneException {
         Map.Entry<String, EmbeddingModelHandle> entry = models.resolve(r.model());
+        trace.model(entry.getKey());
         EmbeddingModelHandle m = entry.getValue();
         if (r.dimensions() > m.dimension())
             throw ApiException.badRequest("'dimensions' " + r.dimensions() + " exceeds model '" + entry.getKey() + "''s width " + m.dimension(), "dimensions");
@@ -49,7 +50,7 @@ final class EmbeddingService {
             throw ApiException.badRequest("'input' has " + r.inputs().size() + " items; this server accepts at most " + limits.maxInputs() + " per request", "input", "too_many_inputs");
         int maxTokens = Math.min(limits.maxTokensPerInput(), m.contextLength());
         List<int[]> sequences = new ArrayList<>(r.inputs().size());
-        long tokens = 0;
+        long tokens = 0, t0 = System.nanoTime();
         for (int i = 0; i < r.inputs().size(); i++) {
             int[] ids = switch (r.inputs().get(i)) {
                 case EmbedRequest.Text t -> text(m, r, t.text(), maxTokens, i);
@@ -58,12 +59,13 @@ final class EmbeddingService {
             sequences.add(ids);
             tokens += ids.length;
         }
+        trace.tokenized(tokens, System.nanoTime() - t0);
         if (tokens > budget.capacity())
             throw ApiException.badRequest("the request has " + tokens + " tokens, more than this server ever queues (" + budget.capacity() + "); split it", "input", "too_many_tokens");
         TokenBudget.Lease lease = budget.tryAcquire(tokens);
         if (lease == null)
             throw ApiException.overloaded("the server is busy (" + budget.held() + " of " + budget.capacity() + " tokens queued); retry shortly", 1);
-        float[][] full = run(m, sequences, r.normalize(), lease, clientGone);
+        float[][] full = run(m, sequences, r.normalize(), lease, clientGone, trace);
         metrics.embedded(entry.getKey(), sequences.size(), tokens);
         if (r.dimensions() == 0) return new Result(entry.getKey(), full, tokens);
         return new Result(entry.getKey(), r.normalize() ? matryoshka(full, r.dimensions()) : prefixes(full, r.dimensions()), tokens);
@@ -96,12 +98,15 @@ final class EmbeddingService {
      * sequences not yet in a running batch. Its tokens go back then, not when the worker ends: a task cancelled
      * before it started never runs, so it could never give them back itself.
      */
-    private float[][] run(EmbeddingModelHandle m, List<int[]> sequences, boolean normalize, TokenBudget.Lease lease, BooleanSupplier clientGone) throws ClientGoneException {
-        Future<float[][]> f;
+    private float[][] run(EmbeddingModelHandle m, List<int[]> sequences, boolean normalize, TokenBudget.Lease lease,
+                          BooleanSupplier clientGone, RequestTrace trace) throws ClientGoneException {
+        Future<Timed> f;
+        long submitted = System.nanoTime();
         try {
             f = work.submit(() -> {
                 try (lease) {
-                    return m.embed(sequences, normalize);
+                    long started = System.nanoTime();
+                    return new Timed(m.embed(sequences, normalize), started, System.nanoTime());
                 }
             });
         } catch (RuntimeException e) { // rejected: the server is stopping
@@ -118,7 +123,9 @@ final class EmbeddingService {
                             + limits.requestTimeout().toMillis() + " ms; retry later or send less", "timeout", 5);
                 }
                 try {
-                    return f.get(Math.min(left, CLIENT_CHECK_NANOS), TimeUnit.NANOSECONDS);
+                    Timed t = f.get(Math.min(left, CLIENT_CHECK_NANOS), TimeUnit.NANOSECONDS);
+                    trace.embedded(t.started() - submitted, t.ended() - t.started());
+                    return t.vectors();
                 } catch (TimeoutException stillWorking) {
                     if (clientGone.getAsBoolean()) {
                         abandon(f, lease);
@@ -138,6 +145,9 @@ final class EmbeddingService {
             throw new IllegalStateException(e.getCause());
         }
     }
+
+    /** A model call's vectors and when it ran (queue time is until it started). */
+    private record Timed(float[][] vectors, long started, long ended) {}
 
     /** Cancels the work (interrupting it if it runs) and gives its tokens back: nobody will read its result. */
     private static void abandon(Future<?> f, TokenBudget.Lease lease) {

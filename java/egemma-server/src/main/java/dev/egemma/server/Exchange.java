@@ -21,6 +21,7 @@ final class Exchange {
     private final RequestBody body;
     private final boolean expectsContinue;
     private final Map<String, String> responseHeaders = new LinkedHashMap<>();
+    private final RequestTrace trace = new RequestTrace();
     private IntConsumer onResponse = status -> {};
     private boolean continueSent, responded, closeAfter;
 
@@ -90,6 +91,11 @@ final class Exchange {
     /** True when the client has closed or reset its connection: nobody will read the answer. Takes at most ~1 ms. */
     boolean clientGone() {
         return conn.input().peerGone();
+    }
+
+    /** What an embeddings request did (model, tokens, timings); empty on other routes. */
+    RequestTrace trace() {
+        return trace;
     }
 
     void setHeader(String name, String value) {

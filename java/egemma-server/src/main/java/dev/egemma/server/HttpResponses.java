@@ -44,6 +44,7 @@ final class HttpResponses {
             case 414 -> "URI Too Long";
             case 415 -> "Unsupported Media Type";
             case 417 -> "Expectation Failed";
+            case 429 -> "Too Many Requests";
             case 431 -> "Request Header Fields Too Large";
             case 500 -> "Internal Server Error";
             case 501 -> "Not Implemented";

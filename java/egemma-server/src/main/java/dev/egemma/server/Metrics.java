@@ -8,7 +8,8 @@ import java.util.function.LongSupplier;
 
 /**
  * The server's Prometheus metrics (text exposition format 0.0.4): requests by route and status, input tokens and
- * embedded inputs by model, inputs per model call (batch size), tokens and requests waiting, request latency.
+ * embedded inputs by model, inputs per model call (batch size), tokens and requests waiting, request latency; and
+ * per route and model, {@link ModelMetrics}.
  */
 final class Metrics {
     private static final double[] LATENCY_SECONDS = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
@@ -20,6 +21,7 @@ final class Metrics {
     private final Map<String, Histogram> latency = new ConcurrentHashMap<>();
     private final Histogram batchInputs = new Histogram(BATCH_INPUTS);
     private final LongAdder inFlight = new LongAdder();
+    private final ModelMetrics byModel = new ModelMetrics();
     private final LongSupplier queuedTokens;
 
     Metrics(LongSupplier queuedTokens) {
@@ -34,6 +36,11 @@ final class Metrics {
         inFlight.decrement();
         requests.computeIfAbsent(route + "\u0000" + status, k -> new LongAdder()).increment();
         latency.computeIfAbsent(route, k -> new Histogram(LATENCY_SECONDS)).observe(nanos / 1e9);
+    }
+
+    /** A request that resolved to a served model (after {@link #requestFinished} counted it by route). */
+    void modelRequestFinished(String route, int status, long nanos, RequestTrace trace) {
+        byModel.finished(route, status, nanos, trace);
     }
 
     void embedded(String model, int inputCount, long tokens) {
@@ -59,6 +66,7 @@ final class Metrics {
         b.append("egemma_requests_in_flight ").append(inFlight.sum()).append('\n');
         b.append("# HELP egemma_request_duration_seconds Request latency by route.\n# TYPE egemma_request_duration_seconds histogram\n");
         for (var e : new TreeMap<>(latency).entrySet()) e.getValue().render(b, "egemma_request_duration_seconds", "route=\"" + e.getKey() + "\"");
+        byModel.render(b);
         return b.toString();
     }
 

@@ -18,7 +18,7 @@ final class OllamaEmbedRoute extends Route {
     int serve(Exchange ex) throws IOException {
         long t0 = System.nanoTime();
         EmbedRequest req = RequestParser.ollama(Json.parse(HttpBodies.utf8(HttpBodies.read(ex, ctx.limits().maxBodyBytes()))), ctx.limits().maxInputs());
-        EmbeddingService.Result r = ctx.service().embed(req, ex::clientGone);
+        EmbeddingService.Result r = ctx.service().embed(req, ex::clientGone, ex.trace());
         long total = System.nanoTime() - t0;
         byte[] body = Json.write(g -> {
             g.writeStartObject();

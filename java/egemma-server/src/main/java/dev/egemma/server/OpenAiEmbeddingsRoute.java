@@ -11,7 +11,7 @@ final class OpenAiEmbeddingsRoute extends Route {
     @Override
     int serve(Exchange ex) throws IOException {
         EmbedRequest req = RequestParser.openAi(Json.parse(HttpBodies.utf8(HttpBodies.read(ex, ctx.limits().maxBodyBytes()))), ctx.limits().maxInputs());
-        EmbeddingService.Result r = ctx.service().embed(req, ex::clientGone);
+        EmbeddingService.Result r = ctx.service().embed(req, ex::clientGone, ex.trace());
         byte[] body = Json.write(g -> {
             g.writeStartObject();
             g.writeStringField("object", "list");

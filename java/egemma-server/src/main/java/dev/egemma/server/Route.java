@@ -45,13 +45,16 @@ abstract class Route {
     }
 
     public final void handle(Exchange ex) {
-        Outcome outcome = new Outcome(this, System.nanoTime());
-        ex.onResponse(outcome::record);
+        Outcome outcome = new Outcome(this, ex.trace(), System.nanoTime());
+        ex.onResponse(status -> {
+            ex.trace().headers(ex::setHeader); // just before the headers go out: the total time is the answer's
+            outcome.record(status);
+        });
         ctx.metrics().requestStarted();
         int status = 500;
         try {
             if (!matches(ex.path())) throw ApiException.notFound("no route " + ex.path()
-                    + "; routes: POST /v1/embeddings, POST /api/embed, POST /embed, POST /tokenize, POST /decode, GET /info, GET /v1/models, GET /health, GET /metrics", null, "not_found");
+                    + "; routes: POST /v1/embeddings, POST /api/embed, POST /embed, POST /tokenize, POST /decode, GET /info, GET /v1/models, GET /health, GET /ready, GET /metrics", null, "not_found");
             if (authenticated && !authorized(ex)) throw ApiException.unauthorized();
             if (!methods.contains(ex.method())) {
                 ex.setHeader("Allow", String.join(", ", methods));
@@ -90,18 +93,22 @@ abstract class Route {
      */
     private static final class Outcome {
         private final Route route;
+        private final RequestTrace trace;
         private final long t0;
         private boolean recorded;
 
-        Outcome(Route route, long t0) {
+        Outcome(Route route, RequestTrace trace, long t0) {
             this.route = route;
+            this.trace = trace;
             this.t0 = t0;
         }
 
         void record(int status) {
             if (recorded) return;
             recorded = true;
-            route.ctx.metrics().requestFinished(route.label(), status, System.nanoTime() - t0);
+            long nanos = System.nanoTime() - t0;
+            route.ctx.metrics().requestFinished(route.label(), status, nanos);
+            if (trace.model() != null) route.ctx.metrics().modelRequestFinished(route.label(), status, nanos, trace);
         }
     }
 

@@ -10,6 +10,7 @@ final class ServerContext {
     private final long startedEpochSeconds = System.currentTimeMillis() / 1000;
     private final AtomicReference<EmbeddingService> service = new AtomicReference<>();
     private final AtomicReference<ServedModels> models = new AtomicReference<>();
+    private volatile boolean warm, stopping;
 
     ServerContext(Limits limits, Metrics metrics, String apiKey) {
         this.limits = limits;
@@ -36,6 +37,23 @@ final class ServerContext {
     void ready(ServedModels m, EmbeddingService s) {
         models.set(m);
         service.set(s);
+    }
+
+    /** Every served model has embedded its warm-up text. */
+    void warm() {
+        warm = true;
+    }
+
+    /** The server is draining: not ready any more, so that a load balancer stops sending to it. */
+    void stopping() {
+        stopping = true;
+    }
+
+    /** What {@code /ready} says: "ok" only when loaded, warmed up and not stopping; else why not. */
+    String readiness() {
+        if (stopping) return "stopping";
+        if (models.get() == null) return "loading";
+        return warm ? "ok" : "warming";
     }
 
     /** The models, or null while loading. */

@@ -15,7 +15,7 @@ final class TeiEmbedRoute extends TeiRoute {
     int serve(Exchange ex) throws IOException {
         String model = model(ex).getKey();
         EmbedRequest req = TeiRequests.embed(body(ex), model, ctx.limits().maxInputs());
-        EmbeddingService.Result r = ctx.service().embed(req, ex::clientGone);
+        EmbeddingService.Result r = ctx.service().embed(req, ex::clientGone, ex.trace());
         byte[] body = Json.write(g -> {
             g.writeStartArray();
             for (float[] v : r.vectors()) req.format().write(g, v);

@@ -5,7 +5,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Admission control by tokens: a request holds its token count from admission until its embeddings are done or
- * abandoned. When admitting one more would exceed the budget the request is refused at once (503 + Retry-After)
+ * abandoned. When admitting one more would exceed the budget the request is refused at once (429 + Retry-After)
  * instead of queueing without bound: an overloaded server answers fast and clients back off.
  */
 final class TokenBudget {

@@ -35,6 +35,21 @@ final class GatedModel implements EmbeddingModelHandle {
         return model.embed(sequences, normalize);
     }
 
+    /** Holds the server's warm-up (open unless a test replaces it before the server gets the model). */
+    volatile CountDownLatch warmUpGate = new CountDownLatch(0);
+
+    /** The warm-up has its own gate, not {@link #gate}: the tests hold client requests, not the startup. */
+    @Override
+    public void warmUp() {
+        try {
+            warmUpGate.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted at the warm-up gate");
+        }
+        model.warmUp();
+    }
+
     @Override public int dimension() { return model.dimension(); }
     @Override public int vocabSize() { return model.vocabSize(); }
     @Override public int contextLength() { return model.contextLength(); }

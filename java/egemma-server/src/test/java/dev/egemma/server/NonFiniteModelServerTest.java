@@ -36,6 +36,9 @@ class NonFiniteModelServerTest {
             assertTrue(message.startsWith("the model produced non-finite values"), message);
             assertEquals("non_finite_output", r.json().get("error").get("code").asText(), r.raw().body());
             assertFalse(r.raw().body().contains("\"NaN\"") || r.raw().body().contains("\"embedding\""), r.raw().body());
+            // its warm-up fails the same way: whether or not it has yet, the server never says it is ready
+            assertEquals(200, get(server, "/health", null).status());
+            assertEquals("warming", get(server, "/ready", null).json().get("status").textValue());
         } finally {
             server.stop(java.time.Duration.ofSeconds(5));
         }

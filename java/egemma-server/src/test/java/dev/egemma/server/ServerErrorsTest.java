@@ -190,8 +190,9 @@ class ServerErrorsTest {
         }
     }
 
+    /** A full token budget: 429 + Retry-After on every embeddings route, for one input and for a batch alike. */
     @Test
-    void queueFullIs503WithRetryAfter() throws Exception {
+    void queueFullIs429WithRetryAfter() throws Exception {
         GatedModel gated = new GatedModel(EmbedderHandle.open(golden("small-dense-f32"), OPTIONS));
         String text = "word ".repeat(20);
         int tokens = gated.tokenize(text, 2048).ids().length;
@@ -200,17 +201,29 @@ class ServerErrorsTest {
             String req = "{\"model\":\"gemma\",\"input\":\"" + text + "\"}";
             CompletableFuture<Reply> first = CompletableFuture.supplyAsync(() -> unchecked(() -> post(s, "/v1/embeddings", req)));
             assertTrue(gated.entered.tryAcquire(30, TimeUnit.SECONDS), "first request never reached the model");
-            Reply busy = post(s, "/v1/embeddings", req);
-            JsonNode e = assertError(busy, 503, "busy");
-            assertEquals("overloaded", e.get("code").textValue());
-            assertNotNull(busy.header("Retry-After"));
-            assertTrue(Integer.parseInt(busy.header("Retry-After")) >= 1);
+            String q = Json.MAPPER.valueToTree(text).toString();
+            for (String input : new String[] {q, "[" + q + ",\"b\"]"}) {
+                Reply busy = post(s, "/v1/embeddings", "{\"model\":\"gemma\",\"input\":" + input + "}");
+                assertEquals("overloaded", assertError(busy, 429, "busy").get("code").textValue());
+                assertRetryAfter(busy);
+                Reply ollama = post(s, "/api/embed", "{\"model\":\"gemma\",\"input\":" + input + "}");
+                assertError(ollama, 429, "busy");
+                assertRetryAfter(ollama);
+                Reply tei = post(s, "/embed", "{\"inputs\":" + input + "}");
+                TeiRoutesTest.assertTeiError(tei, 429, "busy", "Overloaded");
+                assertRetryAfter(tei);
+            }
             assertTrue(get(s, "/metrics", null).raw().body().contains("egemma_queued_tokens " + tokens + "\n"));
             assertError(post(s, "/v1/embeddings", "{\"model\":\"gemma\",\"input\":\"" + "word ".repeat(3 * tokens) + "\"}"), 400, "more than this server ever queues");
             gated.gate.countDown();
             assertEquals(200, first.get(30, TimeUnit.SECONDS).status());
             assertEquals(200, post(s, "/v1/embeddings", req).status(), "the budget is released after the request");
         }
+    }
+
+    private static void assertRetryAfter(Reply r) {
+        assertNotNull(r.header("Retry-After"), r.raw().uri().getPath());
+        assertTrue(Integer.parseInt(r.header("Retry-After")) >= 1);
     }
 
     @Test
