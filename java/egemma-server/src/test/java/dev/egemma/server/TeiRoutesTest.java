@@ -82,6 +82,27 @@ class TeiRoutesTest {
         assertFalse(r.raw().body().contains("Exception") || r.raw().body().contains("java."), r.raw().body());
     }
 
+    /**
+     * The request bodies of TEI's API documentation, verbatim (its OpenAPI examples: explicit nulls, lower-case
+     * "right"), as TEI's clients send them: each is answered 200 in TEI's response shape.
+     */
+    @Test
+    void teisDocumentedRequestExamplesAreAnswered() throws Exception {
+        JsonNode one = ok(tei("/embed", "{\"inputs\": \"The model input\", \"prompt_name\": null, \"normalize\": true, "
+                + "\"truncate\": false, \"truncation_direction\": \"right\"}", null));
+        assertEquals(1, vectors(one).length);
+        assertEquals(2, vectors(ok(tei("/embed", "{\"inputs\": [\"test input\", \"test input 2\"]}", null))).length);
+        assertSameBits(vectors(one), vectors(ok(tei("/embed", "{\"inputs\": \"The model input\"}", null))));
+        JsonNode tokens = ok(tei("/tokenize", "{\"inputs\": \"test\", \"add_special_tokens\": true, \"prompt_name\": null}", null));
+        assertTrue(tokens.isArray() && tokens.get(0).isArray() && tokens.get(0).get(0).has("id") && tokens.get(0).get(0).has("text")
+                && tokens.get(0).get(0).has("special") && tokens.get(0).get(0).has("start") && tokens.get(0).get(0).has("stop"), tokens.toString());
+        JsonNode decoded = ok(tei("/decode", "{\"ids\": [" + tokens.get(0).get(1).get("id").asInt() + "], \"skip_special_tokens\": true}", null));
+        assertEquals("test", decoded.get(0).asText());
+        JsonNode info = ok(send(HttpRequest.newBuilder(server.uri().resolve("/info")).GET().build()));
+        for (String field : new String[] {"model_id", "max_input_length", "max_batch_tokens", "max_client_batch_size", "version"})
+            assertTrue(info.has(field), field + " missing from " + info);
+    }
+
     @Test
     void embedAnswersOneVectorPerInputWithOpenAisBits() throws Exception {
         float[][] batch = vectors(ok(tei("/embed", "{\"inputs\":[\"The quick brown fox\",\"a second text\"]}", null)));
