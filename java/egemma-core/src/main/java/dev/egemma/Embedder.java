@@ -306,14 +306,63 @@ public final class Embedder implements AutoCloseable {
      * {@link #tokenize(String)}, then the token lists embedded in one batched call.
      */
     public CountedEmbeddings embedCounted(List<String> texts) {
+        List<int[]> sequences = tokenizeAll(texts);
+        return new CountedEmbeddings(embedSequences(sequences), tokenCount(sequences));
+    }
+
+    private List<int[]> tokenizeAll(List<String> texts) {
         List<int[]> sequences = new java.util.ArrayList<>(texts.size());
+        for (String text : texts) sequences.add(tokenize(text));
+        return sequences;
+    }
+
+    private float[][] embedSequences(List<int[]> sequences) {
+        return sequences.isEmpty() ? new float[0][] : embedTokenLists(sequences);
+    }
+
+    private static long tokenCount(List<int[]> sequences) {
         long tokens = 0;
-        for (String text : texts) {
-            int[] ids = tokenize(text);
-            sequences.add(ids);
-            tokens += ids.length;
+        for (int[] ids : sequences) tokens += ids.length;
+        return tokens;
+    }
+
+    /**
+     * {@code dimension}, checked for {@link #embedMatryoshka}: 1 to the model's full width, and a width other than
+     * this Embedder's only when it is opened at full width with normalization off (a normalized or cut vector can
+     * no longer be cut and normalized to the bits an Embedder opened with that width gives). For adapters that
+     * choose the width per call and check their defaults once.
+     *
+     * @throws IllegalArgumentException for a width this Embedder cannot give
+     */
+    public int matryoshkaWidth(int dimension) {
+        int full = weights.outputDim();
+        if (dimension < 1 || dimension > full)
+            throw new IllegalArgumentException("dimensions must be 1.." + full + " (the model's width), got " + dimension);
+        if (dimension != this.dimension && (options.normalize() || this.dimension != full))
+            throw new IllegalArgumentException("this Embedder gives only " + this.dimension + "-dimensional vectors (asked: " + dimension
+                    + "); open it at full width with normalization off (Options.withNormalize(false)) to choose the width per call");
+        return dimension;
+    }
+
+    /**
+     * Unit vectors of width {@code dimension} (Matryoshka), with the tokens fed to the model: each text tokenized
+     * once as {@link #tokenize(String)}, the whole list in one batched call. The bits are
+     * those of an Embedder opened with that width and normalization on: the same cut and the same
+     * {@link #normalize} kernels as {@link #finish}. So one loaded model serves every width; widths other than its
+     * own need it opened at full width with normalization off ({@link #matryoshkaWidth}).
+     *
+     * @throws IllegalArgumentException for a width this Embedder cannot give
+     */
+    public CountedEmbeddings embedMatryoshka(List<String> texts, int dimension) {
+        int d = matryoshkaWidth(dimension);
+        if (options.normalize()) return embedCounted(texts); // finish already cut to d and normalized
+        List<int[]> sequences = tokenizeAll(texts);
+        float[][] vectors = embedSequences(sequences);
+        for (int i = 0; i < vectors.length; i++) {
+            vectors[i] = cut(vectors[i], d);
+            normalize(vectors[i], sequences.get(i).length);
         }
-        return new CountedEmbeddings(sequences.isEmpty() ? new float[0][] : embedTokenLists(sequences), tokens);
+        return new CountedEmbeddings(vectors, tokenCount(sequences));
     }
 
     /** One micro-batch for the engine: forward pass in the engine thread's scratch, then {@link #finish}. */
@@ -359,9 +408,14 @@ public final class Embedder implements AutoCloseable {
             if (!Float.isFinite(x))
                 throw new NonFiniteEmbeddingException("the model produced non-finite values (NaN or infinity) for a text of " + tokens
                         + " tokens: this file's weights or hyper-parameters cannot give a usable embedding");
-        float[] v = dimension == raw.length ? raw : Arrays.copyOf(raw, dimension);
+        float[] v = cut(raw, dimension);
         if (options.normalize()) normalize(v, tokens);
         return v;
+    }
+
+    /** Matryoshka's cut: the first {@code d} values (shared by {@link #finish} and {@link #embedMatryoshka}). */
+    private static float[] cut(float[] raw, int d) {
+        return d == raw.length ? raw : Arrays.copyOf(raw, d);
     }
 
     /**

@@ -69,6 +69,31 @@ class EmbedderTest {
         assertThrows(NonFiniteEmbeddingException.class, () -> raw.normalize(new float[4], 3));
     }
 
+    /**
+     * The adapters' per-call widths: one raw full-width Embedder must give, for every width, the bits an Embedder
+     * opened at that width gives (and the tokens embedCounted counts); widths it cannot give are refused clearly.
+     */
+    @Test
+    void embedMatryoshkaGivesTheBitsOfAnEmbedderOpenedAtThatWidth() throws Exception {
+        List<String> texts = List.of("Hello world", "a second, longer text with more words in it");
+        for (int i = 0; i < 30; i++) raw.embed("warm up the kernels with a text long enough to run every loop " + i);
+        for (int dim : new int[] {1, 16, 63, 64}) {
+            try (Embedder e = Embedder.open(model, Embedder.Options.defaults().withBackend(Backend.JAVA).withThreads(2).withDimension(dim))) {
+                for (int i = 0; i < 30; i++) e.embed("warm up the kernels with a text long enough to run every loop " + i);
+                Embedder.CountedEmbeddings got = raw.embedMatryoshka(texts, dim);
+                Embedder.CountedEmbeddings want = e.embedCounted(texts);
+                assertEquals(want.tokens(), got.tokens());
+                for (int t = 0; t < texts.size(); t++)
+                    for (int j = 0; j < dim; j++)
+                        assertEquals(Float.floatToRawIntBits(want.vectors()[t][j]), Float.floatToRawIntBits(got.vectors()[t][j]), dim + ": " + t + "[" + j + "]");
+                assertArrayEquals(want.vectors()[0], e.embedMatryoshka(texts, dim).vectors()[0], "its own width from a normalizing Embedder");
+            }
+        }
+        for (int bad : new int[] {0, -1, 65})
+            assertTrue(assertThrows(IllegalArgumentException.class, () -> raw.embedMatryoshka(texts, bad)).getMessage().contains("1..64"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> plain.embedMatryoshka(texts, 32)).getMessage().contains("withNormalize(false)"));
+    }
+
     @Test
     void textIsTokenizedAndEmbedded() {
         float[] e = plain.embed("Hello world");

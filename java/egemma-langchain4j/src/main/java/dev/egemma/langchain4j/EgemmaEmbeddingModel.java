@@ -6,7 +6,17 @@ import dev.egemma.Q8Order;
 import dev.egemma.Task;
 import dev.langchain4j.data.embedding.Embedding;
 import dev.langchain4j.data.segment.TextSegment;
+import dev.langchain4j.model.ModelProvider;
 import dev.langchain4j.model.embedding.EmbeddingModel;
+import dev.langchain4j.model.embedding.EmbeddingModelListenerUtils;
+import dev.langchain4j.model.embedding.listener.EmbeddingModelListener;
+import dev.langchain4j.model.embedding.request.EmbeddingInput;
+import dev.langchain4j.model.embedding.request.EmbeddingInputType;
+import dev.langchain4j.model.embedding.request.EmbeddingParameter;
+import dev.langchain4j.model.embedding.request.EmbeddingRequest;
+import dev.langchain4j.model.embedding.request.EmbeddingRequestParameters;
+import dev.langchain4j.model.embedding.response.EmbeddingResponse;
+import dev.langchain4j.model.embedding.response.EmbeddingResponseMetadata;
 import dev.langchain4j.model.output.Response;
 import dev.langchain4j.model.output.TokenUsage;
 
@@ -16,6 +26,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * A langchain4j {@link EmbeddingModel} computing EmbeddingGemma embeddings with an egemma {@link Embedder}.
@@ -28,32 +39,49 @@ import java.util.Objects;
  *
  * <p>{@link #embedAll(List)} runs all segments through one {@link Embedder} call (the engine batches them) and
  * reports the number of tokens fed to the model, prompt and special tokens included, as the input token count.
+ *
+ * <p>Per request ({@link #embed(EmbeddingRequest)}, or {@link #embedAll(List, EmbeddingRequestParameters)} to keep
+ * segment titles): {@code dimensions} (Matryoshka, 1 to the model's width), {@code inputType} (QUERY or DOCUMENT:
+ * that task's prompt) and {@link #TASK} (any egemma task id; wins over the input type), all on the one loaded model.
+ * A width differing from the {@link Embedder}'s needs it opened at full width without normalization, as
+ * {@link #builder()} does ({@link Embedder#embedMatryoshka}). Listeners see every embed call, {@code embedAll} too.
  */
 public final class EgemmaEmbeddingModel implements EmbeddingModel, AutoCloseable {
     /** Segment metadata key whose value is the document title in the document prompt. */
     public static final String TITLE_KEY = "title";
 
+    /** Request parameter: an egemma task id ({@code query}, {@code document}, {@code classification}, ...). */
+    public static final EmbeddingParameter<String> TASK = new EmbeddingParameter<>("task", String.class);
+
+    private static final Set<EmbeddingParameter<?>> SUPPORTED =
+            Set.of(EmbeddingRequestParameters.DIMENSIONS, EmbeddingRequestParameters.INPUT_TYPE, TASK);
+
     private final Embedder embedder;
     private final Task task;
+    private final int dimension;
     private final boolean ownsEmbedder;
+    private final List<EmbeddingModelListener> listeners;
 
-    private EgemmaEmbeddingModel(Embedder embedder, Task task, boolean ownsEmbedder) {
+    private EgemmaEmbeddingModel(Embedder embedder, Task task, int dimension, boolean ownsEmbedder, List<EmbeddingModelListener> listeners) {
         this.embedder = Objects.requireNonNull(embedder, "embedder");
         // the adapter writes the prompt itself (titles, query view): an Embedder-level prompt would be applied twice
         if (embedder.options().task() != null)
             throw new IllegalArgumentException("the Embedder must be opened without a task (got "
                     + embedder.options().task().id() + "); give the task to the EgemmaEmbeddingModel instead");
         this.task = task;
+        this.dimension = embedder.matryoshkaWidth(dimension == 0 ? embedder.dimension() : dimension);
         this.ownsEmbedder = ownsEmbedder;
+        this.listeners = List.copyOf(listeners);
     }
 
     /**
      * A model over an already opened {@link Embedder} (opened with no task); closing the model leaves it open.
+     * Vectors have the Embedder's width; per-request widths need it opened at full width without normalization.
      *
      * @param task prompt for segments; null embeds segment text as is
      */
     public static EgemmaEmbeddingModel of(Embedder embedder, Task task) {
-        return new EgemmaEmbeddingModel(embedder, task, false);
+        return new EgemmaEmbeddingModel(embedder, task, 0, false, List.of());
     }
 
     public static Builder builder() {
@@ -62,12 +90,12 @@ public final class EgemmaEmbeddingModel implements EmbeddingModel, AutoCloseable
 
     /** A view embedding segments with {@link Task#QUERY}'s prompt on the same model (closing it does nothing). */
     public EgemmaEmbeddingModel queryModel() {
-        return new EgemmaEmbeddingModel(embedder, Task.QUERY, false);
+        return new EgemmaEmbeddingModel(embedder, Task.QUERY, dimension, false, listeners);
     }
 
     /** The embedding of a search query ({@link Task#QUERY}'s prompt), with its token count. */
     public Response<Embedding> embedQuery(String query) {
-        Response<List<Embedding>> r = embedPrompted(List.of(Task.QUERY.apply(query)));
+        Response<List<Embedding>> r = embedPrompted(List.of(Task.QUERY.apply(query)), dimension);
         return Response.from(r.content().get(0), r.tokenUsage());
     }
 
@@ -83,30 +111,94 @@ public final class EgemmaEmbeddingModel implements EmbeddingModel, AutoCloseable
 
     @Override
     public Response<List<Embedding>> embedAll(List<TextSegment> segments) {
+        return embedAll(segments, EmbeddingRequestParameters.EMPTY);
+    }
+
+    /**
+     * {@link #embedAll(List)} with per-request parameters over this model's defaults; unlike an
+     * {@link EmbeddingRequest} (text only) it keeps each segment's {@value #TITLE_KEY} for the document prompt.
+     *
+     * @throws IllegalArgumentException for dimensions outside 1..the model's width or an unknown task
+     */
+    public Response<List<Embedding>> embedAll(List<TextSegment> segments, EmbeddingRequestParameters parameters) {
+        return EmbeddingModelListenerUtils.withListeners(this, segments, () -> embed(segments, parameters));
+    }
+
+    /**
+     * What {@link #embed(EmbeddingRequest)} runs after merging {@link #defaultRequestParameters()} and checking
+     * that only {@link #supportedParameters()} are present (and calling the listeners).
+     */
+    @Override
+    public EmbeddingResponse doEmbed(EmbeddingRequest request) {
+        List<TextSegment> segments = new ArrayList<>(request.inputs().size());
+        for (EmbeddingInput in : request.inputs()) segments.add(TextSegment.from(in.text()));
+        Response<List<Embedding>> r = embed(segments, request.parameters() == null ? EmbeddingRequestParameters.EMPTY : request.parameters());
+        return EmbeddingResponse.builder().embeddings(r.content())
+                .metadata(EmbeddingResponseMetadata.builder().modelName(modelName()).tokenUsage(r.tokenUsage()).build()).build();
+    }
+
+    @Override
+    public Set<EmbeddingParameter<?>> supportedParameters() {
+        return SUPPORTED;
+    }
+
+    /** This model's width and, when its task is QUERY or DOCUMENT, that input type (other tasks have none). */
+    @Override
+    public EmbeddingRequestParameters defaultRequestParameters() {
+        EmbeddingInputType type = task == Task.QUERY ? EmbeddingInputType.QUERY : task == Task.DOCUMENT ? EmbeddingInputType.DOCUMENT : null;
+        return EmbeddingRequestParameters.builder().dimensions(dimension).inputType(type).build();
+    }
+
+    @Override
+    public List<EmbeddingModelListener> listeners() {
+        return listeners;
+    }
+
+    @Override
+    public ModelProvider provider() {
+        return ModelProvider.OTHER;
+    }
+
+    /** Segments with a request's task and width, each falling back to this model's. */
+    private Response<List<Embedding>> embed(List<TextSegment> segments, EmbeddingRequestParameters p) {
+        Task t = task(p);
+        int d = p.dimensions() == null ? dimension : embedder.matryoshkaWidth(p.dimensions());
         List<String> prompts = new ArrayList<>(segments.size());
-        for (TextSegment s : segments) prompts.add(prompt(s));
-        return embedPrompted(prompts);
+        for (TextSegment s : segments) prompts.add(prompt(t, s));
+        return embedPrompted(prompts, d);
+    }
+
+    /** A request's task: {@link #TASK} if given, else its input type's, else this model's. */
+    private Task task(EmbeddingRequestParameters p) {
+        String id = p.parameter(TASK);
+        if (id != null) return Task.parse(id);
+        if (p.inputType() != null) return p.inputType() == EmbeddingInputType.QUERY ? Task.QUERY : Task.DOCUMENT;
+        return task;
     }
 
     /** The text fed to the model for {@code segment}: this model's task prompt, with the title for documents. */
     public String prompt(TextSegment segment) {
+        return prompt(task, segment);
+    }
+
+    private static String prompt(Task task, TextSegment segment) {
         String text = segment.text();
         if (task == Task.DOCUMENT) return Task.document(segment.metadata().getString(TITLE_KEY), text);
         return task == null ? text : task.apply(text);
     }
 
-    /** One batched Embedder call; the usage counts the tokens fed to the model. */
-    private Response<List<Embedding>> embedPrompted(List<String> prompts) {
-        Embedder.CountedEmbeddings result = embedder.embedCounted(prompts);
+    /** One batched Embedder call at width {@code d}; the usage counts the tokens fed to the model. */
+    private Response<List<Embedding>> embedPrompted(List<String> prompts, int d) {
+        Embedder.CountedEmbeddings result = embedder.embedMatryoshka(prompts, d);
         List<Embedding> out = new ArrayList<>(result.vectors().length);
         for (float[] v : result.vectors()) out.add(Embedding.from(v));
         return Response.from(out, new TokenUsage(Math.toIntExact(result.tokens())));
     }
 
-    /** Width of the vectors: the Matryoshka dimension when one is set. */
+    /** Width of the vectors (unless a request asks another): the Matryoshka dimension when one is set. */
     @Override
     public int dimension() {
-        return embedder.dimension();
+        return dimension;
     }
 
     @Override
@@ -119,6 +211,7 @@ public final class EgemmaEmbeddingModel implements EmbeddingModel, AutoCloseable
         return task;
     }
 
+    /** The loaded model; opened by {@link #builder()} at full width without normalization (this model cuts and normalizes). */
     public Embedder embedder() {
         return embedder;
     }
@@ -134,13 +227,17 @@ public final class EgemmaEmbeddingModel implements EmbeddingModel, AutoCloseable
         private Path modelPath;
         private Embedder.Options options = Embedder.Options.defaults();
         private Task task = Task.DOCUMENT;
+        private int dimension;
+        private final List<EmbeddingModelListener> listeners = new ArrayList<>();
 
         private Builder() {}
 
         public Builder modelPath(Path p) { this.modelPath = p; return this; }
         public Builder threads(int n) { this.options = options.withThreads(n); return this; }
-        /** Matryoshka output width (e.g. 768, 512, 256, 128); 0 for the model's full width. */
-        public Builder dimension(int d) { this.options = options.withDimension(d); return this; }
+        /** Default Matryoshka output width (e.g. 768, 512, 256, 128); 0 for the model's full width. */
+        public Builder dimension(int d) { this.dimension = d; return this; }
+        /** Called on every embed request ({@link #embed(EmbeddingRequest)}, {@code embedAll}, ...). */
+        public Builder listener(EmbeddingModelListener l) { this.listeners.add(Objects.requireNonNull(l)); return this; }
         /** Prompt for segments (default DOCUMENT); null for none. Queries always use QUERY. */
         public Builder task(Task t) { this.task = t; return this; }
         public Builder backend(Backend b) { this.options = options.withBackend(b); return this; }
@@ -151,10 +248,19 @@ public final class EgemmaEmbeddingModel implements EmbeddingModel, AutoCloseable
         /** Opens the model; it stays mapped until {@link EgemmaEmbeddingModel#close()}. */
         public EgemmaEmbeddingModel build() {
             Objects.requireNonNull(modelPath, "modelPath");
+            if (dimension < 0) throw new IllegalArgumentException("dimension must be >= 0 (0 = full), got " + dimension);
+            Embedder e;
             try {
-                return new EgemmaEmbeddingModel(Embedder.open(modelPath, options.withTask(null)), task, true);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot open " + modelPath, e);
+                // full width, unnormalized: embedMatryoshka cuts and normalizes per request, so one model serves every width
+                e = Embedder.open(modelPath, options.withTask(null).withDimension(0).withNormalize(false));
+            } catch (IOException ex) {
+                throw new UncheckedIOException("cannot open " + modelPath, ex);
+            }
+            try {
+                return new EgemmaEmbeddingModel(e, task, dimension, true, listeners);
+            } catch (RuntimeException ex) { // a dimension above the model's width
+                e.close();
+                throw ex;
             }
         }
     }

@@ -29,23 +29,21 @@ public class EgemmaAutoConfiguration {
     public Embedder egemmaEmbedder(EgemmaProperties p) throws IOException {
         Embedder.Options o = Embedder.Options.defaults();
         if (p.threads() != null && p.threads() > 0) o = o.withThreads(p.threads());
-        if (p.dimensions() != null) o = o.withDimension(p.dimensions());
         if (p.backend() != null) o = o.withBackend(Backend.valueOf(p.backend().trim().toUpperCase(Locale.ROOT)));
         if (p.q8Order() != null) o = o.withQ8Order(Q8Order.byName(p.q8Order()));
-        // no Embedder-level prompt: EgemmaEmbeddingModel writes it (titles, queries)
-        return Embedder.open(p.modelPath(), o.withTask(null));
+        // no Embedder-level prompt: EgemmaEmbeddingModel writes it (titles, queries); full width, unnormalized:
+        // the model cuts and normalizes per call (egemma.dimensions is its default), so one loaded model serves every width
+        return Embedder.open(p.modelPath(), o.withTask(null).withNormalize(false));
     }
 
     @Bean
     @ConditionalOnMissingBean(EmbeddingModel.class)
     public EgemmaEmbeddingModel egemmaEmbeddingModel(Embedder embedder, EgemmaProperties p) {
-        return new EgemmaEmbeddingModel(embedder, task(p.task()));
+        return new EgemmaEmbeddingModel(embedder, task(p.task()), p.dimensions() == null ? 0 : p.dimensions());
     }
 
     /** {@code none} for no prompt; unset for DOCUMENT; otherwise an egemma task id. */
     static Task task(String name) {
-        if (name == null || name.isBlank()) return Task.DOCUMENT;
-        if (name.trim().equalsIgnoreCase("none")) return null;
-        return Task.parse(name);
+        return name == null || name.isBlank() ? Task.DOCUMENT : EgemmaEmbeddingOptions.parseTask(name);
     }
 }

@@ -21,8 +21,11 @@ import java.util.Objects;
  *
  * <p>Prompts: texts and {@link Document}s get this model's task prompt ({@link Task#DOCUMENT} by default; for a
  * document, metadata {@value #TITLE_KEY} fills {@code title: {title} | text: }). Embed search queries with
- * {@link #embedQuery(String)} or a second model built with {@link Task#QUERY}. A request's whole input list runs
- * through one {@link Embedder} call; the usage's prompt tokens are the tokens fed to the model.
+ * {@link #embedQuery(String)}, or per call with {@link EgemmaEmbeddingOptions} (a task, a width) on
+ * {@link #call(EmbeddingRequest)} or {@link #embed(List, EmbeddingOptions, BatchingStrategy)}; a plain
+ * {@link EmbeddingOptions}' dimensions work too. A request's whole input list runs through one {@link Embedder}
+ * call; the usage's prompt tokens are the tokens fed to the model. A width other than the Embedder's needs it
+ * opened at full width without normalization, as the auto-configuration does ({@link Embedder#embedMatryoshka}).
  */
 public final class EgemmaEmbeddingModel implements EmbeddingModel {
     /** Document metadata key whose value is the title in the document prompt. */
@@ -30,25 +33,36 @@ public final class EgemmaEmbeddingModel implements EmbeddingModel {
 
     private final Embedder embedder;
     private final Task task;
+    private final int dimension;
+
+    /** As {@link #EgemmaEmbeddingModel(Embedder, Task, int)} with the Embedder's width as the default. */
+    public EgemmaEmbeddingModel(Embedder embedder, Task task) {
+        this(embedder, task, 0);
+    }
 
     /**
-     * @param embedder opened without a task (this model writes the prompt); not closed by this model
-     * @param task     prompt for inputs; null embeds them as is
+     * @param embedder  opened without a task (this model writes the prompt); not closed by this model
+     * @param task      default prompt for inputs; null embeds them as is
+     * @param dimension default Matryoshka width; 0 for the Embedder's width
+     * @throws IllegalArgumentException for a width the Embedder cannot give
      */
-    public EgemmaEmbeddingModel(Embedder embedder, Task task) {
+    public EgemmaEmbeddingModel(Embedder embedder, Task task, int dimension) {
         this.embedder = Objects.requireNonNull(embedder, "embedder");
         if (embedder.options().task() != null)
             throw new IllegalArgumentException("the Embedder must be opened without a task (got "
                     + embedder.options().task().id() + "); give the task to the EgemmaEmbeddingModel instead");
         this.task = task;
+        this.dimension = embedder.matryoshkaWidth(dimension == 0 ? embedder.dimension() : dimension);
     }
 
+    /** The request's texts with its options' task and width, each falling back to this model's. */
     @Override
     public EmbeddingResponse call(EmbeddingRequest request) {
-        checkDimensions(request.getOptions());
+        Task t = task(request.getOptions());
+        int d = dimension(request.getOptions());
         List<String> prompts = new ArrayList<>();
-        for (String t : request.getInstructions()) prompts.add(prompt(null, t));
-        return embedPrompted(prompts);
+        for (String text : request.getInstructions()) prompts.add(prompt(t, null, text));
+        return embedPrompted(prompts, d);
     }
 
     @Override
@@ -63,39 +77,48 @@ public final class EgemmaEmbeddingModel implements EmbeddingModel {
      */
     @Override
     public List<float[]> embed(List<Document> documents, EmbeddingOptions options, BatchingStrategy batchingStrategy) {
-        checkDimensions(options);
+        Task t = task(options);
+        int dim = dimension(options);
         List<String> prompts = new ArrayList<>(documents.size());
         for (Document d : documents) {
             Object title = d.getMetadata().get(TITLE_KEY);
-            prompts.add(prompt(title == null ? null : title.toString(), d.getText()));
+            prompts.add(prompt(t, title == null ? null : title.toString(), d.getText()));
         }
         List<float[]> out = new ArrayList<>(documents.size());
-        for (Embedding e : embedPrompted(prompts).getResults()) out.add(e.getOutput());
+        for (Embedding e : embedPrompted(prompts, dim).getResults()) out.add(e.getOutput());
         return out;
     }
 
-    /** The embedding of a search query ({@link Task#QUERY}'s prompt). */
+    /** The embedding of a search query ({@link Task#QUERY}'s prompt), at this model's default width. */
     public float[] embedQuery(String query) {
-        return embedPrompted(List.of(Task.QUERY.apply(query))).getResult().getOutput();
+        return embedPrompted(List.of(Task.QUERY.apply(query)), dimension).getResult().getOutput();
     }
 
     /** The text fed to the model: this model's task prompt, with the title for documents. */
     public String prompt(String title, String text) {
+        return prompt(task, title, text);
+    }
+
+    private static String prompt(Task task, String title, String text) {
         if (task == Task.DOCUMENT) return Task.document(title, text);
         return task == null ? text : task.apply(text);
     }
 
-    /** The width is fixed when the model opens (egemma.dimensions): a request asking another one is an error. */
-    private void checkDimensions(EmbeddingOptions options) {
-        Integer d = options == null ? null : options.getDimensions();
-        if (d != null && d != embedder.dimension())
-            throw new IllegalArgumentException("this model gives " + embedder.dimension()
-                    + "-dimensional embeddings (egemma.dimensions); the request asks for " + d);
+    /** An {@link EgemmaEmbeddingOptions}' task ({@code none}: no prompt), else this model's. */
+    private Task task(EmbeddingOptions options) {
+        if (options instanceof EgemmaEmbeddingOptions o && o.task() != null) return EgemmaEmbeddingOptions.parseTask(o.task());
+        return task;
     }
 
-    /** One batched Embedder call; the usage counts the tokens fed to the model. */
-    private EmbeddingResponse embedPrompted(List<String> prompts) {
-        Embedder.CountedEmbeddings result = embedder.embedCounted(prompts);
+    /** The options' dimensions, checked (1 to the model's width), else this model's default. */
+    private int dimension(EmbeddingOptions options) {
+        Integer d = options == null ? null : options.getDimensions();
+        return d == null ? dimension : embedder.matryoshkaWidth(d);
+    }
+
+    /** One batched Embedder call at width {@code d}; the usage counts the tokens fed to the model. */
+    private EmbeddingResponse embedPrompted(List<String> prompts, int d) {
+        Embedder.CountedEmbeddings result = embedder.embedMatryoshka(prompts, d);
         float[][] vectors = result.vectors();
         List<Embedding> out = new ArrayList<>(vectors.length);
         for (int i = 0; i < vectors.length; i++) out.add(new Embedding(vectors[i], i));
@@ -103,10 +126,10 @@ public final class EgemmaEmbeddingModel implements EmbeddingModel {
                 new DefaultUsage(Math.toIntExact(result.tokens()), 0)));
     }
 
-    /** Width of the vectors: the Matryoshka dimension when one is set. */
+    /** Width of the vectors unless a call asks another: the Matryoshka dimension when one is set. */
     @Override
     public int dimensions() {
-        return embedder.dimension();
+        return dimension;
     }
 
     public Task task() {
