@@ -72,6 +72,19 @@ class EmbeddingEngineTest {
         }
     }
 
+    /** A runner whose batches signal {@code entered}, then wait for {@code release} before running on {@code inner}. */
+    static BatchRunner blockingRunner(CountDownLatch entered, CountDownLatch release, RecordingRunner inner) {
+        return (seqs, scratch) -> {
+            entered.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException ex) {
+                throw new IllegalStateException(ex);
+            }
+            return inner.run(seqs, scratch);
+        };
+    }
+
     static int[] tokens(String text, Truncation t) {
         return tokenizer.encode(text, 2048, t).ids();
     }
@@ -214,15 +227,7 @@ class EmbeddingEngineTest {
     void closeNowCancelsQueuedRequestsAndLetsTheRunningBatchFinish() throws Exception {
         CountDownLatch entered = new CountDownLatch(1), release = new CountDownLatch(1);
         RecordingRunner inner = new RecordingRunner();
-        BatchRunner blocking = (seqs, scratch) -> {
-            entered.countDown();
-            try {
-                release.await();
-            } catch (InterruptedException ex) {
-                throw new IllegalStateException(ex);
-            }
-            return inner.run(seqs, scratch);
-        };
+        BatchRunner blocking = blockingRunner(entered, release, inner);
         EmbeddingEngine e = engine(EngineOptions.of(8), blocking, Truncation.TRUNCATE);
         CompletableFuture<float[]> running = e.submitTokens(tokens("first", Truncation.TRUNCATE), true);
         assertTrue(entered.await(30, TimeUnit.SECONDS));
@@ -244,15 +249,7 @@ class EmbeddingEngineTest {
     void anInterruptedCallerGivesUpAtOnceAndItsQueuedSequencesAreNeverComputed() throws Exception {
         CountDownLatch entered = new CountDownLatch(1), release = new CountDownLatch(1);
         RecordingRunner inner = new RecordingRunner();
-        BatchRunner blocking = (seqs, scratch) -> {
-            entered.countDown();
-            try {
-                release.await();
-            } catch (InterruptedException ex) {
-                throw new IllegalStateException(ex);
-            }
-            return inner.run(seqs, scratch);
-        };
+        BatchRunner blocking = blockingRunner(entered, release, inner);
         try (EmbeddingEngine e = engine(EngineOptions.of(8), blocking, Truncation.TRUNCATE)) {
             List<int[]> many = new ArrayList<>();
             for (int i = 0; i < 12; i++) many.add(tokens("abandoned text number " + i, Truncation.TRUNCATE)); // > 8 tokens each: one batch apiece
