@@ -2,7 +2,10 @@ package dev.egemma.server;
 
 import java.io.IOException;
 
-/** {@code POST /api/embed}, Ollama's embeddings API, errors in Ollama's shape {@code {"error":"message"}}. */
+/**
+ * {@code POST /api/embed}, Ollama's embeddings API, errors in Ollama's shape {@code {"error":"message"}}; egemma's
+ * {@code encoding_format} (as on the other routes) writes the vectors quantized or as base64.
+ */
 final class OllamaEmbedRoute extends Route {
     OllamaEmbedRoute(ServerContext ctx) {
         super(ctx, "/api/embed", true, "POST");
@@ -24,7 +27,7 @@ final class OllamaEmbedRoute extends Route {
             g.writeStartObject();
             g.writeStringField("model", r.model());
             g.writeArrayFieldStart("embeddings");
-            for (float[] v : r.vectors()) Json.floats(g, v);
+            for (float[] v : r.vectors()) req.format().write(g, v); // floats unless egemma's encoding_format says otherwise
             g.writeEndArray();
             g.writeNumberField("total_duration", total);
             g.writeNumberField("load_duration", 0); // models are loaded at startup, never by a request

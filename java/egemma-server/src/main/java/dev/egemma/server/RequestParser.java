@@ -22,11 +22,12 @@ final class RequestParser {
                 format, truncate(root), task(root));
     }
 
-    /** Ollama: input is a string or strings; truncate (default true); dimensions. */
+    /** Ollama: input is a string or strings; truncate (default true); dimensions; egemma's encoding_format ({@link VectorFormat}). */
     static EmbedRequest ollama(JsonNode root, int maxInputs) {
         requireObject(root);
+        VectorFormat format = VectorFormat.parse(optionalString(root, "encoding_format"), "encoding_format");
         List<EmbedRequest.Input> inputs = texts(root, "input", maxInputs);
-        return new EmbedRequest(optionalString(root, "model"), inputs, dimensions(root), VectorFormat.FLOAT, truncate(root), task(root));
+        return new EmbedRequest(optionalString(root, "model"), inputs, dimensions(root), format, truncate(root), task(root));
     }
 
     /** A required string or non-empty array of strings (Ollama's {@code input}, TEI's {@code inputs}). */

@@ -11,7 +11,7 @@ import java.time.Duration;
 import static dev.egemma.server.ServerTestSupport.*;
 import static org.junit.jupiter.api.Assertions.*;
 
-/** encoding_format's quantized forms on /v1/embeddings and /embed: exactly Quantized's values of the float vectors. */
+/** encoding_format's quantized forms on /v1/embeddings, /embed and /api/embed: exactly Quantized's values of the float vectors. */
 class VectorFormatServerTest {
     private static EmbeddingServer server;
 
@@ -82,6 +82,21 @@ class VectorFormatServerTest {
         // sign bits need no unit length: binary of the raw vector is allowed, and the same signs
         float[] raw = floats(tei("{\"inputs\":\"hello\",\"normalize\":false}").get(0));
         assertArrayEquals(signed(Quantized.binary(raw)), ints(tei("{\"inputs\":\"hello\",\"normalize\":false,\"encoding_format\":\"binary\"}").get(0)));
+    }
+
+    @Test
+    void ollamasRouteTakesTheSameFormats() throws Exception {
+        Reply fl = post(server, "/api/embed", "{\"input\":[\"hello\",\"second\"]}");
+        assertEquals(200, fl.status(), fl.raw().body());
+        Reply i8 = post(server, "/api/embed", "{\"input\":[\"hello\",\"second\"],\"encoding_format\":\"int8\"}");
+        assertEquals(200, i8.status(), i8.raw().body());
+        for (int i = 0; i < 2; i++) {
+            float[] v = floats(fl.json().get("embeddings").get(i));
+            assertArrayEquals(signed(Quantized.int8(v)), ints(i8.json().get("embeddings").get(i)));
+        }
+        Reply bad = post(server, "/api/embed", "{\"input\":\"a\",\"encoding_format\":\"int4\"}");
+        assertEquals(400, bad.status(), bad.raw().body());
+        assertTrue(bad.json().get("error").isTextual() && bad.json().get("error").textValue().contains("encoding_format"), bad.raw().body());
     }
 
     @Test
