@@ -34,7 +34,7 @@ public record Chunking(int chunkTokens, int overlapTokens, boolean late) {
     public record Chunk(int tokenFrom, int tokenTo, int charFrom, int charTo, float[] vector) {}
 
     /** The windows over {@code n} tokens, as {@code [from0, to0, from1, to1, ...]}; one empty window for an empty text. */
-    int[] windows(int n) {
+    public int[] windows(int n) {
         if (n == 0) return new int[] {0, 0};
         int step = chunkTokens - overlapTokens;
         List<Integer> w = new ArrayList<>();

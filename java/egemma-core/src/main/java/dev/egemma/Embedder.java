@@ -268,11 +268,16 @@ public final class Embedder implements AutoCloseable {
      * @throws IllegalArgumentException when a chunk (separate) or the text (late) is longer than the context
      */
     public List<Chunking.Chunk> embedChunks(String text, Chunking chunking) {
+        return embedChunks(text, chunking, options.task());
+    }
+
+    /** As {@link #embedChunks(String, Chunking)} with {@code task}'s prompt (null: none) instead of the default task's. */
+    public List<Chunking.Chunk> embedChunks(String text, Chunking chunking, Task task) {
         Objects.requireNonNull(text, "text");
         Objects.requireNonNull(chunking, "chunking");
         calls.enter();
         try {
-            int[] prompt = options.task() == null ? new int[0] : tokenizer.encode(options.task().apply(""), false, true);
+            int[] prompt = task == null ? new int[0] : tokenizer.encode(task.apply(""), false, true);
             int[] tokens = tokenizer.encode(text, false, true);
             int[] windows = chunking.windows(tokens.length);
             int context = weights.config().contextLength(), specials = (tokenizer.addBos() ? 1 : 0) + (tokenizer.addEos() ? 1 : 0);

@@ -64,6 +64,19 @@ public final class EmbedderHandle implements EmbeddingModelHandle {
         return out;
     }
 
+    /** The Embedder's raw chunk vectors (it is opened unnormalized), cut then normalized as the Embedder's own finish does. */
+    @Override
+    public List<dev.egemma.Chunking.Chunk> embedChunks(String text, dev.egemma.Chunking chunking, dev.egemma.Task task, int dimensions, boolean normalize) {
+        List<dev.egemma.Chunking.Chunk> raw = embedder.embedChunks(text, chunking, task);
+        List<dev.egemma.Chunking.Chunk> out = new java.util.ArrayList<>(raw.size());
+        for (dev.egemma.Chunking.Chunk c : raw) {
+            float[] v = dimensions > 0 && dimensions < c.vector().length ? java.util.Arrays.copyOf(c.vector(), dimensions) : c.vector();
+            if (normalize) embedder.normalize(v, c.tokenTo() - c.tokenFrom());
+            out.add(new dev.egemma.Chunking.Chunk(c.tokenFrom(), c.tokenTo(), c.charFrom(), c.charTo(), v));
+        }
+        return out;
+    }
+
     @Override
     public String describe() {
         return embedder.backendName() + ", " + embedder.options().threads() + " threads, dim " + embedder.dimension();

@@ -47,6 +47,15 @@ public interface EmbeddingModelHandle extends AutoCloseable {
     }
 
     /** A short description for logs, e.g. the backend. */
+    /**
+     * A long text's chunks ({@link dev.egemma.Chunking}) with {@code task}'s prompt (null: none), each vector cut to
+     * {@code dimensions} (0: full width) and then L2-normalized if {@code normalize}. May block. Models without a
+     * token context (a static table) refuse with a 400.
+     */
+    default List<dev.egemma.Chunking.Chunk> embedChunks(String text, dev.egemma.Chunking chunking, dev.egemma.Task task, int dimensions, boolean normalize) {
+        throw ApiException.badRequest("this model embeds tokens without context (a static table): it has no chunked or late-chunked embeddings", "model");
+    }
+
     String describe();
 
     @Override

@@ -52,7 +52,7 @@ public final class EmbeddingServer implements AutoCloseable {
         ServerContext ctx = new ServerContext(config.limits(), new Metrics(budget::held), config.apiKey());
         ExecutorService work = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("egemma-embed-", 0).factory());
         List<Route> routes = List.of(new OpenAiEmbeddingsRoute(ctx), new OllamaEmbedRoute(ctx),
-                new TeiEmbedRoute(ctx), new TeiTokenizeRoute(ctx), new TeiDecodeRoute(ctx), new TeiInfoRoute(ctx), new ModelsRoute(ctx),
+                new TeiEmbedRoute(ctx), new TeiChunksRoute(ctx), new TeiTokenizeRoute(ctx), new TeiDecodeRoute(ctx), new TeiInfoRoute(ctx), new ModelsRoute(ctx),
                 HealthRoute.liveness(ctx), HealthRoute.readiness(ctx), new MetricsRoute(ctx));
         Route unknown = new UnknownRoute(ctx);
         Http1Server http = Http1Server.start(config.host(), config.port(), bounds,

@@ -41,11 +41,8 @@ final class EmbeddingService {
 
     /** {@code clientGone} is polled while the model works; when it says true the work is cancelled. */
     Result embed(EmbedRequest r, BooleanSupplier clientGone, RequestTrace trace) throws ClientGoneException {
-        Map.Entry<String, EmbeddingModelHandle> entry = models.resolve(r.model());
-        trace.model(entry.getKey());
+        Map.Entry<String, EmbeddingModelHandle> entry = model(r.model(), r.dimensions(), trace);
         EmbeddingModelHandle m = entry.getValue();
-        if (r.dimensions() > m.dimension())
-            throw ApiException.badRequest("'dimensions' " + r.dimensions() + " exceeds model '" + entry.getKey() + "''s width " + m.dimension(), "dimensions");
         if (r.inputs().size() > limits.maxInputs())
             throw ApiException.badRequest("'input' has " + r.inputs().size() + " items; this server accepts at most " + limits.maxInputs() + " per request", "input", "too_many_inputs");
         int maxTokens = Math.min(limits.maxTokensPerInput(), m.contextLength());
@@ -60,15 +57,71 @@ final class EmbeddingService {
             tokens += ids.length;
         }
         trace.tokenized(tokens, System.nanoTime() - t0);
-        if (tokens > budget.capacity())
-            throw ApiException.badRequest("the request has " + tokens + " tokens, more than this server ever queues (" + budget.capacity() + "); split it", "input", "too_many_tokens");
-        TokenBudget.Lease lease = budget.tryAcquire(tokens);
-        if (lease == null)
-            throw ApiException.overloaded("the server is busy (" + budget.held() + " of " + budget.capacity() + " tokens queued); retry shortly", 1);
-        float[][] full = run(m, sequences, r.normalize(), lease, clientGone, trace);
+        TokenBudget.Lease lease = admit(tokens, "input");
+        float[][] full = run(() -> m.embed(sequences, r.normalize()), lease, clientGone, trace);
         metrics.embedded(entry.getKey(), sequences.size(), tokens);
         if (r.dimensions() == 0) return new Result(entry.getKey(), full, tokens);
         return new Result(entry.getKey(), r.normalize() ? matryoshka(full, r.dimensions()) : prefixes(full, r.dimensions()), tokens);
+    }
+
+    /** The chunks of each text of a request, with the tokens the model ran for them. */
+    record ChunkResult(String model, List<List<dev.egemma.Chunking.Chunk>> chunks, long promptTokens) {}
+
+    /**
+     * {@code POST /embed_chunks}: every text cut into chunks ({@link dev.egemma.Chunking}), admitted by the tokens the
+     * model will run (each chunk's own, with BOS, prompt and EOS; or each text once, late), embedded within the
+     * timeout and cancelled like any other request.
+     */
+    ChunkResult chunks(ChunkRequest r, BooleanSupplier clientGone, RequestTrace trace) throws ClientGoneException {
+        Map.Entry<String, EmbeddingModelHandle> entry = model(r.model(), r.dimensions(), trace);
+        EmbeddingModelHandle m = entry.getValue();
+        long tokens = 0, t0 = System.nanoTime();
+        dev.egemma.tokenizer.Tokenizer tok = m.tokenizer();
+        int prompt = r.task() == null ? 0 : tok.encode(r.task().apply(""), false, true).length;
+        int extra = prompt + (tok.addBos() ? 1 : 0) + (tok.addEos() ? 1 : 0), context = m.contextLength();
+        for (int i = 0; i < r.texts().size(); i++) {
+            int n = tok.encode(r.texts().get(i), false, true).length;
+            if (r.chunking().late()) {
+                if (n + extra > context)
+                    throw ApiException.badRequest("inputs[" + i + "] has " + (n + extra) + " tokens, more than the context of " + context
+                            + " that late chunking runs at once; send \"late_chunking\": false or split it", "inputs", "context_length_exceeded");
+                tokens += n + extra;
+            } else {
+                if (Math.min(n, r.chunking().chunkTokens()) + extra > context)
+                    throw ApiException.badRequest("'chunk_tokens' " + r.chunking().chunkTokens() + " plus " + extra
+                            + " prompt and special tokens exceed the context of " + context, "chunk_tokens");
+                int[] w = r.chunking().windows(n);
+                for (int k = 0; k < w.length; k += 2) tokens += w[k + 1] - w[k] + extra;
+            }
+        }
+        trace.tokenized(tokens, System.nanoTime() - t0);
+        TokenBudget.Lease lease = admit(tokens, "inputs");
+        List<List<dev.egemma.Chunking.Chunk>> out = run(() -> {
+            List<List<dev.egemma.Chunking.Chunk>> all = new ArrayList<>(r.texts().size());
+            for (String text : r.texts()) all.add(m.embedChunks(text, r.chunking(), r.task(), r.dimensions(), r.normalize()));
+            return all;
+        }, lease, clientGone, trace);
+        metrics.embedded(entry.getKey(), r.texts().size(), tokens);
+        return new ChunkResult(entry.getKey(), out, tokens);
+    }
+
+    /** The served model a request names (recorded in its trace), checked to have at least {@code dimensions} values. */
+    private Map.Entry<String, EmbeddingModelHandle> model(String name, int dimensions, RequestTrace trace) {
+        Map.Entry<String, EmbeddingModelHandle> entry = models.resolve(name);
+        trace.model(entry.getKey());
+        if (dimensions > entry.getValue().dimension())
+            throw ApiException.badRequest("'dimensions' " + dimensions + " exceeds model '" + entry.getKey() + "''s width " + entry.getValue().dimension(), "dimensions");
+        return entry;
+    }
+
+    /** Admits {@code tokens} to the queue: 400 if more than it ever holds, 429 while it is full. */
+    private TokenBudget.Lease admit(long tokens, String field) {
+        if (tokens > budget.capacity())
+            throw ApiException.badRequest("the request has " + tokens + " tokens, more than this server ever queues (" + budget.capacity() + "); split it", field, "too_many_tokens");
+        TokenBudget.Lease lease = budget.tryAcquire(tokens);
+        if (lease == null)
+            throw ApiException.overloaded("the server is busy (" + budget.held() + " of " + budget.capacity() + " tokens queued); retry shortly", 1);
+        return lease;
     }
 
     private static int[] text(EmbeddingModelHandle m, EmbedRequest r, String text, int maxTokens, int i) {
@@ -98,15 +151,15 @@ final class EmbeddingService {
      * sequences not yet in a running batch. Its tokens go back then, not when the worker ends: a task cancelled
      * before it started never runs, so it could never give them back itself.
      */
-    private float[][] run(EmbeddingModelHandle m, List<int[]> sequences, boolean normalize, TokenBudget.Lease lease,
-                          BooleanSupplier clientGone, RequestTrace trace) throws ClientGoneException {
-        Future<Timed> f;
+    private <T> T run(java.util.concurrent.Callable<T> job, TokenBudget.Lease lease, BooleanSupplier clientGone, RequestTrace trace)
+            throws ClientGoneException {
+        Future<Timed<T>> f;
         long submitted = System.nanoTime();
         try {
             f = work.submit(() -> {
                 try (lease) {
                     long started = System.nanoTime();
-                    return new Timed(m.embed(sequences, normalize), started, System.nanoTime());
+                    return new Timed<>(job.call(), started, System.nanoTime());
                 }
             });
         } catch (RuntimeException e) { // rejected: the server is stopping
@@ -123,9 +176,9 @@ final class EmbeddingService {
                             + limits.requestTimeout().toMillis() + " ms; retry later or send less", "timeout", 5);
                 }
                 try {
-                    Timed t = f.get(Math.min(left, CLIENT_CHECK_NANOS), TimeUnit.NANOSECONDS);
+                    Timed<T> t = f.get(Math.min(left, CLIENT_CHECK_NANOS), TimeUnit.NANOSECONDS);
                     trace.embedded(t.started() - submitted, t.ended() - t.started());
-                    return t.vectors();
+                    return t.value();
                 } catch (TimeoutException stillWorking) {
                     if (clientGone.getAsBoolean()) {
                         abandon(f, lease);
@@ -146,8 +199,8 @@ final class EmbeddingService {
         }
     }
 
-    /** A model call's vectors and when it ran (queue time is until it started). */
-    private record Timed(float[][] vectors, long started, long ended) {}
+    /** A model call's result and when it ran (queue time is until it started). */
+    private record Timed<T>(T value, long started, long ended) {}
 
     /** Cancels the work (interrupting it if it runs) and gives its tokens back: nobody will read its result. */
     private static void abandon(Future<?> f, TokenBudget.Lease lease) {

@@ -54,7 +54,7 @@ abstract class Route {
         int status = 500;
         try {
             if (!matches(ex.path())) throw ApiException.notFound("no route " + ex.path()
-                    + "; routes: POST /v1/embeddings, POST /api/embed, POST /embed, POST /tokenize, POST /decode, GET /info, GET /v1/models, GET /health, GET /ready, GET /metrics", null, "not_found");
+                    + "; routes: POST /v1/embeddings, POST /api/embed, POST /embed, POST /embed_chunks, POST /tokenize, POST /decode, GET /info, GET /v1/models, GET /health, GET /ready, GET /metrics", null, "not_found");
             if (authenticated && !authorized(ex)) throw ApiException.unauthorized();
             if (!methods.contains(ex.method())) {
                 ex.setHeader("Allow", String.join(", ", methods));

@@ -1,6 +1,7 @@
 package dev.egemma.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.egemma.Chunking;
 import dev.egemma.Task;
 
 import java.util.ArrayList;
@@ -41,6 +42,43 @@ final class TeiRequests {
                 optionalBoolean(root, "truncate", false), task, optionalBoolean(root, "normalize", true), keepEnd(root));
     }
 
+    /** {@code POST /embed_chunks} (egemma's): TEI's {@code /embed} fields plus {@code chunk_tokens}, {@code chunk_overlap}, {@code late_chunking}. */
+    static ChunkRequest chunks(JsonNode root, String model, int maxInputs) {
+        RequestParser.requireObject(root);
+        Task task = promptName(root);
+        List<String> texts = new ArrayList<>();
+        for (EmbedRequest.Input in : RequestParser.texts(root, "inputs", maxInputs)) texts.add(((EmbedRequest.Text) in).text());
+        int tokens = positiveInt(root, "chunk_tokens", -1), overlap = nonNegativeInt(root, "chunk_overlap");
+        if (tokens < 0) throw ApiException.badRequest("'chunk_tokens' is required: the tokens of a text per chunk", "chunk_tokens");
+        Chunking chunking;
+        try {
+            chunking = new Chunking(tokens, overlap, optionalBoolean(root, "late_chunking", false));
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("'chunk_overlap': " + e.getMessage(), "chunk_overlap");
+        }
+        boolean normalize = optionalBoolean(root, "normalize", true);
+        VectorFormat format = VectorFormat.parse(optionalString(root, "encoding_format"), "encoding_format");
+        if (format.needsUnitVectors() && !normalize)
+            throw ApiException.badRequest("'encoding_format' " + format.id() + " scales unit vectors; it needs \"normalize\": true", "encoding_format");
+        return new ChunkRequest(model, texts, chunking, task, normalize, RequestParser.dimensions(root), format);
+    }
+
+    private static int positiveInt(JsonNode root, String field, int absent) {
+        JsonNode n = root.get(field);
+        if (n == null || n.isNull()) return absent;
+        if (!n.isIntegralNumber() || !n.canConvertToInt() || n.intValue() < 1)
+            throw ApiException.badRequest("'" + field + "' must be a positive integer, got " + kind(n), field);
+        return n.intValue();
+    }
+
+    private static int nonNegativeInt(JsonNode root, String field) {
+        JsonNode n = root.get(field);
+        if (n == null || n.isNull()) return 0;
+        if (!n.isIntegralNumber() || !n.canConvertToInt() || n.intValue() < 0)
+            throw ApiException.badRequest("'" + field + "' must be an integer >= 0, got " + kind(n), field);
+        return n.intValue();
+    }
+
     static Tokenize tokenize(JsonNode root, int maxInputs) {
         RequestParser.requireObject(root);
         Task task = promptName(root);
@@ -74,7 +112,7 @@ final class TeiRequests {
     }
 
     /** TEI's {@code prompt_name}: an EmbeddingGemma task prompt, by egemma's or sentence-transformers' name. */
-    private static Task promptName(JsonNode root) {
+    static Task promptName(JsonNode root) {
         String name = optionalString(root, "prompt_name");
         if (name == null) return null;
         Task t = ST_PROMPTS.get(name.trim().toLowerCase(Locale.ROOT));
