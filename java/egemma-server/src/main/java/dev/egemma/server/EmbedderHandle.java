@@ -64,16 +64,28 @@ public final class EmbedderHandle implements EmbeddingModelHandle {
         return out;
     }
 
+    /** The raw vectors (the Embedder is opened unnormalized) cut, then normalized once: an Embedder opened at that width gives these bits. */
+    @Override
+    public float[][] embed(List<int[]> sequences, boolean normalize, int dimensions) {
+        float[][] out = embedder.embedTokenLists(sequences);
+        for (int i = 0; i < out.length; i++) out[i] = cutAndNormalize(out[i], dimensions, normalize, sequences.get(i).length);
+        return out;
+    }
+
+    private float[] cutAndNormalize(float[] raw, int dimensions, boolean normalize, int tokens) {
+        float[] v = dimensions > 0 && dimensions < raw.length ? java.util.Arrays.copyOf(raw, dimensions) : raw;
+        if (normalize) embedder.normalize(v, tokens);
+        return v;
+    }
+
     /** The Embedder's raw chunk vectors (it is opened unnormalized), cut then normalized as the Embedder's own finish does. */
     @Override
     public List<dev.egemma.Chunking.Chunk> embedChunks(String text, dev.egemma.Chunking chunking, dev.egemma.Task task, int dimensions, boolean normalize) {
         List<dev.egemma.Chunking.Chunk> raw = embedder.embedChunks(text, chunking, task);
         List<dev.egemma.Chunking.Chunk> out = new java.util.ArrayList<>(raw.size());
-        for (dev.egemma.Chunking.Chunk c : raw) {
-            float[] v = dimensions > 0 && dimensions < c.vector().length ? java.util.Arrays.copyOf(c.vector(), dimensions) : c.vector();
-            if (normalize) embedder.normalize(v, c.tokenTo() - c.tokenFrom());
-            out.add(new dev.egemma.Chunking.Chunk(c.tokenFrom(), c.tokenTo(), c.charFrom(), c.charTo(), v));
-        }
+        for (dev.egemma.Chunking.Chunk c : raw)
+            out.add(new dev.egemma.Chunking.Chunk(c.tokenFrom(), c.tokenTo(), c.charFrom(), c.charTo(),
+                    cutAndNormalize(c.vector(), dimensions, normalize, c.tokenTo() - c.tokenFrom())));
         return out;
     }
 

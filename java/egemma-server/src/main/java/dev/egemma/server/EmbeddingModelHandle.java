@@ -48,6 +48,17 @@ public interface EmbeddingModelHandle extends AutoCloseable {
 
     /** A short description for logs, e.g. the backend. */
     /**
+     * Embeddings cut to their first {@code dimensions} values (0: full width), L2-normalized after the cut if
+     * {@code normalize}. This default cuts the normalized full vectors and normalizes again (a static table's way);
+     * an Embedder's handle cuts its raw vectors and normalizes once, the bits of an Embedder opened at that width.
+     */
+    default float[][] embed(List<int[]> sequences, boolean normalize, int dimensions) {
+        float[][] full = embed(sequences, normalize);
+        if (dimensions == 0) return full;
+        return normalize ? EmbeddingService.matryoshka(full, dimensions) : EmbeddingService.prefixes(full, dimensions);
+    }
+
+    /**
      * A long text's chunks ({@link dev.egemma.Chunking}) with {@code task}'s prompt (null: none), each vector cut to
      * {@code dimensions} (0: full width) and then L2-normalized if {@code normalize}. May block. Models without a
      * token context (a static table) refuse with a 400.

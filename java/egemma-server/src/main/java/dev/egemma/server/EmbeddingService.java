@@ -58,10 +58,9 @@ final class EmbeddingService {
         }
         trace.tokenized(tokens, System.nanoTime() - t0);
         TokenBudget.Lease lease = admit(tokens, "input");
-        float[][] full = run(() -> m.embed(sequences, r.normalize()), lease, clientGone, trace);
+        float[][] vectors = run(() -> m.embed(sequences, r.normalize(), r.dimensions()), lease, clientGone, trace);
         metrics.embedded(entry.getKey(), sequences.size(), tokens);
-        if (r.dimensions() == 0) return new Result(entry.getKey(), full, tokens);
-        return new Result(entry.getKey(), r.normalize() ? matryoshka(full, r.dimensions()) : prefixes(full, r.dimensions()), tokens);
+        return new Result(entry.getKey(), vectors, tokens);
     }
 
     /** The chunks of each text of a request, with the tokens the model ran for them. */
