@@ -363,10 +363,7 @@ public final class Embedder implements AutoCloseable {
         if (options.normalize()) return embedCounted(texts); // finish already cut to d and normalized
         List<int[]> sequences = tokenizeAll(texts);
         float[][] vectors = embedSequences(sequences);
-        for (int i = 0; i < vectors.length; i++) {
-            vectors[i] = cut(vectors[i], d);
-            normalize(vectors[i], sequences.get(i).length);
-        }
+        for (int i = 0; i < vectors.length; i++) vectors[i] = cutAndNormalize(vectors[i], d, true, sequences.get(i).length);
         return new CountedEmbeddings(vectors, tokenCount(sequences));
     }
 
@@ -413,14 +410,18 @@ public final class Embedder implements AutoCloseable {
             if (!Float.isFinite(x))
                 throw new NonFiniteEmbeddingException("the model produced non-finite values (NaN or infinity) for a text of " + tokens
                         + " tokens: this file's weights or hyper-parameters cannot give a usable embedding");
-        float[] v = cut(raw, dimension);
-        if (options.normalize()) normalize(v, tokens);
-        return v;
+        return cutAndNormalize(raw, dimension, options.normalize(), tokens);
     }
 
-    /** Matryoshka's cut: the first {@code d} values (shared by {@link #finish} and {@link #embedMatryoshka}). */
-    private static float[] cut(float[] raw, int d) {
-        return d == raw.length ? raw : Arrays.copyOf(raw, d);
+    /**
+     * Matryoshka's cut of a raw (unnormalized) vector to its first {@code dimension} values (0 or its width: uncut),
+     * then {@link #normalize} if asked: what this Embedder does to every vector, for a caller that opens it at full
+     * width without normalization and chooses both per call (the server, the adapters). {@code raw} may be reused.
+     */
+    public float[] cutAndNormalize(float[] raw, int dimension, boolean normalize, int tokens) {
+        float[] v = dimension == 0 || dimension == raw.length ? raw : Arrays.copyOf(raw, dimension);
+        if (normalize) normalize(v, tokens);
+        return v;
     }
 
     /**

@@ -36,23 +36,23 @@ class MainTest {
     @Test
     void aClosedPipeIsToldApartFromAFullDisk() {
         StdoutErrors.reset();
-        OutputStream pipe = new StdoutErrors(new OutputStream() {
-            @Override
-            public void write(int b) throws IOException {
-                throw new IOException("Broken pipe");
-            }
-        });
+        OutputStream pipe = new StdoutErrors(failing("Broken pipe"));
         assertThrows(IOException.class, () -> pipe.write(1));
         assertTrue(StdoutErrors.pipeClosed(), "EPIPE: the reader stopped (| head), exit 141 without a message");
         StdoutErrors.reset();
-        OutputStream full = new StdoutErrors(new OutputStream() {
-            @Override
-            public void write(int b) throws IOException {
-                throw new IOException("No space left on device");
-            }
-        });
+        OutputStream full = new StdoutErrors(failing("No space left on device"));
         assertThrows(IOException.class, () -> full.write(1));
         assertFalse(StdoutErrors.pipeClosed(), "a full disk is reported");
         StdoutErrors.reset();
+    }
+
+    /** A stream whose every write fails as the OS reports {@code message}. */
+    private static OutputStream failing(String message) {
+        return new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                throw new IOException(message);
+            }
+        };
     }
 }

@@ -59,23 +59,15 @@ public final class EmbedderHandle implements EmbeddingModelHandle {
 
     @Override
     public float[][] embed(List<int[]> sequences, boolean normalize) {
-        float[][] out = embedder.embedTokenLists(sequences);
-        if (normalize) for (int i = 0; i < out.length; i++) embedder.normalize(out[i], sequences.get(i).length);
-        return out;
+        return embed(sequences, normalize, 0);
     }
 
     /** The raw vectors (the Embedder is opened unnormalized) cut, then normalized once: an Embedder opened at that width gives these bits. */
     @Override
     public float[][] embed(List<int[]> sequences, boolean normalize, int dimensions) {
         float[][] out = embedder.embedTokenLists(sequences);
-        for (int i = 0; i < out.length; i++) out[i] = cutAndNormalize(out[i], dimensions, normalize, sequences.get(i).length);
+        for (int i = 0; i < out.length; i++) out[i] = embedder.cutAndNormalize(out[i], dimensions, normalize, sequences.get(i).length);
         return out;
-    }
-
-    private float[] cutAndNormalize(float[] raw, int dimensions, boolean normalize, int tokens) {
-        float[] v = dimensions > 0 && dimensions < raw.length ? java.util.Arrays.copyOf(raw, dimensions) : raw;
-        if (normalize) embedder.normalize(v, tokens);
-        return v;
     }
 
     /** The Embedder's raw chunk vectors (it is opened unnormalized), cut then normalized as the Embedder's own finish does. */
@@ -85,7 +77,7 @@ public final class EmbedderHandle implements EmbeddingModelHandle {
         List<dev.egemma.Chunking.Chunk> out = new java.util.ArrayList<>(raw.size());
         for (dev.egemma.Chunking.Chunk c : raw)
             out.add(new dev.egemma.Chunking.Chunk(c.tokenFrom(), c.tokenTo(), c.charFrom(), c.charTo(),
-                    cutAndNormalize(c.vector(), dimensions, normalize, c.tokenTo() - c.tokenFrom())));
+                    embedder.cutAndNormalize(c.vector(), dimensions, normalize, c.tokenTo() - c.tokenFrom())));
         return out;
     }
 

@@ -457,11 +457,10 @@ public final class NativeKernels implements Kernels {
     private Packed pack(WeightMatrix w) {
         PackCache c = cache;
         if (c != null) {
-            Packed cached = c.lookup(w.name(), packedBytes(w), minsBytes(w), PackCache.sourceSample(w.data()));
+            Packed cached = c.lookup(w.name(), packSize(w), minsBytes(w), PackCache.sourceSample(w.data()));
             if (cached != null) {
                 fromCache.incrementAndGet();
-                packedBytes.addAndGet(cached.data().byteSize() + (cached.mins() == null ? 0 : cached.mins().byteSize()));
-                return cached;
+                return counted(cached);
             }
         }
         Packed p = packFrom(w);
@@ -469,11 +468,17 @@ public final class NativeKernels implements Kernels {
         // it (~0.3-0.8 bytes a weight of peak RSS). Unloading drops them from this process (MADV_DONTNEED on Linux); a
         // later read of the tensor (another backend on the same file) faults them back in from the page cache.
         if (w.data().isMapped()) w.data().unload();
+        return counted(p);
+    }
+
+    /** {@code p}, its bytes added to {@link #packedBytes()}. */
+    private Packed counted(Packed p) {
+        packedBytes.addAndGet(p.data().byteSize() + (p.mins() == null ? 0 : p.mins().byteSize()));
         return p;
     }
 
-    /** The bytes of {@code w}'s packed copy (what {@link #packFrom} allocates). */
-    private long packedBytes(WeightMatrix w) {
+    /** The bytes of {@code w}'s packed copy (what {@link #packFrom} allocates, what a pack cache entry must hold). */
+    private long packSize(WeightMatrix w) {
         return KqUnpacking.isKq(w.type()) ? lib.kqPackSize(kqFormat(w.type()), w.rows(), w.cols()) : lib.q8_0PackSize(w.rows(), w.cols());
     }
 
@@ -486,8 +491,7 @@ public final class NativeKernels implements Kernels {
         // automatic arena: the packed copy lives as long as this kernel set references it
         if (KqUnpacking.isKq(w.type())) {
             int format = kqFormat(w.type());
-            long size = lib.kqPackSize(format, w.rows(), w.cols());
-            MemorySegment dst = Arena.ofAuto().allocate(size, EgemmaBinding.Q8_0_PACK_ALIGN);
+            MemorySegment dst = Arena.ofAuto().allocate(packSize(w), EgemmaBinding.Q8_0_PACK_ALIGN);
             KqUnpacking.Rows rows = new KqUnpacking.Rows(Math.min(KQ_PACK_ROWS, w.rows()), w.cols(), KqUnpacking.sub(w.type()));
             for (int r0 = 0; r0 < w.rows(); r0 += KQ_PACK_ROWS) {
                 int r1 = Math.min(w.rows(), r0 + KQ_PACK_ROWS);
@@ -495,11 +499,9 @@ public final class NativeKernels implements Kernels {
                 lib.kqPack(format, MemorySegment.ofArray(rows.q), MemorySegment.ofArray(rows.sc), MemorySegment.ofArray(rows.mn),
                         MemorySegment.ofArray(rows.d), MemorySegment.ofArray(rows.dmin), r0, r1 - r0, w.rows(), w.cols(), dst);
             }
-            packedBytes.addAndGet(size);
             return new Packed(dst, null);
         }
-        long size = lib.q8_0PackSize(w.rows(), w.cols());
-        MemorySegment dst = Arena.ofAuto().allocate(size, EgemmaBinding.Q8_0_PACK_ALIGN);
+        MemorySegment dst = Arena.ofAuto().allocate(packSize(w), EgemmaBinding.Q8_0_PACK_ALIGN);
         MemorySegment mins = null;
         if (w.type() == GgmlType.Q8_0) {
             lib.q8_0Pack(w.data(), w.rows(), w.cols(), 0, w.rows(), dst);
@@ -514,13 +516,11 @@ public final class NativeKernels implements Kernels {
             }
             if (rowMajor != null) {
                 // block-major (egemma_add_min_term's layout: the columns of one block side by side)
-                mins = Arena.ofAuto().allocate(4L * n * nb, 64);
+                mins = Arena.ofAuto().allocate(minsBytes(w), 64);
                 for (int b = 0; b < nb; b++)
                     for (int j = 0; j < n; j++) mins.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, (long) b * n + j, rowMajor[j * nb + b]);
-                size += mins.byteSize();
             }
         }
-        packedBytes.addAndGet(size);
         return new Packed(dst, mins);
     }
 
