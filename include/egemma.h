@@ -37,7 +37,7 @@ extern "C" {
 
 /* Bumped on every incompatible change of a signature or of a constant below. The Java side refuses a
  * library whose egemma_abi_version() differs from the value it was written for. */
-#define EGEMMA_ABI_VERSION 7
+#define EGEMMA_ABI_VERSION 8
 
 /* ---- kernel tiers ---------------------------------------------------------------------------------
  * A tier is one translation unit compiled with its own flags. Within one architecture the tiers form a
@@ -262,20 +262,26 @@ EGEMMA_API int32_t egemma_rms_norm(float *x, int64_t rows, int64_t n, const floa
  * EGEMMA_ERR_BAD_ARGUMENT. */
 EGEMMA_API int32_t egemma_gelu_mul(float *gate, const float *up, int64_t count, const float *table);
 
-/* Bidirectional attention of one query head over one sequence of tokens tokens, q and k already normed, roped and
- * scaled, bit for bit as dev.egemma.kernels.java.ScalarKernels#attention (llama.cpp's order on an AVX-512 build): for
- * each query i, the keys j with |i - j| <= half_window (all keys when half_window < 0) get scores
- * s_j = ggml_vec_dot_f32(k_j, q_i) (64-element chunks in four 16-lane fused accumulators, unfused tail), softmax as
- * ggml_vec_soft_max_f32 on AVX-512 (ggml_v_expf on the first 16*floor(tokens/16) keys of the row, (float)exp(double)
- * on the rest, 16-key chunk sums in double), p_j *= (float)(1/sum), then out_i[d] = ggml_vec_dot_f32 over the full
- * row of tokens keys of (v[.][d], p) with the masked keys' zero terms skipped. Row t of q starts at q + t*q_stride
- * (the head's first element), likewise k, v (the KV head serving this query head) and out.
+/* Bidirectional attention of the heads query heads that share one KV head, over one sequence of tokens tokens, q and
+ * k already normed, roped and scaled, bit for bit as dev.egemma.kernels.java.ScalarKernels#attention of each head
+ * (llama.cpp's order on an AVX-512 build): for each query i, the keys j with |i - j| <= half_window (all keys when
+ * half_window < 0) get scores s_j = ggml_vec_dot_f32(k_j, q_i) (64-element chunks in four 16-lane fused accumulators,
+ * unfused tail), softmax as ggml_vec_soft_max_f32 on AVX-512 (ggml_v_expf on the first 16*floor(tokens/16) keys of
+ * the row, (float)exp(double) on the rest, 16-key chunk sums in double), p_j *= (float)(1/sum), then out_i[d] =
+ * ggml_vec_dot_f32 over the full row of tokens keys of (v[.][d], p) with the masked keys' zero terms skipped.
+ * Row t of head h starts at q + t*q_stride + h*head_dim (likewise out, h*head_dim_v); k and v: the KV head's rows.
  * Only the queries q0 <= i < q1 (0 <= q0 <= q1 <= tokens) are computed, every key still visible to them, and rows of
  * out outside that range are untouched: callers split a long sequence's queries over threads, and a query's bits do
- * not depend on the range it was computed in.
- * scores: tokens floats of scratch (one row of scores at a time; nothing quadratic in tokens). Returns 0 or
+ * not depend on the range or the heads it was computed with.
+ * scratch: egemma_attention_scratch_size(tokens, head_dim, head_dim_v) floats (the score rows of a tile of queries and
+ * their P.V sums, and aligned copies of those queries and of the V rows they see: linear in tokens). Returns 0 or
  * EGEMMA_ERR_BAD_ARGUMENT. */
-EGEMMA_API int32_t egemma_attention_head(const float *q, const float *k, const float *v, float *out, int64_t tokens, int64_t q_stride, int64_t k_stride, int64_t v_stride, int64_t o_stride, int64_t head_dim, int64_t head_dim_v, int64_t half_window, int64_t q0, int64_t q1, float *scores);
+EGEMMA_API int32_t egemma_attention(const float *q, const float *k, const float *v, float *out, int64_t tokens, int64_t q_stride, int64_t k_stride, int64_t v_stride, int64_t o_stride, int64_t head_dim, int64_t head_dim_v, int64_t heads, int64_t half_window, int64_t q0, int64_t q1, float *scratch);
+
+/* Floats of scratch egemma_attention needs for a sequence of tokens tokens (-1 for a negative or overflowing count,
+ * or dims <= 0): tokens * (32 + head_dim_v) + 32 * (1024 + head_dim) + 16, ~2.3 MiB at 2,048 tokens of
+ * EmbeddingGemma's 256-wide heads. */
+EGEMMA_API int64_t egemma_attention_scratch_size(int64_t tokens, int64_t head_dim, int64_t head_dim_v);
 
 /* NEOX RoPE in place, as dev.egemma.kernels.java.ScalarKernels#ropeNeox (ggml's rotate_pairs contracted by GCC):
  * for token t < tokens and head h < heads, the head's head_dim floats at x + t*row_stride + h*head_dim have each

@@ -1,4 +1,4 @@
-/* Attention of one query head over one sequence (include/egemma.h, egemma_attention_head; egemma.c checks the
+/* Attention of one query head over one sequence (include/egemma.h, egemma_attention, one head at a time; egemma.c checks the
  * arguments and picks this or a tier's version, attention_avx2.c / attention_avx512.c). Portable C with
  * explicit fmaf and no FP contraction, so every build computes the same bits; on x86-64 GCC builds AVX-512 and
  * AVX2+FMA clones of the hot loops (target_clones, chosen at load by the CPU), which only change the speed.

@@ -20,9 +20,9 @@
 #if defined(_MSC_VER) || (defined(__AVX2__) && defined(__FMA__))
 #include <immintrin.h>
 
-#define QB 4               /* queries attended together: each key and value row loaded once for all of them */
-#define QB_MAX_TOKENS 4096 /* their extra score rows live on the stack (48 KiB at most); longer rows go one by one */
-#include "attention_tier.h" /* pv_window; the queries loop at the end */
+#define QB 4                     /* queries attended together: each key and value row loaded once for all of them */
+#define QT EGEMMA_ATTENTION_TILE /* queries of a tile: their groups share K and V slices in L1 */
+#include "attention_tier.h"      /* pv_window; the queries loop at the end */
 
 /* ggml_v_expf, 8 lanes: the scalar v_expf's operations lane for lane where 2^n is a normal float, v_expf itself on
  * the other lanes (|n| > 126 or NaN: zero, infinity, subnormal results through ldexpf) */
@@ -75,7 +75,7 @@ static ALWAYS_INLINE void dot_lanes(const float *q, int64_t q_stride, const floa
         for (int c = 0; c < chunks; c++)
             for (int h = 0; h < 2; h++) {
                 const __m256 kv = _mm256_loadu_ps(kj + 64 * c + 16 * e + 8 * h);
-                for (int qq = 0; qq < nq; qq++) a[qq][h] = _mm256_fmadd_ps(kv, _mm256_loadu_ps(q + qq * q_stride + 64 * c + 16 * e + 8 * h), a[qq][h]);
+                for (int qq = 0; qq < nq; qq++) a[qq][h] = _mm256_fmadd_ps(kv, _mm256_load_ps(q + qq * q_stride + 64 * c + 16 * e + 8 * h), a[qq][h]);
             }
         for (int qq = 0; qq < nq; qq++) s[qq][e][0] = a[qq][0], s[qq][e][1] = a[qq][1];
     }
@@ -104,40 +104,34 @@ static inline void reduce16x16(const float *t, __m256 out[2]) {
     }
 }
 
-/* The scores of nq queries (query qq: keys lo[qq]..hi[qq]) into p[qq], 16 keys at a time; returns their maxima.
- * The maximum keeps the scalar loop's `if (s > max)`: vmaxps(s, max) returns max unless s is greater. */
-static ALWAYS_INLINE void scores_rows(const float *q, int64_t q_stride, const float *k, int64_t k_stride, int chunks, const int nq,
-                                      const int64_t *lo, const int64_t *hi, float *const *p, float *max) {
+/* The scores of nq queries (query qq: keys lo[qq]..hi[qq]; rows q_stride apart) for the 16 keys from j0 (up to
+ * hi[nq-1]; k: key j0's row, the next ones k_stride apart) into p[qq], max[qq] raised to the largest of them. The
+ * query rows 32-byte aligned. The maximum keeps the scalar loop's `if (s > max)`: vmaxps(s, max) returns
+ * max unless s is greater. */
+static ALWAYS_INLINE void scores_tile(const float *q, int64_t q_stride, const float *k, int64_t k_stride, int chunks, const int nq,
+                                      const int64_t *lo, const int64_t *hi, int64_t j0, float *const *p, float *max) {
     _Alignas(32) float t[QB][16][16];
-    __m256 mx[QB];
-    for (int qq = 0; qq < nq; qq++) mx[qq] = _mm256_set1_ps(-INFINITY);
-    for (int64_t j0 = lo[0]; j0 <= hi[nq - 1]; j0 += 16) {
-        const int n = hi[nq - 1] - j0 + 1 < 16 ? (int)(hi[nq - 1] - j0 + 1) : 16;
-        for (int j = 0; j < 16; j++) {
-            if (j < n) {
-                dot_lanes(q, q_stride, k + (j0 + j) * k_stride, chunks, nq, &t[0][j][0]);
-            } else {
-                for (int qq = 0; qq < nq; qq++) _mm256_store_ps(t[qq][j], _mm256_setzero_ps()), _mm256_store_ps(t[qq][j] + 8, _mm256_setzero_ps());
-            }
-        }
-        for (int qq = 0; qq < nq; qq++) {
-            const int64_t a = lo[qq] > j0 ? lo[qq] - j0 : 0, b = hi[qq] - j0 + 1 < n ? hi[qq] - j0 + 1 : n; /* its keys: lanes [a, b) */
-            if (b <= a) continue;
-            __m256 s[2];
-            reduce16x16(&t[qq][0][0], s);
-            for (int h = 0; h < 2; h++) {
-                const __m256i m = lane_mask(a - 8 * h, b - 8 * h);
-                _mm256_maskstore_ps(p[qq] + j0 + 8 * h, m, s[h]);
-                mx[qq] = _mm256_max_ps(_mm256_blendv_ps(_mm256_set1_ps(-INFINITY), s[h], _mm256_castsi256_ps(m)), mx[qq]);
-            }
+    const int n = hi[nq - 1] - j0 + 1 < 16 ? (int)(hi[nq - 1] - j0 + 1) : 16;
+    for (int j = 0; j < 16; j++) {
+        if (j < n) {
+            dot_lanes(q, q_stride, k + j * k_stride, chunks, nq, &t[0][j][0]);
+        } else {
+            for (int qq = 0; qq < nq; qq++) _mm256_store_ps(t[qq][j], _mm256_setzero_ps()), _mm256_store_ps(t[qq][j] + 8, _mm256_setzero_ps());
         }
     }
     for (int qq = 0; qq < nq; qq++) {
+        const int64_t a = lo[qq] > j0 ? lo[qq] - j0 : 0, b = hi[qq] - j0 + 1 < n ? hi[qq] - j0 + 1 : n; /* its keys: lanes [a, b) */
+        if (b <= a) continue;
+        __m256 s[2], mx = _mm256_set1_ps(-INFINITY);
+        reduce16x16(&t[qq][0][0], s);
+        for (int h = 0; h < 2; h++) {
+            const __m256i m = lane_mask(a - 8 * h, b - 8 * h);
+            _mm256_maskstore_ps(p[qq] + j0 + 8 * h, m, s[h]);
+            mx = _mm256_max_ps(_mm256_blendv_ps(_mm256_set1_ps(-INFINITY), s[h], _mm256_castsi256_ps(m)), mx);
+        }
         float m8[8];
-        _mm256_storeu_ps(m8, mx[qq]);
-        float m = m8[0];
-        for (int l = 1; l < 8; l++) m = m8[l] > m ? m8[l] : m;
-        max[qq] = m;
+        _mm256_storeu_ps(m8, mx);
+        for (int l = 0; l < 8; l++) max[qq] = m8[l] > max[qq] ? m8[l] : max[qq];
     }
 }
 
@@ -162,65 +156,65 @@ static void softmax_row(float *p, int64_t tokens, int64_t vec, int64_t lo, int64
     for (int64_t j = lo; j <= hi; j++) p[j] *= inv;
 }
 
-/* out[qq][0..16) = column_dot (f32_dot.h) of 16 output lanes for nq queries: acc_c = fma(v_j, p_j, acc_c) in key
- * order for each position class c = j mod 64 (query qq skipping keys outside [lo[qq], last[qq]]; only blocks at the
- * edges of some window have any), the 64 class sums folded as column_dot folds them, reduce16 per lane, then the
- * keys from np on, unfused */
-static ALWAYS_INLINE void pv_block(const float *v, int64_t v_stride, float *const *p, const int64_t *lo, const int64_t *hi, int64_t np,
-                                   const int nq, float *const *out) {
-    __m256 sum[QB][2];
-    for (int qq = 0; qq < nq; qq++) sum[qq][0] = sum[qq][1] = _mm256_setzero_ps();
-    int64_t last[QB], lo_max, last_min, last_max;
-    pv_window(lo, hi, np, nq, last, &lo_max, &last_min, &last_max);
-    if (np > 0 && lo[0] < np) {
-        _Alignas(32) float cls[QB][64][16];
-        const int64_t b0 = lo[0] / 64 * 64, b1 = last_max / 64 * 64;
-        for (int c = 0; c < 64; c++) {
-            __m256 a[QB][2];
-            for (int qq = 0; qq < nq; qq++) a[qq][0] = a[qq][1] = _mm256_setzero_ps();
-            for (int64_t jj = b0; jj <= b1; jj += 64) {
-                const int full = jj >= lo_max && jj + 63 <= last_min;
-                const int64_t j = jj + c;
-                const __m256 v0 = _mm256_loadu_ps(v + j * v_stride), v1 = _mm256_loadu_ps(v + j * v_stride + 8);
-                for (int qq = 0; qq < nq; qq++) {
-                    if (!full && (j < lo[qq] || j > last[qq])) continue;
-                    const __m256 pj = _mm256_set1_ps(p[qq][j]);
-                    a[qq][0] = _mm256_fmadd_ps(v0, pj, a[qq][0]);
-                    a[qq][1] = _mm256_fmadd_ps(v1, pj, a[qq][1]);
-                }
-            }
-            for (int qq = 0; qq < nq; qq++) _mm256_store_ps(cls[qq][c], a[qq][0]), _mm256_store_ps(cls[qq][c] + 8, a[qq][1]);
-        }
+#define PV_LANES 16 /* output lanes of a pass over V */
+#define PV_STEPS 64 /* steps of a pass: one position class each */
+#define PV_F 1024   /* floats a query's class sums take: 64 classes x 16 lanes */
+
+/* Class c of column_dot (f32_dot.h) over 16 output lanes for nq queries: acc_c = fma(v_j, p_j, acc_c) in key order
+ * over j = c mod 64 (query qq skipping keys outside [lo[qq], last[qq]]; only blocks at the edges of some window have
+ * any), into f + qq * PV_F + 16 * c */
+static ALWAYS_INLINE void pv_step(const class_rows *cv, int64_t d, float *const *p, const int64_t *lo, const pv_range *r, const int nq,
+                                  int c, float *f) {
+    __m256 a[QB][2];
+    for (int qq = 0; qq < nq; qq++) a[qq][0] = a[qq][1] = _mm256_setzero_ps();
+    const float *row = class_row(cv, lo[0] / 64 * 64 + c) + d;
+    for (int64_t jj = lo[0] / 64 * 64; jj <= r->last_max / 64 * 64; jj += 64, row += cv->stride) {
+        const int full = jj >= r->lo_max && jj + 63 <= r->last_min;
+        const int64_t j = jj + c;
+        const __m256 v0 = _mm256_load_ps(row), v1 = _mm256_load_ps(row + 8);
         for (int qq = 0; qq < nq; qq++) {
-            if (lo[qq] >= np) continue;
-            for (int h = 0; h < 2; h++) {
-                __m256 g[16];
-                for (int l = 0; l < 16; l++) /* (c_l + c_32+l) + (c_16+l + c_48+l) */
-                    g[l] = _mm256_add_ps(_mm256_add_ps(_mm256_load_ps(cls[qq][l] + 8 * h), _mm256_load_ps(cls[qq][32 + l] + 8 * h)),
-                                         _mm256_add_ps(_mm256_load_ps(cls[qq][16 + l] + 8 * h), _mm256_load_ps(cls[qq][48 + l] + 8 * h)));
-                for (int i = 0; i < 8; i++) g[i] = _mm256_add_ps(g[i + 8], g[i]);
-                for (int i = 0; i < 4; i++) g[i] = _mm256_add_ps(g[i + 4], g[i]);
-                sum[qq][h] = _mm256_add_ps(_mm256_add_ps(g[0], g[2]), _mm256_add_ps(g[1], g[3]));
-            }
+            if (!full && (j < lo[qq] || j > r->last[qq])) continue;
+            const __m256 pj = _mm256_set1_ps(p[qq][j]);
+            a[qq][0] = _mm256_fmadd_ps(v0, pj, a[qq][0]);
+            a[qq][1] = _mm256_fmadd_ps(v1, pj, a[qq][1]);
         }
     }
+    for (int qq = 0; qq < nq; qq++) _mm256_store_ps(f + qq * PV_F + 16 * c, a[qq][0]), _mm256_store_ps(f + qq * PV_F + 16 * c + 8, a[qq][1]);
+}
+
+/* out[qq][0..16) = column_dot of 16 output lanes for nq queries: the 64 class sums f (when the query has keys below
+ * np) folded as column_dot folds them, reduce16 per lane, then the keys from np on, unfused */
+static ALWAYS_INLINE void pv_finish(const float *v, int64_t v_stride, float *const *p, const int64_t *lo, const int64_t *hi, int64_t np,
+                                    const int nq, const float *f, float *const *out) {
     for (int qq = 0; qq < nq; qq++) {
+        __m256 sum[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+        if (lo[qq] < np)
+            for (int h = 0; h < 2; h++) {
+                const float *cls = f + qq * PV_F + 8 * h;
+                __m256 g[16];
+                for (int l = 0; l < 16; l++) /* (c_l + c_32+l) + (c_16+l + c_48+l) */
+                    g[l] = _mm256_add_ps(_mm256_add_ps(_mm256_load_ps(cls + 16 * l), _mm256_load_ps(cls + 16 * (32 + l))),
+                                         _mm256_add_ps(_mm256_load_ps(cls + 16 * (16 + l)), _mm256_load_ps(cls + 16 * (48 + l))));
+                for (int i = 0; i < 8; i++) g[i] = _mm256_add_ps(g[i + 8], g[i]);
+                for (int i = 0; i < 4; i++) g[i] = _mm256_add_ps(g[i + 4], g[i]);
+                sum[h] = _mm256_add_ps(_mm256_add_ps(g[0], g[2]), _mm256_add_ps(g[1], g[3]));
+            }
         for (int64_t j = np > lo[qq] ? np : lo[qq]; j <= hi[qq]; j++) {
             const __m256 pj = _mm256_set1_ps(p[qq][j]);
-            for (int h = 0; h < 2; h++) sum[qq][h] = _mm256_add_ps(sum[qq][h], _mm256_mul_ps(_mm256_loadu_ps(v + j * v_stride + 8 * h), pj));
+            for (int h = 0; h < 2; h++) sum[h] = _mm256_add_ps(sum[h], _mm256_mul_ps(_mm256_loadu_ps(v + j * v_stride + 8 * h), pj));
         }
-        for (int h = 0; h < 2; h++) _mm256_storeu_ps(out[qq] + 8 * h, sum[qq][h]);
+        for (int h = 0; h < 2; h++) _mm256_storeu_ps(out[qq] + 8 * h, sum[h]);
     }
 }
 
-#define PV_LANES 16
+
 #include "attention_tier.h"
 
-int egemma_attention_head_avx2(const float *q, const float *k, const float *v, float *out, int64_t tokens, int64_t q_stride,
-                               int64_t k_stride, int64_t v_stride, int64_t o_stride, int64_t head_dim, int64_t head_dim_v,
-                               int64_t half_window, int64_t q0, int64_t q1, float *scores) {
+int egemma_attention_avx2(const float *q, const float *k, const float *v, float *out, int64_t tokens, int64_t q_stride,
+                          int64_t k_stride, int64_t v_stride, int64_t o_stride, int64_t head_dim, int64_t head_dim_v, int64_t heads,
+                          int64_t half_window, int64_t q0, int64_t q1, float *scratch) {
     if (head_dim % 64 != 0 || head_dim > 256 || head_dim_v % 16 != 0) return 0;
-    return attention_rows(q, k, v, out, tokens, q_stride, k_stride, v_stride, o_stride, head_dim, head_dim_v, half_window, q0, q1, scores);
+    return attention_rows(q, k, v, out, tokens, q_stride, k_stride, v_stride, o_stride, head_dim, head_dim_v, heads, half_window, q0, q1, scratch);
 }
 #else
 #error "attention_avx2.c must be compiled with the avx2 tier flags (cmake/EgemmaIsaFlags.cmake)"

@@ -47,12 +47,12 @@ static inline float reduce16v(__m512 v) {
     return _mm_cvtss_f32(_mm_add_ss(b, _mm_shuffle_ps(b, b, 1)));
 }
 
-#define QB 4                  /* queries attended together: each key and value row loaded once for all of them */
-#define QB_MAX_TOKENS 4096    /* their extra score rows live on the stack (48 KiB at most); longer rows go one by one */
+#define QB 4  /* queries attended together: each key and value row loaded once for all of them */
+#define QT EGEMMA_ATTENTION_TILE /* queries of a tile: their groups share K and V slices in L1 */
 #include "attention_tier.h" /* pv_window; the queries loop at the end */
 
-/* The folded 16 lanes of ggml_vec_dot_f32(k_j, q) of nq queries (rows q_stride apart) before its final tree: four
- * 16-lane fused accumulators over the 64-element chunks, then (0+2) + (1+3); stored at t + qq * 256 */
+/* The folded 16 lanes of ggml_vec_dot_f32(k_j, q) of nq queries (rows q_stride apart, 64-byte aligned) before its
+ * final tree: four 16-lane fused accumulators over the 64-element chunks, then (0+2) + (1+3); stored at t + qq * 256 */
 static ALWAYS_INLINE void dot_lanes(const float *q, int64_t q_stride, const float *kj, int chunks, const int nq, float *t) {
     __m512 a[QB][4];
     for (int qq = 0; qq < nq; qq++)
@@ -60,7 +60,7 @@ static ALWAYS_INLINE void dot_lanes(const float *q, int64_t q_stride, const floa
     for (int c = 0; c < chunks; c++)
         for (int e = 0; e < 4; e++) {
             const __m512 kv = _mm512_loadu_ps(kj + 64 * c + 16 * e);
-            for (int qq = 0; qq < nq; qq++) a[qq][e] = _mm512_fmadd_ps(kv, _mm512_loadu_ps(q + qq * q_stride + 64 * c + 16 * e), a[qq][e]);
+            for (int qq = 0; qq < nq; qq++) a[qq][e] = _mm512_fmadd_ps(kv, _mm512_load_ps(q + qq * q_stride + 64 * c + 16 * e), a[qq][e]);
         }
     for (int qq = 0; qq < nq; qq++)
         _mm512_store_ps(t + qq * 256, _mm512_add_ps(_mm512_add_ps(a[qq][0], a[qq][2]), _mm512_add_ps(a[qq][1], a[qq][3])));
@@ -85,31 +85,29 @@ static inline __m512 reduce16x16(const float *t) {
     return _mm512_permutexvar_ps(_mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15), r);
 }
 
-/* The scores of nq queries (query qq: keys lo[qq]..hi[qq]) into p[qq], 16 keys at a time; returns their maxima */
-static ALWAYS_INLINE void scores_rows(const float *q, int64_t q_stride, const float *k, int64_t k_stride, int chunks, const int nq,
-                                      const int64_t *lo, const int64_t *hi, float *const *p, float *max) {
+/* The scores of nq queries (query qq: keys lo[qq]..hi[qq]; rows q_stride apart) for the 16 keys from j0 (up to
+ * hi[nq-1]; k: key j0's row, the next ones k_stride apart) into p[qq], max[qq] raised to the largest of them. The
+ * query rows 64-byte aligned. */
+static ALWAYS_INLINE void scores_tile(const float *q, int64_t q_stride, const float *k, int64_t k_stride, int chunks, const int nq,
+                                      const int64_t *lo, const int64_t *hi, int64_t j0, float *const *p, float *max) {
     _Alignas(64) float t[QB][16][16];
-    __m512 mx[QB];
-    for (int qq = 0; qq < nq; qq++) mx[qq] = _mm512_set1_ps(-INFINITY);
-    for (int64_t j0 = lo[0]; j0 <= hi[nq - 1]; j0 += 16) {
-        const int n = hi[nq - 1] - j0 + 1 < 16 ? (int)(hi[nq - 1] - j0 + 1) : 16;
-        for (int j = 0; j < 16; j++) {
-            if (j < n) {
-                dot_lanes(q, q_stride, k + (j0 + j) * k_stride, chunks, nq, &t[0][j][0]);
-            } else {
-                for (int qq = 0; qq < nq; qq++) _mm512_store_ps(t[qq][j], _mm512_setzero_ps());
-            }
-        }
-        for (int qq = 0; qq < nq; qq++) {
-            const int64_t a = lo[qq] > j0 ? lo[qq] - j0 : 0, b = hi[qq] - j0 + 1 < n ? hi[qq] - j0 + 1 : n; /* its keys: lanes [a, b) */
-            if (b <= a) continue;
-            const __mmask16 m = (__mmask16)(((1u << b) - 1u) & ~((1u << a) - 1u));
-            const __m512 s = reduce16x16(&t[qq][0][0]);
-            _mm512_mask_storeu_ps(p[qq] + j0, m, s);
-            mx[qq] = _mm512_mask_max_ps(mx[qq], m, mx[qq], s);
+    const int n = hi[nq - 1] - j0 + 1 < 16 ? (int)(hi[nq - 1] - j0 + 1) : 16;
+    for (int j = 0; j < 16; j++) {
+        if (j < n) {
+            dot_lanes(q, q_stride, k + j * k_stride, chunks, nq, &t[0][j][0]);
+        } else {
+            for (int qq = 0; qq < nq; qq++) _mm512_store_ps(t[qq][j], _mm512_setzero_ps());
         }
     }
-    for (int qq = 0; qq < nq; qq++) max[qq] = _mm512_reduce_max_ps(mx[qq]);
+    for (int qq = 0; qq < nq; qq++) {
+        const int64_t a = lo[qq] > j0 ? lo[qq] - j0 : 0, b = hi[qq] - j0 + 1 < n ? hi[qq] - j0 + 1 : n; /* its keys: lanes [a, b) */
+        if (b <= a) continue;
+        const __mmask16 m = (__mmask16)(((1u << b) - 1u) & ~((1u << a) - 1u));
+        const __m512 s = reduce16x16(&t[qq][0][0]);
+        _mm512_mask_storeu_ps(p[qq] + j0, m, s);
+        const float mx = _mm512_mask_reduce_max_ps(m, s);
+        if (mx > max[qq]) max[qq] = mx;
+    }
 }
 
 /* One row of scores (keys lo..hi, max their maximum) into softmax probabilities in place, zeros elsewhere:
@@ -133,19 +131,21 @@ static void softmax_row(float *p, int64_t tokens, int64_t vec, int64_t lo, int64
     for (int64_t j = lo; j <= hi; j++) p[j] *= inv;
 }
 
-/* Position classes c1 and c2 of the 64-key blocks b0..b1 (step 64) x 32 output lanes for nq queries: acc =
+/* Position classes c1 and c2 of the 64-key blocks b0..b1 (step 64) x 32 output lanes from lane d for nq queries: acc =
  * fma(v_j, p_j, acc) in key order, query qq skipping keys outside [lo[qq], last[qq]] (only blocks at the edges of
  * some window have any). x[qq] = c1 + c2 per lane. */
-static ALWAYS_INLINE void pv_pair(const float *v, int64_t v_stride, float *const *p, int64_t b0, int64_t b1, const int64_t *lo,
+static ALWAYS_INLINE void pv_pair(const class_rows *cv, int64_t d, float *const *p, int64_t b0, int64_t b1, const int64_t *lo,
                                   const int64_t *last, int64_t lo_max, int64_t last_min, const int nq, int c1, int c2, __m512 x[QB][2]) {
     __m512 a[QB][2][2];
     for (int qq = 0; qq < nq; qq++)
         for (int c = 0; c < 2; c++) a[qq][c][0] = a[qq][c][1] = _mm512_setzero_ps();
-    for (int64_t jj = b0; jj <= b1; jj += 64) {
+    const float *r1 = class_row(cv, b0 + c1) + d, *r2 = class_row(cv, b0 + c2) + d;
+    for (int64_t jj = b0; jj <= b1; jj += 64, r1 += cv->stride, r2 += cv->stride) {
         const int full = jj >= lo_max && jj + 63 <= last_min;
         for (int c = 0; c < 2; c++) {
             const int64_t j = jj + (c ? c2 : c1);
-            const __m512 v0 = _mm512_loadu_ps(v + j * v_stride), v1 = _mm512_loadu_ps(v + j * v_stride + 16);
+            const float *row = c ? r2 : r1;
+            const __m512 v0 = _mm512_load_ps(row), v1 = _mm512_load_ps(row + 16);
             for (int qq = 0; qq < nq; qq++) {
                 if (!full && (j < lo[qq] || j > last[qq])) continue;
                 const __m512 pj = _mm512_set1_ps(p[qq][j]);
@@ -158,50 +158,52 @@ static ALWAYS_INLINE void pv_pair(const float *v, int64_t v_stride, float *const
         for (int h = 0; h < 2; h++) x[qq][h] = _mm512_add_ps(a[qq][0][h], a[qq][1][h]);
 }
 
-/* out[qq][0..32) = column_dot (f32_dot.h) of 32 output lanes for nq queries: the 64 position classes folded as its
- * first two steps do ((c_l + c_32+l) + (c_16+l + c_48+l)), reduce16 per lane, then the keys from np on, unfused */
-static ALWAYS_INLINE void pv_block(const float *v, int64_t v_stride, float *const *p, const int64_t *lo, const int64_t *hi, int64_t np,
-                                   const int nq, float *const *out) {
-    __m512 sum[QB][2];
-    for (int qq = 0; qq < nq; qq++) sum[qq][0] = sum[qq][1] = _mm512_setzero_ps();
-    int64_t last[QB], lo_max, last_min, last_max;
-    pv_window(lo, hi, np, nq, last, &lo_max, &last_min, &last_max);
-    if (np > 0 && lo[0] < np) {
-        _Alignas(64) float f[QB][16][32];
-        for (int l = 0; l < 16; l++) {
-            __m512 x1[QB][2], x2[QB][2];
-            pv_pair(v, v_stride, p, lo[0] / 64 * 64, last_max / 64 * 64, lo, last, lo_max, last_min, nq, l, 32 + l, x1);
-            pv_pair(v, v_stride, p, lo[0] / 64 * 64, last_max / 64 * 64, lo, last, lo_max, last_min, nq, 16 + l, 48 + l, x2);
-            for (int qq = 0; qq < nq; qq++)
-                for (int h = 0; h < 2; h++) _mm512_store_ps(f[qq][l] + 16 * h, _mm512_add_ps(x1[qq][h], x2[qq][h]));
-        }
-        for (int qq = 0; qq < nq; qq++) {
-            if (lo[qq] >= np) continue;
-            for (int h = 0; h < 2; h++) {
-                __m512 g[8];
-                for (int i = 0; i < 8; i++) g[i] = _mm512_add_ps(_mm512_load_ps(f[qq][i + 8] + 16 * h), _mm512_load_ps(f[qq][i] + 16 * h));
-                for (int i = 0; i < 4; i++) g[i] = _mm512_add_ps(g[i + 4], g[i]);
-                sum[qq][h] = _mm512_add_ps(_mm512_add_ps(g[0], g[2]), _mm512_add_ps(g[1], g[3]));
-            }
-        }
-    }
+#define PV_LANES 32 /* output lanes of a pass over V */
+#define PV_STEPS 16 /* steps of a pass: step l sums classes l, 32+l, 16+l, 48+l */
+#define PV_F 512    /* floats a query's step sums take: 16 steps x 32 lanes */
+
+/* Step l of column_dot (f32_dot.h) over 32 output lanes for nq queries: (c_l + c_32+l) + (c_16+l + c_48+l), the
+ * first two steps of its fold, into f + qq * PV_F + 32 * l */
+static ALWAYS_INLINE void pv_step(const class_rows *cv, int64_t d, float *const *p, const int64_t *lo, const pv_range *r, const int nq,
+                                  int l, float *f) {
+    __m512 x1[QB][2], x2[QB][2];
+    const int64_t b0 = lo[0] / 64 * 64, b1 = r->last_max / 64 * 64;
+    pv_pair(cv, d, p, b0, b1, lo, r->last, r->lo_max, r->last_min, nq, l, 32 + l, x1);
+    pv_pair(cv, d, p, b0, b1, lo, r->last, r->lo_max, r->last_min, nq, 16 + l, 48 + l, x2);
+    for (int qq = 0; qq < nq; qq++)
+        for (int h = 0; h < 2; h++) _mm512_store_ps(f + qq * PV_F + 32 * l + 16 * h, _mm512_add_ps(x1[qq][h], x2[qq][h]));
+}
+
+/* out[qq][0..32) = column_dot of 32 output lanes for nq queries: the step sums f (when the query has keys below np)
+ * folded by reduce16 per lane, then the keys from np on, unfused */
+static ALWAYS_INLINE void pv_finish(const float *v, int64_t v_stride, float *const *p, const int64_t *lo, const int64_t *hi, int64_t np,
+                                    const int nq, const float *f, float *const *out) {
     for (int qq = 0; qq < nq; qq++) {
+        __m512 sum[2] = {_mm512_setzero_ps(), _mm512_setzero_ps()};
+        if (lo[qq] < np)
+            for (int h = 0; h < 2; h++) {
+                const float *fq = f + qq * PV_F + 16 * h;
+                __m512 g[8];
+                for (int i = 0; i < 8; i++) g[i] = _mm512_add_ps(_mm512_load_ps(fq + 32 * (i + 8)), _mm512_load_ps(fq + 32 * i));
+                for (int i = 0; i < 4; i++) g[i] = _mm512_add_ps(g[i + 4], g[i]);
+                sum[h] = _mm512_add_ps(_mm512_add_ps(g[0], g[2]), _mm512_add_ps(g[1], g[3]));
+            }
         for (int64_t j = np > lo[qq] ? np : lo[qq]; j <= hi[qq]; j++) {
             const __m512 pj = _mm512_set1_ps(p[qq][j]);
-            for (int h = 0; h < 2; h++) sum[qq][h] = _mm512_add_ps(sum[qq][h], _mm512_mul_ps(_mm512_loadu_ps(v + j * v_stride + 16 * h), pj));
+            for (int h = 0; h < 2; h++) sum[h] = _mm512_add_ps(sum[h], _mm512_mul_ps(_mm512_loadu_ps(v + j * v_stride + 16 * h), pj));
         }
-        for (int h = 0; h < 2; h++) _mm512_storeu_ps(out[qq] + 16 * h, sum[qq][h]);
+        for (int h = 0; h < 2; h++) _mm512_storeu_ps(out[qq] + 16 * h, sum[h]);
     }
 }
 
-#define PV_LANES 32
+
 #include "attention_tier.h"
 
-int egemma_attention_head_avx512(const float *q, const float *k, const float *v, float *out, int64_t tokens, int64_t q_stride,
-                                 int64_t k_stride, int64_t v_stride, int64_t o_stride, int64_t head_dim, int64_t head_dim_v,
-                                 int64_t half_window, int64_t q0, int64_t q1, float *scores) {
+int egemma_attention_avx512(const float *q, const float *k, const float *v, float *out, int64_t tokens, int64_t q_stride,
+                            int64_t k_stride, int64_t v_stride, int64_t o_stride, int64_t head_dim, int64_t head_dim_v, int64_t heads,
+                            int64_t half_window, int64_t q0, int64_t q1, float *scratch) {
     if (head_dim % 64 != 0 || head_dim > 256 || head_dim_v % 64 != 0) return 0;
-    return attention_rows(q, k, v, out, tokens, q_stride, k_stride, v_stride, o_stride, head_dim, head_dim_v, half_window, q0, q1, scores);
+    return attention_rows(q, k, v, out, tokens, q_stride, k_stride, v_stride, o_stride, head_dim, head_dim_v, heads, half_window, q0, q1, scratch);
 }
 #else
 #error "attention_avx512.c must be compiled with the avx512 tier flags (cmake/EgemmaIsaFlags.cmake)"

@@ -85,7 +85,7 @@ static const egemma_q8_0_quantize_fn Q8_0_QUANTIZE[EGEMMA_ISA_COUNT] = {egemma_q
 static const egemma_rms_norm_fn RMS_NORM[EGEMMA_ISA_COUNT] = {egemma_rms_norm_scalar, IF_AVX2(egemma_rms_norm_avx2), AVX512_AND_AMX(egemma_rms_norm_avx512), NULL, NULL};
 static const egemma_gelu_mul_fn GELU_MUL[EGEMMA_ISA_COUNT] = {egemma_gelu_mul_scalar, IF_AVX2(egemma_gelu_mul_avx2), AVX512_AND_AMX(egemma_gelu_mul_avx512), NULL, NULL};
 /* Attention per tier (bit-identical; NULL: the portable one, whose target_clones pick AVX-512 or AVX2 code by CPU) */
-static const egemma_attention_head_fn ATTENTION_HEAD[EGEMMA_ISA_COUNT] = {NULL, IF_AVX2(egemma_attention_head_avx2), AVX512_AND_AMX(egemma_attention_head_avx512), NULL, NULL};
+static const egemma_attention_fn ATTENTION[EGEMMA_ISA_COUNT] = {NULL, IF_AVX2(egemma_attention_avx2), AVX512_AND_AMX(egemma_attention_avx512), NULL, NULL};
 
 /* F32/F16/BF16 GEMM per tier (bit-identical; k a multiple of 16 only, egemma_float_gemm_vec_dot serves the rest) */
 static const egemma_float_gemm_fn FLOAT_GEMM[EGEMMA_ISA_COUNT] = {egemma_float_gemm_scalar, IF_AVX2(egemma_float_gemm_avx2), AVX512_AND_AMX(egemma_float_gemm_avx512), NEON_AND_DOTPROD(egemma_float_gemm_neon)};
@@ -101,7 +101,7 @@ static egemma_q8_0_gemm_fn g_q8_0_gemm_block = egemma_q8_0_gemm_block_scalar;
 static egemma_q8_0_quantize_fn g_q8_0_quantize = egemma_q8_0_quantize_scalar;
 static egemma_rms_norm_fn g_rms_norm = egemma_rms_norm_scalar;
 static egemma_gelu_mul_fn g_gelu_mul = egemma_gelu_mul_scalar;
-static egemma_attention_head_fn g_attention_head = NULL;
+static egemma_attention_fn g_attention = NULL;
 static egemma_float_gemm_fn g_float_gemm = egemma_float_gemm_scalar;
 static egemma_kq_gemm_fn g_kq_gemm = egemma_kq_gemm_scalar;
 static egemma_add_min_term_fn g_add_min_term = egemma_add_min_term_scalar;
@@ -150,7 +150,7 @@ static void activate(int32_t tier) {
     g_q8_0_quantize = Q8_0_QUANTIZE[tier] ? Q8_0_QUANTIZE[tier] : egemma_q8_0_quantize_scalar;
     g_rms_norm = RMS_NORM[tier] ? RMS_NORM[tier] : egemma_rms_norm_scalar;
     g_gelu_mul = GELU_MUL[tier] ? GELU_MUL[tier] : egemma_gelu_mul_scalar;
-    g_attention_head = ATTENTION_HEAD[tier];
+    g_attention = ATTENTION[tier];
     g_float_gemm = FLOAT_GEMM[tier] ? FLOAT_GEMM[tier] : egemma_float_gemm_scalar;
     g_kq_gemm = KQ_GEMM[tier] ? KQ_GEMM[tier] : egemma_kq_gemm_scalar;
     g_add_min_term = ADD_MIN_TERM[tier] ? ADD_MIN_TERM[tier] : egemma_add_min_term_scalar;
@@ -365,16 +365,27 @@ EGEMMA_API int32_t egemma_gelu_mul(float *gate, const float *up, int64_t count, 
     return 0;
 }
 
-EGEMMA_API int32_t egemma_attention_head(const float *q, const float *k, const float *v, float *out, int64_t tokens, int64_t q_stride,
-                                         int64_t k_stride, int64_t v_stride, int64_t o_stride, int64_t head_dim, int64_t head_dim_v,
-                                         int64_t half_window, int64_t q0, int64_t q1, float *scores) {
-    if (q == NULL || k == NULL || v == NULL || out == NULL || scores == NULL || tokens < 0 || head_dim <= 0 ||
-        head_dim_v <= 0 || q_stride < head_dim || k_stride < head_dim || v_stride < head_dim_v || o_stride < head_dim_v ||
-        q0 < 0 || q0 > q1 || q1 > tokens)
+EGEMMA_API int64_t egemma_attention_scratch_size(int64_t tokens, int64_t head_dim, int64_t head_dim_v) {
+    /* QT score rows; the class sums and the tile's queries; V's rows (attention_tier.h); + 16 to align */
+    const int64_t qt = EGEMMA_ATTENTION_TILE;
+    if (tokens < 0 || head_dim <= 0 || head_dim_v <= 0 || head_dim > INT32_MAX || head_dim_v > INT32_MAX) return -1;
+    const int64_t per_token = qt + head_dim_v, fixed = qt * (EGEMMA_ATTENTION_CLASS_FLOATS + head_dim) + 16;
+    if (tokens > (INT64_MAX - fixed) / per_token) return -1;
+    return per_token * tokens + fixed;
+}
+
+EGEMMA_API int32_t egemma_attention(const float *q, const float *k, const float *v, float *out, int64_t tokens, int64_t q_stride,
+                                    int64_t k_stride, int64_t v_stride, int64_t o_stride, int64_t head_dim, int64_t head_dim_v, int64_t heads,
+                                    int64_t half_window, int64_t q0, int64_t q1, float *scratch) {
+    if (q == NULL || k == NULL || v == NULL || out == NULL || scratch == NULL || tokens < 0 || head_dim <= 0 || head_dim_v <= 0 ||
+        heads <= 0 || heads > INT32_MAX || head_dim > INT32_MAX || head_dim_v > INT32_MAX || q_stride < heads * head_dim ||
+        k_stride < head_dim || v_stride < head_dim_v || o_stride < heads * head_dim_v || q0 < 0 || q0 > q1 || q1 > tokens)
         return EGEMMA_ERR_BAD_ARGUMENT;
     init();
-    if (g_attention_head == NULL ||
-        !g_attention_head(q, k, v, out, tokens, q_stride, k_stride, v_stride, o_stride, head_dim, head_dim_v, half_window, q0, q1, scores))
-        egemma_attention_head_portable(q, k, v, out, tokens, q_stride, k_stride, v_stride, o_stride, head_dim, head_dim_v, half_window, q0, q1, scores);
+    if (g_attention == NULL ||
+        !g_attention(q, k, v, out, tokens, q_stride, k_stride, v_stride, o_stride, head_dim, head_dim_v, heads, half_window, q0, q1, scratch))
+        for (int64_t h = 0; h < heads; h++)
+            egemma_attention_head_portable(q + h * head_dim, k, v, out + h * head_dim_v, tokens, q_stride, k_stride, v_stride, o_stride,
+                                           head_dim, head_dim_v, half_window, q0, q1, scratch);
     return 0;
 }

@@ -54,8 +54,12 @@ void egemma_gelu_mul_scalar(float *gate, const float *up, int64_t count, const f
 void egemma_gelu_mul_avx2(float *gate, const float *up, int64_t count, const float *table);
 void egemma_gelu_mul_avx512(float *gate, const float *up, int64_t count, const float *table);
 
-/* Attention of one query head (egemma_attention_head, arguments checked): the portable version (attention.c) and
- * the AVX2 and AVX-512 ones, which return 0 without computing anything for shapes it does not handle */
+/* Attention of the query heads sharing one KV head (egemma_attention, arguments checked): the portable version
+ * (attention.c, one head at a time, scratch: tokens floats) and the AVX2 and AVX-512 ones, which return 0 without
+ * computing anything for shapes they do not handle. The tiers attend EGEMMA_ATTENTION_TILE queries at a time
+ * (attention_tier.h); egemma_attention_scratch_size counts what they keep. */
+#define EGEMMA_ATTENTION_TILE 32
+#define EGEMMA_ATTENTION_CLASS_FLOATS 1024 /* the largest PV_F of a tier */
 void egemma_attention_head_portable(const float *q, const float *k, const float *v, float *out, int64_t tokens, int64_t q_stride,
                                     int64_t k_stride, int64_t v_stride, int64_t o_stride, int64_t head_dim, int64_t head_dim_v,
                                     int64_t half_window, int64_t q0, int64_t q1, float *scores);
@@ -69,15 +73,15 @@ void egemma_float_gemm_avx2(const float *a, int64_t m, int64_t k, const uint8_t 
 void egemma_float_gemm_avx512(const float *a, int64_t m, int64_t k, const uint8_t *w, int32_t wtype, int64_t n0, int64_t n1, float *c, int64_t ldc);
 void egemma_float_gemm_neon(const float *a, int64_t m, int64_t k, const uint8_t *w, int32_t wtype, int64_t n0, int64_t n1, float *c, int64_t ldc);
 
-typedef int (*egemma_attention_head_fn)(const float *q, const float *k, const float *v, float *out, int64_t tokens, int64_t q_stride,
-                                        int64_t k_stride, int64_t v_stride, int64_t o_stride, int64_t head_dim, int64_t head_dim_v,
-                                        int64_t half_window, int64_t q0, int64_t q1, float *scores);
-int egemma_attention_head_avx2(const float *q, const float *k, const float *v, float *out, int64_t tokens, int64_t q_stride,
-                               int64_t k_stride, int64_t v_stride, int64_t o_stride, int64_t head_dim, int64_t head_dim_v,
-                               int64_t half_window, int64_t q0, int64_t q1, float *scores);
-int egemma_attention_head_avx512(const float *q, const float *k, const float *v, float *out, int64_t tokens, int64_t q_stride,
-                                 int64_t k_stride, int64_t v_stride, int64_t o_stride, int64_t head_dim, int64_t head_dim_v,
-                                 int64_t half_window, int64_t q0, int64_t q1, float *scores);
+typedef int (*egemma_attention_fn)(const float *q, const float *k, const float *v, float *out, int64_t tokens, int64_t q_stride,
+                                   int64_t k_stride, int64_t v_stride, int64_t o_stride, int64_t head_dim, int64_t head_dim_v, int64_t heads,
+                                   int64_t half_window, int64_t q0, int64_t q1, float *scratch);
+int egemma_attention_avx2(const float *q, const float *k, const float *v, float *out, int64_t tokens, int64_t q_stride, int64_t k_stride,
+                          int64_t v_stride, int64_t o_stride, int64_t head_dim, int64_t head_dim_v, int64_t heads, int64_t half_window,
+                          int64_t q0, int64_t q1, float *scratch);
+int egemma_attention_avx512(const float *q, const float *k, const float *v, float *out, int64_t tokens, int64_t q_stride, int64_t k_stride,
+                            int64_t v_stride, int64_t o_stride, int64_t head_dim, int64_t head_dim_v, int64_t heads, int64_t half_window,
+                            int64_t q0, int64_t q1, float *scratch);
 
 /* ggml's rms_norm after the sum: x = (x * (1/sqrtf(mean + eps))) * w, mean = (float)(sum / n) (every tier) */
 static inline void egemma_rms_scale_row(float *x, int64_t n, const float *w, double sum, float eps) {

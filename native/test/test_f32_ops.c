@@ -83,50 +83,65 @@ static void ref_attention(const float *q, const float *k, const float *v, float 
 static void test_attention(void) {
     const uint32_t caps = egemma_caps();
     const int32_t best = egemma_active_isa();
-    static const int64_t tokens_list[] = {1, 2, 15, 16, 17, 31, 33, 63, 64, 65, 129, 257};
+    static const int64_t tokens_list[] = {1, 2, 15, 16, 17, 31, 33, 63, 64, 65, 129, 257, 300};
     static const int64_t dims[][2] = {{64, 64}, {256, 256}, {40, 72}, {128, 80}}; /* 80: AVX2 tier only (16-lane blocks) */
     for (size_t t = 0; t < sizeof tokens_list / sizeof *tokens_list; t++)
         for (size_t d = 0; d < sizeof dims / sizeof *dims; d++)
-            for (int64_t hw = -1; hw <= 4; hw += 5) {
-                const int64_t n = tokens_list[t], dk = dims[d][0], dv = dims[d][1];
-                const int64_t qs = 2 * dk + 3, ks = dk + 1, vs = dv + 5, os = dv + 2; /* a second head, padding */
-                float *q = malloc(sizeof(float) * n * qs), *k = malloc(sizeof(float) * n * ks),
-                      *v = malloc(sizeof(float) * n * vs), *want = calloc(n * os, sizeof(float)),
-                      *got = calloc(n * os, sizeof(float)), *p = malloc(sizeof(float) * n), *s = malloc(sizeof(float) * n);
-                fill(q, n * qs, 1.5f);
-                fill(k, n * ks, 1.5f);
-                fill(v, n * vs, 2.0f);
-                ref_attention(q, k, v, want, n, qs, ks, vs, os, dk, dv, hw, p);
-                /* every tier (AVX2 and AVX-512 have attentions of their own, the others run the portable one) */
-                for (int32_t tier = 0; tier < EGEMMA_ISA_COUNT; tier++) {
-                    if (!((caps >> tier) & 1u) || egemma_set_isa_limit(tier) != tier) continue;
-                    CHECK(egemma_attention_head(q, k, v, got, n, qs, ks, vs, os, dk, dv, hw, 0, n, s) == 0, "attention refused");
-                    int64_t at = -1;
-                    CHECK(same_bits(want, got, n * os, &at), "attention tokens=%lld dims=%lld/%lld window=%lld: differs at %lld (%.9g vs %.9g)",
-                          (long long)n, (long long)dk, (long long)dv, (long long)hw, (long long)at, at >= 0 ? want[at] : 0.0, at >= 0 ? got[at] : 0.0);
-                    /* the queries in three ranges (cuts off the 4-query groups of the AVX-512 tier): the same bits, and a
-                     * range call writes only its own rows */
-                    const int64_t c1 = n / 3, c2 = n - n / 4;
-                    for (int64_t e = 0; e < n * os; e++) got[e] = -7.0f;
-                    CHECK(egemma_attention_head(q, k, v, got, n, qs, ks, vs, os, dk, dv, hw, c1, c2, s) == 0, "attention range refused");
-                    for (int64_t e = 0; e < n * os; e++)
-                        if (e / os < c1 || e / os >= c2) CHECK(got[e] == -7.0f, "attention rows [%lld, %lld) of %lld wrote row %lld", (long long)c1, (long long)c2, (long long)n, (long long)(e / os));
-                    CHECK(egemma_attention_head(q, k, v, got, n, qs, ks, vs, os, dk, dv, hw, 0, c1, s) == 0, "attention range refused");
-                    CHECK(egemma_attention_head(q, k, v, got, n, qs, ks, vs, os, dk, dv, hw, c2, n, s) == 0, "attention range refused");
-                    for (int64_t e = 0; e < n * os; e++)
-                        if (e % os >= dv) got[e] = want[e]; /* row padding: never written */
-                    CHECK(same_bits(want, got, n * os, &at), "attention tokens=%lld dims=%lld/%lld window=%lld in ranges: differs at %lld",
-                          (long long)n, (long long)dk, (long long)dv, (long long)hw, (long long)at);
+            for (int w = 0; w < 3; w++)
+                for (int64_t heads = 1; heads <= 2; heads++) {
+                    /* no window, a narrow one, and one wider than a tile of queries (EGEMMA_ATTENTION_TILE = 32); one
+                     * query head, and two sharing the KV head (egemma_attention attends a KV head's query heads) */
+                    const int64_t n = tokens_list[t], dk = dims[d][0], dv = dims[d][1], hw = (int64_t[]){-1, 4, 37}[w];
+                    const int64_t qs = heads * dk + 3, ks = dk + 1, vs = dv + 5, os = heads * dv + 2; /* padding */
+                    float *q = malloc(sizeof(float) * n * qs), *k = malloc(sizeof(float) * n * ks),
+                          *v = malloc(sizeof(float) * n * vs), *want = calloc(n * os, sizeof(float)),
+                          *got = calloc(n * os, sizeof(float)), *p = malloc(sizeof(float) * n),
+                          *s = malloc(sizeof(float) * egemma_attention_scratch_size(n, dk, dv));
+                    fill(q, n * qs, 1.5f);
+                    fill(k, n * ks, 1.5f);
+                    fill(v, n * vs, 2.0f);
+                    for (int64_t h = 0; h < heads; h++) ref_attention(q + h * dk, k, v, want + h * dv, n, qs, ks, vs, os, dk, dv, hw, p);
+                    /* every tier (AVX2 and AVX-512 have attentions of their own, the others run the portable one) */
+                    for (int32_t tier = 0; tier < EGEMMA_ISA_COUNT; tier++) {
+                        if (!((caps >> tier) & 1u) || egemma_set_isa_limit(tier) != tier) continue;
+                        CHECK(egemma_attention(q, k, v, got, n, qs, ks, vs, os, dk, dv, heads, hw, 0, n, s) == 0, "attention refused");
+                        int64_t at = -1;
+                        CHECK(same_bits(want, got, n * os, &at), "attention tokens=%lld dims=%lld/%lld window=%lld heads=%lld: differs at %lld (%.9g vs %.9g)",
+                              (long long)n, (long long)dk, (long long)dv, (long long)hw, (long long)heads, (long long)at, at >= 0 ? want[at] : 0.0,
+                              at >= 0 ? got[at] : 0.0);
+                        /* the queries in three ranges (cuts off the tiles and 4-query groups of the tiers): the same bits,
+                         * and a range call writes only its own rows */
+                        const int64_t c1 = n / 3, c2 = n - n / 4;
+                        for (int64_t e = 0; e < n * os; e++) got[e] = -7.0f;
+                        CHECK(egemma_attention(q, k, v, got, n, qs, ks, vs, os, dk, dv, heads, hw, c1, c2, s) == 0, "attention range refused");
+                        for (int64_t e = 0; e < n * os; e++)
+                            if (e / os < c1 || e / os >= c2)
+                                CHECK(got[e] == -7.0f, "attention rows [%lld, %lld) of %lld wrote row %lld", (long long)c1, (long long)c2, (long long)n, (long long)(e / os));
+                        CHECK(egemma_attention(q, k, v, got, n, qs, ks, vs, os, dk, dv, heads, hw, 0, c1, s) == 0, "attention range refused");
+                        CHECK(egemma_attention(q, k, v, got, n, qs, ks, vs, os, dk, dv, heads, hw, c2, n, s) == 0, "attention range refused");
+                        for (int64_t e = 0; e < n * os; e++)
+                            if (e % os >= heads * dv) got[e] = want[e]; /* row padding: never written */
+                        CHECK(same_bits(want, got, n * os, &at), "attention tokens=%lld dims=%lld/%lld window=%lld heads=%lld in ranges: differs at %lld",
+                              (long long)n, (long long)dk, (long long)dv, (long long)hw, (long long)heads, (long long)at);
+                    }
+                    free(q), free(k), free(v), free(want), free(got), free(p), free(s);
                 }
-                free(q), free(k), free(v), free(want), free(got), free(p), free(s);
-            }
     egemma_set_isa_limit(best);
+    CHECK(egemma_attention_scratch_size(-1, 64, 64) == -1 && egemma_attention_scratch_size(INT64_MAX / 2, 64, 64) == -1 &&
+              egemma_attention_scratch_size(5, 0, 64) == -1 && egemma_attention_scratch_size(5, 64, -1) == -1,
+          "scratch size of a bad count");
+    CHECK(egemma_attention_scratch_size(2, 256, 256) < egemma_attention_scratch_size(3, 256, 256), "scratch grows with the tokens");
     float x[4] = {0};
-    CHECK(egemma_attention_head(x, x, x, x, 1, 1, 1, 1, 1, 2, 1, -1, 0, 1, x) == EGEMMA_ERR_BAD_ARGUMENT, "q_stride < head_dim accepted");
-    CHECK(egemma_attention_head(x, x, x, x, -1, 1, 1, 1, 1, 1, 1, -1, 0, 0, x) == EGEMMA_ERR_BAD_ARGUMENT, "negative tokens accepted");
-    CHECK(egemma_attention_head(x, x, x, x, 2, 1, 1, 1, 1, 1, 1, -1, 0, 3, x) == EGEMMA_ERR_BAD_ARGUMENT, "q1 > tokens accepted");
-    CHECK(egemma_attention_head(x, x, x, x, 2, 1, 1, 1, 1, 1, 1, -1, 2, 1, x) == EGEMMA_ERR_BAD_ARGUMENT, "q0 > q1 accepted");
-    CHECK(egemma_attention_head(x, x, x, x, 2, 1, 1, 1, 1, 1, 1, -1, -1, 1, x) == EGEMMA_ERR_BAD_ARGUMENT, "q0 < 0 accepted");
+    /* args: q k v out tokens q_stride k_stride v_stride o_stride head_dim head_dim_v heads half_window q0 q1 scratch */
+    CHECK(egemma_attention(x, x, x, x, 1, 1, 1, 1, 1, 2, 1, 1, -1, 0, 1, x) == EGEMMA_ERR_BAD_ARGUMENT, "q_stride < head_dim accepted");
+    CHECK(egemma_attention(x, x, x, x, 1, 3, 2, 1, 2, 2, 1, 2, -1, 0, 1, x) == EGEMMA_ERR_BAD_ARGUMENT, "q_stride < heads * head_dim accepted");
+    CHECK(egemma_attention(x, x, x, x, 1, 4, 2, 1, 1, 2, 1, 2, -1, 0, 1, x) == EGEMMA_ERR_BAD_ARGUMENT, "o_stride < heads * head_dim_v accepted");
+    CHECK(egemma_attention(x, x, x, x, 1, 1, 1, 1, 1, 1, 1, 0, -1, 0, 1, x) == EGEMMA_ERR_BAD_ARGUMENT, "zero heads accepted");
+    CHECK(egemma_attention(x, x, x, x, -1, 1, 1, 1, 1, 1, 1, 1, -1, 0, 0, x) == EGEMMA_ERR_BAD_ARGUMENT, "negative tokens accepted");
+    CHECK(egemma_attention(x, x, x, x, 2, 1, 1, 1, 1, 1, 1, 1, -1, 0, 3, x) == EGEMMA_ERR_BAD_ARGUMENT, "q1 > tokens accepted");
+    CHECK(egemma_attention(x, x, x, x, 2, 1, 1, 1, 1, 1, 1, 1, -1, 2, 1, x) == EGEMMA_ERR_BAD_ARGUMENT, "q0 > q1 accepted");
+    CHECK(egemma_attention(x, x, x, x, 2, 1, 1, 1, 1, 1, 1, 1, -1, -1, 1, x) == EGEMMA_ERR_BAD_ARGUMENT, "q0 < 0 accepted");
+    CHECK(egemma_attention(x, x, x, x, 1, 1, 1, 1, 1, 1, 1, 1, -1, 0, 1, NULL) == EGEMMA_ERR_BAD_ARGUMENT, "NULL scratch accepted");
 }
 
 static void test_mean_pool(void) {

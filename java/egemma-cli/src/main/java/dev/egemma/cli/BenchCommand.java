@@ -35,7 +35,7 @@ import java.util.concurrent.Callable;
                 "Measure embedding speed on a corpus (default: a built-in deterministic corpus of 1,000 texts).",
                 "throughput: the whole corpus in one embed(List) call (tokenization included in the time);",
                 "latency: one text at a time, reporting p50/p99 per text. --sweep instead measures tokens/s for texts of",
-                "16, 64, 256, 1024 and 2048 tokens."
+                "16, 64, 128, 256, 512, 1024 and 2048 tokens (with --repeat, every length once per pass; the median and the range)."
         })
 public final class BenchCommand implements Callable<Integer> {
     /** What a kernel set's name ends with when its Q8_0 products do not run in the block order, and the q8_order reported for it. */
@@ -69,7 +69,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     enum Mode { throughput, latency }
 
-    static final int[] SWEEP_LENGTHS = {16, 64, 256, 1024, 2048};
+    static final int[] SWEEP_LENGTHS = {16, 64, 128, 256, 512, 1024, 2048};
 
     @Spec
     CommandSpec spec;
@@ -98,13 +98,13 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--warmup", paramLabel = "N", defaultValue = "32", description = "Texts embedded before timing (JIT warm-up). Default: ${DEFAULT-VALUE}.")
     int warmup;
 
-    @Option(names = "--repeat", paramLabel = "N", converter = PositiveInt.class, defaultValue = "1", description = "Timed passes over the corpus; the median pass is reported. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--repeat", paramLabel = "N", converter = PositiveInt.class, defaultValue = "1", description = "Timed passes over the corpus (or the sweep's lengths); the median pass is reported. Default: ${DEFAULT-VALUE}.")
     int repeat;
 
     @Option(names = "--sweep", description = "Scaling report: tokens/s for texts of 16..2048 tokens instead of the corpus.")
     boolean sweep;
 
-    @Option(names = "--sweep-tokens", paramLabel = "N", converter = PositiveInt.class, defaultValue = "4096", description = "Tokens per sweep point (texts = N / length, at least 1). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--sweep-tokens", paramLabel = "N", converter = PositiveInt.class, defaultValue = "8192", description = "Tokens per sweep point (texts = N / length, at least 1). Default: ${DEFAULT-VALUE}.")
     int sweepTokens;
 
     @Option(names = "--json", description = "Print one JSON object instead of text.")
@@ -189,9 +189,8 @@ public final class BenchCommand implements Callable<Integer> {
         int[] special = e.tokenizer().encode("", true, false);
         if (special.length != 2) throw new IllegalArgumentException("the tokenizer does not add exactly BOS and EOS to an empty text");
         int[] body = e.tokenizer().encode(String.join(" ", texts), false, false);
-        List<Map<String, Object>> points = new ArrayList<>();
-        long totalTokens = 0, totalTexts = 0;
-        double totalWall = 0;
+        List<int[]> lengths = new ArrayList<>(); // {len, texts}
+        List<List<int[]>> batches = new ArrayList<>();
         for (int len : SWEEP_LENGTHS) {
             if (len > e.contextLength()) continue;
             int n = Math.max(1, sweepTokens / len);
@@ -203,15 +202,28 @@ public final class BenchCommand implements Callable<Integer> {
                 ids[len - 1] = special[1];
                 seqs.add(ids);
             }
-            double[] walls = new double[repeat];
-            for (int k = 0; k < repeat; k++) {
+            lengths.add(new int[] {len, n});
+            batches.add(seqs);
+        }
+        // pass k times every length before pass k + 1, so that a slow spell of the machine falls on every length alike
+        double[][] walls = new double[batches.size()][repeat];
+        for (int k = 0; k < repeat; k++)
+            for (int i = 0; i < batches.size(); i++) {
                 long t = System.nanoTime();
-                e.embedTokenLists(seqs);
-                walls[k] = (System.nanoTime() - t) / 1e9;
+                e.embedTokenLists(batches.get(i));
+                walls[i][k] = (System.nanoTime() - t) / 1e9;
             }
+        List<Map<String, Object>> points = new ArrayList<>();
+        long totalTokens = 0, totalTexts = 0;
+        double totalWall = 0;
+        for (int i = 0; i < batches.size(); i++) {
+            int len = lengths.get(i)[0], n = lengths.get(i)[1];
             Map<String, Object> p = new LinkedHashMap<>();
             p.put("tokens_per_text", len);
-            putRates(p, (long) n * len, n, walls);
+            putRates(p, (long) n * len, n, walls[i]);
+            double slowest = Arrays.stream(walls[i]).max().orElseThrow(), fastest = Arrays.stream(walls[i]).min().orElseThrow();
+            p.put("tokens_per_s_min", round((double) n * len / slowest, 1));
+            p.put("tokens_per_s_max", round((double) n * len / fastest, 1));
             points.add(p);
             totalTokens += (long) n * len;
             totalTexts += n;
@@ -270,7 +282,9 @@ public final class BenchCommand implements Callable<Integer> {
         if (r.get("sweep") instanceof List<?> points) {
             for (Object o : points) {
                 Map<?, ?> p = (Map<?, ?>) o;
-                out.printf(Locale.ROOT, "  %5d tokens/text: %4d texts, %8.1f tokens/s%n", p.get("tokens_per_text"), p.get("texts"), (double) p.get("tokens_per_s"));
+                out.printf(Locale.ROOT, "  %5d tokens/text: %4d texts, %8.1f tokens/s%s%n", p.get("tokens_per_text"), p.get("texts"), (double) p.get("tokens_per_s"),
+                        p.get("runs_wall_s") == null ? "" : String.format(Locale.ROOT, " (%.1f-%.1f over %d runs)", (double) p.get("tokens_per_s_min"),
+                                (double) p.get("tokens_per_s_max"), ((List<?>) p.get("runs_wall_s")).size()));
             }
         }
         double rss = (double) r.get("peak_rss_mib");

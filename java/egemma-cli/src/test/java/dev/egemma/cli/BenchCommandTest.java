@@ -120,7 +120,7 @@ class BenchCommandTest {
 
     @Test
     void sweepMeasuresEveryLength() throws Exception {
-        JsonNode n = json(CliTestSupport.run("bench", "-m", MODEL.toString(), "--sweep", "--sweep-tokens", "128", "--warmup", "0", "--json"));
+        JsonNode n = json(CliTestSupport.run("bench", "-m", MODEL.toString(), "--sweep", "--sweep-tokens", "128", "--warmup", "0", "--repeat", "3", "--json"));
         JsonNode points = n.get("sweep");
         assertEquals(BenchCommand.SWEEP_LENGTHS.length, points.size());
         long tokens = 0;
@@ -128,6 +128,9 @@ class BenchCommandTest {
             int len = BenchCommand.SWEEP_LENGTHS[i];
             JsonNode p = points.get(i);
             assertEquals(len, p.get("tokens_per_text").asInt());
+            assertEquals(3, p.get("runs_wall_s").size(), "every length timed once per pass");
+            double median = p.get("tokens_per_s").asDouble();
+            assertTrue(p.get("tokens_per_s_min").asDouble() <= median && median <= p.get("tokens_per_s_max").asDouble(), "the spread holds the median: " + p);
             assertEquals(Math.max(1, 128 / len), p.get("texts").asInt());
             assertEquals((long) p.get("texts").asInt() * len, p.get("tokens").asLong());
             tokens += p.get("tokens").asLong();

@@ -143,6 +143,21 @@ public interface Kernels {
     void attention(float[] q, float[] k, float[] v, float[] out, int rowOff, int tokens,
                    int nHead, int nHeadKv, int headDim, int headDimV, int head, int halfWindow, int queryFrom, int queryTo);
 
+    /**
+     * As {@link #attention(float[], float[], float[], float[], int, int, int, int, int, int, int, int, int, int)} for
+     * every query head that reads KV head {@code kvHead} (heads {@code kvHead*r .. kvHead*r+r-1}, {@code r =
+     * nHead/nHeadKv}): the same bits as calling it for each of them, with what those calls share done once (libegemma
+     * copies the KV head's rows into aligned memory once for all of them).
+     */
+    default void attentionKvGroup(float[] q, float[] k, float[] v, float[] out, int rowOff, int tokens,
+                                  int nHead, int nHeadKv, int headDim, int headDimV, int kvHead, int halfWindow, int queryFrom, int queryTo) {
+        if (nHeadKv <= 0 || nHead % nHeadKv != 0 || kvHead < 0 || kvHead >= nHeadKv)
+            throw new IllegalArgumentException("attention: KV head " + kvHead + " of " + nHead + "/" + nHeadKv + " heads");
+        int rep = nHead / nHeadKv;
+        for (int h = kvHead * rep; h < (kvHead + 1) * rep; h++)
+            attention(q, k, v, out, rowOff, tokens, nHead, nHeadKv, headDim, headDimV, h, halfWindow, queryFrom, queryTo);
+    }
+
     /** {@code out[outOff + j] = sum_t x[(rowOff+t)*n + j] * (1f/tokens)}: mean over the rows of one sequence. */
     void meanPool(float[] x, int rowOff, int tokens, int n, float[] out, int outOff);
 

@@ -24,11 +24,13 @@ public final class EmbeddingGemma {
     /** Tokens per row block of a split product (a multiple of Kernels.ROW_SPLIT and of libegemma's 64-row chunk). */
     private static final int ROW_BLOCK = 256;
     /**
-     * Queries per attention task: a long text's heads are split into blocks of queries, so that one 2,000-token text
-     * (3 heads) keeps both threads busy instead of leaving one idle for a whole head. A query's output does not depend
-     * on the block it is computed in.
+     * Queries per attention task, at most: a task attends a block of one sequence's queries for all the query heads of
+     * a KV head (they share K and V, which libegemma copies once per task), and a long text's queries are split into
+     * blocks so that one 2,000-token text keeps both threads busy. A query's output does not depend on its block.
      */
     static final int QUERY_BLOCK = 128;
+    /** The least: libegemma's tile of queries attended together. */
+    private static final int MIN_QUERY_BLOCK = 32;
 
     private final ModelWeights w;
     private final ModelConfig c;
@@ -103,12 +105,14 @@ public final class EmbeddingGemma {
         });
         if (observer != null) observer.observe("inp_scaled", x, m, nEmbd);
 
-        // attention tasks: (sequence, first query) of every block of QUERY_BLOCK queries, times the heads
-        int blocks = 0;
-        for (int s = 0; s < nSeq; s++) blocks += (offsets[s + 1] - offsets[s] + QUERY_BLOCK - 1) / QUERY_BLOCK;
+        // attention tasks: (sequence, first query) of every block of qb queries, times the KV heads; blocks smaller
+        // than QUERY_BLOCK only when the batch would otherwise leave threads idle (one short text)
+        int qb = QUERY_BLOCK;
+        while (qb > MIN_QUERY_BLOCK && queryBlocks(offsets, qb) * c.nHeadKv() < 2 * pool.threads()) qb /= 2;
+        int blocks = queryBlocks(offsets, qb), queryBlock = qb;
         int[] blockSeq = new int[blocks], blockQuery = new int[blocks];
         for (int s = 0, b = 0; s < nSeq; s++)
-            for (int i = 0; i < offsets[s + 1] - offsets[s]; i += QUERY_BLOCK, b++) {
+            for (int i = 0; i < offsets[s + 1] - offsets[s]; i += qb, b++) {
                 blockSeq[b] = s;
                 blockQuery[b] = i;
             }
@@ -141,11 +145,11 @@ public final class EmbeddingGemma {
                 kernels.ropeNeox(q, off, len, c.qDim(), c.nHead(), c.headDimK(), rope[0], rope[1], attnScale);
                 kernels.ropeNeox(k, off, len, c.kvDim(), c.nHeadKv(), c.headDimK(), rope[0], rope[1], 1f);
             });
-            forTasks(m, blocks * c.nHead(), task -> {
-                int b = task / c.nHead(), head = task % c.nHead(), s = blockSeq[b];
+            forTasks(m, blocks * c.nHeadKv(), task -> {
+                int b = task / c.nHeadKv(), kvHead = task % c.nHeadKv(), s = blockSeq[b];
                 int len = offsets[s + 1] - offsets[s], from = blockQuery[b];
-                kernels.attention(q, k, v, attn, offsets[s], len, c.nHead(), c.nHeadKv(), c.headDimK(), c.headDimV(), head, halfWindow,
-                        from, Math.min(len, from + QUERY_BLOCK));
+                kernels.attentionKvGroup(q, k, v, attn, offsets[s], len, c.nHead(), c.nHeadKv(), c.headDimK(), c.headDimV(), kvHead, halfWindow,
+                        from, Math.min(len, from + queryBlock));
             });
             float[] o = matmul(prepare(scratch, attn, m, c.nHead() * c.headDimV(), lw.wo()), lw.wo(), scratch.floats(Scratch.Slot.OUT, mEmbd));
             // o = norm(o); x += o; h = norm(x) for the FFN block
@@ -181,6 +185,12 @@ public final class EmbeddingGemma {
         float[][] result = new float[nOut][];
         for (int p = 0; p < nOut; p++) result[p] = java.util.Arrays.copyOfRange(pooled, p * outDim, (p + 1) * outDim);
         return result;
+    }
+
+    private static int queryBlocks(int[] offsets, int qb) {
+        int blocks = 0;
+        for (int s = 0; s + 1 < offsets.length; s++) blocks += (offsets[s + 1] - offsets[s] + qb - 1) / qb;
+        return blocks;
     }
 
     /** The token rows each output pools: whole sequences, or the given spans checked against their sequence. */

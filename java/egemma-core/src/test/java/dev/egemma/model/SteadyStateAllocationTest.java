@@ -27,7 +27,8 @@ class SteadyStateAllocationTest {
     /**
      * Allowed growth: 16 KiB of measurement noise, plus 64 bytes a token for the call handles of the extra 256-token row
      * blocks a longer batch is split into (heap-segment wrappers of each downcall, ~50 bytes a token measured), plus the
-     * attention's: one downcall per head and layer for every {@link EmbeddingGemma#QUERY_BLOCK} queries, each with
+     * attention's: at most one downcall per head and layer for every {@link EmbeddingGemma#QUERY_BLOCK} queries (one per
+     * KV head since libegemma attends a KV head's query heads together), each with
      * ~9 heap-segment objects (~340 bytes measured, {@value #ATTENTION_CALL_BYTES} allowed). For this model (6 layers,
      * 3 heads) that is 64 + 18 x 512 / 128 = 136 bytes a token (~98 measured); its smallest per-token buffer is one 64-float row, 256 bytes a token, so any activation buffer
      * allocated per batch still fails the test.

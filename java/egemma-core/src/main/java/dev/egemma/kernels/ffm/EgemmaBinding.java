@@ -30,7 +30,7 @@ import java.util.Set;
 public final class EgemmaBinding {
 
     /** {@code EGEMMA_ABI_VERSION} this binding was written for; a library reporting another is refused. */
-    public static final int ABI_VERSION = 7;
+    public static final int ABI_VERSION = 8;
 
     /** {@code EGEMMA_QK8_0}: quants per Q8_0 block. */
     public static final int QK8_0 = 32;
@@ -75,8 +75,9 @@ public final class EgemmaBinding {
     public static final FunctionDescriptor egemma_rms_norm$DESC =
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_FLOAT);
     public static final FunctionDescriptor egemma_gelu_mul$DESC = FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS);
-    public static final FunctionDescriptor egemma_attention_head$DESC = FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS,
-            ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS);
+    public static final FunctionDescriptor egemma_attention$DESC = FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS,
+            ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS);
+    public static final FunctionDescriptor egemma_attention_scratch_size$DESC = FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
     public static final FunctionDescriptor egemma_rope_neox$DESC = FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG,
             JAVA_LONG, ADDRESS, ADDRESS, JAVA_FLOAT);
     public static final FunctionDescriptor egemma_mean_pool$DESC = FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS);
@@ -103,7 +104,7 @@ public final class EgemmaBinding {
     public static final Set<String> KERNELS =
             Set.of("egemma_q8_0_dot", "egemma_q8_0_pack", "egemma_q8_0_quantize", "egemma_q8_0_gemm", "egemma_q8_1_sums", "egemma_add_min_term",
                     "egemma_kq_pack", "egemma_q8_k_quantize", "egemma_kq_gemm", "egemma_float_gemm", "egemma_rms_norm",
-                    "egemma_gelu_mul", "egemma_attention_head", "egemma_rope_neox", "egemma_mean_pool", "egemma_l2_normalize");
+                    "egemma_gelu_mul", "egemma_attention", "egemma_rope_neox", "egemma_mean_pool", "egemma_l2_normalize");
 
     static {
         Map<String, FunctionDescriptor> m = new LinkedHashMap<>();
@@ -129,7 +130,8 @@ public final class EgemmaBinding {
         m.put("egemma_float_gemm", egemma_float_gemm$DESC);
         m.put("egemma_rms_norm", egemma_rms_norm$DESC);
         m.put("egemma_gelu_mul", egemma_gelu_mul$DESC);
-        m.put("egemma_attention_head", egemma_attention_head$DESC);
+        m.put("egemma_attention", egemma_attention$DESC);
+        m.put("egemma_attention_scratch_size", egemma_attention_scratch_size$DESC);
         m.put("egemma_rope_neox", egemma_rope_neox$DESC);
         m.put("egemma_mean_pool", egemma_mean_pool$DESC);
         m.put("egemma_l2_normalize", egemma_l2_normalize$DESC);
@@ -158,7 +160,8 @@ public final class EgemmaBinding {
     private final Downcall egemma_float_gemm;
     private final Downcall egemma_rms_norm;
     private final Downcall egemma_gelu_mul;
-    private final Downcall egemma_attention_head;
+    private final Downcall egemma_attention;
+    private final Downcall egemma_attention_scratch_size;
     private final Downcall egemma_rope_neox;
     private final Downcall egemma_mean_pool;
     private final Downcall egemma_l2_normalize;
@@ -186,7 +189,8 @@ public final class EgemmaBinding {
         egemma_float_gemm = new Downcall(lookup, "egemma_float_gemm");
         egemma_rms_norm = new Downcall(lookup, "egemma_rms_norm");
         egemma_gelu_mul = new Downcall(lookup, "egemma_gelu_mul");
-        egemma_attention_head = new Downcall(lookup, "egemma_attention_head");
+        egemma_attention = new Downcall(lookup, "egemma_attention");
+        egemma_attention_scratch_size = new Downcall(lookup, "egemma_attention_scratch_size");
         egemma_rope_neox = new Downcall(lookup, "egemma_rope_neox");
         egemma_mean_pool = new Downcall(lookup, "egemma_mean_pool");
         egemma_l2_normalize = new Downcall(lookup, "egemma_l2_normalize");
@@ -217,7 +221,7 @@ public final class EgemmaBinding {
      */
     public void linkForwardPass() {
         for (Downcall d : new Downcall[] {egemma_rms_norm, egemma_q8_0_quantize, egemma_q8_0_gemm_scratch_size, egemma_q8_0_gemm,
-                egemma_q8_0_pack_size, egemma_rope_neox, egemma_attention_head, egemma_gelu_mul, egemma_mean_pool, egemma_l2_normalize})
+                egemma_q8_0_pack_size, egemma_rope_neox, egemma_attention, egemma_attention_scratch_size, egemma_gelu_mul, egemma_mean_pool, egemma_l2_normalize})
             d.handle();
     }
 
@@ -694,35 +698,44 @@ public final class EgemmaBinding {
     }
 
     /**
-     * {@code egemma_attention_head}: query head {@code head} of the sequence of {@code tokens} rows starting at row
+     * {@code egemma_attention} of query head {@code head} alone: the sequence of {@code tokens} rows starting at row
      * {@code rowOff} (the {@code Kernels#attention} contract); every index is checked against the arrays first.
      */
     public void attention(float[] q, float[] k, float[] v, float[] out, int rowOff, int tokens, int nHead, int nHeadKv,
                           int headDim, int headDimV, int head, int halfWindow) {
-        attention(q, k, v, out, rowOff, tokens, nHead, nHeadKv, headDim, headDimV, head, halfWindow, new float[Math.max(tokens, 0)]);
+        float[] scratch = new float[Math.toIntExact(attentionScratchSize(Math.max(tokens, 0), headDim, headDimV))];
+        attention(q, k, v, out, rowOff, tokens, nHead, nHeadKv, headDim, headDimV, head, 1, halfWindow, 0, tokens, scratch);
     }
 
-    /** As above, one row of scores at a time in {@code scores} (at least {@code tokens} floats, reused across calls by one thread). */
-    public void attention(float[] q, float[] k, float[] v, float[] out, int rowOff, int tokens, int nHead, int nHeadKv,
-                          int headDim, int headDimV, int head, int halfWindow, float[] scores) {
-        attention(q, k, v, out, rowOff, tokens, nHead, nHeadKv, headDim, headDimV, head, halfWindow, 0, tokens, scores);
+    /** {@code egemma_attention_scratch_size}: floats of scratch {@code attention} needs for a sequence of {@code tokens}. */
+    public long attentionScratchSize(long tokens, long headDim, long headDimV) {
+        long r;
+        try {
+            r = (long) egemma_attention_scratch_size.handle().invokeExact(tokens, headDim, headDimV);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r < 0) throw new IllegalArgumentException("attention: libegemma refused " + tokens + " tokens of heads " + headDim + "/" + headDimV);
+        return r;
     }
 
     /**
-     * As above, for the queries {@code queryFrom <= i < queryTo} of the sequence only (every key still visible to them;
-     * the other rows of {@code out} untouched), so that one head's queries can be split over threads.
+     * {@code egemma_attention}: query heads {@code head .. head+heads-1} (one KV head's, the {@code Kernels#attention}
+     * contract for each) for the queries {@code queryFrom <= i < queryTo} of the sequence only (every key still
+     * visible to them; the other rows of {@code out} untouched), so that one head's queries can be split over threads.
+     * {@code scratch}: at least {@link #attentionScratchSize} floats, reused across calls by one thread.
      */
     public void attention(float[] q, float[] k, float[] v, float[] out, int rowOff, int tokens, int nHead, int nHeadKv,
-                          int headDim, int headDimV, int head, int halfWindow, int queryFrom, int queryTo, float[] scores) {
+                          int headDim, int headDimV, int head, int heads, int halfWindow, int queryFrom, int queryTo, float[] scratch) {
         Objects.requireNonNull(q, "q");
-        Objects.requireNonNull(scores, "scores");
+        Objects.requireNonNull(scratch, "scratch");
         Objects.requireNonNull(k, "k");
         Objects.requireNonNull(v, "v");
         Objects.requireNonNull(out, "out");
-        if (nHead <= 0 || nHeadKv <= 0 || nHead % nHeadKv != 0 || head < 0 || head >= nHead || headDim <= 0 || headDimV <= 0
-                || rowOff < 0 || tokens < 0)
-            throw new IllegalArgumentException("attention: bad shape (heads " + nHead + "/" + nHeadKv + ", head " + head + ", dims "
-                    + headDim + "/" + headDimV + ", rows " + rowOff + "+" + tokens + ")");
+        if (nHead <= 0 || nHeadKv <= 0 || nHead % nHeadKv != 0 || head < 0 || heads <= 0 || headDim <= 0 || headDimV <= 0
+                || rowOff < 0 || tokens < 0 || (long) head + heads > nHead || head / (nHead / nHeadKv) != (head + heads - 1) / (nHead / nHeadKv))
+            throw new IllegalArgumentException("attention: bad shape (heads " + nHead + "/" + nHeadKv + ", heads " + head + "+" + heads
+                    + " of one KV head, dims " + headDim + "/" + headDimV + ", rows " + rowOff + "+" + tokens + ")");
         if (queryFrom < 0 || queryFrom > queryTo || queryTo > tokens)
             throw new IndexOutOfBoundsException("attention: queries [" + queryFrom + ", " + queryTo + ") of a sequence of " + tokens + " tokens");
         if (queryFrom == queryTo) return;
@@ -735,17 +748,18 @@ public final class EgemmaBinding {
                     + q.length + ", " + k.length + ", " + v.length + ", " + out.length + " floats)");
         long q0 = rowOff * qStride + (long) head * headDim, k0 = rowOff * kStride + (long) g * headDim;
         long v0 = rowOff * vStride + (long) g * headDimV, o0 = rowOff * oStride + (long) head * headDimV;
-        if (scores.length < tokens) throw new IllegalArgumentException("attention: " + scores.length + " score slots for " + tokens + " tokens");
+        long need = attentionScratchSize(tokens, headDim, headDimV);
+        if (scratch.length < need) throw new IllegalArgumentException("attention: " + scratch.length + " floats of scratch, " + need + " needed for " + tokens + " tokens");
         int r;
         try {
-            r = (int) egemma_attention_head.handle().invokeExact(MemorySegment.ofArray(q).asSlice(4 * q0), MemorySegment.ofArray(k).asSlice(4 * k0),
+            r = (int) egemma_attention.handle().invokeExact(MemorySegment.ofArray(q).asSlice(4 * q0), MemorySegment.ofArray(k).asSlice(4 * k0),
                     MemorySegment.ofArray(v).asSlice(4 * v0), MemorySegment.ofArray(out).asSlice(4 * o0), (long) tokens, qStride, kStride,
-                    vStride, oStride, (long) headDim, (long) headDimV, (long) halfWindow, (long) queryFrom, (long) queryTo,
-                    MemorySegment.ofArray(scores));
+                    vStride, oStride, (long) headDim, (long) headDimV, (long) heads, (long) halfWindow, (long) queryFrom, (long) queryTo,
+                    MemorySegment.ofArray(scratch));
         } catch (Throwable t) {
             throw rethrow(t);
         }
-        if (r != 0) throw new IllegalStateException("egemma_attention_head failed with " + r + " after Java-side checks passed");
+        if (r != 0) throw new IllegalStateException("egemma_attention failed with " + r + " after Java-side checks passed");
     }
 
     /**

@@ -50,8 +50,8 @@ public final class NativeKernels implements Kernels {
     private final java.util.concurrent.atomic.AtomicInteger fromCache = new java.util.concurrent.atomic.AtomicInteger();
     private volatile MemorySegment geluTable;
     private final ThreadLocal<MemorySegment> gemmScratch = new ThreadLocal<>();
-    /** Each thread's row of attention scores, grown to its longest sequence. */
-    private final ThreadLocal<float[]> attentionScores = ThreadLocal.withInitial(() -> new float[64]);
+    /** Each thread's attention scratch (egemma_attention_scratch_size), grown to its longest sequence. */
+    private final ThreadLocal<float[]> attentionScratch = ThreadLocal.withInitial(() -> new float[0]);
 
     /** Kernels whose Q8_0 products sum in the block order ({@link Q8Order#BLOCK}). */
     public NativeKernels(EgemmaBinding lib, Kernels fallback) {
@@ -338,10 +338,27 @@ public final class NativeKernels implements Kernels {
     @Override
     public void attention(float[] q, float[] k, float[] v, float[] out, int rowOff, int tokens, int nHead, int nHeadKv, int headDim,
                           int headDimV, int head, int halfWindow, int queryFrom, int queryTo) {
-        // egemma_attention_head computes the Java kernels' bits (llama.cpp's order); EgemmaBinding validates every index
-        float[] scores = attentionScores.get();
-        if (scores.length < tokens) attentionScores.set(scores = new float[Math.max(tokens, 2 * scores.length)]);
-        lib.attention(q, k, v, out, rowOff, tokens, nHead, nHeadKv, headDim, headDimV, head, halfWindow, queryFrom, queryTo, scores);
+        // egemma_attention computes the Java kernels' bits (llama.cpp's order); EgemmaBinding validates every index
+        lib.attention(q, k, v, out, rowOff, tokens, nHead, nHeadKv, headDim, headDimV, head, 1, halfWindow, queryFrom, queryTo,
+                attentionScratch(tokens, headDim, headDimV));
+    }
+
+    /** One downcall for the KV head's query heads: libegemma copies the K and V rows they see once for all of them. */
+    @Override
+    public void attentionKvGroup(float[] q, float[] k, float[] v, float[] out, int rowOff, int tokens, int nHead, int nHeadKv, int headDim,
+                                 int headDimV, int kvHead, int halfWindow, int queryFrom, int queryTo) {
+        if (nHeadKv <= 0 || nHead % nHeadKv != 0 || kvHead < 0 || kvHead >= nHeadKv)
+            throw new IllegalArgumentException("attention: KV head " + kvHead + " of " + nHead + "/" + nHeadKv + " heads");
+        int rep = nHead / nHeadKv;
+        lib.attention(q, k, v, out, rowOff, tokens, nHead, nHeadKv, headDim, headDimV, kvHead * rep, rep, halfWindow, queryFrom, queryTo,
+                attentionScratch(tokens, headDim, headDimV));
+    }
+
+    private float[] attentionScratch(int tokens, int headDim, int headDimV) {
+        float[] scratch = attentionScratch.get();
+        long need = lib.attentionScratchSize(Math.max(tokens, 0), headDim, headDimV);
+        if (scratch.length < need) attentionScratch.set(scratch = new float[Math.toIntExact(need)]);
+        return scratch;
     }
 
     private static void checkTile(Activations qa, WeightMatrix w, int n0, int n1, float[] out, int ldOut) {

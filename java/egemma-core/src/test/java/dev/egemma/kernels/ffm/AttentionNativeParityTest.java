@@ -19,8 +19,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * libegemma's attention computes the Java kernels' bits (llama.cpp's order) exactly: sequence lengths around the
  * 16-key softmax chunks and the 64-element ggml_vec_dot_f32 chunks (of both K.q and P.V), the sliding window and a
- * global row, GQA with one and two KV heads, head sizes 64, 100 and 256, every query head, on every tier the CPU has
- * (the AVX2 and AVX-512 tiers have attentions of their own, 4 queries at a time; the other tiers run the portable one).
+ * global row, GQA with one and two KV heads, head sizes 64, 100 and 256, every query head alone and a KV head's query
+ * heads in one call, on every tier the CPU has (the AVX2 and AVX-512 tiers have attentions of their own: tiles of 32
+ * queries in groups of 4, on aligned copies of the K and V rows; the other tiers run the portable one).
  */
 class AttentionNativeParityTest {
 
@@ -36,7 +37,7 @@ class AttentionNativeParityTest {
                     // a head size that is not a multiple of the 64 output lanes done at once: a full block, then a partial one
                     if (tokens <= 65) a.add(Arguments.of(tier, tokens, halfWindow, 2, 1, 100));
                 }
-            // rows longer than the AVX-512 tier's 4-query blocks take (4,096 tokens): one query at a time
+            // a long sequence (its K and V rows copied for the windows of each call's queries only)
             a.add(Arguments.of(tier, 4100, 4, 1, 1, 64));
         });
         return a.stream();
@@ -61,6 +62,12 @@ class AttentionNativeParityTest {
                 () -> b.attention(q, k, v, got, rowOff, tokens + 3, nHead, nHeadKv, headDim, headDimV, 0, halfWindow));
         assertThrows(IllegalArgumentException.class,
                 () -> b.attention(q, k, v, got, rowOff, tokens, nHead, nHead + 1, headDim, headDimV, 0, halfWindow));
+        float[] small = new float[(int) b.attentionScratchSize(tokens, headDim, headDimV) - 1];
+        assertThrows(IllegalArgumentException.class,
+                () -> b.attention(q, k, v, got, rowOff, tokens, nHead, nHeadKv, headDim, headDimV, 0, 1, halfWindow, 0, tokens, small));
+        if (nHead / nHeadKv > 1) // heads of two KV heads in one call
+            assertThrows(IllegalArgumentException.class, () -> b.attention(q, k, v, got, rowOff, tokens, nHead, nHeadKv, headDim, headDimV,
+                    nHead / nHeadKv - 1, 2, halfWindow, 0, tokens, new float[small.length + 1]));
     }
 
     static Stream<Arguments> tiersAndDims() {
@@ -121,13 +128,16 @@ class AttentionNativeParityTest {
         List<Kernels> javas = List.of(new dev.egemma.kernels.java.ScalarKernels(), KernelProvider.javaKernels());
         float[] want = new float[rows * nHead * headDim];
         for (int h = 0; h < nHead; h++) javas.get(0).attention(q, k, v, want, rowOff, tokens, nHead, nHeadKv, headDim, headDim, h, halfWindow);
-        List<String> who = List.of("native " + tier, "java scalar", "java " + javas.get(1).name());
-        for (int impl = 0; impl < 3; impl++) {
+        List<String> who = List.of("native " + tier, "java scalar", "java " + javas.get(1).name(), "native " + tier + ", the KV head's 3 heads in one call");
+        for (int impl = 0; impl < 4; impl++) {
             float[] got = new float[want.length];
             Arrays.fill(got, -7f);
-            for (int h = 0; h < nHead; h++)
+            if (impl == 3)
+                for (int c = 0; c + 1 < cuts.length; c++)
+                    b.attention(q, k, v, got, rowOff, tokens, nHead, nHeadKv, headDim, headDim, 0, nHead, halfWindow, cuts[c], cuts[c + 1], scratch(b, tokens, headDim));
+            else for (int h = 0; h < nHead; h++)
                 for (int c = 0; c + 1 < cuts.length; c++) {
-                    if (impl == 0) b.attention(q, k, v, got, rowOff, tokens, nHead, nHeadKv, headDim, headDim, h, halfWindow, cuts[c], cuts[c + 1], new float[tokens]);
+                    if (impl == 0) b.attention(q, k, v, got, rowOff, tokens, nHead, nHeadKv, headDim, headDim, h, 1, halfWindow, cuts[c], cuts[c + 1], scratch(b, tokens, headDim));
                     else javas.get(impl - 1).attention(q, k, v, got, rowOff, tokens, nHead, nHeadKv, headDim, headDim, h, halfWindow, cuts[c], cuts[c + 1]);
                 }
             int rowLen = nHead * headDim;
@@ -140,17 +150,21 @@ class AttentionNativeParityTest {
         if (tokens >= 7) { // one middle range alone: the rows before and after it stay as they were
             float[] got = new float[want.length];
             Arrays.fill(got, -7f);
-            b.attention(q, k, v, got, rowOff, tokens, nHead, nHeadKv, headDim, headDim, 1, halfWindow, 1, 6, new float[tokens]);
+            b.attention(q, k, v, got, rowOff, tokens, nHead, nHeadKv, headDim, headDim, 1, 1, halfWindow, 1, 6, scratch(b, tokens, headDim));
             for (int i = 0; i < want.length; i++) {
                 int row = i / (nHead * headDim) - rowOff, col = i % (nHead * headDim);
                 if (row < 1 || row >= 6 || col / headDim != 1) assertEquals(-7f, got[i], "row " + row + " column " + col + " written by queries [1, 6) of head 1");
             }
         }
         float[] out = new float[want.length];
-        assertThrows(IndexOutOfBoundsException.class, () -> b.attention(q, k, v, out, rowOff, tokens, nHead, nHeadKv, headDim, headDim, 0, halfWindow, 0, tokens + 1, new float[tokens + 1]));
-        assertThrows(IndexOutOfBoundsException.class, () -> b.attention(q, k, v, out, rowOff, tokens, nHead, nHeadKv, headDim, headDim, 0, halfWindow, 1, 0, new float[tokens]));
+        assertThrows(IndexOutOfBoundsException.class, () -> b.attention(q, k, v, out, rowOff, tokens, nHead, nHeadKv, headDim, headDim, 0, 1, halfWindow, 0, tokens + 1, scratch(b, tokens + 1, headDim)));
+        assertThrows(IndexOutOfBoundsException.class, () -> b.attention(q, k, v, out, rowOff, tokens, nHead, nHeadKv, headDim, headDim, 0, 1, halfWindow, 1, 0, scratch(b, tokens, headDim)));
         for (Kernels j : javas)
             assertThrows(IndexOutOfBoundsException.class, () -> j.attention(q, k, v, out, rowOff, tokens, nHead, nHeadKv, headDim, headDim, 0, halfWindow, -1, 1));
+    }
+
+    private static float[] scratch(EgemmaBinding b, int tokens, int headDim) {
+        return new float[(int) b.attentionScratchSize(tokens, headDim, headDim)];
     }
 
     static Stream<Arguments> wideTokens() {
@@ -171,10 +185,17 @@ class AttentionNativeParityTest {
             java.attention(q, k, v, want, rowOff, tokens, nHead, nHeadKv, headDim, headDim, h, halfWindow);
             b.attention(q, k, v, got, rowOff, tokens, nHead, nHeadKv, headDim, headDim, h, halfWindow);
         }
+        // and each KV head's query heads in one call
+        float[] grouped = new float[got.length];
+        int rep = nHead / nHeadKv;
+        for (int g = 0; g < nHeadKv; g++)
+            b.attention(q, k, v, grouped, rowOff, tokens, nHead, nHeadKv, headDim, headDim, g * rep, rep, halfWindow, 0, tokens, scratch(b, tokens, headDim));
         for (int i = 0; i < want.length; i++) {
             int at = i;
             assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(got[i]),
                     () -> "bits differ at " + at + " (row " + at / (nHead * headDim) + "): " + want[at] + " vs " + got[at]);
+            assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(grouped[i]),
+                    () -> "KV head's heads in one call: bits differ at " + at + " (row " + at / (nHead * headDim) + ")");
         }
     }
 

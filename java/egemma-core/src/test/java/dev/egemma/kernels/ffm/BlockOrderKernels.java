@@ -106,6 +106,12 @@ public final class BlockOrderKernels implements Kernels {
     }
 
     @Override
+    public void attentionKvGroup(float[] q, float[] k, float[] v, float[] out, int rowOff, int tokens, int nHead, int nHeadKv, int headDim,
+                                 int headDimV, int kvHead, int halfWindow, int queryFrom, int queryTo) {
+        base.attentionKvGroup(q, k, v, out, rowOff, tokens, nHead, nHeadKv, headDim, headDimV, kvHead, halfWindow, queryFrom, queryTo);
+    }
+
+    @Override
     public void meanPool(float[] x, int rowOff, int tokens, int n, float[] out, int outOff) {
         base.meanPool(x, rowOff, tokens, n, out, outOff);
     }
