@@ -160,14 +160,15 @@ public final class Emb8File implements AutoCloseable {
             throw new Emb8FormatException(name, 12, "embed_dim", embed + " is outside 1..original_dim (" + original + ")");
         for (int off = 20; off < Emb8Layout.HEADER_BYTES; off += 4)
             if (seg.get(U32, off) != 0) throw new Emb8FormatException(name, off, "reserved", "must be zero");
-        Emb8Layout l = sizedLayout(name, size, version, vocab, embed, original);
+        Emb8Layout l = sizedLayout(name, seg, version, vocab, embed, original);
         if (vocab * embed > Integer.MAX_VALUE - 8)
             throw new Emb8FormatException(name, 8, "vocab_size x embed_dim", vocab * embed + " bytes of rows is more than this reader supports");
         return l;
     }
 
     /** The layout whose sections fit the file (for version 1: which of the two layouts, see {@link Emb8Layout}). */
-    private static Emb8Layout sizedLayout(String name, long size, int version, long vocab, long embed, long original) throws Emb8FormatException {
+    private static Emb8Layout sizedLayout(String name, MemorySegment seg, int version, long vocab, long embed, long original) throws Emb8FormatException {
+        long size = seg.byteSize();
         String sizes = "vocab_size " + vocab + ", embed_dim " + embed + " and original_dim " + original;
         if (version == 2) {
             Emb8Layout l = new Emb8Layout(Emb8Format.V2, (int) vocab, (int) embed, (int) original);
