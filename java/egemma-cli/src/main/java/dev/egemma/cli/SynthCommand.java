@@ -25,9 +25,10 @@ public final class SynthCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT", description = "Output GGUF file.")
     Path output;
 
-    @Option(names = "--preset", defaultValue = "small", paramLabel = "small|full",
+    @Option(names = "--preset", defaultValue = "small", paramLabel = "small|full|gemma3-tiny",
             description = "small: like the golden models (64 wide, 6 layers, vocab 16,384); full: EmbeddingGemma-300M shapes "
-                    + "(768 wide, 24 layers, vocab 262,144, dense 768->3072->768). Default: ${DEFAULT-VALUE}.")
+                    + "(768 wide, 24 layers, vocab 262,144, dense 768->3072->768); gemma3-tiny: a causal gemma3 model (as Gemma 3 270M,"
+                    + " whose token table distill --method table takes) 64 wide, 1 layer, vocab 262,144. Default: ${DEFAULT-VALUE}.")
     String preset;
 
     @Option(names = "--type", defaultValue = "q8_0", paramLabel = "f32|f16|bf16|q8_0", description = "Type of the matrices (norms stay F32). Default: ${DEFAULT-VALUE}.")
