@@ -62,9 +62,7 @@ public final class Emb8File implements AutoCloseable {
     public static Emb8File open(Path path, Tokenizer tokenizer) throws IOException {
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            long size = ch.size();
-            MemorySegment seg = size == 0 ? MemorySegment.ofArray(new byte[0]) : ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
-            return parse(path.toString(), arena, seg, tokenizer);
+            return parse(path.toString(), arena, map(ch, arena), tokenizer);
         } catch (Throwable t) {
             arena.close();
             throw t;
@@ -96,10 +94,14 @@ public final class Emb8File implements AutoCloseable {
     /** The layout of {@code path}, from its header and length (the sections are not validated: {@link #open} does that). */
     public static Emb8Format format(Path path) throws IOException {
         try (Arena arena = Arena.ofConfined(); FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            long size = ch.size();
-            MemorySegment seg = size == 0 ? MemorySegment.ofArray(new byte[0]) : ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
-            return layout(path.toString(), seg).format();
+            return layout(path.toString(), map(ch, arena)).format();
         }
+    }
+
+    /** The whole file, read-only (an empty file cannot be mapped: it is an empty heap segment). */
+    private static MemorySegment map(FileChannel ch, Arena arena) throws IOException {
+        long size = ch.size();
+        return size == 0 ? MemorySegment.ofArray(new byte[0]) : ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
     }
 
     private static Emb8File parse(String name, Arena arena, MemorySegment seg, Tokenizer given) throws Emb8FormatException {

@@ -47,11 +47,18 @@ public final class SentencePieceModel {
     private final int unkId, bosId, eosId, padId;
     private final boolean addDummyPrefix;
 
-    private SentencePieceModel(String name, List<String> pieces, float[] scores, int[] types, Spec spec) {
+    private SentencePieceModel(String name, List<Piece> pieces, Spec spec) {
         this.name = name;
-        this.pieces = pieces.toArray(String[]::new);
-        this.scores = scores;
-        this.types = types;
+        int n = pieces.size();
+        this.pieces = new String[n];
+        this.scores = new float[n];
+        this.types = new int[n];
+        for (int i = 0; i < n; i++) {
+            Piece p = pieces.get(i);
+            this.pieces[i] = p.text();
+            this.scores[i] = p.score();
+            this.types[i] = p.type();
+        }
         this.modelType = spec.modelType;
         this.byteFallback = spec.byteFallback;
         this.unkId = spec.unkId;
@@ -90,9 +97,7 @@ public final class SentencePieceModel {
     public static SentencePieceModel parse(String name, byte[] bytes) throws SentencePieceFormatException {
         if (bytes.length > MAX_BYTES) throw new SentencePieceFormatException(name, MAX_BYTES, "file", "is larger than " + MAX_BYTES + " bytes");
         ProtoReader r = new ProtoReader(name, bytes, 0, bytes.length);
-        List<String> pieces = new ArrayList<>();
-        FloatList scores = new FloatList();
-        IntList types = new IntList();
+        List<Piece> pieces = new ArrayList<>();
         Spec spec = new Spec();
         while (r.hasMore()) {
             int at = r.offset();
@@ -103,7 +108,7 @@ public final class SentencePieceModel {
                     if (wt != ProtoReader.LEN) throw r.wrongType(at, "pieces[" + pieces.size() + "]", wt, ProtoReader.LEN);
                     if (pieces.size() >= Vocabulary.MAX_TOKENS)
                         throw r.fail(at, "more than " + Vocabulary.MAX_TOKENS + " pieces");
-                    readPiece(r.message("pieces[" + pieces.size() + "]"), pieces, scores, types);
+                    pieces.add(readPiece(r.message("pieces[" + pieces.size() + "]"), "pieces[" + pieces.size() + "]"));
                 }
                 case 2 -> {
                     if (wt != ProtoReader.LEN) throw r.wrongType(at, "trainer_spec", wt, ProtoReader.LEN);
@@ -116,14 +121,13 @@ public final class SentencePieceModel {
                 default -> r.skip(wt, "field " + ProtoReader.fieldNumber(tag));
             }
         }
-        return validate(name, bytes.length, pieces, scores.toArray(), types.toArray(), spec);
+        return validate(name, bytes.length, pieces, spec);
     }
 
-    private static void readPiece(ProtoReader m, List<String> pieces, FloatList scores, IntList types) throws SentencePieceFormatException {
+    private static Piece readPiece(ProtoReader m, String where) throws SentencePieceFormatException {
         String piece = null;
         float score = 0;
         int type = NORMAL; // proto2 default
-        String where = "pieces[" + pieces.size() + "]";
         while (m.hasMore()) {
             int at = m.offset();
             long tag = m.tag();
@@ -145,9 +149,7 @@ public final class SentencePieceModel {
             }
         }
         if (piece == null) throw m.fail(m.offset(), "no piece text (field 1)");
-        pieces.add(piece);
-        scores.add(score);
-        types.add(type);
+        return new Piece(piece, score, type);
     }
 
     private static void readTrainer(ProtoReader m, Spec s) throws SentencePieceFormatException {
@@ -202,7 +204,7 @@ public final class SentencePieceModel {
     }
 
     /** Whole-model checks: what egemma's tokenizer can run, and ids that name pieces. */
-    private static SentencePieceModel validate(String name, long end, List<String> pieces, float[] scores, int[] types, Spec s)
+    private static SentencePieceModel validate(String name, long end, List<Piece> pieces, Spec s)
             throws SentencePieceFormatException {
         if (pieces.isEmpty()) throw new SentencePieceFormatException(name, end, "pieces", "none: not a SentencePiece model");
         if (s.modelType != BPE)
@@ -219,11 +221,11 @@ public final class SentencePieceModel {
         checkId(name, end, "trainer_spec.pad_id", s.padId, n, false);
         if (s.byteFallback) {
             int bytePieces = 0;
-            for (int t : types) if (t == BYTE) bytePieces++;
+            for (Piece p : pieces) if (p.type() == BYTE) bytePieces++;
             if (bytePieces != 256)
                 throw new SentencePieceFormatException(name, end, "pieces", "trainer_spec.byte_fallback is set but there are " + bytePieces + " BYTE pieces, not 256");
         }
-        return new SentencePieceModel(name, pieces, scores, types, s);
+        return new SentencePieceModel(name, pieces, s);
     }
 
     /** An id must name a piece; -1 means "none" for all but the unknown id (SentencePiece requires one). */
@@ -313,32 +315,6 @@ public final class SentencePieceModel {
         return name;
     }
 
-    /** A growable float array (no boxing for 262,144 scores). */
-    private static final class FloatList {
-        private float[] a = new float[1024];
-        private int n;
-
-        void add(float v) {
-            if (n == a.length) a = java.util.Arrays.copyOf(a, n * 2);
-            a[n++] = v;
-        }
-
-        float[] toArray() {
-            return java.util.Arrays.copyOf(a, n);
-        }
-    }
-
-    private static final class IntList {
-        private int[] a = new int[1024];
-        private int n;
-
-        void add(int v) {
-            if (n == a.length) a = java.util.Arrays.copyOf(a, n * 2);
-            a[n++] = v;
-        }
-
-        int[] toArray() {
-            return java.util.Arrays.copyOf(a, n);
-        }
-    }
+    /** One {@code SentencePiece} message: text, score, type. */
+    private record Piece(String text, float score, int type) {}
 }

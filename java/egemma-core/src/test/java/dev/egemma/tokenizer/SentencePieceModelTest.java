@@ -1,7 +1,6 @@
 package dev.egemma.tokenizer;
 
 import dev.egemma.gguf.GgufFile;
-import dev.egemma.testing.MiniJson;
 import dev.egemma.testing.SentencePieceModelWriter;
 import dev.egemma.testing.TestData;
 import org.junit.jupiter.api.AfterAll;
@@ -11,13 +10,11 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -71,25 +68,19 @@ class SentencePieceModelTest {
         Path file = dir.resolve("tokenizer.model");
         Files.write(file, model);
         Tokenizer sp = TokenizerFiles.open(file);
-        List<String> lines = Files.readAllLines(TestData.file("tokenizer/public.jsonl"), StandardCharsets.UTF_8);
         List<String> failures = new ArrayList<>();
-        int checked = 0;
-        for (int ln = 0; ln < lines.size(); ln++) {
-            if (lines.get(ln).isBlank()) continue;
-            Map<String, Object> row = MiniJson.object(lines.get(ln));
-            String text = (String) row.get("text");
-            check(failures, ln, text, MiniJson.ints(row.get("ids")), gguf.encode(text, true, true), sp.encode(text, true, true));
-            check(failures, ln, text, MiniJson.ints(row.get("ids_no_special")), gguf.encode(text, false, true), sp.encode(text, false, true));
-            check(failures, ln, text, MiniJson.ints(row.get("ids_no_parse_special")), gguf.encode(text, true, false), sp.encode(text, true, false));
-            checked++;
+        for (TokenizerParityTest.Case c : TokenizerParityTest.publicCases()) {
+            String text = c.text();
+            check(failures, c.line(), text, c.ids(), gguf.encode(text, true, true), sp.encode(text, true, true));
+            check(failures, c.line(), text, c.idsNoSpecial(), gguf.encode(text, false, true), sp.encode(text, false, true));
+            check(failures, c.line(), text, c.idsNoParseSpecial(), gguf.encode(text, true, false), sp.encode(text, true, false));
         }
-        assertTrue(checked >= 2000, "expected the full public.jsonl, found " + checked + " texts");
         assertTrue(failures.isEmpty(), failures.size() + " mismatches; first: " + failures.subList(0, Math.min(5, failures.size())));
     }
 
     private static void check(List<String> failures, int line, String text, int[] recorded, int[] fromGguf, int[] fromModel) {
         if (!Arrays.equals(recorded, fromModel) || !Arrays.equals(fromGguf, fromModel))
-            failures.add("line " + (line + 1) + " " + TokenizerParityTest.quote(text) + ": recorded " + Arrays.toString(recorded)
+            failures.add("line " + line + " " + TokenizerParityTest.quote(text) + ": recorded " + Arrays.toString(recorded)
                     + ", gguf " + Arrays.toString(fromGguf) + ", tokenizer.model " + Arrays.toString(fromModel));
     }
 
