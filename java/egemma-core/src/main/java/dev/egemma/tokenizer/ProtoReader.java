@@ -35,23 +35,24 @@ final class ProtoReader {
         return pos;
     }
 
-    /** The next tag: field number in the high bits, wire type in the low 3 (see {@link #fieldNumber}, {@link #wireType}). */
-    long tag() throws SentencePieceFormatException {
+    /** A field's tag: where it starts, its number (1..2^29-1) and its wire type (0, 1, 2 or 5). */
+    record Field(int at, int number, int wireType) {}
+
+    /** The next field's tag; its content is read next (by the method for its type, or {@link #skip}). */
+    Field next() throws SentencePieceFormatException {
         int at = pos;
         field = "tag";
         long t = varint();
-        int wt = wireType(t);
-        if (fieldNumber(t) < 1 || fieldNumber(t) > (1 << 29) - 1) throw fail(at, "field number " + fieldNumber(t) + " is outside 1..2^29-1");
+        long number = t >>> 3;
+        int wt = (int) (t & 7);
+        if (number < 1 || number > (1 << 29) - 1) throw fail(at, "field number " + number + " is outside 1..2^29-1");
         if (wt != VARINT && wt != I64 && wt != LEN && wt != I32) throw fail(at, "wire type " + wt + " is not one of 0, 1, 2, 5");
-        return t;
+        return new Field(at, (int) number, wt);
     }
 
-    static long fieldNumber(long tag) {
-        return tag >>> 3;
-    }
-
-    static int wireType(long tag) {
-        return (int) (tag & 7);
+    /** Refuses a known field of the wrong wire type: the file is not the message it claims to be. */
+    void expect(Field f, int wireType, String what) throws SentencePieceFormatException {
+        if (f.wireType() != wireType) throw new SentencePieceFormatException(name, f.at(), what, "wire type " + f.wireType() + ", expected " + wireType);
     }
 
     long varint() throws SentencePieceFormatException {
@@ -123,26 +124,20 @@ final class ProtoReader {
         return new int[] {from, pos};
     }
 
-    /** Skips a field of wire type {@code wt} whose content is not needed. */
-    void skip(int wt, String what) throws SentencePieceFormatException {
+    /** Skips the content of a field that is not needed. */
+    void skip(Field f, String what) throws SentencePieceFormatException {
         field = what;
-        switch (wt) {
+        switch (f.wireType()) {
             case VARINT -> varint();
             case I64 -> advance(8);
             case I32 -> advance(4);
-            case LEN -> range(what);
-            default -> throw fail(pos, "wire type " + wt);
+            default -> range(what); // LEN: next() admits no other type
         }
     }
 
     private void advance(int n) throws SentencePieceFormatException {
         if (end - pos < n) throw fail(pos, "truncated: " + n + " bytes needed, " + (end - pos) + " left");
         pos += n;
-    }
-
-    /** A wire-type mismatch for a known field: the file is not the message it claims to be. */
-    SentencePieceFormatException wrongType(int at, String what, int wt, int expected) {
-        return new SentencePieceFormatException(name, at, what, "wire type " + wt + ", expected " + expected);
     }
 
     SentencePieceFormatException fail(int at, String problem) {

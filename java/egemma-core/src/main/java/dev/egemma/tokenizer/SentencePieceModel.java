@@ -100,25 +100,23 @@ public final class SentencePieceModel {
         List<Piece> pieces = new ArrayList<>();
         Spec spec = new Spec();
         while (r.hasMore()) {
-            int at = r.offset();
-            long tag = r.tag();
-            int wt = ProtoReader.wireType(tag);
-            switch ((int) Math.min(ProtoReader.fieldNumber(tag), Integer.MAX_VALUE)) {
+            ProtoReader.Field f = r.next();
+            switch (f.number()) {
                 case 1 -> {
-                    if (wt != ProtoReader.LEN) throw r.wrongType(at, "pieces[" + pieces.size() + "]", wt, ProtoReader.LEN);
-                    if (pieces.size() >= Vocabulary.MAX_TOKENS)
-                        throw r.fail(at, "more than " + Vocabulary.MAX_TOKENS + " pieces");
-                    pieces.add(readPiece(r.message("pieces[" + pieces.size() + "]"), "pieces[" + pieces.size() + "]"));
+                    String what = "pieces[" + pieces.size() + "]";
+                    r.expect(f, ProtoReader.LEN, what);
+                    if (pieces.size() >= Vocabulary.MAX_TOKENS) throw r.fail(f.at(), "more than " + Vocabulary.MAX_TOKENS + " pieces");
+                    pieces.add(readPiece(r.message(what), what));
                 }
                 case 2 -> {
-                    if (wt != ProtoReader.LEN) throw r.wrongType(at, "trainer_spec", wt, ProtoReader.LEN);
+                    r.expect(f, ProtoReader.LEN, "trainer_spec");
                     readTrainer(r.message("trainer_spec"), spec);
                 }
                 case 3 -> {
-                    if (wt != ProtoReader.LEN) throw r.wrongType(at, "normalizer_spec", wt, ProtoReader.LEN);
+                    r.expect(f, ProtoReader.LEN, "normalizer_spec");
                     readNormalizer(r.message("normalizer_spec"), spec);
                 }
-                default -> r.skip(wt, "field " + ProtoReader.fieldNumber(tag));
+                default -> r.skip(f, "field " + f.number());
             }
         }
         return validate(name, bytes.length, pieces, spec);
@@ -129,36 +127,34 @@ public final class SentencePieceModel {
         float score = 0;
         int type = NORMAL; // proto2 default
         while (m.hasMore()) {
-            int at = m.offset();
-            long tag = m.tag();
-            int wt = ProtoReader.wireType(tag);
-            long field = ProtoReader.fieldNumber(tag);
-            if (field == 1) {
-                if (wt != ProtoReader.LEN) throw m.wrongType(at, where + ".piece", wt, ProtoReader.LEN);
-                piece = m.string(where + ".piece");
-            } else if (field == 2) {
-                if (wt != ProtoReader.I32) throw m.wrongType(at, where + ".score", wt, ProtoReader.I32);
-                score = m.float32(where + ".score");
-                if (!Float.isFinite(score)) throw m.fail(at, "score " + score + " is not finite");
-            } else if (field == 3) {
-                if (wt != ProtoReader.VARINT) throw m.wrongType(at, where + ".type", wt, ProtoReader.VARINT);
-                type = m.int32(where + ".type");
-                if (type < NORMAL || type > BYTE) throw m.fail(at, "type " + type + " is not one of 1..6 (NORMAL..BYTE)");
-            } else {
-                m.skip(wt, where + ".field " + field);
+            ProtoReader.Field f = m.next();
+            switch (f.number()) {
+                case 1 -> {
+                    m.expect(f, ProtoReader.LEN, where + ".piece");
+                    piece = m.string(where + ".piece");
+                }
+                case 2 -> {
+                    m.expect(f, ProtoReader.I32, where + ".score");
+                    score = m.float32(where + ".score");
+                    if (!Float.isFinite(score)) throw m.fail(f.at(), "score " + score + " is not finite");
+                }
+                case 3 -> {
+                    m.expect(f, ProtoReader.VARINT, where + ".type");
+                    type = m.int32(where + ".type");
+                    if (type < NORMAL || type > BYTE) throw m.fail(f.at(), "type " + type + " is not one of 1..6 (NORMAL..BYTE)");
+                }
+                default -> m.skip(f, where + ".field " + f.number());
             }
         }
         if (piece == null) throw m.fail(m.offset(), "no piece text (field 1)");
         return new Piece(piece, score, type);
     }
 
+    /** The trainer fields egemma needs, all varints. */
     private static void readTrainer(ProtoReader m, Spec s) throws SentencePieceFormatException {
         while (m.hasMore()) {
-            int at = m.offset();
-            long tag = m.tag();
-            int wt = ProtoReader.wireType(tag);
-            long field = ProtoReader.fieldNumber(tag);
-            String what = switch ((int) Math.min(field, 64)) {
+            ProtoReader.Field f = m.next();
+            String what = switch (f.number()) {
                 case 3 -> "trainer_spec.model_type";
                 case 35 -> "trainer_spec.byte_fallback";
                 case 40 -> "trainer_spec.unk_id";
@@ -168,11 +164,11 @@ public final class SentencePieceModel {
                 default -> null;
             };
             if (what == null) {
-                m.skip(wt, "trainer_spec.field " + field);
+                m.skip(f, "trainer_spec.field " + f.number());
                 continue;
             }
-            if (wt != ProtoReader.VARINT) throw m.wrongType(at, what, wt, ProtoReader.VARINT);
-            switch ((int) field) {
+            m.expect(f, ProtoReader.VARINT, what);
+            switch (f.number()) {
                 case 3 -> s.modelType = m.int32(what);
                 case 35 -> s.byteFallback = m.bool(what);
                 case 40 -> s.unkId = m.int32(what);
@@ -185,20 +181,21 @@ public final class SentencePieceModel {
 
     private static void readNormalizer(ProtoReader m, Spec s) throws SentencePieceFormatException {
         while (m.hasMore()) {
-            int at = m.offset();
-            long tag = m.tag();
-            int wt = ProtoReader.wireType(tag);
-            long field = ProtoReader.fieldNumber(tag);
-            if (field == 1 || field == 2) {
-                String what = field == 1 ? "normalizer_spec.name" : "normalizer_spec.precompiled_charsmap";
-                if (wt != ProtoReader.LEN) throw m.wrongType(at, what, wt, ProtoReader.LEN);
-                if (field == 1) s.normalizer = m.string(what);
-                else s.charsmapBytes = m.bytesLength(what);
-            } else if (field == 3) {
-                if (wt != ProtoReader.VARINT) throw m.wrongType(at, "normalizer_spec.add_dummy_prefix", wt, ProtoReader.VARINT);
-                s.addDummyPrefix = m.bool("normalizer_spec.add_dummy_prefix");
-            } else {
-                m.skip(wt, "normalizer_spec.field " + field);
+            ProtoReader.Field f = m.next();
+            switch (f.number()) {
+                case 1 -> {
+                    m.expect(f, ProtoReader.LEN, "normalizer_spec.name");
+                    s.normalizer = m.string("normalizer_spec.name");
+                }
+                case 2 -> {
+                    m.expect(f, ProtoReader.LEN, "normalizer_spec.precompiled_charsmap");
+                    s.charsmapBytes = m.bytesLength("normalizer_spec.precompiled_charsmap");
+                }
+                case 3 -> {
+                    m.expect(f, ProtoReader.VARINT, "normalizer_spec.add_dummy_prefix");
+                    s.addDummyPrefix = m.bool("normalizer_spec.add_dummy_prefix");
+                }
+                default -> m.skip(f, "normalizer_spec.field " + f.number());
             }
         }
     }
