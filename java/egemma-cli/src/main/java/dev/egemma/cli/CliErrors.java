@@ -1,6 +1,8 @@
 package dev.egemma.cli;
 
 import dev.egemma.gguf.GgufFormatException;
+import dev.egemma.staticembed.Emb8FormatException;
+import dev.egemma.tokenizer.SentencePieceFormatException;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.IParameterExceptionHandler;
@@ -63,6 +65,8 @@ final class CliErrors implements IExecutionExceptionHandler, IParameterException
         return switch (t) {
             case Failure f -> f.getMessage();
             case GgufFormatException g -> g.getMessage();
+            case Emb8FormatException g -> g.getMessage(); // these name the file, the byte and the field already
+            case SentencePieceFormatException g -> g.getMessage();
             case NoSuchFileException e -> e.getFile() + ": no such file or directory";
             case AccessDeniedException e -> e.getFile() + ": permission denied";
             case FileSystemException e -> e.getFile() + ": " + (e.getReason() != null ? e.getReason() : e.getClass().getSimpleName());

@@ -2,6 +2,7 @@ package dev.egemma.cli;
 
 import dev.egemma.Backend;
 import dev.egemma.staticembed.Distiller;
+import dev.egemma.staticembed.Emb8Format;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -14,14 +15,16 @@ import java.util.concurrent.Callable;
 @Command(name = "distill",
         mixinStandardHelpOptions = true,
         description = {
-                "Distil a gemma-embedding GGUF into a static EMB8 table (one int8 vector per token; embeddings are token averages).",
-                "contextual: each token embedded by the model as a one-token text [BOS, token, EOS] (resumable: the teacher vectors",
-                "go to OUT.teacher-checkpoint, deleted when done); table: the token_embd rows. Then PCA to --dim and int8 quantization."
+                "Distil a GGUF into a static EMB8 table (one int8 vector per token; embeddings are token averages).",
+                "contextual: each token embedded by an EmbeddingGemma as a one-token text [BOS, token, EOS] (resumable: the teacher",
+                "vectors go to OUT.teacher-checkpoint, deleted when done); table: the token_embd rows of any GGUF with a Gemma 3",
+                "vocabulary, a gemma3 causal model such as Gemma 3 270M included. Then PCA to --dim and int8 quantization.",
+                "Writes EMB8 version 2 (self-contained); --write-v1 writes the original prep tool's version 1 layout."
         })
 public final class DistillCommand implements Callable<Integer> {
     enum Method { contextual, table }
 
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL", description = "gemma-embedding GGUF file (the teacher).")
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL", description = "GGUF file: an EmbeddingGemma (the teacher) or, with --method table, any GGUF with a Gemma 3 vocabulary.")
     Path model;
 
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT.emb8", description = "EMB8 file to write.")
@@ -53,6 +56,11 @@ public final class DistillCommand implements Callable<Integer> {
             description = "Keep OUT.teacher-checkpoint (contextual): copied to OTHER.teacher-checkpoint, it lets a run for another --dim skip the teacher.")
     boolean keepCheckpoint;
 
+    @Option(names = "--write-v1",
+            description = "Write the original prep tool's EMB8 version 1 layout (header, mean, scales, rows: no PCA components, no tokenizer;"
+                    + " give the model's tokenizer beside it, e.g. egemma embed --tokenizer). Default: version 2.")
+    boolean writeV1;
+
     @Option(names = "--quiet", description = "No progress on stderr.")
     boolean quiet;
 
@@ -64,7 +72,8 @@ public final class DistillCommand implements Callable<Integer> {
                 .withProgress(quiet ? null : System.err);
         if (threads != null) o = o.withThreads(threads);
         long t0 = System.nanoTime();
-        Distiller.distillToFile(model, output, o, keepCheckpoint); // failures: one line by CliErrors
+        // failures: one line by CliErrors
+        Distiller.distillToFile(model, output, o, keepCheckpoint, writeV1 ? Emb8Format.V1_ORIGINAL : Emb8Format.V2);
         if (!quiet) System.err.printf(Locale.ROOT, "done in %.1f s%n", (System.nanoTime() - t0) / 1e9);
         return 0;
     }

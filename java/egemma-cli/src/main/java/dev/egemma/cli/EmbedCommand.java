@@ -54,6 +54,10 @@ public final class EmbedCommand implements Callable<Integer> {
     @Parameters(arity = "0..*", paramLabel = "TEXT", description = "Texts to embed.")
     List<String> texts = new ArrayList<>();
 
+    @Option(names = "--tokenizer", paramLabel = "FILE",
+            description = "For a static EMB8 table: its tokenizer, a GGUF (model or vocabulary) or SentencePiece's tokenizer.model. Needed by version 1 files (the original prep tool's layout); replaces the table's own otherwise.")
+    Path tokenizer;
+
     @Option(names = {"-i", "--input"}, paramLabel = "FILE|-", description = "Read texts from FILE, or stdin for '-'.")
     String input;
 
@@ -133,6 +137,7 @@ public final class EmbedCommand implements Callable<Integer> {
         if (prompt != null) all.replaceAll(s -> prompt + s);
 
         if (dev.egemma.staticembed.Emb8File.looksLikeEmb8(model)) return StaticEmbedHook.embed(this, all, t); // distilled EMB8 table
+        if (tokenizer != null) throw new ParameterException(spec.commandLine(), "--tokenizer is for static EMB8 tables; " + model + " is not one (a GGUF model holds its tokenizer)");
 
         Embedder.Options opts = Embedder.Options.defaults().withBackend(backend).withQ8Order(q8Order.value).withTask(t).withNormalize(!noNormalize)
                 .withMaxBatchTokens(maxBatchTokens).withTruncation(truncation);

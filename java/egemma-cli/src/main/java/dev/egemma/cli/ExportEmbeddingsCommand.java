@@ -11,10 +11,15 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-/** {@code egemma export-embeddings}: the dequantized token-embedding table as a float32 .npy, for inspection. */
+/**
+ * {@code egemma export-embeddings}: the raw token-embedding table as a float32 .npy, the original prep tool's
+ * {@code embeddings.npy}: the rows as the checkpoint stores them (dequantized), before the sqrt(n_embd) scaling Gemma
+ * applies at run time, so a PCA fitted on it is the one {@code distill --method table} fits.
+ */
 @Command(name = "export-embeddings",
         mixinStandardHelpOptions = true,
-        description = "Write token_embd.weight dequantized to float32 as a NumPy .npy of shape (vocab, n_embd) (rows as stored, without the model's sqrt(n_embd) input scaling).")
+        description = {"Write token_embd.weight dequantized to float32 as a NumPy .npy of shape (vocab, n_embd), like the original prep tool's embeddings.npy",
+                "(rows as stored, without the model's sqrt(n_embd) input scaling). Any GGUF with a token table: an EmbeddingGemma or a gemma3 causal model."})
 public final class ExportEmbeddingsCommand implements Callable<Integer> {
     @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL", description = "GGUF file.")
     Path model;

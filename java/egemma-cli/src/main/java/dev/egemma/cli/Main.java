@@ -25,7 +25,7 @@ public final class Main implements Runnable {
      * switch, not a static map of constructor references: JDK 25's AOT cache creation crashed archiving that map.
      */
     private static final List<String> COMMANDS = List.of("help", "bench", "caps", "distill", "embed", "export-embeddings",
-            "inspect", "quantize", "serve", "synth", "tokenize");
+            "inspect", "quantize", "serve", "static-upgrade", "synth", "tokenize");
 
     private static Object command(String name) {
         return switch (name) {
@@ -38,6 +38,7 @@ public final class Main implements Runnable {
             case "inspect" -> new InspectCommand();
             case "quantize" -> new QuantizeCommand();
             case "serve" -> new ServeCommand();
+            case "static-upgrade" -> new StaticUpgradeCommand();
             case "synth" -> new SynthCommand();
             case "tokenize" -> new TokenizeCommand();
             default -> throw new IllegalArgumentException(name);

@@ -64,6 +64,26 @@ class ExportEmbeddingsCommandTest {
         }
     }
 
+    /** A causal gemma3 model's table, as the prep tool exports Gemma 3 270M's: BF16 widens to float32 exactly. */
+    @Test
+    void gemma3TableAsStored() throws Exception {
+        Path model = dir.resolve("g.gguf"), out = dir.resolve("g.npy");
+        assertEquals(0, CliTestSupport.run("synth", "--preset", "gemma3-tiny", "--type", "bf16", "-o", model.toString(),
+                "--vocab", CliTestSupport.testdata("embeddinggemma-vocab.gguf").toString()).exit());
+        CliTestSupport.Result r = CliTestSupport.run("export-embeddings", "-m", model.toString(), "-o", out.toString());
+        assertEquals(0, r.exit(), r.err());
+        ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(out)).order(ByteOrder.LITTLE_ENDIAN);
+        int off = 10 + b.getShort(8);
+        assertTrue(new String(b.array(), 10, off - 10, StandardCharsets.US_ASCII).contains("'shape': (262144, 64)"));
+        assertEquals(off + 262_144L * 64 * 4, Files.size(out));
+        try (GgufFile f = GgufFile.open(model)) {
+            GgufTensor t = f.tensor("token_embd.weight");
+            ValueLayout.OfShort bf16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+            for (long i = 0; i < 262_144L * 64; i += 9973)
+                assertEquals(Float.intBitsToFloat(t.data().get(bf16, 2 * i) << 16), b.getFloat(off + (int) (4 * i)), "element " + i);
+        }
+    }
+
     @Test
     void missingTable() throws Exception {
         Path out = dir.resolve("v.npy");

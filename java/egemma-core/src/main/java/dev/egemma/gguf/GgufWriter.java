@@ -5,6 +5,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -149,6 +150,19 @@ public final class GgufWriter {
 
     /** Writes the file (replacing it if it exists). */
     public void write(Path out) throws IOException {
+        try (FileChannel ch = FileChannel.open(out, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            write(ch);
+        }
+    }
+
+    /** The file's bytes in memory (for small images: metadata only, such as a tokenizer to embed in another file). */
+    public byte[] toByteArray() throws IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        write(java.nio.channels.Channels.newChannel(bytes));
+        return bytes.toByteArray();
+    }
+
+    private void write(WritableByteChannel ch) throws IOException {
         int alignment = alignment();
         Buf h = new Buf();
         h.i32(GgufFile.MAGIC).i32(3).i64(tensors.size()).i64(metadata.size());
@@ -167,19 +181,17 @@ public final class GgufWriter {
             offset = GgufFile.alignUp(offset + t.data.byteSize(), alignment);
         }
         h.pad(alignment);
-        try (FileChannel ch = FileChannel.open(out, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-            writeFully(ch, ByteBuffer.wrap(h.bytes, 0, h.size));
-            byte[] zeros = new byte[alignment];
-            for (Tensor t : tensors.values()) {
-                long n = t.data.byteSize();
-                for (long p = 0; p < n; p += 1 << 30) writeFully(ch, t.data.asSlice(p, Math.min(1 << 30, n - p)).asByteBuffer());
-                int pad = (int) (GgufFile.alignUp(n, alignment) - n);
-                writeFully(ch, ByteBuffer.wrap(zeros, 0, pad));
-            }
+        writeFully(ch, ByteBuffer.wrap(h.bytes, 0, h.size));
+        byte[] zeros = new byte[alignment];
+        for (Tensor t : tensors.values()) {
+            long n = t.data.byteSize();
+            for (long p = 0; p < n; p += 1 << 30) writeFully(ch, t.data.asSlice(p, Math.min(1 << 30, n - p)).asByteBuffer());
+            int pad = (int) (GgufFile.alignUp(n, alignment) - n);
+            writeFully(ch, ByteBuffer.wrap(zeros, 0, pad));
         }
     }
 
-    private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
+    private static void writeFully(WritableByteChannel ch, ByteBuffer b) throws IOException {
         while (b.hasRemaining()) ch.write(b);
     }
 

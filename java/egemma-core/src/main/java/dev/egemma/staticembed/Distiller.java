@@ -5,6 +5,7 @@ import dev.egemma.Embedder;
 import dev.egemma.gguf.GgufFile;
 import dev.egemma.gguf.GgufTensor;
 import dev.egemma.gguf.GgufValue;
+import dev.egemma.model.ModelLayout;
 import dev.egemma.tokenizer.Tokenizer;
 
 import java.io.IOException;
@@ -19,9 +20,10 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Distils a gemma-embedding GGUF into a static table: one vector per vocabulary token (the teacher's
- * one-token embedding for {@link Method#CONTEXTUAL}, the dequantized {@code token_embd} row for
- * {@link Method#TABLE}), reduced by {@link Pca} to {@code dim}, optionally Zipf weighted, then (in
+ * Distils a GGUF into a static table: one vector per vocabulary token (the teacher's one-token embedding for
+ * {@link Method#CONTEXTUAL}, which needs an EmbeddingGemma; the dequantized {@code token_embd} row for
+ * {@link Method#TABLE}, from any GGUF with a SentencePiece vocabulary, such as the {@code gemma3} causal Gemma 3 270M
+ * the original prep tool distils), reduced by {@link Pca} to {@code dim}, optionally Zipf weighted, then (in
  * {@link Emb8Writer}) quantized to int8.
  *
  * <p>Zipf weighting (off unless {@code zipf > 0}), after Model2Vec's SIF weighting: token frequencies are not
@@ -78,11 +80,22 @@ public final class Distiller {
      * {@code checkpointPath(other)} and that run resumes with every token done, going straight to the PCA.
      */
     public static void distillToFile(Path model, Path out, Options o, boolean keepCheckpoint) throws IOException {
+        distillToFile(model, out, o, keepCheckpoint, Emb8Format.V2);
+    }
+
+    /**
+     * As {@link #distillToFile(Path, Path, Options, boolean)}, written in {@code format}: {@link Emb8Format#V2}
+     * (egemma's, self-contained) or {@link Emb8Format#V1_ORIGINAL} (the original prep tool's runtime reads it; no
+     * components, no tokenizer: give the model's tokenizer beside it).
+     */
+    public static void distillToFile(Path model, Path out, Options o, boolean keepCheckpoint, Emb8Format format) throws IOException {
+        if (format == Emb8Format.V1_EGEMMA_LEGACY) throw new IllegalArgumentException("the legacy layout is read, never written");
         Path ckpt = checkpointPath(out);
         try (GgufFile f = GgufFile.open(model)) { // open while writing: the tokenizer strings are read from the mapping
             Distilled d = distill(f, model, ckpt, o);
             long t0 = System.nanoTime();
-            Emb8Writer.write(out, d, tokenizerKeys(f));
+            if (format == Emb8Format.V2) Emb8Writer.write(out, d, tokenizerKeys(f));
+            else Emb8Writer.writeV1(out, d);
             if (o.progress() != null) o.progress().printf(Locale.ROOT, "quantized and wrote %s (%d bytes) in %.1f s%n", out, Files.size(out), (System.nanoTime() - t0) / 1e9);
         }
         if (!keepCheckpoint) Files.deleteIfExists(ckpt);
@@ -112,6 +125,11 @@ public final class Distiller {
             throw new IllegalArgumentException(model + ": token_embd.weight has " + embd.rows() + " rows but the tokenizer has " + tok.vocabSize() + " tokens");
         PrintStream p = o.progress();
         if (o.method() == Method.TABLE) return reduce(new TableRows(embd), tok, o);
+        try {
+            ModelLayout.of(f); // the teacher must run: say so before any work, and what does work for other models
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage() + "; the table method (--method table) distils the token_embd rows of any GGUF with a Gemma 3 vocabulary", e);
+        }
         Embedder.Options eo = Embedder.Options.defaults().withNormalize(false).withBackend(o.backend()).withThreads(o.threads());
         try (Embedder teacher = Embedder.open(model, eo);
              TeacherVectors.MappedRows rows = TeacherVectors.compute(teacher, f, model, ckpt, p)) {

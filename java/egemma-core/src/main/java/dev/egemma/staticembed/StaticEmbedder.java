@@ -43,6 +43,14 @@ public final class StaticEmbedder implements AutoCloseable {
         return new StaticEmbedder(Emb8File.open(emb8));
     }
 
+    /**
+     * As {@link #open(Path)}, with the tokenizer given beside the file (needed for version 1, the original prep tool's
+     * layout; it replaces the file's own otherwise). See {@code dev.egemma.tokenizer.TokenizerFiles.open}.
+     */
+    public static StaticEmbedder open(Path emb8, Tokenizer tokenizer) throws IOException {
+        return new StaticEmbedder(Emb8File.open(emb8, tokenizer));
+    }
+
     /** Wraps an already validated file (closing the embedder closes the file). */
     public static StaticEmbedder of(Emb8File file) {
         return new StaticEmbedder(file);

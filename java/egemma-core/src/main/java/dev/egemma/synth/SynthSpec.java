@@ -10,7 +10,16 @@ import java.util.List;
  * test models, {@link #full()} the exact EmbeddingGemma-300M shapes. Setters return {@code this}.
  */
 public final class SynthSpec {
+    /** The architecture's name, which also prefixes its keys. */
+    public static final String EMBEDDING = "gemma-embedding", GEMMA3 = "gemma3";
+
     public String preset = "custom";
+    /**
+     * {@link #EMBEDDING} (an EmbeddingGemma, as llama.cpp converts it) or {@link #GEMMA3}: a causal Gemma 3 language
+     * model such as Gemma 3 270M (no pooling, no Dense layers, BOS added but not EOS), whose token embeddings the
+     * original prep tool distils.
+     */
+    public String architecture = EMBEDDING;
     public int nEmbd, nLayer, nHead, nHeadKv, headDim, nFf, slidingWindow;
     /** Width of the dense_2/dense_3 projection (n_embd -> dense -> n_embd); 0 for none. */
     public int dense;
@@ -53,11 +62,25 @@ public final class SynthSpec {
         return s;
     }
 
+    /**
+     * A tiny causal Gemma 3 ({@link #GEMMA3}) with the whole vocabulary: n_embd 64, one layer, the rest like
+     * {@link #small()}. Gemma 3 270M has the same vocabulary and architecture, 640 wide and 18 layers.
+     */
+    public static SynthSpec gemma3Tiny() {
+        SynthSpec s = small();
+        s.preset = "gemma3-tiny";
+        s.architecture = GEMMA3;
+        s.nLayer = 1;
+        s.vocabSize = 0;
+        return s;
+    }
+
     public static SynthSpec preset(String name) {
         return switch (name) {
             case "small" -> small();
             case "full" -> full();
-            default -> throw new IllegalArgumentException("unknown preset '" + name + "' (small, full)");
+            case "gemma3-tiny" -> gemma3Tiny();
+            default -> throw new IllegalArgumentException("unknown preset '" + name + "' (small, full, gemma3-tiny)");
         };
     }
 
@@ -74,6 +97,8 @@ public final class SynthSpec {
         if (nHeadKv > 0 && nHead % nHeadKv != 0) p.add("n_head " + nHead + " is not a multiple of n_head_kv " + nHeadKv);
         if (headDim % 2 != 0) p.add("head_dim " + headDim + " must be even (RoPE rotates pairs)");
         if (dense < 0) p.add("dense " + dense + " must be >= 0");
+        if (!architecture.equals(EMBEDDING) && !architecture.equals(GEMMA3)) p.add("architecture '" + architecture + "' is not " + EMBEDDING + " or " + GEMMA3);
+        if (architecture.equals(GEMMA3) && dense != 0) p.add("a causal " + GEMMA3 + " model has no Dense layers (dense " + dense + ")");
         if (vocabSize < 0) p.add("vocab size " + vocabSize + " must be >= 0");
         if (!(type == GgmlType.F32 || type == GgmlType.F16 || type == GgmlType.BF16 || type == GgmlType.Q8_0))
             p.add("type " + type + " is not one of F32, F16, BF16, Q8_0");
@@ -102,6 +127,6 @@ public final class SynthSpec {
     }
 
     public String modelName() {
-        return "synthetic-embeddinggemma-" + preset + "-" + type.name().toLowerCase(java.util.Locale.ROOT) + "-seed" + seed;
+        return (architecture.equals(GEMMA3) ? "synthetic-gemma3-" : "synthetic-embeddinggemma-") + preset + "-" + type.name().toLowerCase(java.util.Locale.ROOT) + "-seed" + seed;
     }
 }

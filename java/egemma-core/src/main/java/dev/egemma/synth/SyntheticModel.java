@@ -20,8 +20,8 @@ import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 
 /**
- * Generates a deterministic synthetic {@code gemma-embedding} GGUF: the metadata keys and tensor layout
- * llama.cpp's converter writes, the real tokenizer copied from a vocab GGUF, and seeded random weights
+ * Generates a deterministic synthetic {@code gemma-embedding} GGUF, or a causal {@code gemma3} one
+ * ({@link SynthSpec#architecture}): the metadata keys and tensor layout llama.cpp's converter writes, the real tokenizer copied from a vocab GGUF, and seeded random weights
  * with the scales of the golden models (token embedding std 0.03, attention/FFN matrices std 0.02, dense
  * std 1/sqrt(fan_in), norm weights 1 + N(0, 0.1) because the converter stores Gemma norms with +1 applied).
  *
@@ -57,8 +57,9 @@ public final class SyntheticModel {
         if (nVocab > fullVocab) throw new IllegalArgumentException("vocab size " + nVocab + " exceeds the " + fullVocab + " tokens of " + vocab.path());
 
         GgufWriter w = new GgufWriter();
-        String a = "gemma-embedding.";
-        w.putString("general.architecture", "gemma-embedding")
+        boolean causal = spec.architecture.equals(SynthSpec.GEMMA3);
+        String a = spec.architecture + ".";
+        w.putString("general.architecture", spec.architecture)
                 .putString("general.name", spec.modelName())
                 .putU32("general.file_type", spec.fileType())
                 .putU32("general.quantization_version", 2)
@@ -72,8 +73,8 @@ public final class SyntheticModel {
                 .putF32(a + "attention.layer_norm_rms_epsilon", spec.rmsEps)
                 .putU32(a + "attention.key_length", spec.headDim)
                 .putU32(a + "attention.value_length", spec.headDim)
-                .putU32(a + "attention.sliding_window", spec.slidingWindow)
-                .putU32(a + "pooling_type", 1);
+                .putU32(a + "attention.sliding_window", spec.slidingWindow);
+        if (!causal) w.putU32(a + "pooling_type", 1); // a causal model has no pooling
         if (spec.dense > 0) {
             w.putU32(a + "dense_2_feat_in", spec.nEmbd)
                     .putU32(a + "dense_2_feat_out", spec.dense)
@@ -83,6 +84,7 @@ public final class SyntheticModel {
         for (Map.Entry<String, GgufValue> e : vocab.metadata().entrySet()) {
             if (e.getKey().startsWith("tokenizer.")) w.put(e.getKey(), truncate(e.getValue(), fullVocab, nVocab));
         }
+        if (causal) w.putBool("tokenizer.ggml.add_eos_token", false); // a language model's prompt has no EOS
 
         List<Plan> plans = plan(spec, nVocab);
         byte[][] data = generate(plans, spec.seed);

@@ -1,7 +1,9 @@
 package dev.egemma.staticembed;
 
-import org.junit.jupiter.api.Test;
+import dev.egemma.tokenizer.Tokenizer;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.lang.foreign.MemorySegment;
@@ -15,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.*;
 /**
  * Seeded fuzzing, as for the GGUF reader: mutated and truncated variants of a small valid EMB8 file. Whatever
  * the bytes, the reader either returns a file whose every part can be used (rows, projection, embeddings) or
- * throws {@link Emb8FormatException}; nothing else escapes.
+ * throws {@link Emb8FormatException}; nothing else escapes, whichever layout the seed has.
  */
 class Emb8FuzzTest {
     private static final int VARIANTS = 50_000;
@@ -25,15 +27,24 @@ class Emb8FuzzTest {
     @TempDir
     Path dir;
 
-    @Test
+    /**
+     * Each layout as the seed: version 2; version 1, the original layout, opened with its tokenizer given beside it;
+     * and the legacy file (version 2's layout numbered 1), whose detection depends on the length and on the bytes
+     * where its tokenizer starts.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"V2", "V1_ORIGINAL", "V1_EGEMMA_LEGACY"})
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
-    void onlyFormatExceptionsEscape() throws Exception {
-        byte[] seed = TinyEmb8.bytes(dir);
-        SplittableRandom rnd = new SplittableRandom(20261123);
+    void onlyFormatExceptionsEscape(Emb8Format format) throws Exception {
+        byte[] seed = format == Emb8Format.V1_ORIGINAL ? TinyEmb8.v1Bytes(dir) : TinyEmb8.bytes(dir);
+        if (format == Emb8Format.V1_EGEMMA_LEGACY) seed[4] = 1;
+        Tokenizer given = format == Emb8Format.V1_ORIGINAL ? TinyEmb8.tokenizer() : null;
+        assertEquals(format, Emb8File.parse("seed", MemorySegment.ofArray(seed), given).format());
+        SplittableRandom rnd = new SplittableRandom(20261123L + format.ordinal());
         int parsed = 0, rejected = 0;
         for (int v = 0; v < VARIANTS; v++) {
             byte[] b = mutate(seed, rnd);
-            try (Emb8File f = Emb8File.parse("variant-" + v, MemorySegment.ofArray(b))) {
+            try (Emb8File f = Emb8File.parse("variant-" + v, MemorySegment.ofArray(b), given)) {
                 exercise(f);
                 parsed++;
             } catch (Emb8FormatException e) {
@@ -50,8 +61,10 @@ class Emb8FuzzTest {
     private static void exercise(Emb8File f) {
         for (int t = 0; t < f.vocabSize(); t++) for (float x : f.row(t)) assertTrue(Float.isFinite(x));
         assertEquals(f.originalDim(), f.mean().length);
-        assertEquals(f.embedDim(), f.components().length);
-        for (float x : f.project(new float[f.originalDim()])) assertTrue(Float.isFinite(x));
+        if (f.hasComponents()) {
+            assertEquals(f.embedDim(), f.components().length);
+            for (float x : f.project(new float[f.originalDim()])) assertTrue(Float.isFinite(x));
+        }
         StaticEmbedder e = StaticEmbedder.of(f);
         for (String s : new String[] {"", "Hello a", "a a\u2581<bos>", "\uD800x"}) {
             float[] v = e.embed(s);

@@ -58,8 +58,8 @@ class Emb8ValidationTest {
         m[0] = 'G';
         assertTrue(reject(m).contains("at byte 0, magic: expected \"EMB8\""));
         m = b.clone();
-        le(m).putInt(4, 2);
-        assertTrue(reject(m).contains("at byte 4, version: unsupported version 2"));
+        le(m).putInt(4, 3);
+        assertTrue(reject(m).contains("at byte 4, version: unsupported version 3 (this reader knows 1 and 2)"));
         m = b.clone();
         le(m).putInt(8, 0);
         assertTrue(reject(m).contains("at byte 8, vocab_size: 0 is outside"));

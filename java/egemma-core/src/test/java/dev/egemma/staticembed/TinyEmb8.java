@@ -36,6 +36,20 @@ final class TinyEmb8 {
         return new Distilled(mean, comps, rows);
     }
 
+    /** The tokenizer of {@link #tokenizerKeys()}, as a version 1 file of this table is given it. */
+    static dev.egemma.tokenizer.Tokenizer tokenizer() throws Exception {
+        dev.egemma.gguf.GgufWriter w = new dev.egemma.gguf.GgufWriter();
+        tokenizerKeys().forEach(w::put);
+        return dev.egemma.tokenizer.Tokenizer.fromGguf(dev.egemma.gguf.GgufFile.parse("tiny tokenizer", java.lang.foreign.MemorySegment.ofArray(w.toByteArray())));
+    }
+
+    /** The table as version 1, the original prep tool's layout. */
+    static byte[] v1Bytes(Path dir) throws Exception {
+        Path p = dir.resolve("tiny-v1.emb8");
+        Emb8Writer.writeV1(p, distilled());
+        return Files.readAllBytes(p);
+    }
+
     static byte[] bytes(Path dir) throws Exception {
         Path p = dir.resolve("tiny.emb8");
         Emb8Writer.write(p, distilled(), tokenizerKeys());
