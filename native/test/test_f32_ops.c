@@ -92,6 +92,11 @@ static void test_attention(void) {
                     /* no window, a narrow one, and one wider than a tile of queries (EGEMMA_ATTENTION_TILE = 32); one
                      * query head, and two sharing the KV head (egemma_attention attends a KV head's query heads) */
                     const int64_t n = tokens_list[t], dk = dims[d][0], dv = dims[d][1], hw = (int64_t[]){-1, 4, 37}[w];
+#if !defined(__x86_64__) && !defined(_M_X64)
+                    /* only the portable attention here (its tiles are x86's): the cases that test tiles would cost
+                     * minutes under qemu for nothing new */
+                    if (w == 2 || n == 300 || (heads == 2 && n > 65)) continue;
+#endif
                     const int64_t qs = heads * dk + 3, ks = dk + 1, vs = dv + 5, os = heads * dv + 2; /* padding */
                     float *q = malloc(sizeof(float) * n * qs), *k = malloc(sizeof(float) * n * ks),
                           *v = malloc(sizeof(float) * n * vs), *want = calloc(n * os, sizeof(float)),
