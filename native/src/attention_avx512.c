@@ -51,19 +51,36 @@ static inline float reduce16v(__m512 v) {
 #define QT EGEMMA_ATTENTION_TILE /* queries of a tile: their groups share K and V slices in L1 */
 #include "attention_tier.h" /* pv_window; the queries loop at the end */
 
-/* The folded 16 lanes of ggml_vec_dot_f32(k_j, q) of nq queries (rows q_stride apart, 64-byte aligned) before its
- * final tree: four 16-lane fused accumulators over the 64-element chunks, then (0+2) + (1+3); stored at t + qq * 256 */
-static ALWAYS_INLINE void dot_lanes(const float *q, int64_t q_stride, const float *kj, int chunks, const int nq, float *t) {
-    __m512 a[QB][4];
-    for (int qq = 0; qq < nq; qq++)
-        for (int e = 0; e < 4; e++) a[qq][e] = _mm512_setzero_ps();
-    for (int c = 0; c < chunks; c++)
-        for (int e = 0; e < 4; e++) {
-            const __m512 kv = _mm512_loadu_ps(kj + 64 * c + 16 * e);
-            for (int qq = 0; qq < nq; qq++) a[qq][e] = _mm512_fmadd_ps(kv, _mm512_load_ps(q + qq * q_stride + 64 * c + 16 * e), a[qq][e]);
-        }
-    for (int qq = 0; qq < nq; qq++)
-        _mm512_store_ps(t + qq * 256, _mm512_add_ps(_mm512_add_ps(a[qq][0], a[qq][2]), _mm512_add_ps(a[qq][1], a[qq][3])));
+/* The folded 16 lanes of ggml_vec_dot_f32(k_j, q) of nq queries (rows q_stride apart, 64-byte aligned) and the
+ * two keys k0, k1 before its final tree: its four 16-lane fused accumulators over the 64-element chunks in two passes
+ * (accumulators 0 and 2, then 1 and 3: 2 keys x 2 x nq chains in registers, each query vector loaded once for both
+ * keys, each key vector once for the nq queries), folded (0+2) + (1+3); stored at t0 + qq * 256 and t1 + qq * 256.
+ * One key with four queries loaded 5 vectors per 4 FMAs, this 3 per 4: loads bound these kernels. */
+static ALWAYS_INLINE void dot_lanes2(const float *q, int64_t q_stride, const float *k0, const float *k1, int chunks, const int nq,
+                                     float *t0, float *t1) {
+    __m512 s02[QB][2];
+    for (int pass = 0; pass < 2; pass++) {
+        __m512 a[QB][2][2]; /* [query][key][accumulator pass + 2 * i] */
+        for (int qq = 0; qq < nq; qq++)
+            for (int j = 0; j < 2; j++) a[qq][j][0] = a[qq][j][1] = _mm512_setzero_ps();
+        for (int c = 0; c < chunks; c++)
+            for (int i = 0; i < 2; i++) {
+                const int off = 64 * c + 16 * (pass + 2 * i);
+                const __m512 kv0 = _mm512_loadu_ps(k0 + off), kv1 = _mm512_loadu_ps(k1 + off);
+                for (int qq = 0; qq < nq; qq++) {
+                    __m512 qv = _mm512_load_ps(q + qq * q_stride + off);
+                    KEEP_IN_REGISTER(qv);
+                    a[qq][0][i] = _mm512_fmadd_ps(kv0, qv, a[qq][0][i]);
+                    a[qq][1][i] = _mm512_fmadd_ps(kv1, qv, a[qq][1][i]);
+                }
+            }
+        for (int qq = 0; qq < nq; qq++)
+            for (int j = 0; j < 2; j++) {
+                const __m512 pair = _mm512_add_ps(a[qq][j][0], a[qq][j][1]); /* a0 + a2, then a1 + a3 */
+                if (pass == 0) s02[qq][j] = pair;
+                else _mm512_store_ps((j ? t1 : t0) + qq * 256, _mm512_add_ps(s02[qq][j], pair));
+            }
+    }
 }
 
 /* The final trees of 16 keys' folded lanes t[0..15], all at once: lane j of the result is reduce16v(t[j]). Each
@@ -92,13 +109,10 @@ static ALWAYS_INLINE void scores_tile(const float *q, int64_t q_stride, const fl
                                       const int64_t *lo, const int64_t *hi, int64_t j0, float *const *p, float *max) {
     _Alignas(64) float t[QB][16][16];
     const int n = hi[nq - 1] - j0 + 1 < 16 ? (int)(hi[nq - 1] - j0 + 1) : 16;
-    for (int j = 0; j < 16; j++) {
-        if (j < n) {
-            dot_lanes(q, q_stride, k + j * k_stride, chunks, nq, &t[0][j][0]);
-        } else {
-            for (int qq = 0; qq < nq; qq++) _mm512_store_ps(t[qq][j], _mm512_setzero_ps());
-        }
-    }
+    for (int j = 0; j < n; j += 2) /* an odd last key pairs with itself; its twin's lanes are zeroed below */
+        dot_lanes2(q, q_stride, k + j * k_stride, k + (j + 1 < n ? j + 1 : j) * k_stride, chunks, nq, &t[0][j][0], &t[0][j + 1][0]);
+    for (int j = n; j < 16; j++)
+        for (int qq = 0; qq < nq; qq++) _mm512_store_ps(t[qq][j], _mm512_setzero_ps());
     for (int qq = 0; qq < nq; qq++) {
         const int64_t a = lo[qq] > j0 ? lo[qq] - j0 : 0, b = hi[qq] - j0 + 1 < n ? hi[qq] - j0 + 1 : n; /* its keys: lanes [a, b) */
         if (b <= a) continue;
