@@ -279,7 +279,7 @@ EGEMMA_API int32_t egemma_gelu_mul(float *gate, const float *up, int64_t count, 
 EGEMMA_API int32_t egemma_attention(const float *q, const float *k, const float *v, float *out, int64_t tokens, int64_t q_stride, int64_t k_stride, int64_t v_stride, int64_t o_stride, int64_t head_dim, int64_t head_dim_v, int64_t heads, int64_t half_window, int64_t q0, int64_t q1, float *scratch);
 
 /* Floats of scratch egemma_attention needs for a sequence of tokens tokens (-1 for a negative or overflowing count,
- * or dims <= 0): tokens * (32 + head_dim_v) + 32 * (1024 + head_dim) + 16, ~2.3 MiB at 2,048 tokens of
+ * or dims <= 0): tokens * (33 + head_dim_v) + 32 * (1024 + head_dim) + 32, ~2.3 MiB at 2,048 tokens of
  * EmbeddingGemma's 256-wide heads. */
 EGEMMA_API int64_t egemma_attention_scratch_size(int64_t tokens, int64_t head_dim, int64_t head_dim_v);
 

@@ -168,13 +168,14 @@ static ALWAYS_INLINE void pv_step(const class_rows *cv, int64_t d, float *const 
     __m256 a[QB][2];
     for (int qq = 0; qq < nq; qq++) a[qq][0] = a[qq][1] = _mm256_setzero_ps();
     const float *row = class_row(cv, lo[0] / 64 * 64 + c) + d;
-    for (int64_t jj = lo[0] / 64 * 64; jj <= r->last_max / 64 * 64; jj += 64, row += cv->stride) {
+    int64_t pi = class_p_index(cv, lo[0] / 64 * 64 + c);
+    for (int64_t jj = lo[0] / 64 * 64; jj <= r->last_max / 64 * 64; jj += 64, row += cv->stride, pi += cv->p_block) {
         const int full = jj >= r->lo_max && jj + 63 <= r->last_min;
         const int64_t j = jj + c;
         const __m256 v0 = _mm256_load_ps(row), v1 = _mm256_load_ps(row + 8);
         for (int qq = 0; qq < nq; qq++) {
             if (!full && (j < lo[qq] || j > r->last[qq])) continue;
-            const __m256 pj = _mm256_set1_ps(p[qq][j]);
+            const __m256 pj = _mm256_set1_ps(p[qq][pi]);
             a[qq][0] = _mm256_fmadd_ps(v0, pj, a[qq][0]);
             a[qq][1] = _mm256_fmadd_ps(v1, pj, a[qq][1]);
         }

@@ -154,15 +154,16 @@ static ALWAYS_INLINE void pv_pair(const class_rows *cv, int64_t d, float *const 
     for (int qq = 0; qq < nq; qq++)
         for (int c = 0; c < 2; c++) a[qq][c][0] = a[qq][c][1] = _mm512_setzero_ps();
     const float *r1 = class_row(cv, b0 + c1) + d, *r2 = class_row(cv, b0 + c2) + d;
-    for (int64_t jj = b0; jj <= b1; jj += 64, r1 += cv->stride, r2 += cv->stride) {
+    int64_t p1 = class_p_index(cv, b0 + c1), p2 = class_p_index(cv, b0 + c2);
+    for (int64_t jj = b0; jj <= b1; jj += 64, r1 += cv->stride, r2 += cv->stride, p1 += cv->p_block, p2 += cv->p_block) {
         const int full = jj >= lo_max && jj + 63 <= last_min;
         for (int c = 0; c < 2; c++) {
-            const int64_t j = jj + (c ? c2 : c1);
+            const int64_t j = jj + (c ? c2 : c1), pi = c ? p2 : p1;
             const float *row = c ? r2 : r1;
             const __m512 v0 = _mm512_load_ps(row), v1 = _mm512_load_ps(row + 16);
             for (int qq = 0; qq < nq; qq++) {
                 if (!full && (j < lo[qq] || j > last[qq])) continue;
-                const __m512 pj = _mm512_set1_ps(p[qq][j]);
+                const __m512 pj = _mm512_set1_ps(p[qq][pi]);
                 a[qq][c][0] = _mm512_fmadd_ps(v0, pj, a[qq][c][0]);
                 a[qq][c][1] = _mm512_fmadd_ps(v1, pj, a[qq][c][1]);
             }

@@ -369,7 +369,7 @@ EGEMMA_API int64_t egemma_attention_scratch_size(int64_t tokens, int64_t head_di
     /* QT score rows; the class sums and the tile's queries; V's rows (attention_tier.h); + 16 to align */
     const int64_t qt = EGEMMA_ATTENTION_TILE;
     if (tokens < 0 || head_dim <= 0 || head_dim_v <= 0 || head_dim > INT32_MAX || head_dim_v > INT32_MAX) return -1;
-    const int64_t per_token = qt + head_dim_v, fixed = qt * (EGEMMA_ATTENTION_CLASS_FLOATS + head_dim) + 16;
+    const int64_t per_token = qt + 1 + head_dim_v, fixed = qt * (EGEMMA_ATTENTION_CLASS_FLOATS + head_dim) + 32;
     if (tokens > (INT64_MAX - fixed) / per_token) return -1;
     return per_token * tokens + fixed;
 }

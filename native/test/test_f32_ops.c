@@ -83,7 +83,7 @@ static void ref_attention(const float *q, const float *k, const float *v, float 
 static void test_attention(void) {
     const uint32_t caps = egemma_caps();
     const int32_t best = egemma_active_isa();
-    static const int64_t tokens_list[] = {1, 2, 15, 16, 17, 31, 33, 63, 64, 65, 129, 257, 300};
+    static const int64_t tokens_list[] = {1, 2, 15, 16, 17, 31, 33, 63, 64, 65, 129, 257, 300, 1000};
     static const int64_t dims[][2] = {{64, 64}, {256, 256}, {40, 72}, {128, 80}}; /* 80: AVX2 tier only (16-lane blocks) */
     for (size_t t = 0; t < sizeof tokens_list / sizeof *tokens_list; t++)
         for (size_t d = 0; d < sizeof dims / sizeof *dims; d++)
@@ -92,10 +92,12 @@ static void test_attention(void) {
                     /* no window, a narrow one, and one wider than a tile of queries (EGEMMA_ATTENTION_TILE = 32); one
                      * query head, and two sharing the KV head (egemma_attention attends a KV head's query heads) */
                     const int64_t n = tokens_list[t], dk = dims[d][0], dv = dims[d][1], hw = (int64_t[]){-1, 4, 37}[w];
+                    /* 1,000 keys: rows long enough for the tiers' class-major probabilities (12+ blocks), one shape */
+                    if (n == 1000 && (d != 0 || w != 0)) continue;
 #if !defined(__x86_64__) && !defined(_M_X64)
                     /* only the portable attention here (its tiles are x86's): the cases that test tiles would cost
                      * minutes under qemu for nothing new */
-                    if (w == 2 || n == 300 || (heads == 2 && n > 65)) continue;
+                    if (w == 2 || n >= 300 || (heads == 2 && n > 65)) continue;
 #endif
                     const int64_t qs = heads * dk + 3, ks = dk + 1, vs = dv + 5, os = heads * dv + 2; /* padding */
                     float *q = malloc(sizeof(float) * n * qs), *k = malloc(sizeof(float) * n * ks),
