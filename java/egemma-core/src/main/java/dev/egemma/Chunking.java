@@ -12,7 +12,7 @@ import java.util.List;
  * of the text's tokens, each starting {@code chunkTokens - overlapTokens} after the previous one, on token boundaries.
  *
  * @param chunkTokens   tokens of the text per chunk (special and prompt tokens not counted), >= 1
- * @param overlapTokens tokens two consecutive chunks share, 0 <= overlap < chunkTokens
+ * @param overlapTokens tokens two consecutive chunks share, {@code 0 <= overlap < chunkTokens}
  * @param late          false: each chunk is embedded on its own (BOS, prompt, its tokens, EOS). true ("late
  *                      chunking"): the whole text runs through the model once, so every token sees its neighbours
  *                      in the other chunks, and each chunk's vector is the mean of its own tokens' final states (the

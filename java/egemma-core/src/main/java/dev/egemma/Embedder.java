@@ -129,6 +129,7 @@ public final class Embedder implements AutoCloseable {
     }
 
     /** As {@link #open(Path, Options)} with explicit scheduling settings (their token budget wins). */
+    @SuppressWarnings("exports") // dev.egemma.engine is internal: scheduling knobs for tests and tools on the class path
     public static Embedder open(Path gguf, Options options, EngineOptions engineOptions) throws IOException {
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(engineOptions, "engineOptions");
@@ -378,6 +379,7 @@ public final class Embedder implements AutoCloseable {
      * One text through the model with a hook seeing every layer's hidden states (for {@code --dump-layers});
      * returns the finished embedding.
      */
+    @SuppressWarnings("exports") // dev.egemma.model is internal: a diagnostic hook for the CLI, on the class path
     public float[] embedObserved(String text, LayerObserver observer) {
         calls.enter();
         try {
@@ -451,6 +453,8 @@ public final class Embedder implements AutoCloseable {
         return dimension;
     }
 
+    /** The model's hyperparameters as read from the GGUF (an internal type; module users read {@link #dimension()}). */
+    @SuppressWarnings("exports") // dev.egemma.model is internal, see module-info
     public ModelConfig config() {
         return weights.config();
     }

@@ -62,7 +62,6 @@ public enum GgmlType {
         this.typeSize = typeSize;
     }
 
-    /** The type with this id, or null if the id is not a known ggml type. */
     /**
      * Byte offsets of a block's fp16 scale fields ({@code d}, then {@code dmin} or {@code m}) per ggml-common.h, for the
      * quantized types whose rows egemma multiplies; empty for the float types and the others. (Tools that fill blocks
@@ -79,6 +78,7 @@ public enum GgmlType {
         };
     }
 
+    /** The type with this id, or null if the id is not a known ggml type. */
     public static GgmlType byId(int id) {
         return id >= 0 && id < BY_ID.length ? BY_ID[id] : null;
     }

@@ -34,6 +34,9 @@ public final class GgufWriter {
 
     private record Tensor(String name, GgmlType type, long[] shape, MemorySegment data) {}
 
+    /** An empty writer: add metadata and tensors, then write. */
+    public GgufWriter() {}
+
     /** A writer holding all of {@code f}'s metadata and tensors (data not copied until written). */
     public static GgufWriter copyOf(GgufFile f) {
         GgufWriter w = new GgufWriter();
