@@ -101,6 +101,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--repeat", paramLabel = "N", converter = PositiveInt.class, defaultValue = "1", description = "Timed passes over the corpus (or the sweep's lengths); the median pass is reported. Default: ${DEFAULT-VALUE}.")
     int repeat;
 
+    @Option(names = "--tokenizer", paramLabel = "FILE",
+            description = "For a static EMB8 table: its tokenizer, a GGUF (model or vocabulary) or SentencePiece's tokenizer.model. Needed by version 1 files (the original prep tool's layout).")
+    Path tokenizer;
+
     @Option(names = "--sweep", description = "Scaling report: tokens/s for texts of 16..2048 tokens instead of the corpus.")
     boolean sweep;
 
@@ -123,9 +127,11 @@ public final class BenchCommand implements Callable<Integer> {
         } catch (IllegalArgumentException ex) {
             throw new ParameterException(spec.commandLine(), ex.getMessage());
         }
+        if (tokenizer != null && !dev.egemma.staticembed.Emb8File.looksLikeEmb8(model))
+            throw new ParameterException(spec.commandLine(), "--tokenizer is for static EMB8 tables; " + model + " is not one (a GGUF model holds its tokenizer)");
         Map<String, Object> r = new LinkedHashMap<>();
         long t0 = System.nanoTime();
-        try (BenchTarget e = BenchTarget.open(model, o, threads)) {
+        try (BenchTarget e = BenchTarget.open(model, o, threads, tokenizer)) {
             r.put("load_ms", Math.round((System.nanoTime() - t0) / 1e6 * 10) / 10.0);
             warmUp(e, texts);
             if (sweep) sweep(e, texts, r);

@@ -44,9 +44,13 @@ interface BenchTarget extends AutoCloseable {
     @Override
     void close();
 
-    /** Opens {@code model} as the kind its magic says. {@code threads} null: the Embedder's default. */
-    static BenchTarget open(Path model, Embedder.Options o, Integer threads) throws IOException {
-        if (Emb8File.looksLikeEmb8(model)) return new Static(StaticEmbedder.open(model), threads != null ? threads : o.threads());
+    /**
+     * Opens {@code model} as the kind its magic says. {@code threads} null: the Embedder's default. {@code tokenizer}:
+     * a static table's (see {@link StaticEmbedder#open(Path, Path)}), null for its own; the caller refuses one for a
+     * GGUF model.
+     */
+    static BenchTarget open(Path model, Embedder.Options o, Integer threads, Path tokenizer) throws IOException {
+        if (Emb8File.looksLikeEmb8(model)) return new Static(StaticEmbedder.open(model, tokenizer), threads != null ? threads : o.threads());
         Embedder e = Embedder.open(model, o);
         return new Model(e);
     }

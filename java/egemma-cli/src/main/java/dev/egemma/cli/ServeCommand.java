@@ -17,6 +17,7 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -38,6 +39,10 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
     @Option(names = {"-m", "--model"}, required = true, paramLabel = "[NAME=]MODEL",
             description = "A gemma-embedding GGUF or a distilled EMB8 table (e.g. gemma-static=model.emb8) to serve, named NAME in requests (default: the file name without .gguf/.emb8). Repeat for several models.")
     List<String> models = new ArrayList<>();
+
+    @Option(names = "--tokenizer", paramLabel = "[NAME=]FILE",
+            description = "The tokenizer of static table NAME (the only model when NAME is left out): a GGUF (model or vocabulary) or SentencePiece's tokenizer.model. Needed by version 1 EMB8 files (the original prep tool's layout). Repeat for several tables.")
+    List<String> tokenizers = new ArrayList<>();
 
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to bind. Default: ${DEFAULT-VALUE} (this machine only).")
     String host;
@@ -94,6 +99,7 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
             if (!Files.isRegularFile(s.path())) throw new ParameterException(spec.commandLine(), "-m " + m + ": no such file " + s.path());
             if (specs.putIfAbsent(s.name(), s) != null) throw new ParameterException(spec.commandLine(), "model name '" + s.name() + "' is given twice");
         }
+        Map<String, Path> tokenizerOf = tokenizerFiles(specs);
         Limits limits;
         EmbeddingServer.Config config;
         try {
@@ -120,7 +126,7 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
         if (threads != null) opts = opts.withThreads(threads);
         try {
             for (ModelSpec s : specs.values()) {
-                EmbeddingModelHandle h = ModelHandles.open(s.path(), opts);
+                EmbeddingModelHandle h = ModelHandles.open(s.path(), opts, tokenizerOf.get(s.name()));
                 loaded.put(s.name(), h);
                 System.err.println("egemma serve: " + s.name() + " = " + s.path() + " (" + h.describe() + ")");
             }
@@ -139,6 +145,26 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
         server.stop(Duration.ofSeconds(shutdownGrace));
         System.err.println("egemma serve: stopped");
         return 0;
+    }
+
+    /** --tokenizer [NAME=]FILE by model name: each names a served static table once, and the file exists. */
+    private Map<String, Path> tokenizerFiles(Map<String, ModelSpec> specs) throws IOException {
+        Map<String, Path> of = new LinkedHashMap<>();
+        for (String t : tokenizers) {
+            int eq = t.indexOf('=');
+            String name;
+            if (eq > 0) name = t.substring(0, eq);
+            else if (specs.size() == 1) name = specs.keySet().iterator().next();
+            else throw new ParameterException(spec.commandLine(), "--tokenizer " + t + ": name the model (NAME=FILE) when serving several");
+            Path file = Path.of(eq > 0 ? t.substring(eq + 1) : t);
+            ModelSpec m = specs.get(name);
+            if (m == null) throw new ParameterException(spec.commandLine(), "--tokenizer " + t + ": no model named '" + name + "' (-m NAME=FILE)");
+            if (!dev.egemma.staticembed.Emb8File.looksLikeEmb8(m.path()))
+                throw new ParameterException(spec.commandLine(), "--tokenizer " + t + ": " + name + " is a GGUF model, which holds its tokenizer; --tokenizer is for static EMB8 tables");
+            if (!Files.isRegularFile(file)) throw new ParameterException(spec.commandLine(), "--tokenizer " + t + ": no such file " + file);
+            if (of.putIfAbsent(name, file) != null) throw new ParameterException(spec.commandLine(), "--tokenizer: model '" + name + "' is given two tokenizers");
+        }
+        return of;
     }
 
     /**

@@ -3,7 +3,6 @@ package dev.egemma.cli;
 import dev.egemma.Task;
 import dev.egemma.staticembed.Emb8Format;
 import dev.egemma.staticembed.StaticEmbedder;
-import dev.egemma.tokenizer.TokenizerFiles;
 
 import java.io.IOException;
 import java.util.List;
@@ -20,7 +19,7 @@ final class StaticEmbedHook {
     static int embed(EmbedCommand c, List<String> texts, Task task) throws IOException {
         if (c.dumpLayers != null) throw new CliErrors.Failure("--dump-layers needs a GGUF model; " + c.model + " is a static EMB8 table");
         long t0 = System.nanoTime();
-        try (StaticEmbedder e = c.tokenizer == null ? StaticEmbedder.open(c.model) : StaticEmbedder.open(c.model, TokenizerFiles.open(c.tokenizer))) {
+        try (StaticEmbedder e = StaticEmbedder.open(c.model, c.tokenizer)) {
             if (e.file().format() == Emb8Format.V1_EGEMMA_LEGACY)
                 System.err.println("egemma embed: note: " + c.model + " was written by an earlier egemma build (version 1 number, egemma's layout);"
                         + " 'egemma static-upgrade " + c.model + " OUT.emb8' rewrites it as version 2");

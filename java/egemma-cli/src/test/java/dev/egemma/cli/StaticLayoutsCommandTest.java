@@ -109,6 +109,43 @@ class StaticLayoutsCommandTest {
         assertTrue(r.err().contains("--tokenizer is for static EMB8 tables"), r.err());
     }
 
+    /** bench and the server open a version 1 table with its tokenizer beside it, as embed does. */
+    @Test
+    void benchAndTheServerTakeTheTokenizerToo() throws Exception {
+        CliTestSupport.Result r = CliTestSupport.run("bench", "-m", v1.toString(), "--tokenizer", tokenizerModel.toString(), "--warmup", "0", "--json");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("\"backend\":\"static\""), r.out());
+        r = CliTestSupport.run("bench", "-m", v1.toString(), "--warmup", "0", "--json");
+        assertEquals(1, r.exit());
+        assertTrue(r.err().startsWith("egemma bench: " + v1 + ": at byte ") && r.err().contains("holds no tokenizer"), r.err());
+        r = CliTestSupport.run("bench", "-m", CliTestSupport.testdata("golden/small-f32.gguf").toString(), "--tokenizer", gemma3.toString());
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("--tokenizer is for static EMB8 tables"), r.err());
+
+        // the server's handle: the version 2 table's vectors from the version 1 table and a tokenizer.model
+        java.util.List<int[]> seqs = new java.util.ArrayList<>();
+        try (var h2 = dev.egemma.server.ModelHandles.open(v2, dev.egemma.Embedder.Options.defaults(), null);
+             var h1 = dev.egemma.server.ModelHandles.open(v1, dev.egemma.Embedder.Options.defaults(), tokenizerModel)) {
+            for (String t : TEXTS) seqs.add(h2.tokenize(t, 2048).ids());
+            float[][] want = h2.embed(seqs), got = h1.embed(seqs);
+            for (int i = 0; i < want.length; i++) assertArrayEquals(want[i], got[i], 0f, "text " + i);
+        }
+        assertThrows(IllegalArgumentException.class, () -> dev.egemma.server.ModelHandles.open(
+                CliTestSupport.testdata("golden/small-f32.gguf"), dev.egemma.Embedder.Options.defaults(), gemma3));
+        // serve's --tokenizer: usage errors before anything is loaded
+        String[][] bad = {
+                {"serve", "-m", "t=" + v1, "--tokenizer", "u=" + tokenizerModel, "--port", "0"},
+                {"serve", "-m", "t=" + v1, "-m", "s=" + v2, "--tokenizer", tokenizerModel.toString(), "--port", "0"},
+                {"serve", "-m", "g=" + CliTestSupport.testdata("golden/small-f32.gguf"), "--tokenizer", "g=" + tokenizerModel, "--port", "0"},
+                {"serve", "-m", "t=" + v1, "--tokenizer", "t=" + dir.resolve("none.model"), "--port", "0"}};
+        String[] why = {"no model named 'u'", "name the model", "holds its tokenizer", "no such file"};
+        for (int i = 0; i < bad.length; i++) {
+            r = CliTestSupport.run(bad[i]);
+            assertEquals(2, r.exit(), r.err());
+            assertTrue(r.err().contains(why[i]), r.err());
+        }
+    }
+
     @Test
     void staticUpgradeRewritesAnEarlierBuildsFile() throws Exception {
         byte[] legacy = Files.readAllBytes(v2);

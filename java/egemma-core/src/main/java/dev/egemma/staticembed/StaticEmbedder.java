@@ -51,6 +51,14 @@ public final class StaticEmbedder implements AutoCloseable {
         return new StaticEmbedder(Emb8File.open(emb8, tokenizer));
     }
 
+    /**
+     * As {@link #open(Path, Tokenizer)} with the tokenizer read from {@code tokenizerFile} (a GGUF or SentencePiece's
+     * {@code tokenizer.model}), or as {@link #open(Path)} when it is null: what a command's {@code --tokenizer} means.
+     */
+    public static StaticEmbedder open(Path emb8, Path tokenizerFile) throws IOException {
+        return tokenizerFile == null ? open(emb8) : open(emb8, dev.egemma.tokenizer.TokenizerFiles.open(tokenizerFile));
+    }
+
     /** Wraps an already validated file (closing the embedder closes the file). */
     public static StaticEmbedder of(Emb8File file) {
         return new StaticEmbedder(file);

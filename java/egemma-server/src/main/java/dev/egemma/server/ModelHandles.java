@@ -12,6 +12,17 @@ public final class ModelHandles {
 
     /** {@code options} apply to GGUF models only (a static table has no kernels or threads to choose). */
     public static EmbeddingModelHandle open(Path file, Embedder.Options options) throws IOException {
-        return Emb8File.looksLikeEmb8(file) ? StaticEmbedderHandle.open(file) : EmbedderHandle.open(file, options);
+        return open(file, options, null);
+    }
+
+    /**
+     * As {@link #open(Path, Embedder.Options)}; {@code tokenizer} (a GGUF or SentencePiece's {@code tokenizer.model},
+     * or null) is a static table's tokenizer: needed by version 1 tables (the original prep tool's layout), and it
+     * replaces a version 2 table's own. A GGUF model holds its tokenizer: one given for it is refused.
+     */
+    public static EmbeddingModelHandle open(Path file, Embedder.Options options, Path tokenizer) throws IOException {
+        if (Emb8File.looksLikeEmb8(file)) return new StaticEmbedderHandle(dev.egemma.staticembed.StaticEmbedder.open(file, tokenizer));
+        if (tokenizer != null) throw new IllegalArgumentException("a tokenizer is for static EMB8 tables; " + file + " is not one (a GGUF model holds its tokenizer)");
+        return EmbedderHandle.open(file, options);
     }
 }
