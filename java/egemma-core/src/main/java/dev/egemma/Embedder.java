@@ -32,7 +32,10 @@ import java.util.stream.StreamSupport;
  * the pool.
  */
 public final class Embedder implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger(Embedder.class.getName());
+    /** The logger, made when something is logged: System.getLogger takes ~12 ms in a cold JVM, and most opens log nothing. */
+    private static final class Log {
+        static final System.Logger LOG = System.getLogger(Embedder.class.getName());
+    }
 
     /** Message when the GGUF lacks dense_2/dense_3 (issued once per opened model). */
     public static final String NO_DENSE_WARNING = "this GGUF has no dense_2/dense_3 tensors: embeddings are the mean-pooled "
@@ -143,9 +146,9 @@ public final class Embedder implements AutoCloseable {
             if (k instanceof dev.egemma.kernels.ffm.NativeKernels n) n.usePackCache(gguf, w.products()); // packed once per model file
             pool = new WorkerPool(options.threads());
             Embedder e = new Embedder(f, w, tok, pool, new EmbeddingGemma(w, k, pool), options, engineOptions);
-            if (!w.hasDense()) LOG.log(System.Logger.Level.WARNING, gguf.getFileName() + ": " + NO_DENSE_WARNING);
+            if (!w.hasDense()) Log.LOG.log(System.Logger.Level.WARNING, gguf.getFileName() + ": " + NO_DENSE_WARNING);
             String delegated = delegationWarning(k, w);
-            if (delegated != null) LOG.log(System.Logger.Level.WARNING, gguf.getFileName() + ": " + delegated);
+            if (delegated != null) Log.LOG.log(System.Logger.Level.WARNING, gguf.getFileName() + ": " + delegated);
             return e;
         } catch (RuntimeException | Error ex) {
             if (pool != null) pool.close();

@@ -211,6 +211,11 @@ public final class GgufFile implements AutoCloseable {
         return path;
     }
 
+    /** Whether this maps the file {@link #path()} names ({@link #open}), not an image parsed from memory. */
+    public boolean mapsFile() {
+        return arena != null;
+    }
+
     public int version() {
         return version;
     }
