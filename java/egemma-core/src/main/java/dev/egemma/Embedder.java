@@ -141,12 +141,12 @@ public final class Embedder implements AutoCloseable {
         try {
             ModelConfig c = ModelConfig.from(f);
             ModelWeights w = ModelWeights.bind(f, c);
-                Tokenizer tok = Tokenizer.fromGguf(f);
-                Kernels k = joinKernels(kernels);
-                if (k instanceof dev.egemma.kernels.ffm.NativeKernels n) n.usePackCache(gguf, w.products()); // packed once per model file
-                pool = new WorkerPool(options.threads());
+            Tokenizer tok = Tokenizer.fromGguf(f);
+            Kernels k = joinKernels(kernels);
+            if (k instanceof dev.egemma.kernels.ffm.NativeKernels n) n.usePackCache(gguf, w.products()); // packed once per model file
+            pool = new WorkerPool(options.threads());
             Embedder e = new Embedder(f, w, tok, pool, new EmbeddingGemma(w, k, pool), options, engineOptions);
-                if (!w.hasDense()) Log.LOG.log(System.Logger.Level.WARNING, gguf.getFileName() + ": " + NO_DENSE_WARNING);
+            if (!w.hasDense()) Log.LOG.log(System.Logger.Level.WARNING, gguf.getFileName() + ": " + NO_DENSE_WARNING);
             String delegated = delegationWarning(k, w);
             if (delegated != null) Log.LOG.log(System.Logger.Level.WARNING, gguf.getFileName() + ": " + delegated);
             return e;
