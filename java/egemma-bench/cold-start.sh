@@ -2,6 +2,8 @@
 # Cold start and memory of the egemma CLI on one model (issue 27), each case run N times (default 10), medians:
 #   first_vector_s  wall time of a fresh `./egemma embed -m MODEL "Hello world"` (JVM start to exit)
 #   load_ms         `egemma bench --json`'s load_ms: Embedder.open in a fresh JVM
+#   in_process_ms   a plain Java program on the library's JARs (dev.egemma.bench.FirstVector, no AOT cache): JVM start
+#                   to the first vector returned by Embedder.embed
 #   rss_mib         peak RSS of `egemma bench` on testdata/corpus/corpus-1000.txt (3 runs)
 # The page cache is warm (one run of each first, which also writes the pack cache of MODEL when it is missing).
 # Usage: java/egemma-bench/cold-start.sh MODEL [N]     (EGEMMA_BENCH_ARGS: more options for embed and bench, e.g. --threads 2)
@@ -28,6 +30,21 @@ while [ $i -lt "$n" ]; do
 done
 first=$(median < /tmp/egemma-cold.$$)
 
+# The library as an application uses it: its two JARs and the probe's class on a thin class path, the JVM the launcher
+# picked (JAVA_HOME or PATH), the same EGEMMA_JAVA_OPTS (e.g. -Degemma.packCache=DIR).
+java=${JAVA_HOME:+$JAVA_HOME/bin/}java
+cp="$(ls "$here"/java/egemma-core/target/egemma-core-*[0-9T].jar | head -1):$(ls "$here"/native/target/egemma-native-*.jar | head -1):$here/java/egemma-bench/target/classes"
+threads=$(echo " $args " | sed -n 's/.* --threads[ =]\([0-9]*\) .*/\1/p')
+i=0
+: > /tmp/egemma-cold.$$
+while [ $i -lt "$n" ]; do
+  # shellcheck disable=SC2086
+  "$java" --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xmn24m ${EGEMMA_JAVA_OPTS:-} -cp "$cp" dev.egemma.bench.FirstVector "$model" $threads \
+    | sed -n 's/.*first_vector_ms \([0-9]*\).*/\1/p' >> /tmp/egemma-cold.$$
+  i=$((i + 1))
+done
+inproc=$(median < /tmp/egemma-cold.$$)
+
 echo "Hello world" > /tmp/egemma-one.$$
 i=0
 : > /tmp/egemma-cold.$$
@@ -45,4 +62,5 @@ for i in 1 2 3; do
 done
 rss=$(median < /tmp/egemma-cold.$$)
 rm -f /tmp/egemma-cold.$$ /tmp/egemma-one.$$
-printf '%s: first_vector %s ms, load %s ms (medians of %s), corpus-1000 peak RSS %s MiB (median of 3)\n' "$(basename "$model")" "$first" "$load" "$n" "$rss"
+printf '%s: first_vector %s ms, in_process %s ms, load %s ms (medians of %s), corpus-1000 peak RSS %s MiB (median of 3)\n' \
+  "$(basename "$model")" "$first" "$inproc" "$load" "$n" "$rss"

@@ -32,7 +32,10 @@ import java.util.stream.StreamSupport;
  * the pool.
  */
 public final class Embedder implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger(Embedder.class.getName());
+    /** The logger, made when something is logged: System.getLogger takes ~12 ms in a cold JVM, and most opens log nothing. */
+    private static final class Log {
+        static final System.Logger LOG = System.getLogger(Embedder.class.getName());
+    }
 
     /** Message when the GGUF lacks dense_2/dense_3 (issued once per opened model). */
     public static final String NO_DENSE_WARNING = "this GGUF has no dense_2/dense_3 tensors: embeddings are the mean-pooled "
@@ -144,9 +147,9 @@ public final class Embedder implements AutoCloseable {
             if (k instanceof dev.egemma.kernels.ffm.NativeKernels n) n.usePackCache(gguf, w.products()); // packed once per model file
             pool = new WorkerPool(options.threads());
             Embedder e = new Embedder(f, w, tok, pool, new EmbeddingGemma(w, k, pool), options, engineOptions);
-            if (!w.hasDense()) LOG.log(System.Logger.Level.WARNING, gguf.getFileName() + ": " + NO_DENSE_WARNING);
+            if (!w.hasDense()) Log.LOG.log(System.Logger.Level.WARNING, gguf.getFileName() + ": " + NO_DENSE_WARNING);
             String delegated = delegationWarning(k, w);
-            if (delegated != null) LOG.log(System.Logger.Level.WARNING, gguf.getFileName() + ": " + delegated);
+            if (delegated != null) Log.LOG.log(System.Logger.Level.WARNING, gguf.getFileName() + ": " + delegated);
             return e;
         } catch (RuntimeException | Error ex) {
             if (pool != null) pool.close();
@@ -168,23 +171,39 @@ public final class Embedder implements AutoCloseable {
 
     /**
      * The kernels, made on a helper thread while the caller reads the model file (in a cold JVM, loading libegemma and
-     * linking its functions take ~0.1 s, reading the file and its vocabulary as long). The helper then links the
-     * functions of a forward pass, so that the first one does not.
+     * linking its functions take ~0.1 s, reading the file and its vocabulary as long). The helper then readies the
+     * first forward pass (links its functions, builds the GELU table), so that it does not.
      */
     private static CompletableFuture<Kernels> startKernels(Options o) {
-        CompletableFuture<Kernels> f = new CompletableFuture<>();
-        Thread.ofPlatform().daemon().name("egemma-open").start(() -> {
+        KernelStart start = new KernelStart(o);
+        Thread.ofPlatform().daemon().name("egemma-open").start(start);
+        return start.kernels;
+    }
+
+    /**
+     * The helper's work. A class, not a lambda: the JVM's first lambda costs ~11 ms (the lambda machinery starts), and
+     * this was the first of an open; the helper's own (it links libegemma's functions) now pay that beside the caller.
+     */
+    private static final class KernelStart implements Runnable {
+        final CompletableFuture<Kernels> kernels = new CompletableFuture<>();
+        private final Options options;
+
+        KernelStart(Options options) {
+            this.options = options;
+        }
+
+        @Override
+        public void run() {
             Kernels k;
             try {
-                k = kernels(o);
+                k = kernels(options);
             } catch (Throwable t) {
-                f.completeExceptionally(t);
+                kernels.completeExceptionally(t);
                 return;
             }
-            f.complete(k);
-            if (k instanceof dev.egemma.kernels.ffm.NativeKernels n) n.linkForwardPass();
-        });
-        return f;
+            kernels.complete(k);
+            if (k instanceof dev.egemma.kernels.ffm.NativeKernels n) n.prepareForwardPass();
+        }
     }
 
     private static Kernels joinKernels(CompletableFuture<Kernels> f) {

@@ -93,7 +93,8 @@ class QuantizedModelsCommandTest {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Path err = Files.createTempFile("egemma-serve", ".err");
         Process p = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "--add-modules", "jdk.incubator.vector",
-                "-Degemma.packCache=" + System.getProperty("egemma.packCache", "off"), "-cp", System.getProperty("java.class.path"), Main.class.getName(), "serve", "--port", "0", "--threads", "2",
+                "-Degemma.packCache=" + System.getProperty("egemma.packCache", "off"),
+                "-Degemma.vocabCache=" + System.getProperty("egemma.vocabCache", "off"), "-cp", System.getProperty("java.class.path"), Main.class.getName(), "serve", "--port", "0", "--threads", "2",
                 "-m", "q4=" + GoldenQuant.model("q256-q4_k_m"), "-m", "ollama=" + GoldenQuant.model("q256-q4_k_m-ollama"))
                 .redirectError(err.toFile()).start();
         try {

@@ -81,7 +81,8 @@ class ServeCommandTest {
     private static List<String> egemma(String... args) {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "--add-modules", "jdk.incubator.vector",
-                "-Degemma.packCache=" + System.getProperty("egemma.packCache", "off"), "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+                "-Degemma.packCache=" + System.getProperty("egemma.packCache", "off"),
+                "-Degemma.vocabCache=" + System.getProperty("egemma.vocabCache", "off"), "-cp", System.getProperty("java.class.path"), Main.class.getName()));
         cmd.addAll(List.of(args));
         return cmd;
     }

@@ -70,7 +70,7 @@ final class GgufCursor {
         if (len > maxLength) throw error(pos - 8, field, "string of " + len + " bytes is longer than the limit of " + maxLength);
         long at = need(len, field);
         byte[] bytes = new byte[(int) len];
-        MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, at, bytes, 0, (int) len);
+        LittleEndianCopy.bytes(seg, at, bytes, 0, (int) len);
         return new String(bytes, StandardCharsets.UTF_8);
     }
 
@@ -108,7 +108,7 @@ final class GgufCursor {
         switch (et) {
             case UINT8, INT8 -> {
                 byte[] a = new byte[len];
-                MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, need(len, key), a, 0, len);
+                LittleEndianCopy.bytes(seg, need(len, key), a, 0, len);
                 return GgufValue.array(et, a);
             }
             case BOOL -> {
@@ -123,27 +123,27 @@ final class GgufCursor {
             }
             case UINT16, INT16 -> {
                 short[] a = new short[len];
-                MemorySegment.copy(seg, I16, need(2L * len, key), a, 0, len);
+                LittleEndianCopy.shorts(seg, need(2L * len, key), a, 0, len);
                 return GgufValue.array(et, a);
             }
             case UINT32, INT32 -> {
                 int[] a = new int[len];
-                MemorySegment.copy(seg, I32, need(4L * len, key), a, 0, len);
+                LittleEndianCopy.ints(seg, need(4L * len, key), a, 0, len);
                 return GgufValue.array(et, a);
             }
             case UINT64, INT64 -> {
                 long[] a = new long[len];
-                MemorySegment.copy(seg, I64, need(8L * len, key), a, 0, len);
+                LittleEndianCopy.longs(seg, need(8L * len, key), a, 0, len);
                 return GgufValue.array(et, a);
             }
             case FLOAT32 -> {
                 float[] a = new float[len];
-                MemorySegment.copy(seg, F32, need(4L * len, key), a, 0, len);
+                LittleEndianCopy.floats(seg, need(4L * len, key), a, 0, len);
                 return GgufValue.array(et, a);
             }
             case FLOAT64 -> {
                 double[] a = new double[len];
-                MemorySegment.copy(seg, F64, need(8L * len, key), a, 0, len);
+                LittleEndianCopy.doubles(seg, need(8L * len, key), a, 0, len);
                 return GgufValue.array(et, a);
             }
             case STRING -> {
@@ -161,8 +161,10 @@ final class GgufCursor {
     /**
      * Walks the length prefixes only; the bytes are decoded later, on demand. The prefixes are read from
      * windows copied to the heap rather than with one {@link MemorySegment#get} each: opening a model runs this
-     * loop (262,144 strings for Gemma) in a cold JVM, mostly interpreted, where a plain array read costs a small
-     * fraction of a segment access (measured: about 60 ms down to 20 ms).
+     * (262,144 strings for Gemma) in a cold JVM, where a plain array read costs a small fraction of a segment access
+     * (measured: about 60 ms down to 20 ms). The walk itself is {@link #walk}, called per {@link #CHUNK} strings: a
+     * small method called often is compiled after ~100 calls, where one long loop ran interpreted until its on-stack
+     * replacement (~60,000 iterations).
      */
     private GgufStringArray stringArray(String key, int len) throws GgufFormatException {
         long base = pos;
@@ -171,7 +173,7 @@ final class GgufCursor {
         byte[] w = new byte[(int) Math.min(WINDOW, Math.max(8, size - p))];
         long wStart = p;
         int wLen = 0;
-        for (int i = 0; i < len; i++) {
+        for (int i = 0; i < len; ) {
             if (p + 8 > wStart + wLen) { // the next prefix is not (wholly) in the window
                 if (size - p < 8) {
                     pos = p;
@@ -179,23 +181,50 @@ final class GgufCursor {
                 }
                 wStart = p;
                 wLen = (int) Math.min(w.length, size - p);
-                MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, p, w, 0, wLen);
+                LittleEndianCopy.bytes(seg, p, w, 0, wLen);
             }
-            int o = (int) (p - wStart);
-            int lo = w[o] & 0xFF | (w[o + 1] & 0xFF) << 8 | (w[o + 2] & 0xFF) << 16 | (w[o + 3] & 0xFF) << 24;
-            if ((w[o + 4] | w[o + 5] | w[o + 6] | w[o + 7]) != 0 || lo < 0 || lo > MAX_STRING) {
-                long l = seg.get(I64, p);
-                throw error(p, key + "[" + i + "]", "string of " + Long.toUnsignedString(l) + " bytes is longer than the limit of " + MAX_STRING);
+            int reached = walk(w, (int) (p - wStart), wLen, ends, i, Math.min(len, i + CHUNK), p - base, size - base);
+            if (reached < 0) {
+                int bad = -1 - reached; // the strings before it were walked: its prefix follows the last one's end
+                throw badString(key, bad, bad == 0 ? base : base + ends[bad - 1]);
             }
-            if (lo > size - p - 8) {
-                throw error(p, key + "[" + i + "]", "string of " + lo + " bytes runs past the end of the file (" + size + " bytes)");
-            }
-            p += 8 + lo;
-            if (p - base > Integer.MAX_VALUE) throw error(p, key + "[" + i + "]", "the array's strings exceed 2 GiB in total");
-            ends[i] = (int) (p - base);
+            i = reached;
+            p = base + ends[i - 1];
         }
         pos = p;
         return new GgufStringArray(file, seg, base, ends);
+    }
+
+    /** Strings walked per call of {@link #walk}. */
+    private static final int CHUNK = 32;
+
+    /**
+     * Reads the prefixes of strings {@code i, i+1, ...} below {@code stop} while they lie wholly in the window, the first
+     * at {@code w[o]} and {@code rel} bytes after the array's start ({@code limit} bytes of file from there on), and
+     * stores where each string ends. Returns the next string's index, or {@code -1 - index} of a string whose length is
+     * too large, runs past the end of the file, or takes the array past 2 GiB ({@link #badString} says which).
+     */
+    private static int walk(byte[] w, int o, int wLen, int[] ends, int i, int stop, long rel, long limit) {
+        for (; i < stop && o + 8 <= wLen; i++) {
+            int lo = w[o] & 0xFF | (w[o + 1] & 0xFF) << 8 | (w[o + 2] & 0xFF) << 16 | (w[o + 3] & 0xFF) << 24;
+            if ((w[o + 4] | w[o + 5] | w[o + 6] | w[o + 7]) != 0 || lo < 0 || lo > MAX_STRING || lo > limit - rel - 8
+                    || rel + 8 + lo > Integer.MAX_VALUE) return -1 - i;
+            rel += 8 + lo;
+            o += 8 + lo;
+            ends[i] = (int) rel;
+        }
+        return i;
+    }
+
+    /** The error for string {@code i} of array {@code key}, whose u64 length is at {@code at}. */
+    private GgufFormatException badString(String key, int i, long at) {
+        pos = at;
+        long l = seg.get(I64, at);
+        if (l < 0 || l > MAX_STRING)
+            return error(at, key + "[" + i + "]", "string of " + Long.toUnsignedString(l) + " bytes is longer than the limit of " + MAX_STRING);
+        if (l > seg.byteSize() - at - 8)
+            return error(at, key + "[" + i + "]", "string of " + l + " bytes runs past the end of the file (" + seg.byteSize() + " bytes)");
+        return error(at + 8 + l, key + "[" + i + "]", "the array's strings exceed 2 GiB in total");
     }
 
     /** Bytes copied at a time by {@link #stringArray}. */

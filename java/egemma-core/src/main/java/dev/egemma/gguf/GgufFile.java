@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -119,10 +118,17 @@ public final class GgufFile implements AutoCloseable {
         }
 
         // type is null for an id ggml does not define: such a tensor is listed without data (see GgufTensor).
-        record Info(String name, GgmlType type, int typeId, long[] shape, long offset, long bytes, long at, long offsetAt) {
+        record Info(String name, GgmlType type, int typeId, long[] shape, long offset, long bytes, long at, long offsetAt)
+                implements Comparable<Info> {
             /** Bytes the checks below reserve: any real type takes at least one byte, an unknown one no fewer. */
             long reserved() {
                 return type != null ? bytes : 1;
+            }
+
+            /** By offset. Comparable, not Comparator.comparingLong(Info::offset): that method reference cost ~8 ms cold. */
+            @Override
+            public int compareTo(Info o) {
+                return Long.compare(offset, o.offset);
             }
         }
         Info[] infos = new Info[(int) tensorCount];
@@ -163,7 +169,7 @@ public final class GgufFile implements AutoCloseable {
         long dataSize = seg.byteSize() - Math.min(dataOffset, seg.byteSize());
 
         Info[] byOffset = infos.clone();
-        if (byOffset.length > 1) Arrays.sort(byOffset, Comparator.comparingLong(Info::offset)); // no lambda bootstrap for tokenizer-only images
+        Arrays.sort(byOffset);
         long end = 0;
         String prev = null;
         for (Info info : byOffset) {
@@ -209,6 +215,11 @@ public final class GgufFile implements AutoCloseable {
 
     public Path path() {
         return path;
+    }
+
+    /** Whether this maps the file {@link #path()} names ({@link #open}), not an image parsed from memory. */
+    public boolean mapsFile() {
+        return arena != null;
     }
 
     public int version() {

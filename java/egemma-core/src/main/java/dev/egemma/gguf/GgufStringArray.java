@@ -55,6 +55,16 @@ public final class GgufStringArray {
         return ends.length == 0 ? 0 : ends[ends.length - 1] - 8L * ends.length;
     }
 
+    /**
+     * The array's bytes as the file holds them (each entry's u64 length, then its UTF-8 bytes), a read-only slice of
+     * the mapping; null for an array built in memory. What a cache derived from the entries checks them by.
+     */
+    public MemorySegment encoded() {
+        if (ends == null) return null;
+        checkOpen();
+        return seg.asSlice(base, ends.length == 0 ? 0 : ends[ends.length - 1]).asReadOnly();
+    }
+
     /** Offset of entry {@code i}'s bytes from {@code base}. */
     private int start(int i) {
         return (i == 0 ? 0 : ends[i - 1]) + 8;

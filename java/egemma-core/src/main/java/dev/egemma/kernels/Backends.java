@@ -51,7 +51,10 @@ public final class Backends {
      */
     public record Selection(Requested requested, Kind kind, NativeLibrary nativeLibrary, String unavailabilityCause) {}
 
-    private static final System.Logger LOG = System.getLogger(Backends.class.getName());
+    /** The logger, made when something is logged: System.getLogger takes ~12 ms in a cold JVM, and most opens log nothing. */
+    private static final class Log {
+        static final System.Logger LOG = System.getLogger(Backends.class.getName());
+    }
 
     private Backends() {}
 
@@ -66,7 +69,7 @@ public final class Backends {
             try {
                 s = select(parseRequested(System.getProperty(PROP_BACKEND)),
                         () -> NativeLibraryLoader.fromSystemProperties().load(), System.getProperty(PROP_ISA),
-                        msg -> LOG.log(System.Logger.Level.WARNING, msg));
+                        msg -> Log.LOG.log(System.Logger.Level.WARNING, msg));
             } catch (RuntimeException e) {
                 f = e;
             }

@@ -9,7 +9,10 @@ import dev.egemma.kernels.java.ScalarKernels;
  * at least 4 lanes, otherwise the scalar one (with one warning saying why). One shared instance per {@link Q8Order}.
  */
 public final class KernelProvider {
-    private static final System.Logger LOG = System.getLogger(KernelProvider.class.getName());
+    /** The logger, made when something is logged: System.getLogger takes ~12 ms in a cold JVM, and most opens log nothing. */
+    private static final class Log {
+        static final System.Logger LOG = System.getLogger(KernelProvider.class.getName());
+    }
 
     private KernelProvider() {}
 
@@ -45,7 +48,7 @@ public final class KernelProvider {
 
     private static Kernels pickJava(Q8Order order) {
         if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-            LOG.log(System.Logger.Level.WARNING, "jdk.incubator.vector is not enabled (run java with --add-modules jdk.incubator.vector); "
+            Log.LOG.log(System.Logger.Level.WARNING, "jdk.incubator.vector is not enabled (run java with --add-modules jdk.incubator.vector); "
                     + "using the much slower scalar Java kernels");
             return new ScalarKernels(order);
         }
@@ -54,9 +57,9 @@ public final class KernelProvider {
             Class<?> c = Class.forName("dev.egemma.kernels.java.VectorKernels");
             Object usable = c.getMethod("isUsable").invoke(null);
             if (Boolean.TRUE.equals(usable)) return vectorKernels(order);
-            LOG.log(System.Logger.Level.WARNING, "the Vector API's preferred species is too narrow on this CPU; using the scalar Java kernels");
+            Log.LOG.log(System.Logger.Level.WARNING, "the Vector API's preferred species is too narrow on this CPU; using the scalar Java kernels");
         } catch (ReflectiveOperationException | LinkageError e) {
-            LOG.log(System.Logger.Level.WARNING, "Vector API kernels unavailable (" + e + "); using the scalar Java kernels");
+            Log.LOG.log(System.Logger.Level.WARNING, "Vector API kernels unavailable (" + e + "); using the scalar Java kernels");
         }
         return new ScalarKernels(order);
     }

@@ -6,8 +6,6 @@ import dev.egemma.gguf.GgufTensor;
 import dev.egemma.kernels.WeightMatrix;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -89,7 +87,7 @@ public record ModelWeights(
         MemorySegment s = t.data();
         if (s.byteSize() < 4L * n) throw new IllegalArgumentException(name + ": " + s.byteSize() + " bytes for " + n + " floats");
         float[] w = new float[n];
-        MemorySegment.copy(s, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, w, 0, n);
+        dev.egemma.gguf.LittleEndianCopy.floats(s, 0, w, 0, n);
         return w;
     }
 }

@@ -138,10 +138,16 @@ public final class Tokenizer {
         boolean addEos = f.getBoolean("tokenizer.ggml.add_eos_token", false);
         boolean addSpacePrefix = f.getBoolean("tokenizer.ggml.add_space_prefix", true);
         try {
-            return new Tokenizer(Vocabulary.fromUtf8(tokens), scores, types, bos, eos, unk, pad, addBos, addEos, addSpacePrefix);
+            return new Tokenizer(vocabulary(f, tokens), scores, types, bos, eos, unk, pad, addBos, addEos, addSpacePrefix);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The vocabulary index of a model file from its cache when it has a valid one (see {@link VocabularyCache}). */
+    private static Vocabulary vocabulary(GgufFile f, GgufStringArray tokens) {
+        VocabularyCache cache = f.mapsFile() && tokens.size() > 0 ? VocabularyCache.of(f.path()) : null;
+        return cache != null ? cache.vocabulary(tokens) : Vocabulary.fromUtf8(tokens);
     }
 
     /**

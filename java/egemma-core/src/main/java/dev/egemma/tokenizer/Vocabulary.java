@@ -36,19 +36,37 @@ final class Vocabulary {
     private int used; // pool chars filled while building
     private int maxLength;
     private int[] pow31; // 31^k for k <= maxLength, for composing hashes
-    private final List<char[]> bridges = new ArrayList<>(); // texts with U+2581 after their first char
-    private char[][] bridging; // bridges, or null if too many to check
+    private final List<Integer> bridges = new ArrayList<>(); // ids of the texts with U+2581 after their first char
+    private int[] bridgeIds; // bridges, or null if too many to check
+    private char[][] bridging; // their texts
 
     private Vocabulary(int size, long poolChars) {
-        if (size > MAX_TOKENS) throw new IllegalArgumentException("vocabulary of " + size + " tokens is larger than the supported " + MAX_TOKENS);
-        if (poolChars > Integer.MAX_VALUE - 16) throw new IllegalArgumentException("token texts are too large in total");
+        this(checkedSize(size), new char[checkedPool(poolChars)], new int[size + 1], new int[capacity(size)]);
+    }
+
+    /** Over these arrays as they are (filled by {@link #add}, or read back by {@link #restore}). */
+    private Vocabulary(int size, char[] pool, int[] offsets, int[] slots) {
         this.size = size;
-        this.pool = new char[(int) poolChars];
-        this.offsets = new int[size + 1];
-        int cap = Integer.highestOneBit(Math.max(4, size) * 2 - 1) << 1; // power of two, load <= 0.5
-        this.mask = cap - 1;
-        this.slots = new int[cap];
+        this.pool = pool;
+        this.offsets = offsets;
+        this.slots = slots;
+        this.mask = slots.length - 1;
         this.idMask = (1 << (32 - Integer.numberOfLeadingZeros(size))) - 1; // holds 1..size
+    }
+
+    private static int checkedSize(int size) {
+        if (size > MAX_TOKENS) throw new IllegalArgumentException("vocabulary of " + size + " tokens is larger than the supported " + MAX_TOKENS);
+        return size;
+    }
+
+    private static int checkedPool(long poolChars) {
+        if (poolChars > Integer.MAX_VALUE - 16) throw new IllegalArgumentException("token texts are too large in total");
+        return (int) poolChars;
+    }
+
+    /** Index slots for {@code size} texts: a power of two, load <= 0.5. */
+    static int capacity(int size) {
+        return Integer.highestOneBit(Math.max(4, size) * 2 - 1) << 1;
     }
 
     /** The vocabulary of {@code texts}, id = index. */
@@ -131,7 +149,7 @@ final class Vocabulary {
         used += len;
         offsets[id + 1] = used;
         if (len > maxLength) maxLength = len;
-        if (bridge && bridges.size() <= MAX_BRIDGING) bridges.add(Arrays.copyOfRange(pool, start, used));
+        if (bridge && bridges.size() <= MAX_BRIDGING) bridges.add(id);
         int m = mix(hash), tag = m & ~idMask;
         for (int s = m & mask; ; s = (s + 1) & mask) {
             int e = slots[s];
@@ -143,11 +161,51 @@ final class Vocabulary {
     }
 
     private void finish() {
+        int[] ids = null;
+        if (bridges.size() <= MAX_BRIDGING) {
+            ids = new int[bridges.size()];
+            for (int i = 0; i < ids.length; i++) ids[i] = bridges.get(i);
+        }
+        bridges.clear();
+        finish(ids);
+    }
+
+    private void finish(int[] bridgeIds) {
         pow31 = new int[maxLength + 1];
         pow31[0] = 1;
         for (int k = 1; k <= maxLength; k++) pow31[k] = pow31[k - 1] * 31;
-        bridging = bridges.size() <= MAX_BRIDGING ? bridges.toArray(new char[0][]) : null;
-        bridges.clear();
+        this.bridgeIds = bridgeIds;
+        if (bridgeIds != null) {
+            bridging = new char[bridgeIds.length][];
+            for (int i = 0; i < bridgeIds.length; i++) bridging[i] = chars(bridgeIds[i]);
+        }
+    }
+
+    /** What {@link VocabularyCache} stores: the built index, so that the next open reads it instead of building it. */
+    record Parts(int size, char[] pool, int used, int[] offsets, int[] slots, int maxLength, int[] bridgeIds) {}
+
+    Parts parts() {
+        return new Parts(size, pool, used, offsets, slots, maxLength, bridgeIds);
+    }
+
+    /**
+     * The vocabulary {@link #parts()} described, as read back by {@link VocabularyCache} (whose checksums say these are
+     * the arrays it wrote). What is cheap to check is checked again, so a bad part throws here rather than later.
+     */
+    static Vocabulary restore(Parts p) {
+        int n = checkedSize(p.size());
+        if (n < 1 || p.offsets().length != n + 1 || p.slots().length != capacity(n) || p.offsets()[0] != 0 || p.offsets()[n] != p.used()
+                || p.used() > p.pool().length || p.maxLength() < 0 || p.maxLength() > p.used())
+            throw new IllegalArgumentException("inconsistent vocabulary parts");
+        Vocabulary v = new Vocabulary(n, p.pool(), p.offsets(), p.slots());
+        v.used = p.used();
+        v.maxLength = p.maxLength();
+        if (p.bridgeIds() != null) {
+            if (p.bridgeIds().length > MAX_BRIDGING) throw new IllegalArgumentException("too many bridging texts");
+            for (int id : p.bridgeIds()) if (id < 0 || id >= n) throw new IllegalArgumentException("bridging id " + id);
+        }
+        v.finish(p.bridgeIds());
+        return v;
     }
 
     private static int mix(int h) {

@@ -133,7 +133,7 @@ class EmbedderStreamingTest {
         int window = 512;
         List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "--enable-native-access=ALL-UNNAMED", "--add-modules", "jdk.incubator.vector",
-                "-Degemma.backend=java", "-cp", System.getProperty("java.class.path"),
+                "-Degemma.backend=java", "-Degemma.vocabCache=" + System.getProperty("egemma.vocabCache", "off"), "-cp", System.getProperty("java.class.path"),
                 StreamProbe.class.getName(), model.toString(), "100000", Integer.toString(window));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("out.txt").toFile()).start();
         assertTrue(p.waitFor(120, TimeUnit.SECONDS), "forked JVM did not finish");

@@ -108,6 +108,16 @@ class GgufValidationTest {
     }
 
     @Test
+    void stringArrayEntryTooLongAfterManyGoodOnesIsNamedByItsIndex() {
+        // past the first chunks of the prefix walk: the index and offset still name the bad entry
+        RawGguf r = new RawGguf().header(0, 1).str("tokens").u32(GgufValueType.ARRAY.id).u32(GgufValueType.STRING.id).u64(100);
+        for (int i = 0; i < 70; i++) r.str("t" + i);
+        int at = r.pos();
+        GgufFormatException e = reject(r.u64(-5).zeros(64).bytes(), at, "tokens[70]");
+        assertTrue(e.getMessage().contains("longer than the limit"), e.getMessage());
+    }
+
+    @Test
     void unknownValueType() {
         RawGguf r = new RawGguf().header(0, 1).str("k");
         int at = r.pos();

@@ -1,5 +1,6 @@
 package dev.egemma.kernels.ffm;
 
+import dev.egemma.cache.CacheFiles;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -7,15 +8,10 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32C;
@@ -40,7 +36,10 @@ import java.util.zip.CRC32C;
  * multiple of 64.
  */
 final class PackCache {
-    private static final System.Logger LOG = System.getLogger(PackCache.class.getName());
+    /** The logger, made when something is logged: System.getLogger takes ~12 ms in a cold JVM, and most opens log nothing. */
+    private static final class Log {
+        static final System.Logger LOG = System.getLogger(PackCache.class.getName());
+    }
     static final String PROP = "egemma.packCache";
     static final int MAGIC = 'E' | 'G' << 8 | 'P' << 16 | 'K' << 24;
     static final int VERSION = 2;
@@ -71,22 +70,19 @@ final class PackCache {
      * is there and matches; null when the cache is off or the model has no identity to key it by.
      */
     static PackCache open(Path model, String layout) {
-        String prop = System.getProperty(PROP, "");
-        if (prop.equalsIgnoreCase("off") || prop.equalsIgnoreCase("false")) return null;
-        Path dir = prop.isBlank() ? Path.of(System.getProperty("user.home", "."), ".cache", "egemma", "packs") : Path.of(prop);
+        Path dir = CacheFiles.dir(PROP, "packs");
+        if (dir == null) return null;
         String key;
         Path real;
         try {
             real = model.toRealPath();
-            BasicFileAttributes a = Files.readAttributes(real, BasicFileAttributes.class);
-            key = "egemma pack cache v" + VERSION + "; " + layout + "; model " + real + "; size " + a.size() + "; mtime "
-                    + a.lastModifiedTime().toInstant() + "; file " + a.fileKey();
+            key = "egemma pack cache v" + VERSION + "; " + layout + "; " + CacheFiles.modelIdentity(real);
         } catch (IOException | RuntimeException e) {
-            LOG.log(System.Logger.Level.DEBUG, "no pack cache for " + model + ": " + e);
+            Log.LOG.log(System.Logger.Level.DEBUG, "no pack cache for " + model + ": " + e);
             return null;
         }
-        String prefix = hash(real.toString());
-        PackCache c = new PackCache(dir.resolve(prefix + "-" + hash(key) + ".pack"), key, prefix);
+        String prefix = CacheFiles.hash(real.toString());
+        PackCache c = new PackCache(dir.resolve(prefix + "-" + CacheFiles.hash(key) + ".pack"), key, prefix);
         c.read();
         return c;
     }
@@ -107,7 +103,7 @@ final class PackCache {
             entries = parse(m.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN), m.byteSize());
             mapped = m;
         } catch (IOException | RuntimeException e) {
-            LOG.log(System.Logger.Level.DEBUG, "pack cache " + file + " not used (it is rewritten): " + e.getMessage());
+            Log.LOG.log(System.Logger.Level.DEBUG, "pack cache " + file + " not used (it is rewritten): " + e.getMessage());
             entries = Map.of();
             damaged = true;
         }
@@ -159,7 +155,7 @@ final class PackCache {
         MemorySegment data = mapped.asSlice(e.dataOffset, e.dataBytes, ALIGN);
         MemorySegment mins = minsBytes == 0 ? null : mapped.asSlice(e.minsOffset, e.minsBytes, ALIGN);
         if (crc(data, mins) != e.crc) {
-            LOG.log(System.Logger.Level.DEBUG, "pack cache " + file + ": " + name + " fails its checksum; packing it again");
+            Log.LOG.log(System.Logger.Level.DEBUG, "pack cache " + file + ": " + name + " fails its checksum; packing it again");
             damaged = true;
             return null;
         }
@@ -176,14 +172,12 @@ final class PackCache {
      * logged, never thrown: a read-only home or a full disk only costs the next start its packing.
      */
     void store(Map<String, Stored> packs) {
-        Path tmp = null;
         try {
-            Files.createDirectories(file.getParent());
-            tmp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
             List<String> names = packs.keySet().stream().sorted().toList();
             byte[] k = key.getBytes(StandardCharsets.UTF_8);
-            long header = 16L + k.length;
-            for (String name : names) header += 2 + name.getBytes(StandardCharsets.UTF_8).length + 40;
+            long headerBytes = 16L + k.length;
+            for (String name : names) headerBytes += 2 + name.getBytes(StandardCharsets.UTF_8).length + 40;
+            long header = headerBytes;
             ByteBuffer h = ByteBuffer.allocate((int) header).order(ByteOrder.LITTLE_ENDIAN);
             h.putInt(MAGIC).putInt(VERSION).putInt(k.length).put(k).putInt(names.size());
             long off = align(header);
@@ -196,42 +190,19 @@ final class PackCache {
                         .putInt(crc(p.data(), p.mins())).putInt(packs.get(name).source());
                 off = align(minsOff + minsBytes);
             }
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            CacheFiles.writeAtomically(file, modelPrefix + "-*.pack", ch -> {
                 writeAt(ch, h.flip(), 0);
-                off = align(header);
+                long at = align(header);
                 for (String name : names) {
                     NativeKernels.Packed p = packs.get(name).packed();
-                    writeAt(ch, p.data().asByteBuffer(), off);
-                    off = align(off + p.data().byteSize());
-                    if (p.mins() != null) writeAt(ch, p.mins().asByteBuffer(), off);
-                    off = align(off + (p.mins() == null ? 0 : p.mins().byteSize()));
+                    writeAt(ch, p.data().asByteBuffer(), at);
+                    at = align(at + p.data().byteSize());
+                    if (p.mins() != null) writeAt(ch, p.mins().asByteBuffer(), at);
+                    at = align(at + (p.mins() == null ? 0 : p.mins().byteSize()));
                 }
-                ch.force(false);
-            }
-            try {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-            tmp = null;
-            removeOlderFilesOfThisModel();
+            });
         } catch (IOException | RuntimeException e) {
-            LOG.log(System.Logger.Level.DEBUG, "could not write the pack cache " + file + ": " + e);
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // a leftover temporary file is only disk space
-                }
-            }
-        }
-    }
-
-    /** This model's files under other keys (it was modified, or libegemma changed) are never read again. */
-    private void removeOlderFilesOfThisModel() throws IOException {
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(file.getParent(), modelPrefix + "-*.pack")) {
-            for (Path p : ds) if (!p.equals(file)) Files.deleteIfExists(p);
+            Log.LOG.log(System.Logger.Level.DEBUG, "could not write the pack cache " + file + ": " + e);
         }
     }
 
@@ -263,13 +234,4 @@ final class PackCache {
         return (int) c.getValue();
     }
 
-    /**
-     * 64-bit FNV-1a of the UTF-8 bytes, in hex: names files only (the key inside is compared in full, so a collision
-     * costs a repack, never a wrong weight); not a MessageDigest, whose providers take ~40 ms to start in a cold JVM.
-     */
-    private static String hash(String s) {
-        long h = 0xcbf29ce484222325L;
-        for (byte b : s.getBytes(StandardCharsets.UTF_8)) h = (h ^ (b & 0xff)) * 0x100000001b3L;
-        return HexFormat.of().toHexDigits(h);
-    }
 }

@@ -1,5 +1,6 @@
 package dev.egemma.kernels.ffm;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -109,6 +110,22 @@ class NativeLibraryLoaderTest {
         NativeLibrary second = new NativeLibraryLoader(null, List.of(), getClass().getClassLoader(), cache, HERE).load();
         assertEquals(first.path(), second.path());
         assertEquals(mtime, Files.getLastModifiedTime(second.path()), "an identical extracted file is reused");
+    }
+
+    @Test
+    void anExtractedFileThatDiffersFromTheResourceIsExtractedAgain() throws IOException {
+        NativeTestSupport.requireNative();
+        Path cache = tmp.resolve("cache");
+        Path file = new NativeLibraryLoader(null, List.of(), getClass().getClassLoader(), cache, HERE).load().path();
+        byte[] good = Files.readAllBytes(file);
+        byte[] flipped = good.clone();
+        flipped[flipped.length / 2] ^= 1; // same size, one bit: only a comparison of the bytes sees it
+        for (byte[] bad : List.of(flipped, java.util.Arrays.copyOf(good, good.length - 1), new byte[0])) {
+            Files.delete(file); // a new file, never the loaded one changed in place (its pages are mapped by this JVM)
+            Files.write(file, bad);
+            new NativeLibraryLoader(null, List.of(), getClass().getClassLoader(), cache, HERE).load();
+            assertArrayEquals(good, Files.readAllBytes(file), "a file of " + bad.length + " bytes was kept");
+        }
     }
 
     @Test
