@@ -210,11 +210,11 @@ public final class Distiller {
      * Distils without quantizing (tests compare these float rows with the teacher directly).
      *
      * @param model the teacher GGUF
+     * @param ckpt  checkpoint file for the contextual teacher vectors (kept; the caller deletes it)
      * @param o     how to distil
      * @return the reduced (and weighted) float table with its PCA
      * @throws IOException              if a file cannot be read or written
      * @throws IllegalArgumentException if the model cannot be distilled by the chosen method
-     * @param ckpt checkpoint file for the contextual teacher vectors (kept; the caller deletes it)
      */
     public static Distilled distill(Path model, Path ckpt, Options o) throws IOException {
         try (GgufFile f = GgufFile.open(model)) {

@@ -31,9 +31,9 @@ public final class Emb8Writer {
      *
      * @param out           the file, replaced if it exists
      * @param d             the float table
+     * @param tokenizerKeys the {@code tokenizer.*} metadata of the teacher GGUF; its token count must equal the rows
      * @throws IOException              if the file cannot be written
      * @throws IllegalArgumentException if a key does not start with {@code tokenizer.}
-     * @param tokenizerKeys the {@code tokenizer.*} metadata of the teacher GGUF; its token count must equal the rows
      */
     public static void write(Path out, Distilled d, Map<String, GgufValue> tokenizerKeys) throws IOException {
         GgufWriter g = new GgufWriter();

@@ -183,10 +183,10 @@ public final class Tokenizer {
      * Token ids of {@code text}, exactly as llama.cpp's {@code llama_tokenize(vocab, text, add_special, parse_special)}.
      *
      * @param text         the text; lone surrogates are read as U+FFFD
-     * @return the token ids; never truncated
      * @param addSpecial   add BOS and/or EOS as the GGUF's {@code add_bos_token}/{@code add_eos_token} say
      * @param parseSpecial split CONTROL/UNKNOWN token texts such as {@code <start_of_turn>} out as those tokens;
      *                     when off they are tokenized as ordinary text (USER_DEFINED tokens are split out either way)
+     * @return the token ids; never truncated
      */
     public int[] encode(String text, boolean addSpecial, boolean parseSpecial) {
         return encode(text, addSpecial, parseSpecial, true);
