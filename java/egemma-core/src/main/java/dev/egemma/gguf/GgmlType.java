@@ -47,7 +47,7 @@ public enum GgmlType {
     IQ4_NL(20, 32, 2 + 16),
     /** i-quant, about 3.44 bits per weight (grid codebook), super-blocks of 256. */
     IQ3_S(21, 256, 2 + 256 / 4 + 256 / 32 + 256 / 8 + 256 / 64),
-    /** i-quant, about 2.5 bits per weight (grid codebook), super-blocks of 256. */
+    /** i-quant, about 2.56 bits per weight (grid codebook), super-blocks of 256. */
     IQ2_S(22, 256, 2 + 256 / 4 + 256 / 32 + 256 / 32),
     /** 4-bit non-linear quants in super-blocks of 256 with 6-bit sub-block scales. */
     IQ4_XS(23, 256, 2 + 2 + 256 / 64 + 256 / 2),
