@@ -20,6 +20,12 @@ import java.util.List;
  *                      the text must then fit the context
  */
 public record Chunking(int chunkTokens, int overlapTokens, boolean late) {
+    /**
+     * Checks the sizes.
+     *
+     * @throws IllegalArgumentException if {@code chunkTokens} is below 1 or {@code overlapTokens} is not in
+     *                                  {@code [0, chunkTokens)}
+     */
     public Chunking {
         if (chunkTokens < 1) throw new IllegalArgumentException("chunk tokens must be >= 1, got " + chunkTokens);
         if (overlapTokens < 0 || overlapTokens >= chunkTokens)
@@ -30,10 +36,21 @@ public record Chunking(int chunkTokens, int overlapTokens, boolean late) {
      * One chunk: tokens {@code [tokenFrom, tokenTo)} of the text's tokens (no BOS, EOS or prompt), characters
      * {@code [charFrom, charTo)} of the text in code points (-1 where the tokens do not map back to the text), and its
      * embedding (normalized and cut as the Embedder's options say).
+     *
+     * @param tokenFrom first token of the chunk, an index into the text's tokens
+     * @param tokenTo   end of the chunk's tokens, exclusive
+     * @param charFrom  first code point of the chunk in the text; -1 where the tokens do not map back to the text
+     * @param charTo    end of the chunk's code points, exclusive; -1 where unmapped
+     * @param vector    the chunk's embedding
      */
     public record Chunk(int tokenFrom, int tokenTo, int charFrom, int charTo, float[] vector) {}
 
-    /** The windows over {@code n} tokens, as {@code [from0, to0, from1, to1, ...]}; one empty window for an empty text. */
+    /**
+     * The windows over {@code n} tokens, as {@code [from0, to0, from1, to1, ...]}; one empty window for an empty text.
+     *
+     * @param n the text's token count (no special or prompt tokens), &gt;= 0
+     * @return pairs of token indices, {@code to} exclusive, the last ending at {@code n}
+     */
     public int[] windows(int n) {
         if (n == 0) return new int[] {0, 0};
         int step = chunkTokens - overlapTokens;

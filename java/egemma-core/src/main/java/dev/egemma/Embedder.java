@@ -42,6 +42,10 @@ public final class Embedder implements AutoCloseable {
             + "outputs before the sentence-transformers Dense projections and will not match sentence-transformers' EmbeddingGemma";
 
     /**
+     * How an {@link Embedder} is opened: kernels, threads, batching, truncation, output width and normalization,
+     * default task. Start from {@link #defaults()} and change one setting at a time with the {@code with...}
+     * methods.
+     *
      * @param backend        kernels to use
      * @param threads        compute threads (>= 1)
      * @param maxBatchTokens tokens of several texts run through the matrix products together (>= 1; a longer
@@ -57,6 +61,13 @@ public final class Embedder implements AutoCloseable {
      */
     public record Options(Backend backend, int threads, int maxBatchTokens, Truncation truncation, boolean normalize,
                           int dimension, Task task, Q8Order q8Order) {
+        /**
+         * Checks the settings.
+         *
+         * @throws NullPointerException     if {@code backend} or {@code truncation} is null
+         * @throws IllegalArgumentException if {@code threads} is outside 1..{@link #maxThreads()},
+         *                                  {@code maxBatchTokens} is below 1 or {@code dimension} is negative
+         */
         public Options {
             Objects.requireNonNull(backend, "backend");
             Objects.requireNonNull(truncation, "truncation");
@@ -75,7 +86,11 @@ public final class Embedder implements AutoCloseable {
          */
         public static final int THREADS_PER_PROCESSOR = 4;
 
-        /** The most threads an Embedder accepts: {@link #THREADS_PER_PROCESSOR} x the available processors. */
+        /**
+         * The most threads an Embedder accepts: {@link #THREADS_PER_PROCESSOR} x the available processors.
+         *
+         * @return the largest valid {@code threads}, at least {@link #THREADS_PER_PROCESSOR}
+         */
         public static int maxThreads() {
             return THREADS_PER_PROCESSOR * Runtime.getRuntime().availableProcessors();
         }
@@ -85,18 +100,72 @@ public final class Embedder implements AutoCloseable {
          * process's Q8_0 order. 1024: on the 300M model (2 threads, native) budgets of 512 to 8192 gave the same
          * tokens/s within noise (1,500-1,570 on the 1,000-line corpus, 1024 highest) while peak RSS grew from 445 to
          * 870 MiB; see the README.
+         *
+         * @return the default options (validated, so they open as they are)
          */
         public static Options defaults() {
             return new Options(Backend.AUTO, Runtime.getRuntime().availableProcessors(), 1024, Truncation.TRUNCATE, true, 0, null, null);
         }
 
+        /**
+         * A copy with another {@code backend}; these options are unchanged.
+         *
+         * @param b the kernels to use
+         * @return new options, equal to these but for {@code backend}
+         */
         public Options withBackend(Backend b) { return new Options(b, threads, maxBatchTokens, truncation, normalize, dimension, task, q8Order); }
+        /**
+         * A copy with another {@code threads}; these options are unchanged.
+         *
+         * @param t compute threads, 1..{@link #maxThreads()}
+         * @return new options, equal to these but for {@code threads}
+         * @throws IllegalArgumentException if {@code t} is out of range
+         */
         public Options withThreads(int t) { return new Options(backend, t, maxBatchTokens, truncation, normalize, dimension, task, q8Order); }
+        /**
+         * A copy with another {@code maxBatchTokens}; these options are unchanged.
+         *
+         * @param n token budget of one batched forward pass (&gt;= 1; a longer single text still runs, alone)
+         * @return new options, equal to these but for {@code maxBatchTokens}
+         * @throws IllegalArgumentException if {@code n} is below 1
+         */
         public Options withMaxBatchTokens(int n) { return new Options(backend, threads, n, truncation, normalize, dimension, task, q8Order); }
+        /**
+         * A copy with another {@code truncation}; these options are unchanged.
+         *
+         * @param t what to do with texts longer than the model's context
+         * @return new options, equal to these but for {@code truncation}
+         */
         public Options withTruncation(Truncation t) { return new Options(backend, threads, maxBatchTokens, t, normalize, dimension, task, q8Order); }
+        /**
+         * A copy with another {@code normalize}; these options are unchanged.
+         *
+         * @param n true to L2-normalize the output vectors, false to return them as the model computes them
+         * @return new options, equal to these but for {@code normalize}
+         */
         public Options withNormalize(boolean n) { return new Options(backend, threads, maxBatchTokens, truncation, n, dimension, task, q8Order); }
+        /**
+         * A copy with another {@code dimension}; these options are unchanged.
+         *
+         * @param d output width (Matryoshka: the first {@code d} values, then re-normalized); 0 for the model's full
+         *          width
+         * @return new options, equal to these but for {@code dimension}
+         * @throws IllegalArgumentException if {@code d} is negative (a width above the model's fails at open)
+         */
         public Options withDimension(int d) { return new Options(backend, threads, maxBatchTokens, truncation, normalize, d, task, q8Order); }
+        /**
+         * A copy with another {@code task}; these options are unchanged.
+         *
+         * @param t prompt prefix applied by the text {@code embed} methods; null for none
+         * @return new options, equal to these but for {@code task}
+         */
         public Options withTask(Task t) { return new Options(backend, threads, maxBatchTokens, truncation, normalize, dimension, t, q8Order); }
+        /**
+         * A copy with another {@code q8Order}; these options are unchanged.
+         *
+         * @param o float order of the Q8_0 matrix products; null for the process default
+         * @return new options, equal to these but for {@code q8Order}
+         */
         public Options withQ8Order(Q8Order o) { return new Options(backend, threads, maxBatchTokens, truncation, normalize, dimension, task, o); }
     }
 
@@ -125,13 +194,30 @@ public final class Embedder implements AutoCloseable {
         this.engine = new EmbeddingEngine(engineOptions, this::tokenizeOpen, this::runBatch, pool);
     }
 
-    /** Opens a gemma-embedding GGUF (the file stays mapped until {@link #close()}). */
+    /**
+     * Opens a gemma-embedding GGUF (the file stays mapped until {@link #close()}).
+     *
+     * @param gguf    path of the model file
+     * @param options how to run it ({@link Options#defaults()} for the usual)
+     * @return an open Embedder; close it when done
+     * @throws IOException              if the file cannot be read
+     * @throws IllegalArgumentException if the file is no usable gemma-embedding GGUF, or {@code options.dimension()}
+     *                                  exceeds the model's width
+     */
     public static Embedder open(Path gguf, Options options) throws IOException {
         Objects.requireNonNull(options, "options");
         return open(gguf, options, EngineOptions.of(options.maxBatchTokens()));
     }
 
-    /** As {@link #open(Path, Options)} with explicit scheduling settings (their token budget wins). */
+    /**
+     * As {@link #open(Path, Options)} with explicit scheduling settings (their token budget wins).
+     *
+     * @param gguf          path of the model file
+     * @param options       how to run it
+     * @param engineOptions scheduling settings (internal type: for tests and tools on the class path)
+     * @return an open Embedder; close it when done
+     * @throws IOException if the file cannot be read
+     */
     @SuppressWarnings("exports") // dev.egemma.engine is internal: scheduling knobs for tests and tools on the class path
     public static Embedder open(Path gguf, Options options, EngineOptions engineOptions) throws IOException {
         Objects.requireNonNull(options, "options");
@@ -221,12 +307,22 @@ public final class Embedder implements AutoCloseable {
         return Backends.newKernels(Backends.Requested.valueOf(o.backend().name()), o.q8Order());
     }
 
-    /** The embedding of one text, with the default task's prompt if one is set. */
+    /**
+     * The embedding of one text, with the default task's prompt if one is set.
+     *
+     * @param text the text (truncated or rejected past the context as {@link Options#truncation()} says)
+     * @return a new vector of {@link #dimension()} floats, L2-normalized when the options normalize
+     */
     public float[] embed(String text) {
         return embed(List.of(text))[0];
     }
 
-    /** Embeddings of several texts (default task's prompt applied), in input order. */
+    /**
+     * Embeddings of several texts (default task's prompt applied), in input order.
+     *
+     * @param texts the texts; may be empty
+     * @return one vector per text, as {@link #embed(String)} gives it
+     */
     public float[][] embed(List<String> texts) {
         calls.enter();
         try {
@@ -240,6 +336,9 @@ public final class Embedder implements AutoCloseable {
      * The embedding of one text, computed together with other concurrent requests (dynamic batching). A text
      * that cannot be embedded (e.g. too long with {@link Truncation#ERROR}) fails only its own future; after
      * {@link #close()} the future fails with a {@code RejectedExecutionException}.
+     *
+     * @param text the text
+     * @return a future completed with the vector {@link #embed(String)} would give
      */
     public CompletableFuture<float[]> embedAsync(String text) {
         if (!calls.tryEnter()) return CompletableFuture.failedFuture(new java.util.concurrent.RejectedExecutionException(calls.closedMessage()));
@@ -254,23 +353,43 @@ public final class Embedder implements AutoCloseable {
         return f;
     }
 
-    /** Embeddings of {@code texts} in order, read lazily with a bounded number in flight (see {@link EmbeddingEngine#stream}). */
+    /**
+     * Embeddings of {@code texts} in order, read lazily with a bounded number in flight (see {@link EmbeddingEngine#stream}).
+     *
+     * @param texts the texts, read as the result is consumed
+     * @return one vector per text, in input order
+     */
     public Iterator<float[]> embedStream(Iterator<String> texts) {
         return engine.stream(texts);
     }
 
-    /** {@link #embedStream(Iterator)} as a sequential, ordered stream. */
+    /**
+     * {@link #embedStream(Iterator)} as a sequential, ordered stream.
+     *
+     * @param texts the texts, read as the result is consumed
+     * @return one vector per text, in input order
+     */
     public Stream<float[]> embedStream(Stream<String> texts) {
         return StreamSupport.stream(Spliterators.spliteratorUnknownSize(embedStream(texts.iterator()),
                 Spliterator.ORDERED | Spliterator.NONNULL), false);
     }
 
-    /** The embedding of a token sequence (BOS/EOS included if wanted; no prompt, no truncation). */
+    /**
+     * The embedding of a token sequence (BOS/EOS included if wanted; no prompt, no truncation).
+     *
+     * @param tokens token ids of the model's vocabulary, at most the context length
+     * @return a vector of {@link #dimension()} floats
+     */
     public float[] embedTokens(int[] tokens) {
         return embedTokenLists(List.of(tokens))[0];
     }
 
-    /** Embeddings of several token sequences, in input order. */
+    /**
+     * Embeddings of several token sequences, in input order.
+     *
+     * @param sequences token id sequences, as {@link #embedTokens(int[])} takes them
+     * @return one vector per sequence
+     */
     public float[][] embedTokenLists(List<int[]> sequences) {
         calls.enter();
         try {
@@ -285,13 +404,24 @@ public final class Embedder implements AutoCloseable {
      * its token and character spans, in order. The default task's prompt tokens precede each chunk (separate) or the
      * text (late). Separate chunks must each fit the context; a late-chunked text must fit it whole.
      *
+     * @param text     the text to split
+     * @param chunking window size, overlap and mode
+     * @return the chunks in text order, each with its vector and spans
      * @throws IllegalArgumentException when a chunk (separate) or the text (late) is longer than the context
      */
     public List<Chunking.Chunk> embedChunks(String text, Chunking chunking) {
         return embedChunks(text, chunking, options.task());
     }
 
-    /** As {@link #embedChunks(String, Chunking)} with {@code task}'s prompt (null: none) instead of the default task's. */
+    /**
+     * As {@link #embedChunks(String, Chunking)} with {@code task}'s prompt (null: none) instead of the default task's.
+     *
+     * @param text     the text to split
+     * @param chunking window size, overlap and mode
+     * @param task     the prompt to put before each chunk (separate) or the text (late); null for none
+     * @return the chunks in text order, each with its vector and spans
+     * @throws IllegalArgumentException when a chunk (separate) or the text (late) is longer than the context
+     */
     public List<Chunking.Chunk> embedChunks(String text, Chunking chunking, Task task) {
         Objects.requireNonNull(text, "text");
         Objects.requireNonNull(chunking, "chunking");
@@ -323,12 +453,20 @@ public final class Embedder implements AutoCloseable {
         }
     }
 
-    /** Embeddings with the number of tokens fed to the model for them (prompts, BOS and EOS included). */
+    /**
+     * Embeddings with the number of tokens fed to the model for them (prompts, BOS and EOS included).
+     *
+     * @param vectors one vector per text, in input order
+     * @param tokens  tokens of all texts together
+     */
     public record CountedEmbeddings(float[][] vectors, long tokens) {}
 
     /**
      * As {@link #embed(List)}, also counting the tokens (for usage reports): each text tokenized once, as
      * {@link #tokenize(String)}, then the token lists embedded in one batched call.
+     *
+     * @param texts the texts; may be empty
+     * @return the vectors and the total token count
      */
     public CountedEmbeddings embedCounted(List<String> texts) {
         List<int[]> sequences = tokenizeAll(texts);
@@ -357,6 +495,8 @@ public final class Embedder implements AutoCloseable {
      * no longer be cut and normalized to the bits an Embedder opened with that width gives). For adapters that
      * choose the width per call and check their defaults once.
      *
+     * @param dimension the width asked for
+     * @return {@code dimension}, when valid
      * @throws IllegalArgumentException for a width this Embedder cannot give
      */
     public int matryoshkaWidth(int dimension) {
@@ -376,6 +516,9 @@ public final class Embedder implements AutoCloseable {
      * {@link #normalize} kernels as {@link #finish}. So one loaded model serves every width; widths other than its
      * own need it opened at full width with normalization off ({@link #matryoshkaWidth}).
      *
+     * @param texts     the texts; may be empty
+     * @param dimension the width, 1 to the model's full width (see {@link #matryoshkaWidth})
+     * @return unit vectors of {@code dimension} floats, and the total token count
      * @throws IllegalArgumentException for a width this Embedder cannot give
      */
     public CountedEmbeddings embedMatryoshka(List<String> texts, int dimension) {
@@ -397,6 +540,10 @@ public final class Embedder implements AutoCloseable {
     /**
      * One text through the model with a hook seeing every layer's hidden states (for {@code --dump-layers});
      * returns the finished embedding.
+     *
+     * @param text     the text (the default task's prompt applied)
+     * @param observer called with each layer's hidden states (internal type)
+     * @return the vector {@link #embed(String)} would give
      */
     @SuppressWarnings("exports") // dev.egemma.model is internal: a diagnostic hook for the CLI, on the class path
     public float[] embedObserved(String text, LayerObserver observer) {
@@ -409,7 +556,12 @@ public final class Embedder implements AutoCloseable {
         }
     }
 
-    /** The token ids {@link #embed(String)} feeds the model: prompt applied, special tokens added, truncated as configured. */
+    /**
+     * The token ids {@link #embed(String)} feeds the model: prompt applied, special tokens added, truncated as configured.
+     *
+     * @param text the text
+     * @return token ids of the model's vocabulary
+     */
     public int[] tokenize(String text) {
         calls.enter();
         try {
@@ -438,6 +590,13 @@ public final class Embedder implements AutoCloseable {
      * Matryoshka's cut of a raw (unnormalized) vector to its first {@code dimension} values (0 or its width: uncut),
      * then {@link #normalize} if asked: what this Embedder does to every vector, for a caller that opens it at full
      * width without normalization and chooses both per call (the server, the adapters). {@code raw} may be reused.
+     *
+     * @param raw       a vector as this Embedder returns it opened at full width, unnormalized
+     * @param dimension width to cut to; 0 or {@code raw.length} to keep it whole
+     * @param normalize whether to L2-normalize after the cut
+     * @param tokens    the text's token count, for the error message only
+     * @return the cut (and normalized) vector: {@code raw} itself when not cut
+     * @throws NonFiniteEmbeddingException if normalizing an all-zero vector
      */
     public float[] cutAndNormalize(float[] raw, int dimension, boolean normalize, int tokens) {
         float[] v = dimension == 0 || dimension == raw.length ? raw : Arrays.copyOf(raw, dimension);
@@ -450,6 +609,8 @@ public final class Embedder implements AutoCloseable {
      * kernels, so the same bits): for a caller that opens it unnormalized and normalizes per request (the server's
      * {@code "normalize": false}). {@code tokens} is for the message only.
      *
+     * @param v      the vector, overwritten with its unit-length direction
+     * @param tokens the text's token count, for the error message only
      * @throws NonFiniteEmbeddingException if {@code v} is all zeros (no direction to normalize)
      */
     public void normalize(float[] v, int tokens) {
@@ -463,31 +624,57 @@ public final class Embedder implements AutoCloseable {
                     + " tokens (no direction to normalize): this file's weights or hyper-parameters cannot give a usable embedding");
     }
 
+    /**
+     * The options this Embedder was opened with.
+     *
+     * @return the options, as given to {@code open}
+     */
     public Options options() {
         return options;
     }
 
-    /** Width of the returned vectors. */
+    /**
+     * Width of the returned vectors.
+     *
+     * @return {@link Options#dimension()}, or the model's full width when that is 0
+     */
     public int dimension() {
         return dimension;
     }
 
-    /** The model's hyperparameters as read from the GGUF (an internal type; module users read {@link #dimension()}). */
+    /**
+     * The model's hyperparameters as read from the GGUF (an internal type; module users read {@link #dimension()}).
+     *
+     * @return the model's configuration
+     */
     @SuppressWarnings("exports") // dev.egemma.model is internal, see module-info
     public ModelConfig config() {
         return weights.config();
     }
 
+    /**
+     * The model's tokenizer, read from the GGUF.
+     *
+     * @return the tokenizer {@link #tokenize(String)} uses (without the prompt and truncation it adds)
+     */
     public Tokenizer tokenizer() {
         return tokenizer;
     }
 
-    /** False when the GGUF lacks dense_2/dense_3 (see {@link #NO_DENSE_WARNING}). */
+    /**
+     * Whether the sentence-transformers Dense projections are applied.
+     *
+     * @return false when the GGUF lacks dense_2/dense_3 (see {@link #NO_DENSE_WARNING})
+     */
     public boolean hasDenseProjection() {
         return weights.hasDense();
     }
 
-    /** Name of the kernels in use, e.g. {@code java-vector-512}, {@code native-avx512}, {@code native-avx512-block}. */
+    /**
+     * Name of the kernels in use.
+     *
+     * @return e.g. {@code java-vector-512}, {@code native-avx512}, {@code native-avx512-block}
+     */
     public String backendName() {
         return model.kernels().name();
     }

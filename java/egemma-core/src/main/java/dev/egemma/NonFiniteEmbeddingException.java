@@ -7,6 +7,11 @@ package dev.egemma;
  * out later. The CLI reports it in one line, the server as a 500 that says so.
  */
 public final class NonFiniteEmbeddingException extends IllegalStateException {
+    /**
+     * An exception with the given message.
+     *
+     * @param message what was non-finite or zero, and for how many tokens
+     */
     public NonFiniteEmbeddingException(String message) {
         super(message);
     }

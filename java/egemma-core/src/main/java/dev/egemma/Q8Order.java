@@ -39,12 +39,21 @@ public enum Q8Order {
         this.aliases = aliases;
     }
 
-    /** {@code EGEMMA_Q8_0_ORDER_*} value, the {@code order} argument of {@code egemma_q8_0_gemm}. */
+    /**
+     * The order's id in libegemma's C API.
+     *
+     * @return the {@code EGEMMA_Q8_0_ORDER_*} value, the {@code order} argument of {@code egemma_q8_0_gemm}
+     */
     public int id() {
         return id;
     }
 
-    /** The name {@code -Degemma.q8Order}, {@code EGEMMA_Q8_ORDER} and the CLI's {@code --q8-order} accept (and reports show). */
+    /**
+     * The order's canonical name.
+     *
+     * @return the name {@code -Degemma.q8Order}, {@code EGEMMA_Q8_ORDER} and the CLI's {@code --q8-order} accept (and
+     *         reports show): {@code block} or {@code llamacpp-x86}
+     */
     public String cName() {
         return cName;
     }
@@ -52,6 +61,8 @@ public enum Q8Order {
     /**
      * What the names of kernel sets computing this order append: nothing for the default {@link #BLOCK}, {@code -x86}
      * for {@link #X86} ({@code native-avx512-x86}, {@code java-vector-512-x86}; egemma bench parses it back out).
+     *
+     * @return {@code ""} or {@code "-x86"}
      */
     public String kernelNameSuffix() {
         return this == X86 ? "-x86" : "";
@@ -61,6 +72,8 @@ public enum Q8Order {
      * The order named {@code name} (case and surrounding blanks ignored): {@code block}, {@code llamacpp-x86} or its
      * older name {@code x86}.
      *
+     * @param name an order's name or alias
+     * @return the order
      * @throws IllegalArgumentException naming the known orders
      */
     public static Q8Order byName(String name) {
@@ -72,7 +85,11 @@ public enum Q8Order {
         throw new IllegalArgumentException("unknown Q8_0 order '" + name + "'; known orders: " + names());
     }
 
-    /** "block, llamacpp-x86 (or x86)": the default first, older names in parentheses. */
+    /**
+     * The accepted names, for messages and help texts.
+     *
+     * @return "block, llamacpp-x86 (or x86)": the default first, older names in parentheses
+     */
     public static String names() {
         StringBuilder sb = new StringBuilder();
         for (Q8Order o : new Q8Order[] {BLOCK, X86}) {

@@ -22,7 +22,12 @@ public final class Dequantizer {
 
     private Dequantizer() {}
 
-    /** True if {@link #dequantize} handles this type. */
+    /**
+     * True if {@link #dequantize} handles this type.
+     *
+     * @param type a tensor type
+     * @return true for F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K to Q6_K, IQ4_NL and IQ4_XS
+     */
     public static boolean supports(GgmlType type) {
         return switch (type) {
             case F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS -> true;
@@ -30,7 +35,16 @@ public final class Dequantizer {
         };
     }
 
-    /** Row {@code row} (of {@link GgufTensor#rows()}) as floats. */
+    /**
+     * Row {@code row} (of {@link GgufTensor#rows()}) as floats.
+     *
+     * @param t   a tensor of a supported type
+     * @param row the row, 0 to {@code t.rows() - 1}
+     * @return {@link GgufTensor#rowLength()} new floats
+     * @throws IndexOutOfBoundsException if {@code row} is out of range
+     * @throws IllegalArgumentException  if the row does not fit a float[]
+     * @throws UnsupportedOperationException if {@link #supports} rejects the type
+     */
     public static float[] row(GgufTensor t, long row) {
         if (row < 0 || row >= t.rows()) throw new IndexOutOfBoundsException(t.name() + ": row " + row + " of " + t.rows());
         long n = t.rowLength();
@@ -41,7 +55,14 @@ public final class Dequantizer {
         return out;
     }
 
-    /** The whole tensor as floats (row-major in ggml order). */
+    /**
+     * The whole tensor as floats (row-major in ggml order).
+     *
+     * @param t a tensor of a supported type
+     * @return {@link GgufTensor#elementCount()} new floats
+     * @throws IllegalArgumentException      if the tensor does not fit a float[]
+     * @throws UnsupportedOperationException if {@link #supports} rejects the type
+     */
     public static float[] all(GgufTensor t) {
         long n = t.elementCount();
         if (n > Integer.MAX_VALUE - 8) throw new IllegalArgumentException(t.name() + ": " + n + " elements do not fit a float[]");
@@ -53,6 +74,16 @@ public final class Dequantizer {
     /**
      * Dequantizes {@code n} elements (a multiple of the type's block size) stored from byte {@code at} of
      * {@code src} into {@code dst[dstOff..]}. {@code what} names the tensor in error messages.
+     *
+     * @param what   the tensor's name, for messages
+     * @param type   the encoding of {@code src}, one {@link #supports} accepts
+     * @param src    the encoded bytes
+     * @param at     byte offset of the first block in {@code src}
+     * @param dst    receives the values
+     * @param dstOff index of the first value in {@code dst}
+     * @param n      number of values, a multiple of the type's block size
+     * @throws IllegalArgumentException      if {@code n} is not a multiple of the block size
+     * @throws UnsupportedOperationException if {@link #supports} rejects the type
      */
     public static void dequantize(String what, GgmlType type, MemorySegment src, long at, float[] dst, int dstOff, int n) {
         if (n % type.blockSize != 0)

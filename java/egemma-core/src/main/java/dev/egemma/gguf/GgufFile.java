@@ -20,10 +20,13 @@ import java.util.Map;
  * padding to {@code general.alignment}, tensor data.
  */
 public final class GgufFile implements AutoCloseable {
+    /** The first four bytes of every GGUF file, "GGUF", read as a little-endian u32. */
     public static final int MAGIC = 0x46554747; // "GGUF" read as little-endian u32
+    /** Alignment of the tensor data in bytes when the file sets no {@code general.alignment}. */
     public static final int DEFAULT_ALIGNMENT = 32;
     /** ggml's GGML_MAX_NAME: tensor names are at most 63 bytes. */
     public static final int MAX_TENSOR_NAME = 63;
+    /** The most dimensions a tensor may have (ggml's GGML_MAX_DIMS). */
     public static final int MAX_DIMS = 4;
 
     private final Path path;
@@ -48,7 +51,14 @@ public final class GgufFile implements AutoCloseable {
         this.alignment = alignment;
     }
 
-    /** Maps and parses {@code path}. Every malformed input is a {@link GgufFormatException}. */
+    /**
+     * Maps and parses {@code path}. Every malformed input is a {@link GgufFormatException}.
+     *
+     * @param path the GGUF file
+     * @return the parsed file, mapped until {@link #close()}
+     * @throws IOException         if the file cannot be opened or mapped (a directory included)
+     * @throws GgufFormatException if the content is not a well-formed GGUF v2/v3
+     */
     public static GgufFile open(Path path) throws IOException {
         // FileChannel opens a directory and then fails reading it with a bare "Is a directory" naming no file
         if (java.nio.file.Files.isDirectory(path))
@@ -68,6 +78,11 @@ public final class GgufFile implements AutoCloseable {
     /**
      * Parses a GGUF image already in memory (a heap segment, or a mapping the caller owns and keeps
      * alive). {@code name} is used in messages. {@link #close()} then only marks this object closed.
+     *
+     * @param name  name of the image for error messages (e.g. its file name)
+     * @param image the whole GGUF, kept alive by the caller while this object is used
+     * @return the parsed image
+     * @throws GgufFormatException if the content is not a well-formed GGUF v2/v3
      */
     public static GgufFile parse(String name, MemorySegment image) throws GgufFormatException {
         return parse(Path.of(name), null, image);
@@ -213,57 +228,116 @@ public final class GgufFile implements AutoCloseable {
         return (x + alignment - 1) / alignment * alignment;
     }
 
+    /**
+     * The file this was opened from.
+     *
+     * @return the path given to {@link #open}, or the name given to {@link #parse} as a path
+     */
     public Path path() {
         return path;
     }
 
-    /** Whether this maps the file {@link #path()} names ({@link #open}), not an image parsed from memory. */
+    /**
+     * Whether this maps the file {@link #path()} names ({@link #open}), not an image parsed from memory.
+     *
+     * @return true for a mapped file
+     */
     public boolean mapsFile() {
         return arena != null;
     }
 
+    /**
+     * The GGUF format version in the header.
+     *
+     * @return 2 or 3
+     */
     public int version() {
         return version;
     }
 
+    /**
+     * Alignment of the tensor data.
+     *
+     * @return {@code general.alignment} in bytes, or {@link #DEFAULT_ALIGNMENT} when absent
+     */
     public int alignment() {
         return alignment;
     }
 
-    /** Absolute file offset of the tensor data section. */
+    /**
+     * Absolute file offset of the tensor data section.
+     *
+     * @return offset in bytes from the start of the file, a multiple of {@link #alignment()}
+     */
     public long dataOffset() {
         return dataOffset;
     }
 
-    /** All metadata in file order. */
+    /**
+     * All metadata in file order.
+     *
+     * @return an unmodifiable map from key to value
+     * @throws IllegalStateException if closed
+     */
     public Map<String, GgufValue> metadata() {
         ensureOpen();
         return metadata;
     }
 
-    /** All tensors in file order. */
+    /**
+     * All tensors in file order.
+     *
+     * @return an unmodifiable map from tensor name to tensor
+     * @throws IllegalStateException if closed
+     */
     public Map<String, GgufTensor> tensors() {
         ensureOpen();
         return tensors;
     }
 
-    /** The tensor, or null. */
+    /**
+     * The tensor, or null.
+     *
+     * @param name the tensor's name, e.g. {@code blk.0.attn_q.weight}
+     * @return the tensor, or null if the file has none of that name
+     * @throws IllegalStateException if closed
+     */
     public GgufTensor tensor(String name) {
         ensureOpen();
         return tensors.get(name);
     }
 
-    /** The whole mapping (read-only). */
+    /**
+     * The whole mapping (read-only).
+     *
+     * @return a read-only view of the whole file
+     * @throws IllegalStateException if closed
+     */
     public MemorySegment mapping() {
         ensureOpen();
         return mapping.asReadOnly();
     }
 
+    /**
+     * Whether the metadata holds {@code key}.
+     *
+     * @param key a metadata key, e.g. {@code gemma-embedding.context_length}
+     * @return true if present, whatever its type
+     * @throws IllegalStateException if closed
+     */
     public boolean has(String key) {
         ensureOpen();
         return metadata.containsKey(key);
     }
 
+    /**
+     * The metadata value of {@code key}, which must be present.
+     *
+     * @param key a metadata key
+     * @return the typed value
+     * @throws IllegalArgumentException if the key is missing
+     * @throws IllegalStateException    if closed
+     */
     public GgufValue value(String key) {
         ensureOpen();
         GgufValue v = metadata.get(key);
@@ -271,7 +345,13 @@ public final class GgufFile implements AutoCloseable {
         return v;
     }
 
-    /** Any integer type, as long (u64 as raw bits). */
+    /**
+     * Any integer type, as long (u64 as raw bits).
+     *
+     * @param key a metadata key
+     * @return the value widened to long
+     * @throws IllegalArgumentException if the key is missing or its value is not an integer
+     */
     public long getLong(String key) {
         GgufValue v = value(key);
         if (!(v.value() instanceof Integer || v.value() instanceof Long))
@@ -279,10 +359,25 @@ public final class GgufFile implements AutoCloseable {
         return ((Number) v.value()).longValue();
     }
 
+    /**
+     * As {@link #getLong(String)}, with a default for a missing key.
+     *
+     * @param key          a metadata key
+     * @param defaultValue returned when the key is missing
+     * @return the value, or {@code defaultValue}
+     * @throws IllegalArgumentException if the value is not an integer
+     */
     public long getLong(String key, long defaultValue) {
         return has(key) ? getLong(key) : defaultValue;
     }
 
+    /**
+     * An integer metadata value that fits an int.
+     *
+     * @param key a metadata key
+     * @return the value
+     * @throws IllegalArgumentException if the key is missing, its value is not an integer or does not fit an int
+     */
     public int getInt(String key) {
         long v = getLong(key);
         if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE)
@@ -290,10 +385,25 @@ public final class GgufFile implements AutoCloseable {
         return (int) v;
     }
 
+    /**
+     * As {@link #getInt(String)}, with a default for a missing key.
+     *
+     * @param key          a metadata key
+     * @param defaultValue returned when the key is missing
+     * @return the value, or {@code defaultValue}
+     * @throws IllegalArgumentException if the value is not an integer or does not fit an int
+     */
     public int getInt(String key, int defaultValue) {
         return has(key) ? getInt(key) : defaultValue;
     }
 
+    /**
+     * A floating-point metadata value (f32, or f64 rounded to float).
+     *
+     * @param key a metadata key
+     * @return the value
+     * @throws IllegalArgumentException if the key is missing or its value is not a float
+     */
     public float getFloat(String key) {
         GgufValue v = value(key);
         if (v.value() instanceof Float f) return f;
@@ -301,36 +411,86 @@ public final class GgufFile implements AutoCloseable {
         throw new IllegalArgumentException(path + ": metadata " + key + " is " + v.type() + ", expected a float");
     }
 
+    /**
+     * As {@link #getFloat(String)}, with a default for a missing key.
+     *
+     * @param key          a metadata key
+     * @param defaultValue returned when the key is missing
+     * @return the value, or {@code defaultValue}
+     * @throws IllegalArgumentException if the value is not a float
+     */
     public float getFloat(String key, float defaultValue) {
         return has(key) ? getFloat(key) : defaultValue;
     }
 
+    /**
+     * A bool metadata value.
+     *
+     * @param key a metadata key
+     * @return the value
+     * @throws IllegalArgumentException if the key is missing or its value is not a bool
+     */
     public boolean getBoolean(String key) {
         GgufValue v = value(key);
         if (v.value() instanceof Boolean b) return b;
         throw new IllegalArgumentException(path + ": metadata " + key + " is " + v.type() + ", expected a bool");
     }
 
+    /**
+     * As {@link #getBoolean(String)}, with a default for a missing key.
+     *
+     * @param key          a metadata key
+     * @param defaultValue returned when the key is missing
+     * @return the value, or {@code defaultValue}
+     * @throws IllegalArgumentException if the value is not a bool
+     */
     public boolean getBoolean(String key, boolean defaultValue) {
         return has(key) ? getBoolean(key) : defaultValue;
     }
 
+    /**
+     * A string metadata value.
+     *
+     * @param key a metadata key
+     * @return the value, decoded as UTF-8
+     * @throws IllegalArgumentException if the key is missing or its value is not a string
+     */
     public String getString(String key) {
         GgufValue v = value(key);
         if (v.value() instanceof String s) return s;
         throw new IllegalArgumentException(path + ": metadata " + key + " is " + v.type() + ", expected a string");
     }
 
+    /**
+     * As {@link #getString(String)}, with a default for a missing key.
+     *
+     * @param key          a metadata key
+     * @param defaultValue returned when the key is missing (may be null)
+     * @return the value, or {@code defaultValue}
+     * @throws IllegalArgumentException if the value is not a string
+     */
     public String getString(String key, String defaultValue) {
         return has(key) ? getString(key) : defaultValue;
     }
 
-    /** A fresh copy of an array of strings (decoded once per file, then cached). */
+    /**
+     * A fresh copy of an array of strings (decoded once per file, then cached).
+     *
+     * @param key a metadata key, e.g. {@code tokenizer.ggml.tokens}
+     * @return a new array the caller may modify
+     * @throws IllegalArgumentException if the key is missing or its value is not an array of strings
+     */
     public String[] getStringArray(String key) {
         return stringArray(key).toArray().clone();
     }
 
-    /** The lazily decoded view of an array of strings: {@code size()}, {@code get(i)}, {@code bytes(i)}. */
+    /**
+     * The lazily decoded view of an array of strings: {@code size()}, {@code get(i)}, {@code bytes(i)}.
+     *
+     * @param key a metadata key
+     * @return the view, shared by all callers
+     * @throws IllegalArgumentException if the key is missing or its value is not an array of strings
+     */
     public GgufStringArray stringArray(String key) {
         GgufValue v = value(key);
         GgufStringArray a = v.stringArray();
@@ -338,14 +498,26 @@ public final class GgufFile implements AutoCloseable {
         return a;
     }
 
-    /** An array of f32 (shared with the metadata: do not modify). */
+    /**
+     * An array of f32 (shared with the metadata: do not modify).
+     *
+     * @param key a metadata key
+     * @return the array held by the metadata
+     * @throws IllegalArgumentException if the key is missing or its value is not an array of f32
+     */
     public float[] getFloatArray(String key) {
         GgufValue v = value(key);
         if (v.value() instanceof float[] f) return f;
         throw new IllegalArgumentException(path + ": metadata " + key + " is " + v + ", expected an array of f32");
     }
 
-    /** An array of i32 or u32 (u32 as raw bits; shared with the metadata: do not modify). */
+    /**
+     * An array of i32 or u32 (u32 as raw bits; shared with the metadata: do not modify).
+     *
+     * @param key a metadata key
+     * @return the array held by the metadata
+     * @throws IllegalArgumentException if the key is missing or its value is not an array of i32 or u32
+     */
     public int[] getIntArray(String key) {
         GgufValue v = value(key);
         if (v.value() instanceof int[] a) return a;
@@ -356,6 +528,11 @@ public final class GgufFile implements AutoCloseable {
         if (closed) throw new IllegalStateException(path + " is closed");
     }
 
+    /**
+     * Whether {@link #close()} has been called.
+     *
+     * @return true once closed
+     */
     public boolean isClosed() {
         return closed;
     }

@@ -28,7 +28,12 @@ public final class GgufStringArray {
         this.ends = ends;
     }
 
-    /** Builds one from strings already in memory (used by the writer and tests). */
+    /**
+     * Builds one from strings already in memory (used by the writer and tests).
+     *
+     * @param strings the entries; copied
+     * @return an array needing no file
+     */
     public static GgufStringArray of(String... strings) {
         return new GgufStringArray(strings.clone());
     }
@@ -41,11 +46,20 @@ public final class GgufStringArray {
         this.decoded = strings;
     }
 
+    /**
+     * Number of entries.
+     *
+     * @return the entry count (no decoding)
+     */
     public int size() {
         return ends != null ? ends.length : decoded.length;
     }
 
-    /** The UTF-8 bytes of all entries together (length prefixes excluded). */
+    /**
+     * The UTF-8 bytes of all entries together (length prefixes excluded).
+     *
+     * @return the total in bytes
+     */
     public long utf8Bytes() {
         if (ends == null) {
             long n = 0;
@@ -58,6 +72,8 @@ public final class GgufStringArray {
     /**
      * The array's bytes as the file holds them (each entry's u64 length, then its UTF-8 bytes), a read-only slice of
      * the mapping; null for an array built in memory. What a cache derived from the entries checks them by.
+     *
+     * @return the entries' bytes, read-only, or null
      */
     public MemorySegment encoded() {
         if (ends == null) return null;
@@ -70,7 +86,14 @@ public final class GgufStringArray {
         return (i == 0 ? 0 : ends[i - 1]) + 8;
     }
 
-    /** The UTF-8 bytes of entry {@code i} (a copy). */
+    /**
+     * The UTF-8 bytes of entry {@code i} (a copy).
+     *
+     * @param i the entry, 0 to {@code size() - 1}
+     * @return a new array of the entry's bytes
+     * @throws IndexOutOfBoundsException if {@code i} is out of range
+     * @throws IllegalStateException     if the owning file is closed
+     */
     public byte[] bytes(int i) {
         if (ends == null) return decoded[i].getBytes(StandardCharsets.UTF_8);
         checkOpen();
@@ -83,7 +106,14 @@ public final class GgufStringArray {
     /** Receives entries of {@link #forEachUtf8} as ranges of a scratch buffer. */
     @FunctionalInterface
     public interface Utf8Consumer {
-        /** Entry {@code index} is {@code buf[off, off + len)}; the buffer is reused after the call returns. */
+        /**
+         * Entry {@code index} is {@code buf[off, off + len)}; the buffer is reused after the call returns.
+         *
+         * @param index the entry, in order from 0
+         * @param buf   the buffer holding its bytes
+         * @param off   start of the bytes in {@code buf}
+         * @param len   number of bytes
+         */
         void accept(int index, byte[] buf, int off, int len);
     }
 
@@ -91,6 +121,9 @@ public final class GgufStringArray {
      * Hands every entry's UTF-8 bytes to {@code c}, in order, without a {@code byte[]} or {@code String} per
      * entry: the mapping is copied in windows of whole entries into one reused buffer. For bulk decoding
      * (building a tokenizer's vocabulary), where 262,144 small copies or Strings would dominate.
+     *
+     * @param c receives every entry once
+     * @throws IllegalStateException if the owning file is closed
      */
     public void forEachUtf8(Utf8Consumer c) {
         int n = size();
@@ -116,14 +149,26 @@ public final class GgufStringArray {
         }
     }
 
-    /** Entry {@code i}, decoded as UTF-8 (malformed bytes become U+FFFD, as {@link String} does). */
+    /**
+     * Entry {@code i}, decoded as UTF-8 (malformed bytes become U+FFFD, as {@link String} does).
+     *
+     * @param i the entry, 0 to {@code size() - 1}
+     * @return the decoded string
+     * @throws IndexOutOfBoundsException if {@code i} is out of range
+     * @throws IllegalStateException     if the owning file is closed
+     */
     public String get(int i) {
         String[] d = decoded;
         if (d != null) return d[i];
         return new String(bytes(i), StandardCharsets.UTF_8);
     }
 
-    /** All entries, decoded once and cached; the returned array is shared, do not modify it. */
+    /**
+     * All entries, decoded once and cached; the returned array is shared, do not modify it.
+     *
+     * @return {@link #size()} strings
+     * @throws IllegalStateException if the owning file is closed before they were decoded
+     */
     public String[] toArray() {
         String[] d = decoded;
         if (d == null) {

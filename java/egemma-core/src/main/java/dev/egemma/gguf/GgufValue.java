@@ -11,9 +11,18 @@ import java.util.Objects;
  *
  * <p>Arrays of strings read from a file are held as a lazily decoded {@link GgufStringArray}
  * ({@link #stringArray()}); {@link #value()} decodes them on first use.
+ *
+ * @param type        the value's type
+ * @param elementType the elements' type for an ARRAY; null otherwise
+ * @param value       the Java representation described above
  */
 public record GgufValue(GgufValueType type, GgufValueType elementType, Object value) {
 
+    /**
+     * Checks the components; an array of strings given as a String[] is held as a {@link GgufStringArray}.
+     *
+     * @throws NullPointerException if {@code type} or {@code value} is null, or {@code elementType} for an array
+     */
     public GgufValue {
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(value, "value");
@@ -23,33 +32,64 @@ public record GgufValue(GgufValueType type, GgufValueType elementType, Object va
         }
     }
 
+    /**
+     * A scalar value.
+     *
+     * @param type  its type (not ARRAY)
+     * @param value its Java representation, e.g. a Long for UINT32
+     * @return the value
+     */
     public static GgufValue of(GgufValueType type, Object value) {
         return new GgufValue(type, null, value);
     }
 
+    /**
+     * An array value.
+     *
+     * @param elementType the elements' type
+     * @param value       the elements, e.g. a float[] for FLOAT32, a String[] for STRING
+     * @return the value
+     */
     public static GgufValue array(GgufValueType elementType, Object value) {
         return new GgufValue(GgufValueType.ARRAY, elementType, value);
     }
 
-    /** The value; an array of strings is decoded (once, then cached) and shared: do not modify it. */
+    /**
+     * The value; an array of strings is decoded (once, then cached) and shared: do not modify it.
+     *
+     * @return the representation described in the class comment, never null
+     */
     @Override
     public Object value() {
         return value instanceof GgufStringArray l ? l.toArray() : value;
     }
 
-    /** For an array of strings, the lazily decoded view; null otherwise. */
+    /**
+     * For an array of strings, the lazily decoded view; null otherwise.
+     *
+     * @return the view, or null
+     */
     public GgufStringArray stringArray() {
         return value instanceof GgufStringArray l ? l : null;
     }
 
-    /** Number of elements for an array, 1 otherwise (does not decode strings). */
+    /**
+     * Number of elements for an array, 1 otherwise (does not decode strings).
+     *
+     * @return the element count, or 1
+     */
     public int length() {
         if (type != GgufValueType.ARRAY) return 1;
         if (value instanceof GgufStringArray l) return l.size();
         return java.lang.reflect.Array.getLength(value);
     }
 
-    /** Same type and same content (arrays compared element by element, nested arrays recursively). */
+    /**
+     * Same type and same content (arrays compared element by element, nested arrays recursively).
+     *
+     * @param o the other value; may be null
+     * @return true if both have the same types and content
+     */
     public boolean contentEquals(GgufValue o) {
         if (o == null || type != o.type || elementType != o.elementType) return false;
         Object a = value(), b = o.value();

@@ -37,7 +37,12 @@ public final class GgufWriter {
     /** An empty writer: add metadata and tensors, then write. */
     public GgufWriter() {}
 
-    /** A writer holding all of {@code f}'s metadata and tensors (data not copied until written). */
+    /**
+     * A writer holding all of {@code f}'s metadata and tensors (data not copied until written).
+     *
+     * @param f an open file; it must stay open until this writer has written
+     * @return a new writer, to change and write elsewhere
+     */
     public static GgufWriter copyOf(GgufFile f) {
         GgufWriter w = new GgufWriter();
         f.metadata().forEach(w::put);
@@ -45,57 +50,145 @@ public final class GgufWriter {
         return w;
     }
 
+    /**
+     * Sets a metadata value, replacing any under the same key (which then keeps its place in the order).
+     *
+     * @param key   the metadata key
+     * @param value the typed value
+     * @return this writer
+     * @throws IllegalArgumentException if the value's Java representation does not match its type
+     */
     public GgufWriter put(String key, GgufValue value) {
         checkRepresentation(key, value);
         metadata.put(key, value);
         return this;
     }
 
+    /**
+     * Sets a metadata value from its type and Java representation (see {@link GgufValue#value()}).
+     *
+     * @param key   the metadata key
+     * @param type  the GGUF type
+     * @param value the value, e.g. a {@code Long} for UINT32
+     * @return this writer
+     * @throws IllegalArgumentException if {@code value} does not match {@code type}
+     */
     public GgufWriter put(String key, GgufValueType type, Object value) {
         return put(key, GgufValue.of(type, value));
     }
 
+    /**
+     * Removes a metadata value, if present.
+     *
+     * @param key the metadata key
+     * @return this writer
+     */
     public GgufWriter remove(String key) {
         metadata.remove(key);
         return this;
     }
 
+    /**
+     * Sets a STRING value.
+     *
+     * @param key the metadata key
+     * @param v   the string, written as UTF-8
+     * @return this writer
+     */
     public GgufWriter putString(String key, String v) {
         return put(key, GgufValueType.STRING, v);
     }
 
+    /**
+     * Sets a UINT32 value.
+     *
+     * @param key the metadata key
+     * @param v   the value, 0 to 2^32-1
+     * @return this writer
+     * @throws IllegalArgumentException if {@code v} is out of range
+     */
     public GgufWriter putU32(String key, long v) {
         if (v < 0 || v > 0xffffffffL) throw new IllegalArgumentException(key + ": " + v + " is not a u32");
         return put(key, GgufValueType.UINT32, v);
     }
 
+    /**
+     * Sets an INT32 value.
+     *
+     * @param key the metadata key
+     * @param v   the value
+     * @return this writer
+     */
     public GgufWriter putI32(String key, int v) {
         return put(key, GgufValueType.INT32, v);
     }
 
+    /**
+     * Sets a FLOAT32 value.
+     *
+     * @param key the metadata key
+     * @param v   the value
+     * @return this writer
+     */
     public GgufWriter putF32(String key, float v) {
         return put(key, GgufValueType.FLOAT32, v);
     }
 
+    /**
+     * Sets a BOOL value.
+     *
+     * @param key the metadata key
+     * @param v   the value
+     * @return this writer
+     */
     public GgufWriter putBool(String key, boolean v) {
         return put(key, GgufValueType.BOOL, v);
     }
 
-    /** An array; {@code values} as {@link GgufValue#value()} documents (e.g. float[] for FLOAT32). */
+    /**
+     * An array; {@code values} as {@link GgufValue#value()} documents (e.g. float[] for FLOAT32).
+     *
+     * @param key         the metadata key
+     * @param elementType the elements' type
+     * @param values      the elements, e.g. a {@code float[]} or {@code String[]}
+     * @return this writer
+     * @throws IllegalArgumentException if {@code values} does not match {@code elementType}
+     */
     public GgufWriter putArray(String key, GgufValueType elementType, Object values) {
         return put(key, GgufValue.array(elementType, values));
     }
 
+    /**
+     * The metadata to write, in order.
+     *
+     * @return the writer's own, modifiable map (changes made through it are not checked)
+     */
     public Map<String, GgufValue> metadata() {
         return metadata;
     }
 
+    /**
+     * Removes a tensor, if present.
+     *
+     * @param name the tensor's name
+     * @return this writer
+     */
     public GgufWriter removeTensor(String name) {
         tensors.remove(name);
         return this;
     }
 
-    /** Adds a tensor whose bytes are already in {@code type}'s encoding. */
+    /**
+     * Adds a tensor whose bytes are already in {@code type}'s encoding.
+     *
+     * @param name  the tensor's name, 1 to {@link GgufFile#MAX_TENSOR_NAME} bytes of UTF-8, not yet added
+     * @param type  its type
+     * @param shape dimensions in ggml order (1 to {@link GgufFile#MAX_DIMS}, each positive; {@code shape[0]} a multiple
+     *        of the type's block size); copied
+     * @param data  exactly {@code type.byteSize(elements)} bytes, read when written
+     * @return this writer
+     * @throws IllegalArgumentException if the name, shape or size is invalid, or the name is taken
+     */
     public GgufWriter tensor(String name, GgmlType type, long[] shape, MemorySegment data) {
         byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
         if (nameBytes.length == 0 || nameBytes.length > GgufFile.MAX_TENSOR_NAME)
@@ -115,12 +208,28 @@ public final class GgufWriter {
         return this;
     }
 
-    /** Adds a tensor from floats, converted to F32, F16, BF16 or Q8_0 (ggml's reference quantizer). */
+    /**
+     * Adds a tensor from floats, converted to F32, F16, BF16 or Q8_0 (ggml's reference quantizer).
+     *
+     * @param name   the tensor's name (as for the other {@code tensor} method)
+     * @param type   F32, F16, BF16 or Q8_0
+     * @param shape  dimensions in ggml order
+     * @param values the values, row after row ({@code shape[0]} per row)
+     * @return this writer
+     * @throws IllegalArgumentException for another type, or as the other {@code tensor} method
+     */
     public GgufWriter tensor(String name, GgmlType type, long[] shape, float[] values) {
         return tensor(name, type, shape, MemorySegment.ofArray(encode(type, values)));
     }
 
-    /** {@code values} in {@code type}'s encoding (little-endian). */
+    /**
+     * {@code values} in {@code type}'s encoding (little-endian).
+     *
+     * @param type   F32, F16, BF16 or Q8_0 (the length then a multiple of 32)
+     * @param values the values
+     * @return the encoded bytes
+     * @throws IllegalArgumentException for another type
+     */
     public static byte[] encode(GgmlType type, float[] values) {
         return switch (type) {
             case F32 -> {
@@ -151,14 +260,26 @@ public final class GgufWriter {
         return (int) v;
     }
 
-    /** Writes the file (replacing it if it exists). */
+    /**
+     * Writes the file (replacing it if it exists).
+     *
+     * @param out the file to write
+     * @throws IOException              if it cannot be written
+     * @throws IllegalArgumentException if {@code general.alignment} is not a UINT32 power of two
+     */
     public void write(Path out) throws IOException {
         try (FileChannel ch = FileChannel.open(out, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
             write(ch);
         }
     }
 
-    /** The file's bytes in memory (for small images: metadata only, such as a tokenizer to embed in another file). */
+    /**
+     * The file's bytes in memory (for small images: metadata only, such as a tokenizer to embed in another file).
+     *
+     * @return the whole GGUF image
+     * @throws IOException              not thrown in practice (the bytes go to memory)
+     * @throws IllegalArgumentException if {@code general.alignment} is not a UINT32 power of two
+     */
     public byte[] toByteArray() throws IOException {
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
         write(java.nio.channels.Channels.newChannel(bytes));

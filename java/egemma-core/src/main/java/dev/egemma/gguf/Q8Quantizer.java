@@ -6,12 +6,23 @@ package dev.egemma.gguf;
  * rounded one), {@code q = roundf(x * id)} with C's roundf (halfway cases away from zero).
  */
 public final class Q8Quantizer {
+    /** Values per Q8_0 block. */
     public static final int BLOCK = 32;
+    /** Bytes per Q8_0 block: an fp16 scale and 32 signed bytes. */
     public static final int BLOCK_BYTES = 34;
 
     private Q8Quantizer() {}
 
-    /** Quantizes {@code n} floats (a multiple of 32) from {@code x[xOff..]} into {@code out[outOff..]}. */
+    /**
+     * Quantizes {@code n} floats (a multiple of 32) from {@code x[xOff..]} into {@code out[outOff..]}.
+     *
+     * @param x      the values
+     * @param xOff   index of the first value in {@code x}
+     * @param n      number of values, a multiple of 32
+     * @param out    receives {@code n / 32 * 34} bytes
+     * @param outOff index of the first byte in {@code out}
+     * @throws IllegalArgumentException if {@code n} is not a multiple of 32
+     */
     public static void quantize(float[] x, int xOff, int n, byte[] out, int outOff) {
         if (n % BLOCK != 0) throw new IllegalArgumentException(n + " is not a multiple of " + BLOCK);
         for (int b = 0; b < n / BLOCK; b++) {
@@ -30,7 +41,13 @@ public final class Q8Quantizer {
         }
     }
 
-    /** Quantizes a whole array (length a multiple of 32). */
+    /**
+     * Quantizes a whole array (length a multiple of 32).
+     *
+     * @param x the values
+     * @return {@code x.length / 32 * 34} bytes of Q8_0 blocks
+     * @throws IllegalArgumentException if the length is not a multiple of 32
+     */
     public static byte[] quantize(float[] x) {
         byte[] out = new byte[x.length / BLOCK * BLOCK_BYTES];
         quantize(x, 0, x.length, out, 0);
@@ -41,6 +58,9 @@ public final class Q8Quantizer {
      * C's {@code roundf}: nearest integer, halfway cases away from zero. (Java's Math.round rounds
      * halfway cases up, so -2.5 would give -2 instead of -3.) The addition is done in double, where
      * it is exact for any float of magnitude below 2^29, so 0.49999997f stays below one half.
+     *
+     * @param v the value
+     * @return the rounded value; {@link Integer#MIN_VALUE} for NaN and values out of int range
      */
     public static int roundf(float v) {
         double r = Math.copySign(Math.floor(Math.abs((double) v) + 0.5), v);

@@ -22,9 +22,18 @@ public final class Quantize {
 
     /** The output types, with the {@code general.file_type} llama.cpp writes for each. */
     public enum Target {
-        F32(GgmlType.F32, 0), F16(GgmlType.F16, 1), BF16(GgmlType.BF16, 32), Q8_0(GgmlType.Q8_0, 7);
+        /** 32-bit floats ({@code LLAMA_FTYPE_ALL_F32}). */
+        F32(GgmlType.F32, 0),
+        /** IEEE half floats ({@code LLAMA_FTYPE_MOSTLY_F16}). */
+        F16(GgmlType.F16, 1),
+        /** bfloat16 ({@code LLAMA_FTYPE_MOSTLY_BF16}). */
+        BF16(GgmlType.BF16, 32),
+        /** 8-bit blocks of 32 with an fp16 scale ({@code LLAMA_FTYPE_MOSTLY_Q8_0}). */
+        Q8_0(GgmlType.Q8_0, 7);
 
+        /** The ggml type the matrices are converted to. */
         public final GgmlType type;
+        /** The {@code LLAMA_FTYPE_*} value written to {@code general.file_type}. */
         public final int fileType;
 
         Target(GgmlType type, int fileType) {
@@ -32,7 +41,13 @@ public final class Quantize {
             this.fileType = fileType;
         }
 
-        /** {@code q8_0}, {@code f16}, {@code bf16} or {@code f32} (case-insensitive). */
+        /**
+         * {@code q8_0}, {@code f16}, {@code bf16} or {@code f32} (case-insensitive).
+         *
+         * @param name a target's name, surrounding blanks ignored
+         * @return the target
+         * @throws IllegalArgumentException if the name is none of the four
+         */
         public static Target parse(String name) {
             for (Target t : values()) if (t.name().equalsIgnoreCase(name.trim())) return t;
             throw new IllegalArgumentException("unknown type '" + name + "'; valid types: q8_0, f16, bf16, f32");
@@ -44,10 +59,25 @@ public final class Quantize {
         }
     }
 
-    /** What {@link #run} did: tensors converted and copied, bytes written. */
+    /**
+     * What {@link #run} did: tensors converted and copied, bytes written.
+     *
+     * @param converted   tensors converted to the target type
+     * @param copied      tensors copied unchanged (one-dimensional, or already in the target type)
+     * @param outputBytes size of the written file in bytes
+     */
     public record Summary(int converted, int copied, long outputBytes) {}
 
-    /** Reads {@code in}, writes the converted file to {@code out} (which must not be {@code in}). */
+    /**
+     * Reads {@code in}, writes the converted file to {@code out} (which must not be {@code in}).
+     *
+     * @param in     the GGUF to read
+     * @param out    the GGUF to write, replaced if it exists
+     * @param target the matrices' type
+     * @return what was converted and written
+     * @throws IOException              if a file cannot be read or written, or {@code in} is not a valid GGUF
+     * @throws IllegalArgumentException if {@code out} is {@code in}, or a tensor cannot be read or stored as the target
+     */
     public static Summary run(Path in, Path out, Target target) throws IOException {
         if (Files.exists(out) && Files.isSameFile(in, out))
             throw new IllegalArgumentException("output " + out + " is the input file; write to another path");

@@ -34,16 +34,34 @@ import java.util.Objects;
  * text's average, as in SIF sentence embeddings; rare tokens keep a weight near 1.
  */
 public final class Distiller {
-    public enum Method { CONTEXTUAL, TABLE }
+    /** Where each token's vector comes from. */
+    public enum Method {
+        /** The teacher's embedding of the token alone (runs EmbeddingGemma once per token; checkpointed). */
+        CONTEXTUAL,
+        /** The token's dequantized {@code token_embd} row (any GGUF with a SentencePiece vocabulary; fast). */
+        TABLE
+    }
 
     /**
+     * How to distil. Start from {@link #defaults()} and change settings with the {@code with...} methods.
+     *
+     * @param method    where the vectors come from
      * @param dim       output width, 1..the teacher's width
      * @param pcaSample rows used to fit the PCA (0 = all)
+     * @param seed      seed of the PCA's random choices (the same seed, the same table)
      * @param zipf      SIF coefficient {@code a} of the Zipf weighting, 0 for none
+     * @param backend   kernels of the teacher (contextual)
      * @param threads   compute threads of the teacher (contextual)
      * @param progress  where progress goes (null for none)
      */
     public record Options(Method method, int dim, int pcaSample, long seed, double zipf, Backend backend, int threads, PrintStream progress) {
+        /**
+         * Checks the settings.
+         *
+         * @throws NullPointerException     if {@code method} or {@code backend} is null
+         * @throws IllegalArgumentException if {@code dim} or {@code threads} is below 1, {@code pcaSample} is negative,
+         *                                  or {@code zipf} is negative or not finite
+         */
         public Options {
             Objects.requireNonNull(method, "method");
             Objects.requireNonNull(backend, "backend");
@@ -53,23 +71,85 @@ public final class Distiller {
             if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
 
+        /**
+         * Contextual, 64 dimensions, PCA on all rows, seed 42, no Zipf weighting, AUTO backend, all available
+         * processors, no progress output.
+         *
+         * @return the default options
+         */
         public static Options defaults() {
             return new Options(Method.CONTEXTUAL, 64, 0, 42, 0, Backend.AUTO, Runtime.getRuntime().availableProcessors(), null);
         }
 
+        /**
+         * A copy with another {@code method}; these options are unchanged.
+         *
+         * @param m where the vectors come from
+         * @return new options, equal to these but for {@code method}
+         */
         public Options withMethod(Method m) { return new Options(m, dim, pcaSample, seed, zipf, backend, threads, progress); }
+        /**
+         * A copy with another {@code dim}; these options are unchanged.
+         *
+         * @param d output width, &gt;= 1
+         * @return new options, equal to these but for {@code dim}
+         */
         public Options withDim(int d) { return new Options(method, d, pcaSample, seed, zipf, backend, threads, progress); }
+        /**
+         * A copy with another {@code pcaSample}; these options are unchanged.
+         *
+         * @param n rows used to fit the PCA, 0 for all
+         * @return new options, equal to these but for {@code pcaSample}
+         */
         public Options withPcaSample(int n) { return new Options(method, dim, n, seed, zipf, backend, threads, progress); }
+        /**
+         * A copy with another {@code seed}; these options are unchanged.
+         *
+         * @param s seed of the PCA's random choices
+         * @return new options, equal to these but for {@code seed}
+         */
         public Options withSeed(long s) { return new Options(method, dim, pcaSample, s, zipf, backend, threads, progress); }
+        /**
+         * A copy with another {@code zipf}; these options are unchanged.
+         *
+         * @param a SIF coefficient of the Zipf weighting, 0 for none
+         * @return new options, equal to these but for {@code zipf}
+         */
         public Options withZipf(double a) { return new Options(method, dim, pcaSample, seed, a, backend, threads, progress); }
+        /**
+         * A copy with another {@code backend}; these options are unchanged.
+         *
+         * @param b kernels of the teacher
+         * @return new options, equal to these but for {@code backend}
+         */
         public Options withBackend(Backend b) { return new Options(method, dim, pcaSample, seed, zipf, b, threads, progress); }
+        /**
+         * A copy with another {@code threads}; these options are unchanged.
+         *
+         * @param t compute threads of the teacher, &gt;= 1
+         * @return new options, equal to these but for {@code threads}
+         */
         public Options withThreads(int t) { return new Options(method, dim, pcaSample, seed, zipf, backend, t, progress); }
+        /**
+         * A copy with another {@code progress}; these options are unchanged.
+         *
+         * @param p where progress goes; null for none
+         * @return new options, equal to these but for {@code progress}
+         */
         public Options withProgress(PrintStream p) { return new Options(method, dim, pcaSample, seed, zipf, backend, threads, p); }
     }
 
     private Distiller() {}
 
-    /** Distils {@code model} and writes the EMB8 file {@code out}; a contextual run checkpoints to {@link #checkpointPath}. */
+    /**
+     * Distils {@code model} and writes the EMB8 file {@code out}; a contextual run checkpoints to {@link #checkpointPath}.
+     *
+     * @param model the teacher GGUF
+     * @param out   the EMB8 file to write (v2), replaced if it exists
+     * @param o     how to distil
+     * @throws IOException              if a file cannot be read or written
+     * @throws IllegalArgumentException if the model cannot be distilled by the chosen method
+     */
     public static void distillToFile(Path model, Path out, Options o) throws IOException {
         distillToFile(model, out, o, false);
     }
@@ -78,6 +158,13 @@ public final class Distiller {
      * As {@link #distillToFile(Path, Path, Options)}; {@code keepCheckpoint} keeps the contextual teacher vectors
      * (deleted otherwise), so tables of other widths can start from them: copy the checkpoint to
      * {@code checkpointPath(other)} and that run resumes with every token done, going straight to the PCA.
+     *
+     * @param model          the teacher GGUF
+     * @param out            the EMB8 file to write (v2), replaced if it exists
+     * @param o              how to distil
+     * @param keepCheckpoint true to keep the checkpoint after success
+     * @throws IOException              if a file cannot be read or written
+     * @throws IllegalArgumentException if the model cannot be distilled by the chosen method
      */
     public static void distillToFile(Path model, Path out, Options o, boolean keepCheckpoint) throws IOException {
         distillToFile(model, out, o, keepCheckpoint, Emb8Format.V2);
@@ -87,6 +174,14 @@ public final class Distiller {
      * As {@link #distillToFile(Path, Path, Options, boolean)}, written in {@code format}: {@link Emb8Format#V2}
      * (egemma's, self-contained) or {@link Emb8Format#V1_ORIGINAL} (the original prep tool's runtime reads it; no
      * components, no tokenizer: give the model's tokenizer beside it).
+     *
+     * @param model          the teacher GGUF
+     * @param out            the EMB8 file to write, replaced if it exists
+     * @param o              how to distil
+     * @param keepCheckpoint true to keep the checkpoint after success
+     * @param format         {@link Emb8Format#V2} or {@link Emb8Format#V1_ORIGINAL}
+     * @throws IOException              if a file cannot be read or written
+     * @throws IllegalArgumentException for {@link Emb8Format#V1_EGEMMA_LEGACY}, or a model the method cannot distil
      */
     public static void distillToFile(Path model, Path out, Options o, boolean keepCheckpoint, Emb8Format format) throws IOException {
         if (format == Emb8Format.V1_EGEMMA_LEGACY) throw new IllegalArgumentException("the legacy layout is read, never written");
@@ -101,7 +196,12 @@ public final class Distiller {
         if (!keepCheckpoint) Files.deleteIfExists(ckpt);
     }
 
-    /** Where a contextual distillation into {@code out} keeps its teacher vectors until it completes. */
+    /**
+     * Where a contextual distillation into {@code out} keeps its teacher vectors until it completes.
+     *
+     * @param out the EMB8 file being written
+     * @return {@code out} with {@code .teacher-checkpoint} appended, in the same directory
+     */
     public static Path checkpointPath(Path out) {
         return out.resolveSibling(out.getFileName() + ".teacher-checkpoint");
     }
@@ -109,7 +209,12 @@ public final class Distiller {
     /**
      * Distils without quantizing (tests compare these float rows with the teacher directly).
      *
-     * @param ckpt checkpoint file for the contextual teacher vectors (kept; the caller deletes it)
+     * @param model the teacher GGUF
+     * @param ckpt  checkpoint file for the contextual teacher vectors (kept; the caller deletes it)
+     * @param o     how to distil
+     * @return the reduced (and weighted) float table with its PCA
+     * @throws IOException              if a file cannot be read or written
+     * @throws IllegalArgumentException if the model cannot be distilled by the chosen method
      */
     public static Distilled distill(Path model, Path ckpt, Options o) throws IOException {
         try (GgufFile f = GgufFile.open(model)) {
@@ -184,7 +289,12 @@ public final class Distiller {
         return w;
     }
 
-    /** The {@code tokenizer.*} keys of a GGUF, in file order: what an EMB8 file carries to rebuild the tokenizer. */
+    /**
+     * The {@code tokenizer.*} keys of a GGUF, in file order: what an EMB8 file carries to rebuild the tokenizer.
+     *
+     * @param f an open GGUF
+     * @return a new map of the keys starting with {@code tokenizer.}
+     */
     public static Map<String, GgufValue> tokenizerKeys(GgufFile f) {
         Map<String, GgufValue> keys = new LinkedHashMap<>();
         f.metadata().forEach((k, v) -> {

@@ -50,7 +50,14 @@ public final class Emb8File implements AutoCloseable {
         this.tokenizer = tokenizer;
     }
 
-    /** Maps and validates {@code path}, with the tokenizer it holds (a version 1 file, which holds none, is refused). */
+    /**
+     * Maps and validates {@code path}, with the tokenizer it holds (a version 1 file, which holds none, is refused).
+     *
+     * @param path the EMB8 file
+     * @return the open file; close it when done
+     * @throws IOException          if the file cannot be read
+     * @throws Emb8FormatException if it is malformed or a version 1 file
+     */
     public static Emb8File open(Path path) throws IOException {
         return open(path, null);
     }
@@ -58,6 +65,12 @@ public final class Emb8File implements AutoCloseable {
     /**
      * Maps and validates {@code path}; {@code tokenizer}, if not null, is used instead of the one the file holds and
      * must have {@code vocab_size} tokens (a version 1 file needs it: see {@code TokenizerFiles.open}).
+     *
+     * @param path      the EMB8 file
+     * @param tokenizer the teacher's tokenizer; null to use the file's own
+     * @return the open file; close it when done
+     * @throws IOException          if the file cannot be read
+     * @throws Emb8FormatException if it is malformed, holds no tokenizer and none is given, or the vocabulary sizes differ
      */
     public static Emb8File open(Path path, Tokenizer tokenizer) throws IOException {
         Arena arena = Arena.ofShared();
@@ -69,17 +82,38 @@ public final class Emb8File implements AutoCloseable {
         }
     }
 
-    /** Validates an EMB8 image the caller keeps alive (heap or mapped); {@code name} is used in messages. */
+    /**
+     * Validates an EMB8 image the caller keeps alive (heap or mapped); {@code name} is used in messages.
+     *
+     * @param name  name of the image for messages
+     * @param image the whole file, kept alive by the caller while this object is used
+     * @return the validated file
+     * @throws Emb8FormatException if it is malformed or a version 1 file
+     */
     public static Emb8File parse(String name, MemorySegment image) throws Emb8FormatException {
         return parse(name, null, image, null);
     }
 
-    /** As {@link #parse(String, MemorySegment)}, with a tokenizer given beside the file (see {@link #open(Path, Tokenizer)}). */
+    /**
+     * As {@link #parse(String, MemorySegment)}, with a tokenizer given beside the file (see {@link #open(Path, Tokenizer)}).
+     *
+     * @param name      name of the image for messages
+     * @param image     the whole file, kept alive by the caller while this object is used
+     * @param tokenizer the teacher's tokenizer; null to use the file's own
+     * @return the validated file
+     * @throws Emb8FormatException if it is malformed, holds no tokenizer and none is given, or the vocabulary sizes differ
+     */
     public static Emb8File parse(String name, MemorySegment image, Tokenizer tokenizer) throws Emb8FormatException {
         return parse(name, null, image, tokenizer);
     }
 
-    /** True if the file starts with the EMB8 magic (for commands that take either a GGUF or an EMB8 file). */
+    /**
+     * True if the file starts with the EMB8 magic (for commands that take either a GGUF or an EMB8 file).
+     *
+     * @param path any file
+     * @return false for a directory or a file shorter than 4 bytes
+     * @throws IOException if the file cannot be read
+     */
     public static boolean looksLikeEmb8(Path path) throws IOException {
         if (java.nio.file.Files.isDirectory(path)) return false; // the model's own open says "is a directory"
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
@@ -91,7 +125,13 @@ public final class Emb8File implements AutoCloseable {
         }
     }
 
-    /** The layout of {@code path}, from its header and length (the sections are not validated: {@link #open} does that). */
+    /**
+     * The layout of {@code path}, from its header and length (the sections are not validated: {@link #open} does that).
+     *
+     * @param path an EMB8 file
+     * @return its format
+     * @throws IOException if the file cannot be read or its header is malformed
+     */
     public static Emb8Format format(Path path) throws IOException {
         try (Arena arena = Arena.ofConfined(); FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             return layout(path.toString(), map(ch, arena)).format();
@@ -210,53 +250,106 @@ public final class Emb8File implements AutoCloseable {
         }
     }
 
+    /**
+     * The file's name as messages show it.
+     *
+     * @return the path or the name given to {@code parse}
+     */
     public String name() {
         return name;
     }
 
+    /**
+     * Number of rows, one per token id.
+     *
+     * @return the header's {@code vocab_size}
+     */
     public int vocabSize() {
         return layout.vocabSize();
     }
 
+    /**
+     * Width of the rows.
+     *
+     * @return the header's {@code embed_dim}
+     */
     public int embedDim() {
         return layout.embedDim();
     }
 
+    /**
+     * Width of the teacher's vectors.
+     *
+     * @return the header's {@code original_dim}
+     */
     public int originalDim() {
         return layout.originalDim();
     }
 
-    /** Which layout the file has. */
+    /**
+     * Which layout the file has.
+     *
+     * @return V2, V1_ORIGINAL or V1_EGEMMA_LEGACY
+     */
     public Emb8Format format() {
         return layout.format();
     }
 
-    /** Whether the file holds the PCA components ({@link #components()}, {@link #project}): not in version 1. */
+    /**
+     * Whether the file holds the PCA components ({@link #components()}, {@link #project}): not in version 1.
+     *
+     * @return false for version 1
+     */
     public boolean hasComponents() {
         return layout.hasComponents();
     }
 
+    /**
+     * The tokenizer of the table's vocabulary.
+     *
+     * @return the one given at open, else the file's own
+     */
     public Tokenizer tokenizer() {
         return tokenizer;
     }
 
-    /** The teacher's tokenizer keys as stored (for re-export or inspection); null for version 1, which holds none. */
+    /**
+     * The teacher's tokenizer keys as stored (for re-export or inspection); null for version 1, which holds none.
+     *
+     * @return a GGUF image holding the {@code tokenizer.*} keys, or null
+     */
     public GgufFile tokenizerGguf() {
         return tokenizerGguf;
     }
 
-    /** Scale of token {@code t}'s row (read from the mapping). */
+    /**
+     * Scale of token {@code t}'s row (read from the mapping).
+     *
+     * @param t a token id, 0 to {@code vocabSize() - 1}
+     * @return the factor that turns the row's int8 values into floats
+     * @throws IndexOutOfBoundsException if {@code t} is out of range
+     */
     public float scale(int t) {
         java.util.Objects.checkIndex(t, layout.vocabSize());
         return image.get(F32, layout.scalesOffset() + 4L * t);
     }
 
-    /** The quantized rows, {@code vocab x embed_dim} int8 (token t at {@code t * embedDim()}). */
+    /**
+     * The quantized rows, {@code vocab x embed_dim} int8 (token t at {@code t * embedDim()}).
+     *
+     * @return a slice of the mapping of {@code vocabSize() * embedDim()} bytes
+     */
     public MemorySegment rows() {
         return image.asSlice(layout.rowsOffset(), (long) layout.vocabSize() * layout.embedDim());
     }
 
-    /** Token {@code t}'s row dequantized. */
+    /**
+     * Token {@code t}'s row dequantized.
+     *
+     * @param t a token id, 0 to {@code vocabSize() - 1}
+     * @return {@link #embedDim()} new floats, the int8 values times {@link #scale(int)}
+     * @throws IndexOutOfBoundsException if {@code t} is out of range
+     */
     public float[] row(int t) {
         java.util.Objects.checkIndex(t, layout.vocabSize());
         float[] r = new float[layout.embedDim()];
@@ -266,14 +359,23 @@ public final class Emb8File implements AutoCloseable {
         return r;
     }
 
-    /** The PCA mean ({@code original_dim}). */
+    /**
+     * The PCA mean ({@code original_dim}).
+     *
+     * @return {@link #originalDim()} new floats
+     */
     public float[] mean() {
         float[] m = new float[layout.originalDim()];
         MemorySegment.copy(image, F32, layout.meanOffset(), m, 0, m.length);
         return m;
     }
 
-    /** The PCA components, {@code embed_dim x original_dim}; see {@link #hasComponents()}. */
+    /**
+     * The PCA components, {@code embed_dim x original_dim}; see {@link #hasComponents()}.
+     *
+     * @return {@code embedDim()} new rows of {@code originalDim()} floats
+     * @throws UnsupportedOperationException for a version 1 file
+     */
     public float[][] components() {
         requireComponents();
         float[][] c = new float[layout.embedDim()][layout.originalDim()];
@@ -282,7 +384,14 @@ public final class Emb8File implements AutoCloseable {
         return c;
     }
 
-    /** Projects a teacher vector ({@code original_dim}) into this file's space: {@code components (x - mean)}. */
+    /**
+     * Projects a teacher vector ({@code original_dim}) into this file's space: {@code components (x - mean)}.
+     *
+     * @param x a teacher vector of {@link #originalDim()} floats
+     * @return {@link #embedDim()} new floats
+     * @throws UnsupportedOperationException for a version 1 file
+     * @throws IllegalArgumentException      if {@code x} has the wrong length
+     */
     public float[] project(float[] x) {
         requireComponents();
         if (x.length != layout.originalDim()) throw new IllegalArgumentException("vector of " + x.length + " values, the file's original_dim is " + layout.originalDim());

@@ -29,7 +29,11 @@ public final class Emb8Writer {
     /**
      * Writes {@code d} to {@code out} as version 2.
      *
+     * @param out           the file, replaced if it exists
+     * @param d             the float table
      * @param tokenizerKeys the {@code tokenizer.*} metadata of the teacher GGUF; its token count must equal the rows
+     * @throws IOException              if the file cannot be written
+     * @throws IllegalArgumentException if a key does not start with {@code tokenizer.}
      */
     public static void write(Path out, Distilled d, Map<String, GgufValue> tokenizerKeys) throws IOException {
         GgufWriter g = new GgufWriter();
@@ -44,7 +48,13 @@ public final class Emb8Writer {
         });
     }
 
-    /** Writes {@code d} to {@code out} as version 1, the original prep tool's layout: no components, no tokenizer. */
+    /**
+     * Writes {@code d} to {@code out} as version 1, the original prep tool's layout: no components, no tokenizer.
+     *
+     * @param out the file, replaced if it exists
+     * @param d   the float table (its components are not written)
+     * @throws IOException if the file cannot be written
+     */
     public static void writeV1(Path out, Distilled d) throws IOException {
         atomically(out, os -> tables(os, new Emb8Layout(Emb8Format.V1_ORIGINAL, d.vocabSize(), d.embedDim(), d.originalDim()), d));
     }
@@ -53,6 +63,9 @@ public final class Emb8Writer {
      * Rewrites a file of an earlier egemma build ({@link Emb8Format#V1_EGEMMA_LEGACY}) as version 2: the layouts are the
      * same, so only the version field changes. The input is validated first; any other format is refused.
      *
+     * @param in  the legacy file
+     * @param out the version 2 file to write, replaced if it exists (may be {@code in})
+     * @throws IOException              if a file cannot be read or written, or {@code in} is malformed
      * @throws IllegalArgumentException if {@code in} is not a legacy file (the message says what it is)
      */
     public static void upgradeLegacy(Path in, Path out) throws IOException {

@@ -14,6 +14,14 @@ public final class NpyWriter implements AutoCloseable {
     private final ByteBuffer buf;
     private long rowsLeft;
 
+    /**
+     * Writes the header of a {@code rows x cols} matrix; then call {@link #row} {@code rows} times.
+     *
+     * @param os   where the file goes (closed by {@link #close()})
+     * @param rows number of rows the header declares
+     * @param cols values per row
+     * @throws IOException if the header cannot be written
+     */
     public NpyWriter(OutputStream os, long rows, int cols) throws IOException {
         this.out = new DataOutputStream(os);
         this.cols = cols;
@@ -28,6 +36,14 @@ public final class NpyWriter implements AutoCloseable {
         out.write(header.getBytes(StandardCharsets.US_ASCII));
     }
 
+    /**
+     * Writes the next row.
+     *
+     * @param r {@code cols} values
+     * @throws IOException              if it cannot be written
+     * @throws IllegalArgumentException if {@code r} is not {@code cols} long
+     * @throws IllegalStateException    if all declared rows were already written
+     */
     public void row(float[] r) throws IOException {
         if (r.length != cols) throw new IllegalArgumentException("row of " + r.length + " values, expected " + cols);
         if (rowsLeft-- <= 0) throw new IllegalStateException("more rows than the header declares");

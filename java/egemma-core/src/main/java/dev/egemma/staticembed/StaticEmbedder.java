@@ -38,7 +38,14 @@ public final class StaticEmbedder implements AutoCloseable {
         this.eos = tokenizer.eosId();
     }
 
-    /** Maps and validates an EMB8 file; the mapping lives until {@link #close()}. */
+    /**
+     * Maps and validates an EMB8 file; the mapping lives until {@link #close()}.
+     *
+     * @param emb8 the EMB8 file (version 2, or the legacy version 1 with its tokenizer inside)
+     * @return the embedder; close it when done
+     * @throws IOException          if the file cannot be read
+     * @throws Emb8FormatException if the file is malformed or carries no tokenizer
+     */
     public static StaticEmbedder open(Path emb8) throws IOException {
         return new StaticEmbedder(Emb8File.open(emb8));
     }
@@ -46,6 +53,11 @@ public final class StaticEmbedder implements AutoCloseable {
     /**
      * As {@link #open(Path)}, with the tokenizer given beside the file (needed for version 1, the original prep tool's
      * layout; it replaces the file's own otherwise). See {@code dev.egemma.tokenizer.TokenizerFiles.open}.
+     *
+     * @param emb8      the EMB8 file
+     * @param tokenizer the teacher's tokenizer; its vocabulary size must match the table's
+     * @return the embedder; close it when done
+     * @throws IOException if the file cannot be read or is malformed
      */
     public static StaticEmbedder open(Path emb8, Tokenizer tokenizer) throws IOException {
         return new StaticEmbedder(Emb8File.open(emb8, tokenizer));
@@ -54,22 +66,44 @@ public final class StaticEmbedder implements AutoCloseable {
     /**
      * As {@link #open(Path, Tokenizer)} with the tokenizer read from {@code tokenizerFile} (a GGUF or SentencePiece's
      * {@code tokenizer.model}), or as {@link #open(Path)} when it is null: what a command's {@code --tokenizer} means.
+     *
+     * @param emb8 the EMB8 file
+     * @param tokenizerFile a GGUF or {@code tokenizer.model} whose tokenizer replaces the file's own, or null for the
+     *     file's own (a version 1 file has none: null fails)
+     * @return the embedder; close it to unmap the file
+     * @throws IOException if either file cannot be read or is not a valid EMB8 table or tokenizer
      */
     public static StaticEmbedder open(Path emb8, Path tokenizerFile) throws IOException {
         return tokenizerFile == null ? open(emb8) : open(emb8, dev.egemma.tokenizer.TokenizerFiles.open(tokenizerFile));
     }
 
-    /** Wraps an already validated file (closing the embedder closes the file). */
+    /**
+     * Wraps an already validated file (closing the embedder closes the file).
+     *
+     * @param file an open EMB8 file
+     * @return the embedder
+     */
     public static StaticEmbedder of(Emb8File file) {
         return new StaticEmbedder(file);
     }
 
-    /** The normalized embedding of {@code text}. */
+    /**
+     * The normalized embedding of {@code text}.
+     *
+     * @param text the text (no prompt is added)
+     * @return a unit vector of {@link #dimension()} floats (the zero vector only if all rows summed to zero)
+     */
     public float[] embed(String text) {
         return embed(text, true);
     }
 
-    /** The embedding of {@code text}: the mean of its rows, L2-normalized if {@code normalize}. */
+    /**
+     * The embedding of {@code text}: the mean of its rows, L2-normalized if {@code normalize}.
+     *
+     * @param text      the text
+     * @param normalize true for unit length, false for the plain mean
+     * @return a new vector of {@link #dimension()} floats
+     */
     public float[] embed(String text, boolean normalize) {
         return embedSequence(tokenizer.encode(text), normalize);
     }
@@ -77,6 +111,11 @@ public final class StaticEmbedder implements AutoCloseable {
     /**
      * The embedding of a sequence tokenized as the teacher tokenizes (BOS/EOS added, e.g. by {@link #tokenize}
      * or a server's tokenizer): a leading BOS and trailing EOS are dropped unless nothing else remains.
+     *
+     * @param ids       token ids, as {@link #tokenize} gives them
+     * @param normalize true for unit length, false for the plain mean
+     * @return a new vector of {@link #dimension()} floats
+     * @throws IndexOutOfBoundsException if an id is outside the vocabulary
      */
     public float[] embedSequence(int[] ids, boolean normalize) {
         int from = addBos && ids.length > 0 && ids[0] == bos ? 1 : 0;
@@ -85,14 +124,24 @@ public final class StaticEmbedder implements AutoCloseable {
         return average(ids, from, to, normalize);
     }
 
-    /** Embeddings of several texts, in order. */
+    /**
+     * Embeddings of several texts, in order.
+     *
+     * @param texts the texts
+     * @return one unit vector per text
+     */
     public float[][] embed(List<String> texts) {
         float[][] out = new float[texts.size()][];
         for (int i = 0; i < out.length; i++) out[i] = embed(texts.get(i));
         return out;
     }
 
-    /** The token ids {@link #embed(String)} starts from (specials included, as the teacher tokenizes). */
+    /**
+     * The token ids {@link #embed(String)} starts from (specials included, as the teacher tokenizes).
+     *
+     * @param text the text
+     * @return the ids, BOS and EOS included when the tokenizer adds them
+     */
     public int[] tokenize(String text) {
         return tokenizer.encode(text);
     }
@@ -100,6 +149,11 @@ public final class StaticEmbedder implements AutoCloseable {
     /**
      * The average of the dequantized rows of {@code ids} (all of them, specials included if given),
      * L2-normalized if {@code normalize}. An empty list gives the zero vector.
+     *
+     * @param ids       token ids, each row averaged as given
+     * @param normalize true for unit length, false for the plain mean
+     * @return a new vector of {@link #dimension()} floats
+     * @throws IndexOutOfBoundsException if an id is outside the vocabulary
      */
     public float[] embedTokens(int[] ids, boolean normalize) {
         return average(ids, 0, ids.length, normalize);
@@ -135,15 +189,29 @@ public final class StaticEmbedder implements AutoCloseable {
         return acc;
     }
 
-    /** Width of the vectors. */
+    /**
+     * Width of the vectors.
+     *
+     * @return the table's width, {@link Emb8File#embedDim()}
+     */
     public int dimension() {
         return dim;
     }
 
+    /**
+     * The tokenizer texts are split with.
+     *
+     * @return the file's tokenizer, or the one given to {@link #open(Path, Tokenizer)}
+     */
     public Tokenizer tokenizer() {
         return tokenizer;
     }
 
+    /**
+     * The table this embedder reads.
+     *
+     * @return the open file, closed with this embedder
+     */
     public Emb8File file() {
         return file;
     }

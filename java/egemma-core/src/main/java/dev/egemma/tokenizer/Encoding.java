@@ -7,7 +7,11 @@ package dev.egemma.tokenizer;
  * @param fullLength how many ids the whole text gave before truncation
  */
 public record Encoding(int[] ids, int fullLength) {
-    /** Whether tokens were dropped to fit the limit. */
+    /**
+     * Whether tokens were dropped to fit the limit.
+     *
+     * @return true if {@code fullLength > ids.length}
+     */
     public boolean truncated() {
         return fullLength > ids.length;
     }

@@ -78,7 +78,14 @@ public final class SentencePieceModel {
         boolean addDummyPrefix = true;
     }
 
-    /** Reads and validates {@code path}. */
+    /**
+     * Reads and validates {@code path}.
+     *
+     * @param path a SentencePiece {@code tokenizer.model}
+     * @return the model
+     * @throws IOException                  if the file cannot be read
+     * @throws SentencePieceFormatException if it is not a well-formed ModelProto, or over the size limit
+     */
     public static SentencePieceModel read(Path path) throws IOException {
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();
@@ -93,7 +100,14 @@ public final class SentencePieceModel {
         }
     }
 
-    /** Parses a serialized ModelProto; {@code name} is used in messages. */
+    /**
+     * Parses a serialized ModelProto; {@code name} is used in messages.
+     *
+     * @param name  name of the model for messages
+     * @param bytes the serialized ModelProto
+     * @return the model
+     * @throws SentencePieceFormatException if the bytes are not a well-formed ModelProto, or over the size limit
+     */
     public static SentencePieceModel parse(String name, byte[] bytes) throws SentencePieceFormatException {
         if (bytes.length > MAX_BYTES) throw new SentencePieceFormatException(name, MAX_BYTES, "file", "is larger than " + MAX_BYTES + " bytes");
         ProtoReader r = new ProtoReader(name, bytes, 0, bytes.length);
@@ -232,19 +246,44 @@ public final class SentencePieceModel {
         throw new SentencePieceFormatException(name, end, field, id + " is not a piece id (the model has " + n + " pieces)");
     }
 
+    /**
+     * Number of pieces.
+     *
+     * @return the vocabulary size
+     */
     public int size() {
         return pieces.length;
     }
 
+    /**
+     * The text of piece {@code id}, as stored (U+2581 for a space).
+     *
+     * @param id a piece id, 0 to {@code size() - 1}
+     * @return the piece's text
+     * @throws IndexOutOfBoundsException if {@code id} is out of range
+     */
     public String piece(int id) {
         return pieces[id];
     }
 
+    /**
+     * The score of piece {@code id} (a log probability for unigram models).
+     *
+     * @param id a piece id, 0 to {@code size() - 1}
+     * @return the score
+     * @throws IndexOutOfBoundsException if {@code id} is out of range
+     */
     public float score(int id) {
         return scores[id];
     }
 
-    /** SentencePiece's type of piece {@code id} (1 NORMAL .. 6 BYTE). */
+    /**
+     * SentencePiece's type of piece {@code id} (1 NORMAL .. 6 BYTE).
+     *
+     * @param id a piece id, 0 to {@code size() - 1}
+     * @return the type number, as {@link TokenType#ordinal()} counts them
+     * @throws IndexOutOfBoundsException if {@code id} is out of range
+     */
     public int type(int id) {
         return types[id];
     }
@@ -256,6 +295,8 @@ public final class SentencePieceModel {
      * {@code <unused…>}), else USER_DEFINED with U+2581 written as a space; every such added token scores -1000;
      * normal, byte and unused pieces keep their type and score. BOS and EOS are added (EmbeddingGemma's GGUF adds
      * both; a static table drops them again), and the space prefix follows {@code add_dummy_prefix}.
+     *
+     * @return a new map from key to value, in the converter's order
      */
     public Map<String, GgufValue> tokenizerKeys() {
         int n = pieces.length;
@@ -303,11 +344,20 @@ public final class SentencePieceModel {
                 || p.startsWith("<|") && p.endsWith("|>") || p.startsWith("<unused") && p.endsWith(">") || GEMMA3_SPECIAL.contains(p);
     }
 
-    /** The tokenizer, built from {@link #tokenizerKeys()} by the GGUF path (the same code, so the same ids). */
+    /**
+     * The tokenizer, built from {@link #tokenizerKeys()} by the GGUF path (the same code, so the same ids).
+     *
+     * @return a new tokenizer
+     */
     public Tokenizer tokenizer() {
         return TokenizerFiles.fromKeys(name, tokenizerKeys());
     }
 
+    /**
+     * The model's name as messages show it.
+     *
+     * @return the path read, or the name given to {@link #parse}
+     */
     public String name() {
         return name;
     }

@@ -20,6 +20,12 @@ public final class TokenOffsets {
     /**
      * {@code [start, stop]} per token in code points, {@code {-1, -1}} where unknown. {@code addedSpecials}: the ids
      * were encoded with BOS/EOS added, so a first BOS and a last EOS stand for no text.
+     *
+     * @param t             the tokenizer that encoded {@code text}
+     * @param text          the text
+     * @param ids           its ids, exactly as {@code t} encoded them
+     * @param addedSpecials whether BOS/EOS were added
+     * @return one new {@code {start, stop}} pair per id
      */
     public static int[][] of(Tokenizer t, String text, int[] ids, boolean addedSpecials) {
         // the tokenizer sees spaces as U+2581 (one code point for one, so code point offsets carry over), and a

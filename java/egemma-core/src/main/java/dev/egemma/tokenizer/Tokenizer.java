@@ -108,6 +108,8 @@ public final class Tokenizer {
      * BOS 1, EOS 2, UNK 0, add_bos true, add_eos false, add_space_prefix true); a BOS, EOS or UNK id outside
      * the vocabulary is refused (llama.cpp would use the default instead; see {@link #specialId}).
      *
+     * @param f an open GGUF; the tokenizer copies what it keeps, so the file may be closed afterwards
+     * @return the tokenizer
      * @throws IllegalArgumentException if the keys are missing, of the wrong type or inconsistent, or if
      *                                  {@code tokenizer.ggml.model} names another tokenizer than "llama"
      */
@@ -173,7 +175,12 @@ public final class Tokenizer {
 
     // ---------------------------------------------------------------- encode
 
-    /** {@code encode(text, true, true)}: BOS/EOS per the GGUF and control tokens parsed, like llama-embedding. */
+    /**
+     * {@code encode(text, true, true)}: BOS/EOS per the GGUF and control tokens parsed, like llama-embedding.
+     *
+     * @param text the text
+     * @return the token ids, BOS/EOS included as the GGUF says; never truncated
+     */
     public int[] encode(String text) {
         return encode(text, true, true);
     }
@@ -181,9 +188,11 @@ public final class Tokenizer {
     /**
      * Token ids of {@code text}, exactly as llama.cpp's {@code llama_tokenize(vocab, text, add_special, parse_special)}.
      *
+     * @param text         the text; lone surrogates are read as U+FFFD
      * @param addSpecial   add BOS and/or EOS as the GGUF's {@code add_bos_token}/{@code add_eos_token} say
      * @param parseSpecial split CONTROL/UNKNOWN token texts such as {@code <start_of_turn>} out as those tokens;
      *                     when off they are tokenized as ordinary text (USER_DEFINED tokens are split out either way)
+     * @return the token ids; never truncated
      */
     public int[] encode(String text, boolean addSpecial, boolean parseSpecial) {
         return encode(text, addSpecial, parseSpecial, true);
@@ -237,7 +246,16 @@ public final class Tokenizer {
         return merger.result();
     }
 
-    /** {@code encode(text, true, true, maxTokens, policy)}. */
+    /**
+     * {@code encode(text, true, true, maxTokens, policy)}.
+     *
+     * @param text      the text
+     * @param maxTokens the most ids to return, special tokens included
+     * @param policy    what to do when the text has more
+     * @return the ids and the untruncated length
+     * @throws TooManyTokensException  if the text is too long and {@code policy} is {@link Truncation#ERROR}
+     * @throws IllegalArgumentException if {@code maxTokens} cannot even hold the special tokens
+     */
     public Encoding encode(String text, int maxTokens, Truncation policy) {
         return encode(text, true, true, maxTokens, policy);
     }
@@ -248,6 +266,13 @@ public final class Tokenizer {
      * BOS and EOS both survive; {@link Truncation#ERROR} throws {@link TooManyTokensException}.
      * {@link Encoding#truncated()} says which happened.
      *
+     * @param text         the text
+     * @param addSpecial   add BOS and/or EOS as the GGUF says
+     * @param parseSpecial split CONTROL/UNKNOWN token texts out as those tokens
+     * @param maxTokens    the most ids to return, special tokens included
+     * @param policy       what to do when the text has more
+     * @return the ids and the untruncated length
+     * @throws TooManyTokensException  if the text is too long and {@code policy} is {@link Truncation#ERROR}
      * @throws IllegalArgumentException if {@code maxTokens} cannot even hold the special tokens
      */
     public Encoding encode(String text, boolean addSpecial, boolean parseSpecial, int maxTokens, Truncation policy) {
@@ -265,7 +290,13 @@ public final class Tokenizer {
 
     // ---------------------------------------------------------------- decode
 
-    /** {@code decode(ids, false)}: control tokens (BOS, EOS, ...) are left out. */
+    /**
+     * {@code decode(ids, false)}: control tokens (BOS, EOS, ...) are left out.
+     *
+     * @param ids token ids
+     * @return the text
+     * @throws IllegalArgumentException for an id outside the vocabulary
+     */
     public String decode(int[] ids) {
         return decode(ids, false);
     }
@@ -280,6 +311,9 @@ public final class Tokenizer {
      * <p>For text without CONTROL-token texts (and without literal U+2581, which encodes like a space),
      * {@code decode(encode(s))} is {@code s} when {@code add_space_prefix} is false.
      *
+     * @param ids         token ids
+     * @param keepControl true to write CONTROL tokens' texts (such as {@code <bos>})
+     * @return the text
      * @throws IllegalArgumentException for an id outside the vocabulary
      */
     public String decode(int[] ids, boolean keepControl) {
@@ -315,57 +349,120 @@ public final class Tokenizer {
 
     // ---------------------------------------------------------------- vocabulary
 
-    /** The token's text as stored in the vocabulary ({@code "▁world"}, {@code "<bos>"}, {@code "<0x0D>"}). */
+    /**
+     * The token's text as stored in the vocabulary ({@code "▁world"}, {@code "<bos>"}, {@code "<0x0D>"}).
+     *
+     * @param id a token id, 0 to {@code vocabSize() - 1}
+     * @return the stored text
+     * @throws IllegalArgumentException for an id outside the vocabulary
+     */
     public String piece(int id) {
         checkId(id, "token id");
         return vocab.text(id);
     }
 
-    /** The id whose text is exactly {@code text}, or -1. */
+    /**
+     * The id whose text is exactly {@code text}, or -1.
+     *
+     * @param text a token's stored text, e.g. {@code "▁world"} or {@code "<start_of_turn>"}
+     * @return the id, or -1 if no token has that text
+     */
     public int tokenId(String text) {
         return vocab.find(text);
     }
 
+    /**
+     * The type of token {@code id}, as {@code tokenizer.ggml.token_type} gives it.
+     *
+     * @param id a token id, 0 to {@code vocabSize() - 1}
+     * @return the type ({@link TokenType#NORMAL} when the GGUF lists no types)
+     * @throws IllegalArgumentException for an id outside the vocabulary
+     */
     public TokenType tokenType(int id) {
         checkId(id, "token id");
         return TokenType.of(types[id]);
     }
 
+    /**
+     * The merge score of token {@code id}: of two candidate merges, the one with the higher score is made first.
+     *
+     * @param id a token id, 0 to {@code vocabSize() - 1}
+     * @return the score (0 when the GGUF lists no scores)
+     * @throws IllegalArgumentException for an id outside the vocabulary
+     */
     public float score(int id) {
         checkId(id, "token id");
         return scores[id];
     }
 
+    /**
+     * Number of tokens in the vocabulary.
+     *
+     * @return the vocabulary size (262,144 for Gemma 3)
+     */
     public int vocabSize() {
         return vocab.size();
     }
 
+    /**
+     * The beginning-of-sequence token.
+     *
+     * @return its id (default 1), or -1 when the vocabulary is too small for the default
+     */
     public int bosId() {
         return bos;
     }
 
+    /**
+     * The end-of-sequence token.
+     *
+     * @return its id (default 2), or -1 when the vocabulary is too small for the default
+     */
     public int eosId() {
         return eos;
     }
 
-    /** The unknown token's id, or -1. */
+    /**
+     * The unknown token's id, or -1.
+     *
+     * @return the id (default 0), or -1
+     */
     public int unknownId() {
         return unk;
     }
 
-    /** The padding token's id, or -1. */
+    /**
+     * The padding token's id, or -1.
+     *
+     * @return the id, or -1 when the GGUF names none
+     */
     public int paddingId() {
         return pad;
     }
 
+    /**
+     * Whether encoding with special tokens puts BOS first ({@code tokenizer.ggml.add_bos_token}).
+     *
+     * @return true if BOS is added (the default)
+     */
     public boolean addBos() {
         return addBos;
     }
 
+    /**
+     * Whether encoding with special tokens puts EOS last ({@code tokenizer.ggml.add_eos_token}).
+     *
+     * @return true if EOS is added (default false; EmbeddingGemma's GGUF sets it)
+     */
     public boolean addEos() {
         return addEos;
     }
 
+    /**
+     * Whether a space is put before the text's first raw fragment ({@code tokenizer.ggml.add_space_prefix}).
+     *
+     * @return true if the prefix is added (the default)
+     */
     public boolean addSpacePrefix() {
         return addSpacePrefix;
     }

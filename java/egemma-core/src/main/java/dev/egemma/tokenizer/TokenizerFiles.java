@@ -24,7 +24,13 @@ import java.util.Map;
 public final class TokenizerFiles {
     private TokenizerFiles() {}
 
-    /** The tokenizer of {@code path} (see the class documentation). */
+    /**
+     * The tokenizer of {@code path} (see the class documentation).
+     *
+     * @param path a GGUF or a SentencePiece {@code tokenizer.model}
+     * @return the tokenizer (it keeps no file open)
+     * @throws IOException if the file cannot be read (a directory included) or is malformed
+     */
     public static Tokenizer open(Path path) throws IOException {
         if (Files.isDirectory(path)) throw new FileSystemException(path.toString(), null, "is a directory, not a GGUF or tokenizer.model file");
         if (startsWithGgufMagic(path)) {

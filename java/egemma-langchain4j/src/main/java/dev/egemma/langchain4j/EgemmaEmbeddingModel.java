@@ -78,22 +78,39 @@ public final class EgemmaEmbeddingModel implements EmbeddingModel, AutoCloseable
      * A model over an already opened {@link Embedder} (opened with no task); closing the model leaves it open.
      * Vectors have the Embedder's width; per-request widths need it opened at full width without normalization.
      *
+     * @param embedder an open Embedder without a task
      * @param task prompt for segments; null embeds segment text as is
+     * @return the model
+     * @throws IllegalArgumentException if the Embedder was opened with a task
      */
     public static EgemmaEmbeddingModel of(Embedder embedder, Task task) {
         return new EgemmaEmbeddingModel(embedder, task, 0, false, List.of());
     }
 
+    /**
+     * A builder that opens a GGUF for the model.
+     *
+     * @return a new builder with the defaults
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** A view embedding segments with {@link Task#QUERY}'s prompt on the same model (closing it does nothing). */
+    /**
+     * A view embedding segments with {@link Task#QUERY}'s prompt on the same model (closing it does nothing).
+     *
+     * @return a model sharing this one's Embedder and width
+     */
     public EgemmaEmbeddingModel queryModel() {
         return new EgemmaEmbeddingModel(embedder, Task.QUERY, dimension, false, listeners);
     }
 
-    /** The embedding of a search query ({@link Task#QUERY}'s prompt), with its token count. */
+    /**
+     * The embedding of a search query ({@link Task#QUERY}'s prompt), with its token count.
+     *
+     * @param query the query text
+     * @return the vector at this model's width, and the tokens fed to the model
+     */
     public Response<Embedding> embedQuery(String query) {
         Response<List<Embedding>> r = embedPrompted(List.of(Task.QUERY.apply(query)), dimension);
         return Response.from(r.content().get(0), r.tokenUsage());
@@ -118,6 +135,9 @@ public final class EgemmaEmbeddingModel implements EmbeddingModel, AutoCloseable
      * {@link #embedAll(List)} with per-request parameters over this model's defaults; unlike an
      * {@link EmbeddingRequest} (text only) it keeps each segment's {@value #TITLE_KEY} for the document prompt.
      *
+     * @param segments   the segments; a segment's {@value #TITLE_KEY} metadata is its title for the document prompt
+     * @param parameters dimensions, input type or {@link #TASK}; unset ones take this model's
+     * @return one vector per segment, in order, and the tokens fed to the model
      * @throws IllegalArgumentException for dimensions outside 1..the model's width or an unknown task
      */
     public Response<List<Embedding>> embedAll(List<TextSegment> segments, EmbeddingRequestParameters parameters) {
@@ -176,7 +196,12 @@ public final class EgemmaEmbeddingModel implements EmbeddingModel, AutoCloseable
         return task;
     }
 
-    /** The text fed to the model for {@code segment}: this model's task prompt, with the title for documents. */
+    /**
+     * The text fed to the model for {@code segment}: this model's task prompt, with the title for documents.
+     *
+     * @param segment a segment
+     * @return its text with this model's prompt (unchanged when the task is null)
+     */
     public String prompt(TextSegment segment) {
         return prompt(task, segment);
     }
@@ -206,12 +231,20 @@ public final class EgemmaEmbeddingModel implements EmbeddingModel, AutoCloseable
         return "embeddinggemma";
     }
 
-    /** The prompt task used for segments (null: none). */
+    /**
+     * The prompt task used for segments (null: none).
+     *
+     * @return the task, or null
+     */
     public Task task() {
         return task;
     }
 
-    /** The loaded model; opened by {@link #builder()} at full width without normalization (this model cuts and normalizes). */
+    /**
+     * The loaded model; opened by {@link #builder()} at full width without normalization (this model cuts and normalizes).
+     *
+     * @return the Embedder this model runs on
+     */
     public Embedder embedder() {
         return embedder;
     }
@@ -232,20 +265,71 @@ public final class EgemmaEmbeddingModel implements EmbeddingModel, AutoCloseable
 
         private Builder() {}
 
+        /**
+         * The model file to open (required).
+         *
+         * @param p a gemma-embedding GGUF
+         * @return this builder
+         */
         public Builder modelPath(Path p) { this.modelPath = p; return this; }
+        /**
+         * Compute threads (default: all available processors).
+         *
+         * @param n threads, 1..{@link Embedder.Options#maxThreads()}
+         * @return this builder
+         */
         public Builder threads(int n) { this.options = options.withThreads(n); return this; }
-        /** Default Matryoshka output width (e.g. 768, 512, 256, 128); 0 for the model's full width. */
+        /**
+         * Default Matryoshka output width (e.g. 768, 512, 256, 128); 0 for the model's full width.
+         *
+         * @param d the width, or 0
+         * @return this builder
+         */
         public Builder dimension(int d) { this.dimension = d; return this; }
-        /** Called on every embed request ({@link #embed(EmbeddingRequest)}, {@code embedAll}, ...). */
+        /**
+         * Called on every embed request ({@link #embed(EmbeddingRequest)}, {@code embedAll}, ...).
+         *
+         * @param l the listener, not null
+         * @return this builder
+         */
         public Builder listener(EmbeddingModelListener l) { this.listeners.add(Objects.requireNonNull(l)); return this; }
-        /** Prompt for segments (default DOCUMENT); null for none. Queries always use QUERY. */
+        /**
+         * Prompt for segments (default DOCUMENT); null for none. Queries always use QUERY.
+         *
+         * @param t the task, or null
+         * @return this builder
+         */
         public Builder task(Task t) { this.task = t; return this; }
+        /**
+         * Kernels to run on (default AUTO).
+         *
+         * @param b the backend
+         * @return this builder
+         */
         public Builder backend(Backend b) { this.options = options.withBackend(b); return this; }
-        /** Q8_0 product order, on both backends (null: the process default, else {@link Q8Order#BLOCK}). */
+        /**
+         * Q8_0 product order, on both backends (null: the process default, else {@link Q8Order#BLOCK}).
+         *
+         * @param o the order, or null
+         * @return this builder
+         */
         public Builder q8Order(Q8Order o) { this.options = options.withQ8Order(o); return this; }
+        /**
+         * Token budget of one batched forward pass (default 1024).
+         *
+         * @param n tokens, &gt;= 1
+         * @return this builder
+         */
         public Builder maxBatchTokens(int n) { this.options = options.withMaxBatchTokens(n); return this; }
 
-        /** Opens the model; it stays mapped until {@link EgemmaEmbeddingModel#close()}. */
+        /**
+         * Opens the model; it stays mapped until {@link EgemmaEmbeddingModel#close()}.
+         *
+         * @return the model, which owns the Embedder and closes it
+         * @throws NullPointerException     if no model path was set
+         * @throws IllegalArgumentException if a setting is invalid
+         * @throws java.io.UncheckedIOException if the file cannot be read
+         */
         public EgemmaEmbeddingModel build() {
             Objects.requireNonNull(modelPath, "modelPath");
             if (dimension < 0) throw new IllegalArgumentException("dimension must be >= 0 (0 = full), got " + dimension);

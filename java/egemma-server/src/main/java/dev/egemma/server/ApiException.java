@@ -7,10 +7,15 @@ package dev.egemma.server;
  * stack trace.
  */
 public final class ApiException extends RuntimeException {
+    /** The HTTP status. */
     private final int status;
+    /** OpenAI's error type. */
     private final String type;
+    /** The request field at fault, or null. */
     private final String param;
+    /** OpenAI's machine-readable error code, or null. */
     private final String code;
+    /** Seconds for a Retry-After header, 0 for none. */
     private final long retryAfterSeconds;
 
     ApiException(int status, String type, String message, String param, String code, long retryAfterSeconds) {
@@ -73,23 +78,47 @@ public final class ApiException extends RuntimeException {
         return new ApiException(503, "server_error", message, null, code, retryAfterSeconds);
     }
 
+    /**
+     * The HTTP status of the answer.
+     *
+     * @return 400 to 599, e.g. 400 for a bad request, 429 when overloaded
+     */
     public int status() {
         return status;
     }
 
+    /**
+     * OpenAI's error type.
+     *
+     * @return {@code invalid_request_error} for the client's mistakes, {@code server_error} otherwise
+     */
     public String type() {
         return type;
     }
 
+    /**
+     * The request field at fault.
+     *
+     * @return its name, e.g. {@code model}, or null when no single field is
+     */
     public String param() {
         return param;
     }
 
+    /**
+     * OpenAI's machine-readable error code.
+     *
+     * @return e.g. {@code model_not_found} or {@code overloaded}; null when none applies
+     */
     public String code() {
         return code;
     }
 
-    /** Seconds for a Retry-After header, 0 for none. */
+    /**
+     * Seconds for a Retry-After header, 0 for none.
+     *
+     * @return the seconds to wait before retrying, or 0
+     */
     public long retryAfterSeconds() {
         return retryAfterSeconds;
     }

@@ -33,7 +33,17 @@ public record EmbedRequest(String model, List<Input> inputs, int dimensions, Vec
     /** An input: a text to tokenize, or token ids given by the client. */
     public sealed interface Input permits Text, Tokens {}
 
+    /**
+     * A text input, tokenized by the server.
+     *
+     * @param text the text
+     */
     public record Text(String text) implements Input {}
 
+    /**
+     * A pre-tokenized input, embedded as given.
+     *
+     * @param ids token ids of the model's vocabulary
+     */
     public record Tokens(int[] ids) implements Input {}
 }

@@ -19,6 +19,12 @@ import java.util.List;
 public final class EmbedderHandle implements EmbeddingModelHandle {
     private final Embedder embedder;
 
+    /**
+     * Serves {@code embedder}, which the handle closes.
+     *
+     * @param embedder an Embedder opened at full width, without normalization or task
+     * @throws IllegalArgumentException if it is opened otherwise
+     */
     public EmbedderHandle(Embedder embedder) {
         this.embedder = embedder;
         Embedder.Options o = embedder.options();
@@ -26,7 +32,14 @@ public final class EmbedderHandle implements EmbeddingModelHandle {
             throw new IllegalArgumentException("the server needs an Embedder with full width, normalization off and no task; got " + o);
     }
 
-    /** Opens {@code gguf} with {@code options} forced to full width, unnormalized, no task. */
+    /**
+     * Opens {@code gguf} with {@code options} forced to full width, unnormalized, no task.
+     *
+     * @param gguf    the model file
+     * @param options threads, backend and batching for the Embedder
+     * @return the handle
+     * @throws IOException if the file cannot be read
+     */
     public static EmbedderHandle open(Path gguf, Embedder.Options options) throws IOException {
         return new EmbedderHandle(Embedder.open(gguf, options.withDimension(0).withNormalize(false).withTask(null)
                 .withTruncation(Truncation.TRUNCATE)));

@@ -19,8 +19,20 @@ import java.util.concurrent.TimeUnit;
 public final class EmbeddingServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(EmbeddingServer.class.getName());
 
-    /** Where and how to listen. {@code apiKey} null for no authentication; {@code port} 0 for any free port. */
+    /**
+     * Where and how to listen. {@code apiKey} null for no authentication; {@code port} 0 for any free port.
+     *
+     * @param host   the address to bind, e.g. {@code 127.0.0.1} or {@code 0.0.0.0}
+     * @param port   the TCP port, 0..65535
+     * @param apiKey the Bearer key clients must send; null for none
+     * @param limits what one request may ask
+     */
     public record Config(String host, int port, String apiKey, Limits limits) {
+        /**
+         * Checks the port and the key.
+         *
+         * @throws IllegalArgumentException if the port is out of range or the key is blank
+         */
         public Config {
             if (port < 0 || port > 65535) throw new IllegalArgumentException("port must be 0..65535, got " + port);
             if (apiKey != null && apiKey.isBlank()) throw new IllegalArgumentException("the API key must not be blank");
@@ -41,7 +53,13 @@ public final class EmbeddingServer implements AutoCloseable {
         this.budget = budget;
     }
 
-    /** Binds and starts answering; embedding routes say 503 until {@link #ready}. */
+    /**
+     * Binds and starts answering; embedding routes say 503 until {@link #ready}.
+     *
+     * @param config where and how to listen
+     * @return the running server; call {@link #ready} with the models, {@link #stop} at the end
+     * @throws IOException if the address cannot be bound
+     */
     public static EmbeddingServer start(Config config) throws IOException {
         return start(config, HttpBounds.defaults());
     }
@@ -60,7 +78,12 @@ public final class EmbeddingServer implements AutoCloseable {
         return new EmbeddingServer(http, work, ctx, budget);
     }
 
-    /** Starts serving {@code models} (the server owns them from now on and closes them on {@link #stop}). */
+    /**
+     * Starts serving {@code models} (the server owns them from now on and closes them on {@link #stop}).
+     *
+     * @param models the models to serve
+     * @throws IllegalStateException if the server is stopped (the models are then closed)
+     */
     public void ready(ServedModels models) {
         if (stopped) {
             models.close();
@@ -91,12 +114,20 @@ public final class EmbeddingServer implements AutoCloseable {
         ctx.warm();
     }
 
-    /** The bound port (useful with port 0). */
+    /**
+     * The bound port (useful with port 0).
+     *
+     * @return the TCP port the server listens on
+     */
     public int port() {
         return http.port();
     }
 
-    /** {@code http://host:port}. */
+    /**
+     * {@code http://host:port}.
+     *
+     * @return the base URI of the server, e.g. {@code http://127.0.0.1:8080}
+     */
     public URI uri() {
         String host = http.address().getHostAddress();
         return URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port());
@@ -106,6 +137,8 @@ public final class EmbeddingServer implements AutoCloseable {
      * Graceful stop, a drain: stop listening, close idle connections and those still sending a request, let the
      * requests in flight finish (answered with {@code Connection: close}) for up to {@code grace}, then cut what is
      * still running and close the models. Returns as soon as the requests in flight are done. Idempotent.
+     *
+     * @param grace how long the requests in flight may take to finish
      */
     public synchronized void stop(Duration grace) {
         if (stopped) return;

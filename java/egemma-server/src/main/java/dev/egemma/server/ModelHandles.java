@@ -10,7 +10,14 @@ import java.nio.file.Path;
 public final class ModelHandles {
     private ModelHandles() {}
 
-    /** {@code options} apply to GGUF models only (a static table has no kernels or threads to choose). */
+    /**
+     * {@code options} apply to GGUF models only (a static table has no kernels or threads to choose).
+     *
+     * @param file    an EMB8 table or a gemma-embedding GGUF
+     * @param options how to open a GGUF
+     * @return the handle, an {@link EmbedderHandle} or a {@link StaticEmbedderHandle}
+     * @throws IOException if the file cannot be read or is malformed
+     */
     public static EmbeddingModelHandle open(Path file, Embedder.Options options) throws IOException {
         return open(file, options, null);
     }

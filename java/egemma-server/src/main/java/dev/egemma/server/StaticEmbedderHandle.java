@@ -23,10 +23,22 @@ public final class StaticEmbedderHandle implements EmbeddingModelHandle {
 
     private final StaticEmbedder embedder;
 
+    /**
+     * Serves {@code embedder}, which the handle closes.
+     *
+     * @param embedder the table
+     */
     public StaticEmbedderHandle(StaticEmbedder embedder) {
         this.embedder = embedder;
     }
 
+    /**
+     * Opens an EMB8 table that holds its tokenizer.
+     *
+     * @param emb8 the table
+     * @return the handle
+     * @throws IOException if the file cannot be read or is malformed
+     */
     public static StaticEmbedderHandle open(Path emb8) throws IOException {
         return new StaticEmbedderHandle(StaticEmbedder.open(emb8));
     }

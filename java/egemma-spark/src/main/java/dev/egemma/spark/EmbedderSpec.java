@@ -17,6 +17,11 @@ import java.util.Objects;
  * @param model        a path readable on every executor, or the name of a file shipped with {@code --files} /
  *                     {@code SparkContext.addFile} when {@code sparkFile} is true (resolved with {@link SparkFiles#get})
  * @param sparkFile    whether {@code model} names a Spark-distributed file rather than a path
+ * @param backend      kernels the executors run on
+ * @param threads      compute threads per executor JVM, as {@link Embedder.Options#threads()}
+ * @param maxBatchTokens tokens of one batched forward pass (&gt;= 1)
+ * @param dimension    output width (Matryoshka); 0 for the model's full width
+ * @param task         prompt put before every text; null for none
  * @param rowsPerBatch rows of a partition handed to {@link Embedder#embed(java.util.List)} at once (>= 1); the
  *                     engine then packs them into micro-batches of {@code maxBatchTokens}
  */
@@ -26,6 +31,13 @@ public record EmbedderSpec(String model, boolean sparkFile, Backend backend, int
     public static final String CONF_PREFIX = "spark.egemma.";
     static final String SPARK_FILES_SCHEME = "sparkfiles:";
 
+    /**
+     * Checks the spec as {@link Embedder.Options} would, so that a bad one fails on the driver, not on the executors.
+     *
+     * @throws NullPointerException     if {@code model} or {@code backend} is null
+     * @throws IllegalArgumentException if {@code model} is blank, {@code rowsPerBatch} is below 1, or an option is
+     *                                  out of range
+     */
     public EmbedderSpec {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(backend, "backend");
@@ -34,13 +46,23 @@ public record EmbedderSpec(String model, boolean sparkFile, Backend backend, int
         new Embedder.Options(backend, threads, maxBatchTokens, Embedder.Options.defaults().truncation(), true, dimension, task, null);
     }
 
-    /** A model at {@code path} on every executor (shared storage or the same local path), with library defaults. */
+    /**
+     * A model at {@code path} on every executor (shared storage or the same local path), with library defaults.
+     *
+     * @param path the GGUF's path, the same on every executor
+     * @return a spec with {@link Embedder.Options#defaults()}'s settings and 512 rows per batch
+     */
     public static EmbedderSpec ofPath(String path) {
         Embedder.Options d = Embedder.Options.defaults();
         return new EmbedderSpec(path, false, d.backend(), d.threads(), d.maxBatchTokens(), d.dimension(), d.task(), 512);
     }
 
-    /** A model shipped to executors by Spark ({@code spark-submit --files model.gguf} or {@code addFile}), by file name. */
+    /**
+     * A model shipped to executors by Spark ({@code spark-submit --files model.gguf} or {@code addFile}), by file name.
+     *
+     * @param fileName the file's name as Spark distributes it
+     * @return a spec as {@link #ofPath} gives, resolved with {@link SparkFiles#get} on each executor
+     */
     public static EmbedderSpec ofSparkFile(String fileName) {
         return ofPath(fileName).withSparkFile(true);
     }
@@ -49,6 +71,10 @@ public record EmbedderSpec(String model, boolean sparkFile, Backend backend, int
      * From the session's conf: {@code spark.egemma.model} (required: a path, or {@code sparkfiles:NAME}),
      * {@code .threads}, {@code .backend} (auto|native|java), {@code .dimension}, {@code .task},
      * {@code .maxBatchTokens}, {@code .rowsPerBatch}. Threads default to {@code spark.executor.cores} when set.
+     *
+     * @param conf the session's runtime conf
+     * @return the spec
+     * @throws IllegalArgumentException if {@code spark.egemma.model} is unset or a value is invalid
      */
     public static EmbedderSpec fromConf(RuntimeConfig conf) {
         String model = conf.getOption(CONF_PREFIX + "model").getOrElse(() -> {
@@ -65,12 +91,61 @@ public record EmbedderSpec(String model, boolean sparkFile, Backend backend, int
         return s.withRowsPerBatch(Integer.parseInt(conf.get(CONF_PREFIX + "rowsPerBatch", Integer.toString(s.rowsPerBatch))));
     }
 
+    /**
+     * A copy with another {@code sparkFile}; this spec is unchanged.
+     *
+     * @param f whether the model is a Spark-distributed file
+     * @return a new spec, equal to this one but for {@code sparkFile}
+     * @throws IllegalArgumentException if the value is out of range
+     */
     public EmbedderSpec withSparkFile(boolean f) { return new EmbedderSpec(model, f, backend, threads, maxBatchTokens, dimension, task, rowsPerBatch); }
+    /**
+     * A copy with another {@code backend}; this spec is unchanged.
+     *
+     * @param b kernels the executors run on
+     * @return a new spec, equal to this one but for {@code backend}
+     * @throws IllegalArgumentException if the value is out of range
+     */
     public EmbedderSpec withBackend(Backend b) { return new EmbedderSpec(model, sparkFile, b, threads, maxBatchTokens, dimension, task, rowsPerBatch); }
+    /**
+     * A copy with another {@code threads}; this spec is unchanged.
+     *
+     * @param t compute threads per executor JVM
+     * @return a new spec, equal to this one but for {@code threads}
+     * @throws IllegalArgumentException if the value is out of range
+     */
     public EmbedderSpec withThreads(int t) { return new EmbedderSpec(model, sparkFile, backend, t, maxBatchTokens, dimension, task, rowsPerBatch); }
+    /**
+     * A copy with another {@code maxBatchTokens}; this spec is unchanged.
+     *
+     * @param n tokens of one batched forward pass, &gt;= 1
+     * @return a new spec, equal to this one but for {@code maxBatchTokens}
+     * @throws IllegalArgumentException if the value is out of range
+     */
     public EmbedderSpec withMaxBatchTokens(int n) { return new EmbedderSpec(model, sparkFile, backend, threads, n, dimension, task, rowsPerBatch); }
+    /**
+     * A copy with another {@code dimension}; this spec is unchanged.
+     *
+     * @param d output width; 0 for the model's full width
+     * @return a new spec, equal to this one but for {@code dimension}
+     * @throws IllegalArgumentException if the value is out of range
+     */
     public EmbedderSpec withDimension(int d) { return new EmbedderSpec(model, sparkFile, backend, threads, maxBatchTokens, d, task, rowsPerBatch); }
+    /**
+     * A copy with another {@code task}; this spec is unchanged.
+     *
+     * @param t prompt put before every text; null for none
+     * @return a new spec, equal to this one but for {@code task}
+     * @throws IllegalArgumentException if the value is out of range
+     */
     public EmbedderSpec withTask(Task t) { return new EmbedderSpec(model, sparkFile, backend, threads, maxBatchTokens, dimension, t, rowsPerBatch); }
+    /**
+     * A copy with another {@code rowsPerBatch}; this spec is unchanged.
+     *
+     * @param r rows handed to the Embedder at once, &gt;= 1
+     * @return a new spec, equal to this one but for {@code rowsPerBatch}
+     * @throws IllegalArgumentException if the value is out of range
+     */
     public EmbedderSpec withRowsPerBatch(int r) { return new EmbedderSpec(model, sparkFile, backend, threads, maxBatchTokens, dimension, task, r); }
 
     /** The model file on this JVM's disk: the path itself, or where Spark put the distributed file. */

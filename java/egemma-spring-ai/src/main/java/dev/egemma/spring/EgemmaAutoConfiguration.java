@@ -22,8 +22,16 @@ import java.util.Locale;
 @ConditionalOnProperty(prefix = "egemma", name = "model-path")
 @EnableConfigurationProperties(EgemmaProperties.class)
 public class EgemmaAutoConfiguration {
+    /** Made by Spring when {@code egemma.model-path} is set. */
+    public EgemmaAutoConfiguration() {}
 
-    /** The loaded model; the context closes it (unmaps the file, stops its threads). */
+    /**
+     * The loaded model; the context closes it (unmaps the file, stops its threads).
+     *
+     * @param p the {@code egemma.*} properties: model path, threads, backend, Q8_0 order
+     * @return the Embedder, opened at full width without normalization or task
+     * @throws IOException if the model file cannot be read
+     */
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
     public Embedder egemmaEmbedder(EgemmaProperties p) throws IOException {
@@ -36,6 +44,13 @@ public class EgemmaAutoConfiguration {
         return Embedder.open(p.modelPath(), o.withTask(null).withNormalize(false));
     }
 
+    /**
+     * The Spring AI model, unless the context has another {@link EmbeddingModel}.
+     *
+     * @param embedder the loaded model
+     * @param p        the {@code egemma.*} properties: default task and width
+     * @return the model
+     */
     @Bean
     @ConditionalOnMissingBean(EmbeddingModel.class)
     public EgemmaEmbeddingModel egemmaEmbeddingModel(Embedder embedder, EgemmaProperties p) {

@@ -35,16 +35,24 @@ public final class EgemmaEmbeddingModel implements EmbeddingModel {
     private final Task task;
     private final int dimension;
 
-    /** As {@link #EgemmaEmbeddingModel(Embedder, Task, int)} with the Embedder's width as the default. */
+    /**
+     * As {@link #EgemmaEmbeddingModel(Embedder, Task, int)} with the Embedder's width as the default.
+     *
+     * @param embedder opened without a task; not closed by this model
+     * @param task     default prompt for inputs; null embeds them as is
+     * @throws IllegalArgumentException if the Embedder was opened with a task
+     */
     public EgemmaEmbeddingModel(Embedder embedder, Task task) {
         this(embedder, task, 0);
     }
 
     /**
+     * A model over an open Embedder.
+     *
      * @param embedder  opened without a task (this model writes the prompt); not closed by this model
      * @param task      default prompt for inputs; null embeds them as is
      * @param dimension default Matryoshka width; 0 for the Embedder's width
-     * @throws IllegalArgumentException for a width the Embedder cannot give
+     * @throws IllegalArgumentException for a width the Embedder cannot give, or an Embedder opened with a task
      */
     public EgemmaEmbeddingModel(Embedder embedder, Task task, int dimension) {
         this.embedder = Objects.requireNonNull(embedder, "embedder");
@@ -89,12 +97,23 @@ public final class EgemmaEmbeddingModel implements EmbeddingModel {
         return out;
     }
 
-    /** The embedding of a search query ({@link Task#QUERY}'s prompt), at this model's default width. */
+    /**
+     * The embedding of a search query ({@link Task#QUERY}'s prompt), at this model's default width.
+     *
+     * @param query the query text
+     * @return the vector
+     */
     public float[] embedQuery(String query) {
         return embedPrompted(List.of(Task.QUERY.apply(query)), dimension).getResult().getOutput();
     }
 
-    /** The text fed to the model: this model's task prompt, with the title for documents. */
+    /**
+     * The text fed to the model: this model's task prompt, with the title for documents.
+     *
+     * @param title the document's title, used with the DOCUMENT task; null for none
+     * @param text  the text
+     * @return the prompted text
+     */
     public String prompt(String title, String text) {
         return prompt(task, title, text);
     }
@@ -132,10 +151,20 @@ public final class EgemmaEmbeddingModel implements EmbeddingModel {
         return dimension;
     }
 
+    /**
+     * The default prompt task.
+     *
+     * @return the task, or null for none
+     */
     public Task task() {
         return task;
     }
 
+    /**
+     * The model this runs on.
+     *
+     * @return the Embedder, not closed by this model
+     */
     public Embedder embedder() {
         return embedder;
     }

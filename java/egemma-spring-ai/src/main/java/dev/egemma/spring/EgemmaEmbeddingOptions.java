@@ -12,12 +12,22 @@ import org.springframework.ai.embedding.EmbeddingOptions;
  *                   for no prompt; null for the model's default ({@code egemma.task})
  */
 public record EgemmaEmbeddingOptions(Integer dimensions, String task) implements EmbeddingOptions {
-    /** Only a task; the model's default width. */
+    /**
+     * Only a task; the model's default width.
+     *
+     * @param task the task
+     * @return options naming it
+     */
     public static EgemmaEmbeddingOptions task(Task task) {
         return new EgemmaEmbeddingOptions(null, task.id());
     }
 
-    /** The same task with another width. */
+    /**
+     * The same task with another width.
+     *
+     * @param d the width, 1 to the model's width; null for the model's default
+     * @return new options with this task
+     */
     public EgemmaEmbeddingOptions withDimensions(Integer d) {
         return new EgemmaEmbeddingOptions(d, task);
     }
