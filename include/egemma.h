@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * egemma.h: the C ABI of libegemma, the single source of truth for the Java FFM binding
  * (dev.egemma.kernels.ffm.EgemmaBinding; a JUnit test parses this file and checks that every

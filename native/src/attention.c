@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Attention of one query head over one sequence (include/egemma.h, egemma_attention, one head at a time; egemma.c checks the
  * arguments and picks this or a tier's version, attention_avx2.c / attention_avx512.c). Portable C with
  * explicit fmaf and no FP contraction, so every build computes the same bits; on x86-64 GCC builds AVX-512 and

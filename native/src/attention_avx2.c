@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* AVX2 attention of one query head (include/egemma.h, egemma_attention_head), bit-identical to the portable
  * attention.c and to the AVX-512 tier: the same fused products, the same accumulators folded in the same order, the
  * same exp, and keys outside a query's window skipped, not multiplied by zero.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* AVX-512 attention of one query head (include/egemma.h, egemma_attention_head), bit-identical to the portable
  * attention.c: the same fused products, the same accumulators folded in the same order, the same exp, and keys
  * outside a query's window skipped, not multiplied by zero.

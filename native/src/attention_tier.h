@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What the attention tiers (attention_avx2.c, attention_avx512.c) share, included twice by each: first for pv_window
  * and the layout of V that P.V reads, then, with PV_LANES defined, after the tier's kernels (scores_tile, softmax_row,
  * pv_step and pv_finish over PV_LANES output lanes) for the loops: V's position classes are copied once into aligned

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Helpers of the AVX2 GEMM tiers (q8_0_gemm_avx2.c, kq_gemm_avx2.c): included by translation units compiled with the
  * avx2 tier flags only. */
 #ifndef EGEMMA_AVX2_TILE_H

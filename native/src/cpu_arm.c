@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* aarch64 CPU feature detection. Advanced SIMD is part of the aarch64 baseline; the dot-product extension
  * (ARMv8.2 FEAT_DotProd) is optional and asked of the OS: getauxval(AT_HWCAP) on Linux, sysctl on macOS,
  * IsProcessorFeaturePresent on Windows. */

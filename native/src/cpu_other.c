@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Architectures without SIMD tiers: only the scalar tier runs. */
 #include "egemma_internal.h"
 

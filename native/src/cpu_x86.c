@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* x86 CPU feature detection: cpuid for what the CPU implements, xgetbv(XCR0) for what the OS saves on a
  * context switch. A feature whose register state the OS does not enable (AVX on an old kernel, AVX-512 on
  * some hypervisors, AMX tiles) is reported absent, because using it would fault or corrupt registers. */

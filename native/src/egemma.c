@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Library entry points: version, CPU capabilities, tier selection and the dispatching kernel wrappers.
  * Compiled without ISA flags (it runs on every CPU); the tier translation units are only called through the
  * table below once the CPU is known to support them. Which tiers exist is decided by CMake

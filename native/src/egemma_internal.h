@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Internal declarations shared by the dispatcher and the tier translation units. Nothing here is ABI. */
 #ifndef EGEMMA_INTERNAL_H
 #define EGEMMA_INTERNAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ggml_vec_dot_f32 in llama.cpp's x86 AVX-512 order, shared by attention.c and pool.c (static inline helpers: each
  * includer's target_clones compiles them for its ISA). Callers build with -ffp-contract=off: every fused step is an
  * explicit fmaf, so every build computes the same bits as dev.egemma.kernels.java.GgmlF32. */

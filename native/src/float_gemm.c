@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* F32/F16/BF16 GEMM (include/egemma.h, egemma_float_gemm): the scalar tier of the tinyBLAS order (k a multiple of 16)
  * and the ggml_vec_dot_f32 order every tier uses when k is not (no EmbeddingGemma shape: only small synthetic models
  * meet it). Both exactly as dev.egemma.kernels.java.ScalarKernels#matmulFloat, with explicit fmaf and no contraction. */

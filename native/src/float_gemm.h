@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Shared pieces of the F32/F16/BF16 GEMM tiers (include/egemma.h, egemma_float_gemm): element widths, the exact
  * scalar widening of one weight, and the row chunking every tier uses. Nothing here is ABI. */
 #ifndef EGEMMA_FLOAT_GEMM_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* AVX2 tier of the F32/F16/BF16 GEMM (include/egemma.h, egemma_float_gemm), k a multiple of 16: tinyBLAS's 16-lane
  * accumulator per output is two ymm registers (lanes 0-7 and 8-15), so a tile of 2 activation rows x 3 weight rows
  * holds 12 of the 16 ymm registers; weights widened by vcvtph2ps (F16C) or a 16-bit shift (bf16), both exact.

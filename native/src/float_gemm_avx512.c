@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* AVX-512 tier of the F32/F16/BF16 GEMM (include/egemma.h, egemma_float_gemm), k a multiple of 16. llamafile's
  * tinyBLAS gives each output one 16-lane fused accumulator over its whole row, which is exactly one zmm register: a
  * register tile of 4 activation rows x 6 weight rows keeps 24 of them, and each 16-element step loads 4 activation

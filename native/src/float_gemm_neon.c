@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* NEON tier of the F32/F16/BF16 GEMM (include/egemma.h, egemma_float_gemm), k a multiple of 16: tinyBLAS's 16-lane
  * accumulator per output is four q registers (lanes 0-3, 4-7, 8-11, 12-15), so a tile of 2 activation rows x 3 weight
  * rows holds 24 of the 32; fp16 weights widened by fcvtl, bf16 by a 16-bit shift, both exact. Lane-wise FMAs (vfmaq is

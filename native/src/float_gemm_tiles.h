@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The loops of a SIMD tier of the F32/F16/BF16 GEMM around its register tile. The including tier defines RM and RN
  * (rows of activations and of weights per tile, RN <= 6), an ALWAYS_INLINE
  *   tile(a, k, w, rb, t, rm, rn, c, ldc)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* AVX2 tier of the super-block ("kq") GEMM: the block order of egemma_kq_gemm_scalar, bit for bit.
  *
  * No int8 dot instruction, so ggml's sign trick: maddubs multiplies |w| (u8, at most 128) by a carrying w's sign

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* AVX-512 VNNI tier of the super-block ("kq") GEMM: the block order of egemma_kq_gemm_scalar, bit for bit.
  *
  * Per super-block and sub-block, vpdpbusd sums each column's products of one sub-block into an int32 lane t (16

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* NEON tier (aarch64 baseline) of the super-block ("kq") GEMM, and the min-term pass both NEON tiers use: the block
  * order of egemma_kq_gemm_scalar, bit for bit. Per sub-block, vmull_s8 of a q register (4 columns x 4 weights of one
  * quad) by the row's 4 activation bytes gives exact int16 products, vpadalq_s16 folds them into int32 pairs and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* NEON dotprod tier (-march=armv8.2-a+dotprod) of the super-block ("kq") GEMM: the block order of
  * egemma_kq_gemm_scalar, bit for bit. Per sub-block, vdotq_s32 of a q register (4 columns x 4 weights of one quad)
  * with the row's 4 activation bytes broadcast adds each column's 4 products into its int32 lane; isum += dot * sc

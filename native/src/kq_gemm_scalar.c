@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Scalar tier of the super-block ("kq") GEMM: the block order written out as BlockDot (Java) does, on the packed
  * layout, the reference every other tier equals bit for bit: per super-block the exact int32 isum of the sub-blocks'
  * scaled dots (wrapping, as Java's int), acc = fmaf((float)isum, d_w*d_a, acc); the min term in its own pass

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The super-block ("kq") formats' weight packing, their Q8_K activation quantizer, and the Q8_1 sums and min term
  * of Q4_1/Q5_1: portable C without ISA flags (packing runs once per matrix; the quantizers once per product and row,
  * linear in its size; the reference every tier's products are checked against is BlockDot in Java and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Helpers of the NEON GEMM tiers (q8_0_gemm_neon*.c, kq_gemm_neon*.c): included by aarch64 translation units only. */
 #ifndef EGEMMA_NEON_TILE_H
 #define EGEMMA_NEON_TILE_H

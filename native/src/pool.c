@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The position and pooling row ops of the forward pass (include/egemma.h): NEOX RoPE, mean pooling and the L2 norm,
  * bit for bit as the Java kernels (dev.egemma.kernels.java.ScalarKernels), i.e. as llama.cpp on x86. Portable C
  * with explicit fmaf and no FP contraction; RoPE and the pooling's column dot get AVX-512 / AVX2 clones on x86-64

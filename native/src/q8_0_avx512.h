@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Helpers of the AVX-512 Q8_0 GEMM kernels (x86 order in q8_0_gemm_avx512.c, block order in q8_0_block_avx512.c,
  * AMX tiles in q8_0_gemm_amx.c): included by translation units compiled with the avx512 or amx tier flags only. */
 #ifndef EGEMMA_Q8_0_AVX512_H

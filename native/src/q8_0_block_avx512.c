@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* AVX-512 VNNI Q8_0 GEMM in block order (EGEMMA_Q8_0_ORDER_BLOCK) on the packed layout: per output and 32-block the
  * exact int32 dot, then acc = fma((float)isum, d_w*d_a, acc), the operation of the scalar block kernel, the NEON
  * tiers and the AMX tiles, so all agree bit for bit.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* AVX2 tier (-mavx2 -mfma -mf16c). ggml's sign trick: maddubs needs one unsigned operand, so multiply
  * |a| (unsigned, 0..128) by b carrying a's sign; pairs then stay within int16 (<= 2*128*127).
  * The trick breaks for b == -128 (negating -128 wraps), which ggml's quantizers never produce but a GGUF

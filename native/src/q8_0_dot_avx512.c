@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* AVX-512 VNNI tier (-mavx512f -mavx512bw -mavx512vl -mavx512vnni, plus -mfma -mf16c which every such CPU
  * has). vpdpbusd multiplies unsigned by signed bytes into int32 without saturation. Instead of ggml's sign
  * trick (wrong for b == -128) we bias a to unsigned: (a + 128) * b summed, minus 128 * sum(b); both sums are

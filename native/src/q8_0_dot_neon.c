@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* NEON tier (aarch64 baseline). vmull_s8 widens to exact int16 products (|p| <= 16384); they are pairwise
  * added straight into int32 (vpadalq_s16), because adding two products in int16 could reach 32768. */
 #include "egemma_internal.h"

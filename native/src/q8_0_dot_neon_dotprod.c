@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* NEON dotprod tier (-march=armv8.2-a+dotprod): vdotq_s32 sums four signed int8 products per int32 lane,
  * exact for the whole int8 range. */
 #include "egemma_internal.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Scalar tier: portable C, compiled without ISA flags. It is also the reference the other tiers are tested
  * against, and it computes in exactly the order of ggml's ggml_vec_dot_q8_0_q8_0 generic path (and of
  * dev.egemma.kernels.java.Q8Dot#dotScalar): an exact int per block, then sumf += sumi * (d_a * d_b).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* AMX tier of the Q8_0 GEMM in block order (EGEMMA_Q8_0_ORDER_BLOCK; in the x86 order this tier runs the AVX-512 VNNI
  * kernel, egemma_q8_0_gemm_avx512: TDPBSSD sums a whole block per C element and cannot give that order's per-quad
  * lane sums cheaply).

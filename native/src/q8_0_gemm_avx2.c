@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* AVX2 Q8_0 GEMM tier on the packed layout, in llama.cpp's x86 order (llamafile tinyBLAS_Q0_AVX, ggml's own
  * AVX2 order), bit-identical to the scalar and AVX-512 tiers and to the Java reference (GgmlQ8Matmul.scalar):
  * eight float lanes per output, lane l of a block the exact int32 sum of products 4l..4l+3; per block

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* AVX-512 VNNI Q8_0 GEMM tier on the packed layout, and the AVX-512 activation quantizer.
  *
  * Order: llama.cpp's x86 one (llamafile tinyBLAS_Q0_AVX), bit-identical to the scalar tier and to the Java

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* NEON Q8_0 GEMM tier (aarch64 baseline, no dot-product extension) on the packed layout. A q register holds
  * 4 columns x 4 weights of one quad; vmull_s8 against the row's 4 activation bytes (duplicated) gives int16
  * products (|p| <= 2^14, exact) and vpadalq_s16 folds pairs into int32 lanes; at the end of a block vpaddq_s32

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* NEON dotprod Q8_0 GEMM tier (-march=armv8.2-a+dotprod) on the packed layout: vdotq_s32 of a q register
  * (4 columns x 4 weights of one quad) with the row's 4 activation bytes broadcast adds each column's 4
  * products into its int32 lane, exact for every int8. Per block acc = fma((float)isum, d_w*d_a, acc), the same

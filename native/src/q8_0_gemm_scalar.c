@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Scalar Q8_0 GEMM tier on the packed layout, in llama.cpp's x86 order (llamafile tinyBLAS_Q0_AVX), the order
  * of the Java scalar reference (GgmlQ8Matmul.scalar), so the two agree bit for bit:
  * every output keeps eight float lanes; lane l of a block is the exact int32 sum of products 4l..4l+3; per

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Weight repacking and the scalar activation quantizer: portable C without ISA flags (run once per model
  * and once per product, respectively; the quantizer is also the reference of the SIMD ones). */
 #include <math.h>

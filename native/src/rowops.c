@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Row operations: RMSNorm and the fused GELU * up, portable versions (the scalar tier, and the reference of
  * rowops_avx512.c). Compiled without ISA flags (and without FP contraction), so that every result equals the Java
  * reference kernels' bit for bit: the work here is latency (a double sum in index order, as ggml's rms_norm) or a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* AVX2 tier of RMSNorm and GELU * up, bit-identical to the portable versions in rowops.c (and so to the Java
  * kernels): the same float products, the same double sums in index order, the same fp16 rounding of the GELU input.
  *

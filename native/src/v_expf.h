@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ggml_v_expf (its AVX-512 build) one lane at a time, shared by the portable attention and the AVX2 tier's lanes
  * outside 2^n's normal range. Needs -ffp-contract=off (every fused step is an explicit fmaf). */
 #ifndef EGEMMA_V_EXPF_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A software model of the six AMX instructions the AMX tier uses (LDTILECFG, TILELOADD, TILESTORED, TILEZERO,
  * TDPBSSD, TILERELEASE), written from their definitions in the Intel SDM (vol. 2, "TDPBSSD" and the AMX chapter of
  * vol. 1), so that the tile kernel's indexing, tile shapes, column masks and reads are tested on CPUs without AMX.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The C tests' one assertion: CHECK(cond, fmt, ...) counts every check and every failure (the test's main
  * returns non-zero when failures > 0) and prints the first 30 failures with file, line and message. */
 #ifndef EGEMMA_TEST_CHECK_H

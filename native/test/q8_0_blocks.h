@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ggml Q8_0 weight rows for the C tests (34-byte blocks: fp16 scale bits, then 32 int8 quants): the fills every
  * GEMM test uses, and the exact integer dot of a stretch of one block. Needs test_rng.h first. */
 #ifndef EGEMMA_TEST_Q8_0_BLOCKS_H

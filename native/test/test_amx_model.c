@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* CTest of the AMX tier's tile kernel (src/q8_0_gemm_amx.c) on a CPU without AMX: the kernel is compiled here with
  * AVX-512 flags, its tile instructions taken by the software model amx_model.h (written from the Intel SDM). What
  * this proves, and what it cannot: the kernel's tile configuration, shapes, indexing, column masks, the rows it

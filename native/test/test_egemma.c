@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* C unit tests of libegemma through its public ABI.
  *
  *   egemma_tests                          all checks, every usable tier

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* C tests of libegemma's F32 row ops against plain reference loops written from the definitions in
  * include/egemma.h (the order of dev.egemma.kernels.java: ggml_vec_dot_f32, ggml's AVX-512 softmax, NEOX RoPE,
  * the double L2 sum), bit for bit: attention on sequence lengths around the 16- and 64-element chunks, with and

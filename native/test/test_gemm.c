@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* C unit tests of the Q8_0 GEMM, the weight packing and the activation quantizer, through the public ABI, for
  * every usable tier (selected with egemma_set_isa_limit).
  *

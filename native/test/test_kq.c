@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* C unit tests of the super-block ("kq") GEMM (Q2_K..Q6_K, IQ4_XS), its packing, the Q8_K quantizer, and the
  * Q4_1/Q5_1 min term, through the public ABI, for every usable tier (egemma_set_isa_limit).
  *

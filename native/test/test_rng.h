@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The C tests' reproducible inputs: xorshift64* (Vigna 2016). One stream per test executable; a test that wants
  * other data sets rng_state before it draws. */
 #ifndef EGEMMA_TEST_RNG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Reference vectors for egemma's Java block kernels, computed by ggml itself (llama.cpp v0.5.0's prebuilt
 // libggml-base.so + one libggml-cpu-<variant>.so). Not part of the build; see README.md for how to rebuild and the
 // file layouts. Usage: gen <bins dir> <cpu variant, e.g. zen4> <output dir>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * egemma: EmbeddingGemma embeddings from a GGUF file on the JVM. Start with {@link dev.egemma.Embedder}.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.egemma.engine;
 
 import dev.egemma.model.Scratch;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.egemma.staticembed;
 
 /** Which of the EMB8 layouts a file has (see {@link Emb8Layout} for each field). */

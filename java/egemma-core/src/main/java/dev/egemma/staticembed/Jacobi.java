@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.egemma.staticembed;
 
 /** Cyclic Jacobi eigen-decomposition of a small symmetric matrix (exact to double rounding; O(n³) per sweep). */

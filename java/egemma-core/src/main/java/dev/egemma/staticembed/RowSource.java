@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.egemma.staticembed;
 
 /** The vectors being distilled, one per vocabulary token, read row by row (they may not fit the heap). */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.egemma.tokenizer;
 
 /** A text has more tokens than the model's context and the caller asked for {@link Truncation#ERROR}. */

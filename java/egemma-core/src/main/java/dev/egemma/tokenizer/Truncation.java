@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.egemma.tokenizer;
 
 /** What {@link Tokenizer#encode(String, int, Truncation)} does with a text longer than the model's context. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * llama.cpp-exact SentencePiece tokenization for GGUF vocabularies ({@code tokenizer.ggml.model = "llama"}),
  * such as EmbeddingGemma's Gemma 3 vocabulary.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.egemma.langchain4j;
 
 import dev.egemma.Backend;

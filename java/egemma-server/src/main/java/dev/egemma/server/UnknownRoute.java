@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.egemma.server;
 
 /** Every path no other route claims: 404 with the list of routes. */
