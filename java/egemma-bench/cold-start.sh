@@ -32,7 +32,8 @@ first=$(median < /tmp/egemma-cold.$$)
 
 # The library as an application uses it: its two JARs and the probe's class on a thin class path, the JVM the launcher
 # picked (JAVA_HOME or PATH), the same EGEMMA_JAVA_OPTS (e.g. -Degemma.packCache=DIR).
-java=${JAVA_HOME:+$JAVA_HOME/bin/}java
+. "$here/tools/jdk.sh"
+[ -n "$java" ] || { echo "cold-start.sh: needs a JDK 22 or newer (JAVA_HOME, java on PATH, /usr/lib/jvm)" >&2; exit 2; }
 cp="$(ls "$here"/java/egemma-core/target/egemma-core-*[0-9T].jar | head -1):$(ls "$here"/native/target/egemma-native-*.jar | head -1):$here/java/egemma-bench/target/classes"
 threads=$(echo " $args " | sed -n 's/.* --threads[ =]\([0-9]*\) .*/\1/p')
 i=0
@@ -43,6 +44,7 @@ while [ $i -lt "$n" ]; do
     | sed -n 's/.*first_vector_ms \([0-9]*\).*/\1/p' >> /tmp/egemma-cold.$$
   i=$((i + 1))
 done
+[ -s /tmp/egemma-cold.$$ ] || { echo "cold-start.sh: the in-process probe printed no first_vector_ms (its errors above)" >&2; exit 1; }
 inproc=$(median < /tmp/egemma-cold.$$)
 
 echo "Hello world" > /tmp/egemma-one.$$
