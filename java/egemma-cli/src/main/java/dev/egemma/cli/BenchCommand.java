@@ -129,7 +129,7 @@ public final class BenchCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), ex.getMessage());
         }
         if (tokenizer != null && !dev.egemma.staticembed.Emb8File.looksLikeEmb8(model))
-            throw new ParameterException(spec.commandLine(), "--tokenizer is for static EMB8 tables; " + model + " is not one (a GGUF model holds its tokenizer)");
+            throw new ParameterException(spec.commandLine(), StaticEmbedHook.tokenizerNeedsStaticTable(model));
         Map<String, Object> r = new LinkedHashMap<>();
         long t0 = System.nanoTime();
         try (BenchTarget e = BenchTarget.open(model, o, threads, tokenizer)) {

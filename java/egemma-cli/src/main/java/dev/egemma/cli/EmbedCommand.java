@@ -138,7 +138,7 @@ public final class EmbedCommand implements Callable<Integer> {
         if (prompt != null) all.replaceAll(s -> prompt + s);
 
         if (dev.egemma.staticembed.Emb8File.looksLikeEmb8(model)) return StaticEmbedHook.embed(this, all, t); // distilled EMB8 table
-        if (tokenizer != null) throw new ParameterException(spec.commandLine(), "--tokenizer is for static EMB8 tables; " + model + " is not one (a GGUF model holds its tokenizer)");
+        if (tokenizer != null) throw new ParameterException(spec.commandLine(), StaticEmbedHook.tokenizerNeedsStaticTable(model));
 
         Embedder.Options opts = Embedder.Options.defaults().withBackend(backend).withQ8Order(q8Order.value).withTask(t).withNormalize(!noNormalize)
                 .withMaxBatchTokens(maxBatchTokens).withTruncation(truncation);

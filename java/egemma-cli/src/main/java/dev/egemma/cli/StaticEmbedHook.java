@@ -17,6 +17,11 @@ import java.util.Locale;
 final class StaticEmbedHook {
     private StaticEmbedHook() {}
 
+    /** What embed and bench say when --tokenizer comes with a GGUF model. */
+    static String tokenizerNeedsStaticTable(java.nio.file.Path model) {
+        return "--tokenizer is for static EMB8 tables; " + model + " is not one (a GGUF model holds its tokenizer)";
+    }
+
     static int embed(EmbedCommand c, List<String> texts, Task task) throws IOException {
         if (c.dumpLayers != null) throw new CliErrors.Failure("--dump-layers needs a GGUF model; " + c.model + " is a static EMB8 table");
         long t0 = System.nanoTime();

@@ -152,11 +152,16 @@ public interface Kernels {
      */
     default void attentionKvGroup(float[] q, float[] k, float[] v, float[] out, int rowOff, int tokens,
                                   int nHead, int nHeadKv, int headDim, int headDimV, int kvHead, int halfWindow, int queryFrom, int queryTo) {
+        int first = firstQueryHead(nHead, nHeadKv, kvHead), rep = nHead / nHeadKv;
+        for (int h = first; h < first + rep; h++)
+            attention(q, k, v, out, rowOff, tokens, nHead, nHeadKv, headDim, headDimV, h, halfWindow, queryFrom, queryTo);
+    }
+
+    /** The first of the {@code nHead/nHeadKv} query heads that read KV head {@code kvHead}; the shape checked. */
+    static int firstQueryHead(int nHead, int nHeadKv, int kvHead) {
         if (nHeadKv <= 0 || nHead % nHeadKv != 0 || kvHead < 0 || kvHead >= nHeadKv)
             throw new IllegalArgumentException("attention: KV head " + kvHead + " of " + nHead + "/" + nHeadKv + " heads");
-        int rep = nHead / nHeadKv;
-        for (int h = kvHead * rep; h < (kvHead + 1) * rep; h++)
-            attention(q, k, v, out, rowOff, tokens, nHead, nHeadKv, headDim, headDimV, h, halfWindow, queryFrom, queryTo);
+        return kvHead * (nHead / nHeadKv);
     }
 
     /** {@code out[outOff + j] = sum_t x[(rowOff+t)*n + j] * (1f/tokens)}: mean over the rows of one sequence. */

@@ -348,10 +348,8 @@ public final class NativeKernels implements Kernels {
     @Override
     public void attentionKvGroup(float[] q, float[] k, float[] v, float[] out, int rowOff, int tokens, int nHead, int nHeadKv, int headDim,
                                  int headDimV, int kvHead, int halfWindow, int queryFrom, int queryTo) {
-        if (nHeadKv <= 0 || nHead % nHeadKv != 0 || kvHead < 0 || kvHead >= nHeadKv)
-            throw new IllegalArgumentException("attention: KV head " + kvHead + " of " + nHead + "/" + nHeadKv + " heads");
-        int rep = nHead / nHeadKv;
-        lib.attention(q, k, v, out, rowOff, tokens, nHead, nHeadKv, headDim, headDimV, kvHead * rep, rep, halfWindow, queryFrom, queryTo,
+        lib.attention(q, k, v, out, rowOff, tokens, nHead, nHeadKv, headDim, headDimV, Kernels.firstQueryHead(nHead, nHeadKv, kvHead),
+                nHead / nHeadKv, halfWindow, queryFrom, queryTo,
                 attentionScratch(tokens, headDim, headDimV));
     }
 
