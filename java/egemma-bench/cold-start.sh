@@ -34,16 +34,23 @@ first=$(median < /tmp/egemma-cold.$$)
 # picked (JAVA_HOME or PATH), the same EGEMMA_JAVA_OPTS (e.g. -Degemma.packCache=DIR).
 . "$here/tools/jdk.sh"
 [ -n "$java" ] || { echo "cold-start.sh: needs a JDK 22 or newer (JAVA_HOME, java on PATH, /usr/lib/jvm)" >&2; exit 2; }
-cp="$(ls "$here"/java/egemma-core/target/egemma-core-*[0-9T].jar | head -1):$(ls "$here"/native/target/egemma-native-*.jar | head -1):$here/java/egemma-bench/target/classes"
+# the platform's native JAR (egemma-native-VERSION-OS-ARCH.jar), never its -sources or -javadoc JAR: with one of those on
+# the class path the library finds no libegemma and the probe measures the Java backend
+native_jar=$(ls "$here"/native/target/egemma-native-*.jar | grep -v -e '-sources\.jar$' -e '-javadoc\.jar$' | head -1)
+[ -n "$native_jar" ] || { echo "cold-start.sh: no platform JAR in native/target (build first)" >&2; exit 2; }
+cp="$(ls "$here"/java/egemma-core/target/egemma-core-*[0-9T].jar | head -1):$native_jar:$here/java/egemma-bench/target/classes"
 threads=$(echo " $args " | sed -n 's/.* --threads[ =]\([0-9]*\) .*/\1/p')
 i=0
 : > /tmp/egemma-cold.$$
 while [ $i -lt "$n" ]; do
   # shellcheck disable=SC2086
-  "$java" --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xmn24m ${EGEMMA_JAVA_OPTS:-} -cp "$cp" dev.egemma.bench.FirstVector "$model" $threads \
-    | sed -n 's/.*first_vector_ms \([0-9]*\).*/\1/p' >> /tmp/egemma-cold.$$
+  "$java" --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -Xmn24m ${EGEMMA_JAVA_OPTS:-} -cp "$cp" dev.egemma.bench.FirstVector "$model" $threads \
+    > /tmp/egemma-probe.$$
+  sed -n 's/.*first_vector_ms \([0-9]*\).*/\1/p' /tmp/egemma-probe.$$ >> /tmp/egemma-cold.$$
   i=$((i + 1))
 done
+backend=$(sed -n 's/.* backend \([^ ]*\).*/\1/p' /tmp/egemma-probe.$$)
+rm -f /tmp/egemma-probe.$$
 [ -s /tmp/egemma-cold.$$ ] || { echo "cold-start.sh: the in-process probe printed no first_vector_ms (its errors above)" >&2; exit 1; }
 inproc=$(median < /tmp/egemma-cold.$$)
 
@@ -64,5 +71,5 @@ for i in 1 2 3; do
 done
 rss=$(median < /tmp/egemma-cold.$$)
 rm -f /tmp/egemma-cold.$$ /tmp/egemma-one.$$
-printf '%s: first_vector %s ms, in_process %s ms, load %s ms (medians of %s), corpus-1000 peak RSS %s MiB (median of 3)\n' \
-  "$(basename "$model")" "$first" "$inproc" "$load" "$n" "$rss"
+printf '%s: first_vector %s ms, in_process %s ms (%s), load %s ms (medians of %s), corpus-1000 peak RSS %s MiB (median of 3)\n' \
+  "$(basename "$model")" "$first" "$inproc" "$backend" "$load" "$n" "$rss"

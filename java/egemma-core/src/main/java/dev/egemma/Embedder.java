@@ -230,6 +230,7 @@ public final class Embedder implements AutoCloseable {
             ModelConfig c = ModelConfig.from(f);
             ModelWeights w = ModelWeights.bind(f, c);
             Tokenizer tok = Tokenizer.fromGguf(f);
+            f.releaseMetadataPages(); // read: the tokenizer holds what it needs
             Kernels k = joinKernels(kernels);
             if (k instanceof dev.egemma.kernels.ffm.NativeKernels n) n.usePackCache(gguf, w.products()); // packed once per model file
             pool = new WorkerPool(options.threads());

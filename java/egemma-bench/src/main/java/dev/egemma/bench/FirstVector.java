@@ -28,8 +28,8 @@ public final class FirstVector {
             float[] v = e.embed("Hello world");
             long first = System.currentTimeMillis();
             long start = ManagementFactory.getRuntimeMXBean().getStartTime();
-            System.out.printf(Locale.ROOT, "main_ms %d open_ms %d open_end_ms %d first_vector_ms %d dim %d%n",
-                    t0 - start, opened - t0, opened - start, first - start, v.length);
+            System.out.printf(Locale.ROOT, "main_ms %d open_ms %d open_end_ms %d first_vector_ms %d dim %d backend %s%n",
+                    t0 - start, opened - t0, opened - start, first - start, v.length, e.backendName().replace(' ', '_'));
         }
     }
 }

@@ -309,6 +309,19 @@ public final class GgufFile implements AutoCloseable {
     }
 
     /**
+     * Drops the header's file pages (metadata, the vocabulary's strings) from this process's resident set once what
+     * needs them has been read: they stay in the page cache, and a later read (a lazily decoded string) maps them
+     * again. The 262,144 token strings and their scores take ~8 MB of a Gemma file. Nothing for an image parsed from
+     * memory.
+     *
+     * @throws IllegalStateException if closed
+     */
+    public void releaseMetadataPages() {
+        ensureOpen();
+        if (mapsFile()) mapping.asSlice(0, Math.min(dataOffset, mapping.byteSize())).unload();
+    }
+
+    /**
      * The whole mapping (read-only).
      *
      * @return a read-only view of the whole file

@@ -38,6 +38,7 @@ public final class EmbeddingGemma {
     private final Kernels kernels;
     private final WorkerPool pool;
     private final RopeTable ropeSwa, ropeGlobal;
+    private final MappedRowBudget tokenRows;
 
     public EmbeddingGemma(ModelWeights weights, Kernels kernels, WorkerPool pool) {
         this.w = weights;
@@ -46,6 +47,7 @@ public final class EmbeddingGemma {
         this.pool = pool;
         this.ropeSwa = new RopeTable(c.ropeFreqBaseSwa(), c.nRot());
         this.ropeGlobal = new RopeTable(c.ropeFreqBase(), c.nRot());
+        this.tokenRows = new MappedRowBudget(w.tokenEmbd().data(), MappedRowBudget.DEFAULT_ROWS);
     }
 
     public ModelWeights weights() {
@@ -104,6 +106,7 @@ public final class EmbeddingGemma {
                 for (int j = 0; j < nEmbd; j++) x[r * nEmbd + j] *= embdScale;
             }
         });
+        tokenRows.read(m); // the rows' file pages leave the resident set now and then
         if (observer != null) observer.observe("inp_scaled", x, m, nEmbd);
 
         // attention tasks: (sequence, first query) of every block of qb queries, times the KV heads; blocks smaller

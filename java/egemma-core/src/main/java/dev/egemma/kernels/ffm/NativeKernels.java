@@ -481,15 +481,23 @@ public final class NativeKernels implements Kernels {
             Packed cached = c.lookup(w.name(), packSize(w), minsBytes(w), PackCache.sourceSample(w.data()));
             if (cached != null) {
                 fromCache.incrementAndGet();
+                releasePages(w); // the samples just read, with the pages the kernel mapped around them
                 return counted(cached);
             }
         }
         Packed p = packFrom(w);
-        // The products read the packed copy only: the file pages read while packing would otherwise stay mapped beside
-        // it (~0.3-0.8 bytes a weight of peak RSS). Unloading drops them from this process (MADV_DONTNEED on Linux); a
-        // later read of the tensor (another backend on the same file) faults them back in from the page cache.
-        if (w.data().isMapped()) w.data().unload();
+        releasePages(w);
         return counted(p);
+    }
+
+    /**
+     * The products read the packed copy only: the file pages read while packing (or sampled to check a cached pack,
+     * each fault mapping up to 64 KiB around it) would otherwise stay mapped beside it (~0.3-0.8 bytes a weight of peak
+     * RSS when packed). Unloading drops them from this process (MADV_DONTNEED on Linux); a later read of the tensor
+     * (another backend on the same file) faults them back in from the page cache.
+     */
+    private static void releasePages(WeightMatrix w) {
+        if (w.data().isMapped()) w.data().unload();
     }
 
     /** {@code p}, its bytes added to {@link #packedBytes()}. */
