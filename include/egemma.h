@@ -38,7 +38,7 @@ extern "C" {
 
 /* Bumped on every incompatible change of a signature or of a constant below. The Java side refuses a
  * library whose egemma_abi_version() differs from the value it was written for. */
-#define EGEMMA_ABI_VERSION 8
+#define EGEMMA_ABI_VERSION 9
 
 /* ---- kernel tiers ---------------------------------------------------------------------------------
  * A tier is one translation unit compiled with its own flags. Within one architecture the tiers form a
@@ -299,6 +299,42 @@ EGEMMA_API int32_t egemma_mean_pool(const float *x, int64_t tokens, int64_t n, c
 /* L2 normalization in place of n floats: the squares (float products) summed in double in index order, then
  * x[j] *= (float)(1/sqrt(sum)) (0 when the sum is 0). Returns 0 or EGEMMA_ERR_BAD_ARGUMENT. */
 EGEMMA_API int32_t egemma_l2_normalize(float *x, int64_t n);
+
+/* ---- one entry point for every function above but egemma_q8_0_dot (a binding's way in)
+ * egemma_call(fn, p0..p5, i0..i10, f0) calls function fn (an EGEMMA_FN_* below) with its pointer parameters taken
+ * from p0, p1, ... in the order it declares them, its integer parameters (int32_t ones too) from i0, i1, ... in order,
+ * and its float parameter from f0; the arguments it does not take are ignored. Returns the function's result widened
+ * to int64_t (the address for the two that return a string), or EGEMMA_ERR_BAD_ARGUMENT for an unknown fn.
+ * Why: a JVM generates and loads a class for every distinct signature it links a downcall for (~5 ms each in a cold
+ * JVM, more on 2 vCPUs while the JIT compiles; the header has ~20 signatures). Through this one signature a process
+ * links one, and a cold start's first vector comes that much sooner. */
+#define EGEMMA_FN_VERSION                 0
+#define EGEMMA_FN_ABI_VERSION             1
+#define EGEMMA_FN_CPU_FEATURES            2
+#define EGEMMA_FN_CAPS                    3
+#define EGEMMA_FN_ACTIVE_ISA              4
+#define EGEMMA_FN_SET_ISA_LIMIT           5
+#define EGEMMA_FN_ISA_NAME                6
+#define EGEMMA_FN_Q8_0_PACK_SIZE          7
+#define EGEMMA_FN_Q8_0_PACK               8
+#define EGEMMA_FN_Q8_0_QUANTIZE           9
+#define EGEMMA_FN_Q8_0_GEMM_SCRATCH_SIZE 10
+#define EGEMMA_FN_Q8_0_GEMM              11
+#define EGEMMA_FN_Q8_1_SUMS              12
+#define EGEMMA_FN_ADD_MIN_TERM           13
+#define EGEMMA_FN_KQ_PACK_SIZE           14
+#define EGEMMA_FN_KQ_PACK                15
+#define EGEMMA_FN_Q8_K_QUANTIZE          16
+#define EGEMMA_FN_KQ_GEMM                17
+#define EGEMMA_FN_FLOAT_GEMM             18
+#define EGEMMA_FN_RMS_NORM               19
+#define EGEMMA_FN_GELU_MUL               20
+#define EGEMMA_FN_ATTENTION_SCRATCH_SIZE 21
+#define EGEMMA_FN_ATTENTION              22
+#define EGEMMA_FN_ROPE_NEOX              23
+#define EGEMMA_FN_MEAN_POOL              24
+#define EGEMMA_FN_L2_NORMALIZE           25
+EGEMMA_API int64_t egemma_call(int32_t fn, void *p0, void *p1, void *p2, void *p3, void *p4, void *p5, int64_t i0, int64_t i1, int64_t i2, int64_t i3, int64_t i4, int64_t i5, int64_t i6, int64_t i7, int64_t i8, int64_t i9, int64_t i10, float f0);
 
 #ifdef __cplusplus
 }

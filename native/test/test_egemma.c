@@ -168,6 +168,29 @@ static void test_api(void) {
 #endif
 }
 
+/* egemma_call reaches each function with its arguments in declared order (the kernels' cases run under every Java
+ * parity test, which binds nothing else); here the information functions, two row ops and an unknown fn */
+static int64_t call0(int32_t fn, int64_t i0) { return egemma_call(fn, 0, 0, 0, 0, 0, 0, i0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0.0f); }
+
+static void test_call(void) {
+    CHECK(call0(EGEMMA_FN_ABI_VERSION, 0) == EGEMMA_ABI_VERSION, "abi through egemma_call");
+    CHECK((const char *)(intptr_t)call0(EGEMMA_FN_VERSION, 0) == egemma_version(), "version through egemma_call");
+    CHECK((uint32_t)call0(EGEMMA_FN_CAPS, 0) == egemma_caps(), "caps through egemma_call");
+    CHECK((uint32_t)call0(EGEMMA_FN_CPU_FEATURES, 0) == egemma_cpu_features(), "features through egemma_call");
+    CHECK(call0(EGEMMA_FN_ACTIVE_ISA, 0) == egemma_active_isa(), "active tier through egemma_call");
+    CHECK(strcmp((const char *)(intptr_t)call0(EGEMMA_FN_ISA_NAME, EGEMMA_ISA_AVX512), "avx512") == 0, "isa name through egemma_call");
+    CHECK(call0(EGEMMA_FN_SET_ISA_LIMIT, -1) == EGEMMA_ERR_BAD_ARGUMENT, "tier limit through egemma_call");
+    CHECK(call0(-1, 0) == EGEMMA_ERR_BAD_ARGUMENT && call0(EGEMMA_FN_L2_NORMALIZE + 1, 0) == EGEMMA_ERR_BAD_ARGUMENT, "unknown fn");
+    float x[5] = {1, -2, 3, 0.5f, 4}, y[5], w[5] = {1, 1.5f, -1, 2, 0.25f};
+    memcpy(y, x, sizeof x);
+    CHECK(egemma_rms_norm(x, 1, 5, w, 1e-6f) == 0, "rms_norm");
+    CHECK(egemma_call(EGEMMA_FN_RMS_NORM, y, w, 0, 0, 0, 0, 1, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1e-6f) == 0, "rms_norm through egemma_call");
+    CHECK(memcmp(x, y, sizeof x) == 0, "rms_norm through egemma_call: other bits");
+    CHECK(egemma_l2_normalize(x, 5) == 0, "l2_normalize");
+    CHECK(egemma_call(EGEMMA_FN_L2_NORMALIZE, y, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0.0f) == 0 && memcmp(x, y, sizeof x) == 0,
+          "l2_normalize through egemma_call");
+}
+
 static int tiers_string(uint32_t caps, char *out, size_t len) {
     out[0] = '\0';
     for (int32_t t = 0; t < EGEMMA_ISA_COUNT; t++) {
@@ -196,6 +219,7 @@ int main(int argc, char **argv) {
     if (expect_tiers && expect_tiers[0]) CHECK(strcmp(tiers, expect_tiers) == 0, "tiers %s, expected %s", tiers, expect_tiers);
 
     test_api();
+    test_call();
     uint8_t *a = malloc(1000 * EGEMMA_Q8_0_BLOCK_BYTES + 1), *b = malloc(1000 * EGEMMA_Q8_0_BLOCK_BYTES + 1);
     if (!a || !b) return 3;
     for (int32_t t = 0; t < EGEMMA_ISA_COUNT; t++) {

@@ -31,7 +31,7 @@ import java.util.Set;
 public final class EgemmaBinding {
 
     /** {@code EGEMMA_ABI_VERSION} this binding was written for; a library reporting another is refused. */
-    public static final int ABI_VERSION = 8;
+    public static final int ABI_VERSION = 9;
 
     /** {@code EGEMMA_QK8_0}: quants per Q8_0 block. */
     public static final int QK8_0 = 32;
@@ -99,13 +99,17 @@ public final class EgemmaBinding {
     public static final FunctionDescriptor egemma_float_gemm$DESC = FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG,
             ADDRESS, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG);
 
-    /** Every bound C function and its descriptor, in header order. */
+    public static final FunctionDescriptor egemma_call$DESC = FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS,
+            ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG,
+            JAVA_LONG, JAVA_FLOAT);
+
+    /** Every C function of the header and its descriptor, in header order (only egemma_call and egemma_q8_0_dot are linked). */
     public static final Map<String, FunctionDescriptor> DESCRIPTORS;
     /** The functions bound as kernels ({@code critical(true)}). */
     public static final Set<String> KERNELS =
             Set.of("egemma_q8_0_dot", "egemma_q8_0_pack", "egemma_q8_0_quantize", "egemma_q8_0_gemm", "egemma_q8_1_sums", "egemma_add_min_term",
                     "egemma_kq_pack", "egemma_q8_k_quantize", "egemma_kq_gemm", "egemma_float_gemm", "egemma_rms_norm",
-                    "egemma_gelu_mul", "egemma_attention", "egemma_rope_neox", "egemma_mean_pool", "egemma_l2_normalize");
+                    "egemma_gelu_mul", "egemma_attention", "egemma_rope_neox", "egemma_mean_pool", "egemma_l2_normalize", "egemma_call");
 
     static {
         Map<String, FunctionDescriptor> m = new LinkedHashMap<>();
@@ -136,65 +140,47 @@ public final class EgemmaBinding {
         m.put("egemma_rope_neox", egemma_rope_neox$DESC);
         m.put("egemma_mean_pool", egemma_mean_pool$DESC);
         m.put("egemma_l2_normalize", egemma_l2_normalize$DESC);
+        m.put("egemma_call", egemma_call$DESC);
         DESCRIPTORS = Collections.unmodifiableMap(m);
     }
 
-    private final Downcall egemma_version;
-    private final Downcall egemma_abi_version;
-    private final Downcall egemma_cpu_features;
-    private final Downcall egemma_caps;
-    private final Downcall egemma_active_isa;
-    private final Downcall egemma_set_isa_limit;
-    private final Downcall egemma_isa_name;
+    /** {@code EGEMMA_FN_*}: which function {@code egemma_call} calls (EgemmaBindingHeaderTest checks them against the header). */
+    static final int FN_VERSION = 0;
+    static final int FN_ABI_VERSION = 1;
+    static final int FN_CPU_FEATURES = 2;
+    static final int FN_CAPS = 3;
+    static final int FN_ACTIVE_ISA = 4;
+    static final int FN_SET_ISA_LIMIT = 5;
+    static final int FN_ISA_NAME = 6;
+    static final int FN_Q8_0_PACK_SIZE = 7;
+    static final int FN_Q8_0_PACK = 8;
+    static final int FN_Q8_0_QUANTIZE = 9;
+    static final int FN_Q8_0_GEMM_SCRATCH_SIZE = 10;
+    static final int FN_Q8_0_GEMM = 11;
+    static final int FN_Q8_1_SUMS = 12;
+    static final int FN_ADD_MIN_TERM = 13;
+    static final int FN_KQ_PACK_SIZE = 14;
+    static final int FN_KQ_PACK = 15;
+    static final int FN_Q8_K_QUANTIZE = 16;
+    static final int FN_KQ_GEMM = 17;
+    static final int FN_FLOAT_GEMM = 18;
+    static final int FN_RMS_NORM = 19;
+    static final int FN_GELU_MUL = 20;
+    static final int FN_ATTENTION_SCRATCH_SIZE = 21;
+    static final int FN_ATTENTION = 22;
+    static final int FN_ROPE_NEOX = 23;
+    static final int FN_MEAN_POOL = 24;
+    static final int FN_L2_NORMALIZE = 25;
+
+    private static final MemorySegment NULL = MemorySegment.NULL;
+
+    /** Every function but {@code egemma_q8_0_dot}, through {@code egemma_call}: one signature, one generated class. */
+    private final Downcall egemma_call;
     private final Downcall egemma_q8_0_dot;
-    private final Downcall egemma_q8_0_pack_size;
-    private final Downcall egemma_q8_0_pack;
-    private final Downcall egemma_q8_0_quantize;
-    private final Downcall egemma_q8_0_gemm_scratch_size;
-    private final Downcall egemma_q8_0_gemm;
-    private final Downcall egemma_q8_1_sums;
-    private final Downcall egemma_add_min_term;
-    private final Downcall egemma_kq_pack_size;
-    private final Downcall egemma_kq_pack;
-    private final Downcall egemma_q8_k_quantize;
-    private final Downcall egemma_kq_gemm;
-    private final Downcall egemma_float_gemm;
-    private final Downcall egemma_rms_norm;
-    private final Downcall egemma_gelu_mul;
-    private final Downcall egemma_attention;
-    private final Downcall egemma_attention_scratch_size;
-    private final Downcall egemma_rope_neox;
-    private final Downcall egemma_mean_pool;
-    private final Downcall egemma_l2_normalize;
 
     private EgemmaBinding(SymbolLookup lookup) {
-        egemma_version = new Downcall(lookup, "egemma_version");
-        egemma_abi_version = new Downcall(lookup, "egemma_abi_version");
-        egemma_cpu_features = new Downcall(lookup, "egemma_cpu_features");
-        egemma_caps = new Downcall(lookup, "egemma_caps");
-        egemma_active_isa = new Downcall(lookup, "egemma_active_isa");
-        egemma_set_isa_limit = new Downcall(lookup, "egemma_set_isa_limit");
-        egemma_isa_name = new Downcall(lookup, "egemma_isa_name");
+        egemma_call = new Downcall(lookup, "egemma_call");
         egemma_q8_0_dot = new Downcall(lookup, "egemma_q8_0_dot");
-        egemma_q8_0_pack_size = new Downcall(lookup, "egemma_q8_0_pack_size");
-        egemma_q8_0_pack = new Downcall(lookup, "egemma_q8_0_pack");
-        egemma_q8_0_quantize = new Downcall(lookup, "egemma_q8_0_quantize");
-        egemma_q8_0_gemm_scratch_size = new Downcall(lookup, "egemma_q8_0_gemm_scratch_size");
-        egemma_q8_0_gemm = new Downcall(lookup, "egemma_q8_0_gemm");
-        egemma_q8_1_sums = new Downcall(lookup, "egemma_q8_1_sums");
-        egemma_add_min_term = new Downcall(lookup, "egemma_add_min_term");
-        egemma_kq_pack_size = new Downcall(lookup, "egemma_kq_pack_size");
-        egemma_kq_pack = new Downcall(lookup, "egemma_kq_pack");
-        egemma_q8_k_quantize = new Downcall(lookup, "egemma_q8_k_quantize");
-        egemma_kq_gemm = new Downcall(lookup, "egemma_kq_gemm");
-        egemma_float_gemm = new Downcall(lookup, "egemma_float_gemm");
-        egemma_rms_norm = new Downcall(lookup, "egemma_rms_norm");
-        egemma_gelu_mul = new Downcall(lookup, "egemma_gelu_mul");
-        egemma_attention = new Downcall(lookup, "egemma_attention");
-        egemma_attention_scratch_size = new Downcall(lookup, "egemma_attention_scratch_size");
-        egemma_rope_neox = new Downcall(lookup, "egemma_rope_neox");
-        egemma_mean_pool = new Downcall(lookup, "egemma_mean_pool");
-        egemma_l2_normalize = new Downcall(lookup, "egemma_l2_normalize");
     }
 
     /**
@@ -214,22 +200,17 @@ public final class EgemmaBinding {
     }
 
     /**
-     * Links the functions of a forward pass of the common types now: the norm, RoPE, attention, GELU, pooling and
-     * normalization kernels and the Q8_0 GEMM family (Q8_0, Q4_0, Q5_0, IQ4_NL and the rest expand to it). A thread
-     * that needs one meanwhile waits for that one only; the others link on first use. {@code Embedder.open} runs this
-     * on a helper thread while it reads the model file: on 2 vCPUs that takes ~0.1 s off a cold start's first vector.
-     * Not every function: linking costs CPU that the reading thread needs, and a model uses half of them.
+     * Links {@code egemma_call}, through which a forward pass calls every kernel, now: {@code Embedder.open} runs this
+     * on a helper thread while it reads the model file, so that the first forward pass does not wait for it.
      */
     public void linkForwardPass() {
-        for (Downcall d : new Downcall[] {egemma_rms_norm, egemma_q8_0_quantize, egemma_q8_0_gemm_scratch_size, egemma_q8_0_gemm,
-                egemma_q8_0_pack_size, egemma_rope_neox, egemma_attention, egemma_attention_scratch_size, egemma_gelu_mul, egemma_mean_pool, egemma_l2_normalize})
-            d.handle();
+        egemma_call.handle();
     }
 
     /**
-     * One function of the library, linked on first use. Linking a downcall handle generates a class for its signature:
-     * about 15 ms each in a cold JVM on 2 vCPUs, 0.4 s for all 26 at start, while a short run calls about half of them.
-     * The symbol itself is looked up at once, so a library that lacks one is still refused when it is loaded.
+     * One function of the library, linked on first use. Linking a downcall handle generates a class for its signature
+     * (4-6 ms each in a cold JVM, ~55 ms for the first, which starts the linker): the reason everything goes through
+     * {@code egemma_call}. The symbol itself is looked up at once, so a library that lacks one is refused when it is loaded.
      */
     private static final class Downcall {
         private final MemorySegment symbol;
@@ -261,12 +242,23 @@ public final class EgemmaBinding {
                 : Linker.nativeLinker().downcallHandle(symbol, desc);
     }
 
+    /**
+     * {@code egemma_call(fn, p0..p5, i0..i10, f0)}: function {@code fn} with its pointer arguments from {@code p0} on,
+     * its integer ones from {@code i0} on and its float one in {@code f0}, each in the order the C function declares
+     * them (include/egemma.h); the rest are NULL and 0. Linked {@code critical(true)}: every function it reaches is
+     * short and never blocks or calls back, and the kernels take heap segments directly.
+     */
+    private long call(int fn, MemorySegment p0, MemorySegment p1, MemorySegment p2, MemorySegment p3, MemorySegment p4, MemorySegment p5,
+                      long i0, long i1, long i2, long i3, long i4, long i5, long i6, long i7, long i8, long i9, long i10, float f0) throws Throwable {
+        return (long) egemma_call.handle().invokeExact(fn, p0, p1, p2, p3, p4, p5, i0, i1, i2, i3, i4, i5, i6, i7, i8, i9, i10, f0);
+    }
+
     // ---- information and tier control ------------------------------------------------------------------
 
     /** {@code egemma_version()}: the library's version string. */
     public String version() {
         try {
-            return cString((MemorySegment) egemma_version.handle().invokeExact());
+            return cString(MemorySegment.ofAddress(call(FN_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0f)));
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -275,7 +267,7 @@ public final class EgemmaBinding {
     /** {@code egemma_abi_version()}. */
     public int abiVersion() {
         try {
-            return (int) egemma_abi_version.handle().invokeExact();
+            return (int) call(FN_ABI_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0f);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -284,7 +276,7 @@ public final class EgemmaBinding {
     /** {@code egemma_cpu_features()}: raw features the CPU and OS support. */
     public Set<CpuFeature> cpuFeatures() {
         try {
-            return CpuFeature.fromMask((int) egemma_cpu_features.handle().invokeExact());
+            return CpuFeature.fromMask((int) call(FN_CPU_FEATURES, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0f));
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -293,7 +285,7 @@ public final class EgemmaBinding {
     /** {@code egemma_caps()}: tiers compiled in and supported by this CPU. */
     public Set<Isa> caps() {
         try {
-            return Isa.fromCaps((int) egemma_caps.handle().invokeExact());
+            return Isa.fromCaps((int) call(FN_CAPS, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0f));
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -302,7 +294,7 @@ public final class EgemmaBinding {
     /** {@code egemma_active_isa()}: the tier kernels dispatch to now. */
     public Isa activeIsa() {
         try {
-            return Isa.byId((int) egemma_active_isa.handle().invokeExact());
+            return Isa.byId((int) call(FN_ACTIVE_ISA, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0f));
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -317,7 +309,7 @@ public final class EgemmaBinding {
     public Isa setIsaLimit(Isa limit) {
         int r;
         try {
-            r = (int) egemma_set_isa_limit.handle().invokeExact(limit.id());
+            r = (int) call(FN_SET_ISA_LIMIT, NULL, NULL, NULL, NULL, NULL, NULL, limit.id(), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0f);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -331,7 +323,7 @@ public final class EgemmaBinding {
     /** {@code egemma_isa_name()}. */
     public String isaName(int isa) {
         try {
-            return cString((MemorySegment) egemma_isa_name.handle().invokeExact(isa));
+            return cString(MemorySegment.ofAddress(call(FN_ISA_NAME, NULL, NULL, NULL, NULL, NULL, NULL, isa, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0f)));
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -366,7 +358,7 @@ public final class EgemmaBinding {
         checkShape("Q8_0 pack", n, k);
         long r;
         try {
-            r = (long) egemma_q8_0_pack_size.handle().invokeExact(n, k);
+            r = (long) call(FN_Q8_0_PACK_SIZE, NULL, NULL, NULL, NULL, NULL, NULL, n, k, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0f);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -390,7 +382,7 @@ public final class EgemmaBinding {
                     + Q8_0_PACK_COLS + "-row group (or at the end)");
         int r;
         try {
-            r = (int) egemma_q8_0_pack.handle().invokeExact(w, n, k, j0, j1, dst);
+            r = (int) call(FN_Q8_0_PACK, w, dst, NULL, NULL, NULL, NULL, n, k, j0, j1, 0, 0, 0, 0, 0, 0, 0, 0f);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -416,7 +408,7 @@ public final class EgemmaBinding {
         if (i0 == i1) return;
         int r;
         try {
-            r = (int) egemma_q8_0_quantize.handle().invokeExact(x, k, i0, i1, qa, da);
+            r = (int) call(FN_Q8_0_QUANTIZE, x, qa, da, NULL, NULL, NULL, k, i0, i1, 0, 0, 0, 0, 0, 0, 0, 0, 0f);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -429,7 +421,7 @@ public final class EgemmaBinding {
         if (m < 0) throw new IllegalArgumentException("Q8_0 GEMM: negative row count " + m);
         long r;
         try {
-            r = (long) egemma_q8_0_gemm_scratch_size.handle().invokeExact(m, k);
+            r = (long) call(FN_Q8_0_GEMM_SCRATCH_SIZE, NULL, NULL, NULL, NULL, NULL, NULL, m, k, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0f);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -466,7 +458,7 @@ public final class EgemmaBinding {
         checkRange("Q8_0 GEMM scratch", scratch, 0, scratchBytes);
         int r;
         try {
-            r = (int) egemma_q8_0_gemm.handle().invokeExact(qa, da, m, k, packed, n, n0, n1, c, ldc, scratch, scratch.byteSize(), order);
+            r = (int) call(FN_Q8_0_GEMM, qa, da, packed, c, scratch, NULL, m, k, n, n0, n1, ldc, scratch.byteSize(), order, 0, 0, 0, 0f);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -487,7 +479,7 @@ public final class EgemmaBinding {
         if (i0 == i1) return;
         int r;
         try {
-            r = (int) egemma_q8_1_sums.handle().invokeExact(x, k, i0, i1, sa);
+            r = (int) call(FN_Q8_1_SUMS, x, sa, NULL, NULL, NULL, NULL, k, i0, i1, 0, 0, 0, 0, 0, 0, 0, 0, 0f);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -507,7 +499,7 @@ public final class EgemmaBinding {
         checkRange("min term activation sums", sa, 0, Math.multiplyExact(Math.multiplyExact(m, nb), 4L));
         int r;
         try {
-            r = (int) egemma_add_min_term.handle().invokeExact(c, ldc, m, n0, n1, mw, ldm, sa, nb);
+            r = (int) call(FN_ADD_MIN_TERM, c, mw, sa, NULL, NULL, NULL, ldc, m, n0, n1, ldm, nb, 0, 0, 0, 0, 0, 0f);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -538,7 +530,7 @@ public final class EgemmaBinding {
         checkKq("kq pack", format, n, k);
         long r;
         try {
-            r = (long) egemma_kq_pack_size.handle().invokeExact(format, n, k);
+            r = (long) call(FN_KQ_PACK_SIZE, NULL, NULL, NULL, NULL, NULL, NULL, format, n, k, 0, 0, 0, 0, 0, 0, 0, 0, 0f);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -572,7 +564,7 @@ public final class EgemmaBinding {
         MemorySegment mnArg = mins ? mn : MemorySegment.NULL, dminArg = mins ? dmin : MemorySegment.NULL;
         int r;
         try {
-            r = (int) egemma_kq_pack.handle().invokeExact(format, q, sc, mnArg, d, dminArg, j0, rows, n, k, dst);
+            r = (int) call(FN_KQ_PACK, q, sc, mnArg, d, dminArg, dst, format, j0, rows, n, k, 0, 0, 0, 0, 0, 0, 0f);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -593,7 +585,7 @@ public final class EgemmaBinding {
         if (i0 == i1) return;
         int r;
         try {
-            r = (int) egemma_q8_k_quantize.handle().invokeExact(x, k, i0, i1, qa, da, bsums);
+            r = (int) call(FN_Q8_K_QUANTIZE, x, qa, da, bsums, NULL, NULL, k, i0, i1, 0, 0, 0, 0, 0, 0, 0, 0, 0f);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -622,7 +614,7 @@ public final class EgemmaBinding {
         checkRange("kq GEMM scratch", scratch, 0, q8_0GemmScratchSize(m, k));
         int r;
         try {
-            r = (int) egemma_kq_gemm.handle().invokeExact(format, qa, da, bsums, m, k, packed, n, n0, n1, c, ldc, scratch, scratch.byteSize());
+            r = (int) call(FN_KQ_GEMM, qa, da, bsums, packed, c, scratch, format, m, k, n, n0, n1, ldc, scratch.byteSize(), 0, 0, 0, 0f);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -651,7 +643,7 @@ public final class EgemmaBinding {
         checkRange("float GEMM output", c, 0, Math.multiplyExact(Math.addExact(Math.multiplyExact(m - 1, ldc), n1), 4L));
         int r;
         try {
-            r = (int) egemma_float_gemm.handle().invokeExact(a, m, k, w, wtype, n, n0, n1, c, ldc);
+            r = (int) call(FN_FLOAT_GEMM, a, w, c, NULL, NULL, NULL, m, k, wtype, n, n0, n1, ldc, 0, 0, 0, 0, 0f);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -673,8 +665,7 @@ public final class EgemmaBinding {
         if (rows == 0) return;
         int r;
         try {
-            r = (int) egemma_rms_norm.handle().invokeExact(MemorySegment.ofArray(x).asSlice(4L * off, 4L * len), (long) rows, (long) n,
-                    MemorySegment.ofArray(w), eps);
+            r = (int) call(FN_RMS_NORM, MemorySegment.ofArray(x).asSlice(4L * off, 4L * len), MemorySegment.ofArray(w), NULL, NULL, NULL, NULL, (long) rows, (long) n, 0, 0, 0, 0, 0, 0, 0, 0, 0, eps);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -691,7 +682,7 @@ public final class EgemmaBinding {
         if (count == 0) return;
         int r;
         try {
-            r = (int) egemma_gelu_mul.handle().invokeExact(MemorySegment.ofArray(gate), MemorySegment.ofArray(up), (long) count, table);
+            r = (int) call(FN_GELU_MUL, MemorySegment.ofArray(gate), MemorySegment.ofArray(up), table, NULL, NULL, NULL, (long) count, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0f);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -712,7 +703,7 @@ public final class EgemmaBinding {
     public long attentionScratchSize(long tokens, long headDim, long headDimV) {
         long r;
         try {
-            r = (long) egemma_attention_scratch_size.handle().invokeExact(tokens, headDim, headDimV);
+            r = (long) call(FN_ATTENTION_SCRATCH_SIZE, NULL, NULL, NULL, NULL, NULL, NULL, tokens, headDim, headDimV, 0, 0, 0, 0, 0, 0, 0, 0, 0f);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -753,10 +744,7 @@ public final class EgemmaBinding {
         if (scratch.length < need) throw new IllegalArgumentException("attention: " + scratch.length + " floats of scratch, " + need + " needed for " + tokens + " tokens");
         int r;
         try {
-            r = (int) egemma_attention.handle().invokeExact(MemorySegment.ofArray(q).asSlice(4 * q0), MemorySegment.ofArray(k).asSlice(4 * k0),
-                    MemorySegment.ofArray(v).asSlice(4 * v0), MemorySegment.ofArray(out).asSlice(4 * o0), (long) tokens, qStride, kStride,
-                    vStride, oStride, (long) headDim, (long) headDimV, (long) heads, (long) halfWindow, (long) queryFrom, (long) queryTo,
-                    MemorySegment.ofArray(scratch));
+            r = (int) call(FN_ATTENTION, MemorySegment.ofArray(q).asSlice(4 * q0), MemorySegment.ofArray(k).asSlice(4 * k0), MemorySegment.ofArray(v).asSlice(4 * v0), MemorySegment.ofArray(out).asSlice(4 * o0), MemorySegment.ofArray(scratch), NULL, (long) tokens, qStride, kStride, vStride, oStride, (long) headDim, (long) headDimV, (long) heads, (long) halfWindow, (long) queryFrom, (long) queryTo, 0f);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -786,8 +774,7 @@ public final class EgemmaBinding {
                     + " exceed an array of " + x.length);
         int r;
         try {
-            r = (int) egemma_rope_neox.handle().invokeExact(MemorySegment.ofArray(x).asSlice(4 * start, 4 * len), (long) tokens, (long) rowStride,
-                    (long) heads, (long) headDim, MemorySegment.ofArray(cos), MemorySegment.ofArray(sin), scale);
+            r = (int) call(FN_ROPE_NEOX, MemorySegment.ofArray(x).asSlice(4 * start, 4 * len), MemorySegment.ofArray(cos), MemorySegment.ofArray(sin), NULL, NULL, NULL, (long) tokens, (long) rowStride, (long) heads, (long) headDim, 0, 0, 0, 0, 0, 0, 0, scale);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -815,8 +802,7 @@ public final class EgemmaBinding {
         java.util.Arrays.fill(w, 1.0f / tokens);
         int r;
         try {
-            r = (int) egemma_mean_pool.handle().invokeExact(MemorySegment.ofArray(x).asSlice(4 * start, 4 * len), (long) tokens, (long) n,
-                    MemorySegment.ofArray(w), MemorySegment.ofArray(out).asSlice(4L * outOff, 4L * n));
+            r = (int) call(FN_MEAN_POOL, MemorySegment.ofArray(x).asSlice(4 * start, 4 * len), MemorySegment.ofArray(w), MemorySegment.ofArray(out).asSlice(4L * outOff, 4L * n), NULL, NULL, NULL, (long) tokens, (long) n, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0f);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -831,7 +817,7 @@ public final class EgemmaBinding {
         if (n == 0) return;
         int r;
         try {
-            r = (int) egemma_l2_normalize.handle().invokeExact(MemorySegment.ofArray(x).asSlice(4L * off, 4L * n), (long) n);
+            r = (int) call(FN_L2_NORMALIZE, MemorySegment.ofArray(x).asSlice(4L * off, 4L * n), NULL, NULL, NULL, NULL, NULL, (long) n, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0f);
         } catch (Throwable t) {
             throw rethrow(t);
         }

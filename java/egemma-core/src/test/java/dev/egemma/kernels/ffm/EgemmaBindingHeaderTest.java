@@ -141,6 +141,21 @@ class EgemmaBindingHeaderTest {
         }
         long cpuDefines = defs.keySet().stream().filter(k -> k.startsWith("EGEMMA_CPU_")).count();
         assertEquals(CpuFeature.values().length, cpuDefines, "every EGEMMA_CPU_* bit has a CpuFeature");
+        // egemma_call's function numbers: one per header function but egemma_q8_0_dot (and egemma_call), each the same in Java
+        Map<String, Long> fns = new LinkedHashMap<>();
+        for (var d : defs.entrySet()) if (d.getKey().startsWith("EGEMMA_FN_")) fns.put(d.getKey().substring("EGEMMA_".length()), d.getValue());
+        java.util.Set<String> expected = new java.util.TreeSet<>();
+        for (String fn : EgemmaBinding.DESCRIPTORS.keySet())
+            if (!fn.equals("egemma_q8_0_dot") && !fn.equals("egemma_call")) expected.add("FN_" + fn.substring("egemma_".length()).toUpperCase(java.util.Locale.ROOT));
+        assertEquals(expected, new java.util.TreeSet<>(fns.keySet()), "an EGEMMA_FN_* for every function egemma_call reaches");
+        for (var e : fns.entrySet()) {
+            try {
+                java.lang.reflect.Field field = EgemmaBinding.class.getDeclaredField(e.getKey());
+                assertEquals(e.getValue().longValue(), field.getInt(null), e.getKey());
+            } catch (ReflectiveOperationException x) {
+                throw new AssertionError("EgemmaBinding has no " + e.getKey() + " for EGEMMA_" + e.getKey(), x);
+            }
+        }
     }
 
     @Test
