@@ -29,7 +29,8 @@ import java.util.Properties;
  * <li>each directory of {@code java.library.path} holding {@code libegemma.so} ({@code .dylib},
  * {@code egemma.dll});</li>
  * <li>the classpath resource {@code META-INF/native/<os>-<arch>/<file>} of the egemma-native classifier JAR,
- * copied to {@code ${user.home}/.cache/egemma/<version>-<os>-<arch>/} (or {@code -Degemma.native.workdir}),
+ * copied to {@code ${user.home}/.cache/egemma/<version>-<os>-<arch>-<sha>/} ({@code <sha>}: the first 12 hex digits of
+ * its SHA-256; or {@code -Degemma.native.workdir}),
  * checked against the {@code .sha256} beside it, and loaded from there.</li>
  * </ol>
  * Libraries are opened with {@link SymbolLookup#libraryLookup(Path, Arena)} in the global arena (never
@@ -133,7 +134,10 @@ public final class NativeLibraryLoader {
             attempts.add(new LoadAttempt(src, url.toString(), e.getMessage()));
             return null;
         }
-        Path dir = workdir.resolve(version + "-" + platform.classifier());
+        // the library's SHA-256 in the name: two builds of one version (development snapshots, or two applications on
+        // different builds) each keep their own copy rather than replacing each other's on every start (a replaced
+        // file also changes the key of every pack cache made with it)
+        Path dir = workdir.resolve(version + "-" + platform.classifier() + "-" + expectedSha.substring(0, Math.min(12, expectedSha.length())));
         Path target = dir.resolve(fileName);
         try {
             extract(url, dir, target, expectedSha);
