@@ -62,6 +62,7 @@ public final class Main implements Runnable {
         CliErrors errors = new CliErrors(main);
         CommandLine cli = new CommandLine(main);
         String named = firstWord(args);
+        NativePreload.startFor(named, args);
         if (named != null && !named.equals("help") && COMMANDS.contains(named)) cli.addSubcommand(named, command(named));
         else for (String name : COMMANDS) cli.addSubcommand(name, command(name));
         cli.setCaseInsensitiveEnumValuesAllowed(true).setExecutionExceptionHandler(errors).setParameterExceptionHandler(errors);
