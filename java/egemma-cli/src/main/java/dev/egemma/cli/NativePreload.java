@@ -42,7 +42,7 @@ final class NativePreload {
 
     private static void load() {
         try {
-            if (Backends.nativeAvailable()) Backends.selection().nativeLibrary().binding().linkForwardPass();
+            Backends.nativeAvailable(); // finds, loads and binds libegemma (its ABI check links its one entry point)
         } catch (RuntimeException | LinkageError e) {
             // the command's own open reports whatever went wrong, as it would without this
         }

@@ -18,15 +18,16 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * Hand-written FFM binding of {@code include/egemma.h}, in the shape jextract generates: one
- * {@link FunctionDescriptor} constant and one {@link MethodHandle} per C function, named after it.
- * {@code EgemmaBindingHeaderTest} parses the header and checks that {@link #DESCRIPTORS} matches it function for
- * function, so the two cannot drift apart.
+ * Hand-written FFM binding of {@code include/egemma.h}: one {@link FunctionDescriptor} constant per C function, named
+ * after it, and one Java method per function. {@code EgemmaBindingHeaderTest} parses the header and checks that
+ * {@link #DESCRIPTORS} and the {@code EGEMMA_FN_*} numbers match it, so the two cannot drift apart.
  *
- * <p>Kernels are bound with {@link Linker.Option#critical(boolean) critical(true)}: no thread-state transition
- * (they are short, never block and never call back) and heap segments may be passed directly. Their public
- * wrappers check every size and offset in Java first, so a bad argument is an exception here, never a read past
- * a buffer in C.
+ * <p>Only two functions are linked: {@code egemma_call}, the one entry point through which every method but
+ * {@link #q8_0Dot} reaches its function (a JVM generates a class per linked signature, ~5 ms each in a cold JVM), and
+ * {@code egemma_q8_0_dot}, which returns a float. Both are bound with {@link Linker.Option#critical(boolean)
+ * critical(true)}: no thread-state transition (every function is short, never blocks and never calls back) and heap
+ * segments may be passed directly. The public methods check every size and offset in Java first, so a bad argument is
+ * an exception here, never a read past a buffer in C.
  */
 public final class EgemmaBinding {
 
@@ -105,11 +106,8 @@ public final class EgemmaBinding {
 
     /** Every C function of the header and its descriptor, in header order (only egemma_call and egemma_q8_0_dot are linked). */
     public static final Map<String, FunctionDescriptor> DESCRIPTORS;
-    /** The functions bound as kernels ({@code critical(true)}). */
-    public static final Set<String> KERNELS =
-            Set.of("egemma_q8_0_dot", "egemma_q8_0_pack", "egemma_q8_0_quantize", "egemma_q8_0_gemm", "egemma_q8_1_sums", "egemma_add_min_term",
-                    "egemma_kq_pack", "egemma_q8_k_quantize", "egemma_kq_gemm", "egemma_float_gemm", "egemma_rms_norm",
-                    "egemma_gelu_mul", "egemma_attention", "egemma_rope_neox", "egemma_mean_pool", "egemma_l2_normalize", "egemma_call");
+    /** The functions linked ({@code critical(true)}). */
+    public static final Set<String> KERNELS = Set.of("egemma_q8_0_dot", "egemma_call");
 
     static {
         Map<String, FunctionDescriptor> m = new LinkedHashMap<>();
@@ -197,14 +195,6 @@ public final class EgemmaBinding {
                     + ") but this egemma needs ABI " + ABI_VERSION + "; use the egemma-native JAR of the same version");
         }
         return b;
-    }
-
-    /**
-     * Links {@code egemma_call}, through which a forward pass calls every kernel, now: {@code Embedder.open} runs this
-     * on a helper thread while it reads the model file, so that the first forward pass does not wait for it.
-     */
-    public void linkForwardPass() {
-        egemma_call.handle();
     }
 
     /**

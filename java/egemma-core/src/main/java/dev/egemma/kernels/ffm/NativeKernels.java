@@ -452,13 +452,12 @@ public final class NativeKernels implements Kernels {
     }
 
     /**
-     * Readies what the first forward pass would otherwise make on its way: links its libegemma functions (see
-     * {@link EgemmaBinding#linkForwardPass}) and builds the GELU table (65,536 tanh, ~16 ms in a cold JVM). For a
-     * helper thread while the model is read; failures are left for the first real call.
+     * Readies what the first forward pass would otherwise make on its way: the GELU table (65,536 tanh, ~16 ms in a
+     * cold JVM; libegemma's one entry point was linked when the library was bound). For a helper thread while the
+     * model is read; failures are left for the first real call.
      */
     public void prepareForwardPass() {
         try {
-            lib.linkForwardPass();
             geluTable();
         } catch (RuntimeException | Error e) {
             // a function that cannot be linked fails again, with its own message, where it is first called
