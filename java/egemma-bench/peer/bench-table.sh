@@ -1,7 +1,8 @@
 #!/bin/sh
 # A markdown table of egemma against both llama.cpp peers: for each MODEL file, compare.sh on each corpus (default
 # corpus-1000, ~35 tokens a text, and corpus-250, ~250 tokens a text), one row per file and corpus, plus egemma's
-# latency on 'Hello world' (egemma bench --mode latency --warmup 5 --repeat 20: p50 of 20 single-text embeds; one
+# latency on 'Hello world' (egemma bench --mode latency --warmup 100 --repeat 200: p50 of 200 single-text embeds once
+# 100 have warmed the JIT up (after only 5, the p50 was 2-3x the steady state's); one
 # measurement per file, shown on each of its rows). Rows go to stdout as each finishes; every run's output to a log.
 #
 # usage: java/egemma-bench/peer/bench-table.sh MODEL.gguf...
@@ -41,7 +42,7 @@ echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for model in "$@"; do
   type=$(basename "$model" .gguf)
   # shellcheck disable=SC2086
-  if "$root/egemma" bench -m "$model" -i "$log/hello.txt" --mode latency --warmup 5 --repeat 20 --threads "$threads" \
+  if "$root/egemma" bench -m "$model" -i "$log/hello.txt" --mode latency --warmup 100 --repeat 200 --threads "$threads" \
        --json ${EGEMMA_BENCH_ARGS:-} > "$log/$type.latency.json" 2>"$log/$type.latency.err"; then
     p50=$(sed -n 's/.*"p50_ms": *\([0-9.]*\).*/\1/p' "$log/$type.latency.json" | tail -n 1)
   else
