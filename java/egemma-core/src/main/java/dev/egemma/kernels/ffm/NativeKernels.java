@@ -411,15 +411,21 @@ public final class NativeKernels implements Kernels {
         Packed p = packed.get(w); // every tile of every product asks: a plain read, no lambda
         if (p != null) return p;
         p = packed.computeIfAbsent(w, this::pack);
+        storeWhenComplete();
+        return p;
+    }
+
+    /**
+     * Once every product of the model is packed, writes what the pack cache lacks for the next process (once, in the
+     * calling thread: a short-lived CLI run must not exit before a background writer is done).
+     */
+    private void storeWhenComplete() {
         PackCache c = cache;
         if (c != null && packed.size() >= cacheProducts && storing.compareAndSet(false, true) && c.needsStore()) {
-            // every product of the model is packed now: write them for the next process (once, in this thread: a
-            // short-lived CLI run must not exit before a background writer is done)
             Map<String, PackCache.Stored> byName = new HashMap<>();
             packed.forEach((m, q) -> byName.put(m.name(), new PackCache.Stored(q, PackCache.sourceSample(m.data()))));
             c.store(byName);
         }
-        return p;
     }
 
     /**
@@ -434,6 +440,38 @@ public final class NativeKernels implements Kernels {
         if (layout == null) return;
         cacheProducts = n;
         cache = PackCache.open(model, layout);
+        if (cache != null && cache.loaded()) {
+            Thread t = new Thread(new CacheReader(products), "egemma-pack-cache");
+            t.setDaemon(true);
+            t.start();
+        }
+    }
+
+    /**
+     * Checks the cached packs (CRC32C of 112 MB for the Q8_0 model, and their first page faults: ~25-30 ms of a cold
+     * start's first forward pass) ahead of the first forward pass, in the order it uses them, on a thread of its own:
+     * the forward pass then finds them checked, or waits for the one being checked ({@link ConcurrentHashMap#computeIfAbsent}
+     * runs each once). A matrix the cache cannot give is left to the forward pass, which packs it. A class, not a
+     * lambda: the first lambda of a cold JVM costs ~11 ms.
+     */
+    private final class CacheReader implements Runnable {
+        private final java.util.List<WeightMatrix> products;
+
+        CacheReader(java.util.List<WeightMatrix> products) {
+            this.products = java.util.List.copyOf(products);
+        }
+
+        @Override
+        public void run() {
+            try {
+                for (WeightMatrix w : products) {
+                    if ((q8Gemm(w.type()) || KqUnpacking.isKq(w.type())) && !packed.containsKey(w)) packed.computeIfAbsent(w, NativeKernels.this::cachedPack);
+                }
+                storeWhenComplete();
+            } catch (RuntimeException e) {
+                // the model was closed meanwhile, or a read failed: the forward pass packs what it needs itself
+            }
+        }
     }
 
     /**
@@ -475,18 +513,22 @@ public final class NativeKernels implements Kernels {
     private static final int KQ_PACK_ROWS = 64;
 
     private Packed pack(WeightMatrix w) {
-        PackCache c = cache;
-        if (c != null) {
-            Packed cached = c.lookup(w.name(), packSize(w), minsBytes(w), PackCache.sourceSample(w.data()));
-            if (cached != null) {
-                fromCache.incrementAndGet();
-                releasePages(w); // the samples just read, with the pages the kernel mapped around them
-                return counted(cached);
-            }
-        }
+        Packed cached = cachedPack(w);
+        if (cached != null) return cached;
         Packed p = packFrom(w);
         releasePages(w);
         return counted(p);
+    }
+
+    /** {@code w}'s packed copy from the pack cache when it holds a valid one, else null. */
+    private Packed cachedPack(WeightMatrix w) {
+        PackCache c = cache;
+        if (c == null) return null;
+        Packed cached = c.lookup(w.name(), packSize(w), minsBytes(w), PackCache.sourceSample(w.data()));
+        if (cached == null) return null;
+        fromCache.incrementAndGet();
+        releasePages(w); // the samples just read, with the pages the kernel mapped around them
+        return counted(cached);
     }
 
     /**

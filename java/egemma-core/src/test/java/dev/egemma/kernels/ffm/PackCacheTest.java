@@ -107,6 +107,22 @@ class PackCacheTest {
     }
 
     @Test
+    void theCachedPacksAreReadBeforeTheFirstForwardPassAsksForThem() throws Exception {
+        model = copyOf("q256-q4_k_m.gguf");
+        Run first = run(model); // writes the file
+        try (Embedder e = Embedder.open(model, Embedder.Options.defaults().withBackend(Backend.NATIVE).withThreads(2))) {
+            NativeKernels k = (NativeKernels) kernelsOf(e);
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            while (k.packCounts().fromCache() < first.products() && System.nanoTime() < deadline) Thread.sleep(5);
+            assertEquals(first.products(), k.packCounts().fromCache(), "every matrix read from the cache with no text embedded yet");
+            assertEquals(first.products(), k.packCounts().packed());
+            float[][] v = e.embed(TEXTS);
+            for (int i = 0; i < TEXTS.size(); i++) assertArrayEquals(first.vectors()[i], v[i], TEXTS.get(i));
+            assertEquals(first.products(), k.packCounts().packed(), "nothing packed twice");
+        }
+    }
+
+    @Test
     void aModifiedModelGetsNewPacksAndItsOldFileGoes() throws Exception {
         model = copyOf("q256-q8_0.gguf");
         Run first = run(model);
