@@ -226,12 +226,13 @@ public final class Embedder implements AutoCloseable {
         CompletableFuture<Kernels> kernels = startKernels(options);
         GgufFile f = GgufFile.open(gguf);
         WorkerPool pool = null;
+        Kernels k = null;
         try {
             ModelConfig c = ModelConfig.from(f);
             ModelWeights w = ModelWeights.bind(f, c);
             Tokenizer tok = Tokenizer.fromGguf(f);
             f.releaseMetadataPages(); // read: the tokenizer holds what it needs
-            Kernels k = joinKernels(kernels);
+            k = joinKernels(kernels);
             if (k instanceof dev.egemma.kernels.ffm.NativeKernels n) n.usePackCache(gguf, w.products()); // packed once per model file
             pool = new WorkerPool(options.threads());
             Embedder e = new Embedder(f, w, tok, pool, new EmbeddingGemma(w, k, pool), options, engineOptions);
@@ -241,6 +242,7 @@ public final class Embedder implements AutoCloseable {
             return e;
         } catch (RuntimeException | Error ex) {
             if (pool != null) pool.close();
+            if (k instanceof dev.egemma.kernels.ffm.NativeKernels n) n.stopCacheReader(); // it reads the file
             f.close();
             throw ex;
         }
@@ -691,6 +693,7 @@ public final class Embedder implements AutoCloseable {
         if (!calls.close()) return;
         engine.close();
         pool.close();
+        if (model.kernels() instanceof dev.egemma.kernels.ffm.NativeKernels n) n.stopCacheReader(); // it reads the file
         file.close();
     }
 }

@@ -443,8 +443,23 @@ public final class NativeKernels implements Kernels {
         if (cache != null && cache.loaded()) {
             Thread t = new Thread(new CacheReader(products), "egemma-pack-cache");
             t.setDaemon(true);
+            cacheReader = t;
             t.start();
         }
+    }
+
+    private volatile Thread cacheReader;
+    private volatile boolean stopReading;
+
+    /**
+     * Stops the thread that reads cached packs ahead ({@link #usePackCache}) and waits for it: it reads the model file's
+     * mapping, which the caller is about to close (a shared arena refuses to close while a read holds it).
+     */
+    public void stopCacheReader() {
+        Thread t = cacheReader;
+        if (t == null) return;
+        stopReading = true;
+        dev.egemma.model.WorkerPool.joinUninterruptibly(t);
     }
 
     /**
@@ -465,6 +480,7 @@ public final class NativeKernels implements Kernels {
         public void run() {
             try {
                 for (WeightMatrix w : products) {
+                    if (stopReading) return;
                     if ((q8Gemm(w.type()) || KqUnpacking.isKq(w.type())) && !packed.containsKey(w)) packed.computeIfAbsent(w, NativeKernels.this::cachedPack);
                 }
                 storeWhenComplete();

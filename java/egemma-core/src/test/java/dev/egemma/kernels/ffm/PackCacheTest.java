@@ -123,6 +123,22 @@ class PackCacheTest {
     }
 
     @Test
+    void closingRightAfterOpeningWaitsForTheCacheReader() throws Exception {
+        model = copyOf("q256-q4_k_m.gguf");
+        run(model); // writes the file
+        for (int i = 0; i < 30; i++) {
+            // the reader reads the model's mapping; closing the file under it would fail ("session acquired") or fault
+            Embedder e = Embedder.open(model, Embedder.Options.defaults().withBackend(Backend.NATIVE).withThreads(2));
+            e.close();
+        }
+        assertEquals(first(run(model)), first(run(model)));
+    }
+
+    private static float first(Run r) {
+        return r.vectors()[0][0];
+    }
+
+    @Test
     void aModifiedModelGetsNewPacksAndItsOldFileGoes() throws Exception {
         model = copyOf("q256-q8_0.gguf");
         Run first = run(model);
