@@ -242,8 +242,7 @@ public final class Embedder implements AutoCloseable {
             return e;
         } catch (RuntimeException | Error ex) {
             if (pool != null) pool.close();
-            if (k instanceof dev.egemma.kernels.ffm.NativeKernels n) n.stopCacheReader(); // it reads the file
-            f.close();
+            closeFile(k, f);
             throw ex;
         }
     }
@@ -693,7 +692,12 @@ public final class Embedder implements AutoCloseable {
         if (!calls.close()) return;
         engine.close();
         pool.close();
-        if (model.kernels() instanceof dev.egemma.kernels.ffm.NativeKernels n) n.stopCacheReader(); // it reads the file
-        file.close();
+        closeFile(model.kernels(), file);
+    }
+
+    /** Closes the model file, after the native kernels' pack-cache reader, which reads it, has stopped. */
+    private static void closeFile(Kernels k, GgufFile f) {
+        if (k instanceof dev.egemma.kernels.ffm.NativeKernels n) n.stopCacheReader();
+        f.close();
     }
 }

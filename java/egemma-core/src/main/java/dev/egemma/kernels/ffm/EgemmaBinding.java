@@ -239,55 +239,39 @@ public final class EgemmaBinding {
      * short and never blocks or calls back, and the kernels take heap segments directly.
      */
     private long call(int fn, MemorySegment p0, MemorySegment p1, MemorySegment p2, MemorySegment p3, MemorySegment p4, MemorySegment p5,
-                      long i0, long i1, long i2, long i3, long i4, long i5, long i6, long i7, long i8, long i9, long i10, float f0) throws Throwable {
-        return (long) egemma_call.handle().invokeExact(fn, p0, p1, p2, p3, p4, p5, i0, i1, i2, i3, i4, i5, i6, i7, i8, i9, i10, f0);
+                      long i0, long i1, long i2, long i3, long i4, long i5, long i6, long i7, long i8, long i9, long i10, float f0) {
+        try {
+            return (long) egemma_call.handle().invokeExact(fn, p0, p1, p2, p3, p4, p5, i0, i1, i2, i3, i4, i5, i6, i7, i8, i9, i10, f0);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     // ---- information and tier control ------------------------------------------------------------------
 
     /** {@code egemma_version()}: the library's version string. */
     public String version() {
-        try {
-            return cString(MemorySegment.ofAddress(call(FN_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0f)));
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return cString(MemorySegment.ofAddress(call(FN_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0f)));
     }
 
     /** {@code egemma_abi_version()}. */
     public int abiVersion() {
-        try {
-            return (int) call(FN_ABI_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0f);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (int) call(FN_ABI_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0f);
     }
 
     /** {@code egemma_cpu_features()}: raw features the CPU and OS support. */
     public Set<CpuFeature> cpuFeatures() {
-        try {
-            return CpuFeature.fromMask((int) call(FN_CPU_FEATURES, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0f));
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return CpuFeature.fromMask((int) call(FN_CPU_FEATURES, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0f));
     }
 
     /** {@code egemma_caps()}: tiers compiled in and supported by this CPU. */
     public Set<Isa> caps() {
-        try {
-            return Isa.fromCaps((int) call(FN_CAPS, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0f));
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return Isa.fromCaps((int) call(FN_CAPS, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0f));
     }
 
     /** {@code egemma_active_isa()}: the tier kernels dispatch to now. */
     public Isa activeIsa() {
-        try {
-            return Isa.byId((int) call(FN_ACTIVE_ISA, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0f));
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return Isa.byId((int) call(FN_ACTIVE_ISA, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0f));
     }
 
     /**
@@ -297,12 +281,7 @@ public final class EgemmaBinding {
      * @throws IllegalArgumentException if {@code limit} belongs to the other architecture
      */
     public Isa setIsaLimit(Isa limit) {
-        int r;
-        try {
-            r = (int) call(FN_SET_ISA_LIMIT, NULL, NULL, NULL, NULL, NULL, NULL, limit.id(), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0f);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        int r = (int) call(FN_SET_ISA_LIMIT, NULL, NULL, NULL, NULL, NULL, NULL, limit.id(), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0f);
         if (r < 0) {
             throw new IllegalArgumentException("libegemma refused tier limit " + limit.cName() + " (error " + r
                     + "); usable tiers here: " + caps());
@@ -312,11 +291,7 @@ public final class EgemmaBinding {
 
     /** {@code egemma_isa_name()}. */
     public String isaName(int isa) {
-        try {
-            return cString(MemorySegment.ofAddress(call(FN_ISA_NAME, NULL, NULL, NULL, NULL, NULL, NULL, isa, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0f)));
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return cString(MemorySegment.ofAddress(call(FN_ISA_NAME, NULL, NULL, NULL, NULL, NULL, NULL, isa, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0f)));
     }
 
     // ---- kernels ------------------------------------------------------------------------------------------
@@ -346,12 +321,7 @@ public final class EgemmaBinding {
      */
     public long q8_0PackSize(long n, long k) {
         checkShape("Q8_0 pack", n, k);
-        long r;
-        try {
-            r = (long) call(FN_Q8_0_PACK_SIZE, NULL, NULL, NULL, NULL, NULL, NULL, n, k, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0f);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        long r = (long) call(FN_Q8_0_PACK_SIZE, NULL, NULL, NULL, NULL, NULL, NULL, n, k, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0f);
         if (r < 0) throw new IllegalArgumentException("Q8_0 pack: libegemma refused shape " + n + " x " + k + " (error " + r + ")");
         return r;
     }
@@ -370,12 +340,7 @@ public final class EgemmaBinding {
         if (j0 < 0 || j0 > j1 || j1 > n || j0 % Q8_0_PACK_COLS != 0 || (j1 != n && j1 % Q8_0_PACK_COLS != 0))
             throw new IllegalArgumentException("Q8_0 pack: rows [" + j0 + ", " + j1 + ") of " + n + " do not start and end on a "
                     + Q8_0_PACK_COLS + "-row group (or at the end)");
-        int r;
-        try {
-            r = (int) call(FN_Q8_0_PACK, w, dst, NULL, NULL, NULL, NULL, n, k, j0, j1, 0, 0, 0, 0, 0, 0, 0, 0f);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        int r = (int) call(FN_Q8_0_PACK, w, dst, NULL, NULL, NULL, NULL, n, k, j0, j1, 0, 0, 0, 0, 0, 0, 0, 0f);
         if (r != 0) throw new IllegalStateException("egemma_q8_0_pack failed with " + r + " after Java-side checks passed");
     }
 
@@ -396,12 +361,7 @@ public final class EgemmaBinding {
         checkRange("Q8_0 quantize quants", qa, 0, Math.multiplyExact(i1, k));
         checkRange("Q8_0 quantize scales", da, 0, Math.multiplyExact(Math.multiplyExact(i1, k / QK8_0), 4L));
         if (i0 == i1) return;
-        int r;
-        try {
-            r = (int) call(FN_Q8_0_QUANTIZE, x, qa, da, NULL, NULL, NULL, k, i0, i1, 0, 0, 0, 0, 0, 0, 0, 0, 0f);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        int r = (int) call(FN_Q8_0_QUANTIZE, x, qa, da, NULL, NULL, NULL, k, i0, i1, 0, 0, 0, 0, 0, 0, 0, 0, 0f);
         if (r != 0) throw new IllegalStateException("egemma_q8_0_quantize failed with " + r + " after Java-side checks passed");
     }
 
@@ -409,12 +369,7 @@ public final class EgemmaBinding {
     public long q8_0GemmScratchSize(long m, long k) {
         checkShape("Q8_0 GEMM", 1, k);
         if (m < 0) throw new IllegalArgumentException("Q8_0 GEMM: negative row count " + m);
-        long r;
-        try {
-            r = (long) call(FN_Q8_0_GEMM_SCRATCH_SIZE, NULL, NULL, NULL, NULL, NULL, NULL, m, k, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0f);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        long r = (long) call(FN_Q8_0_GEMM_SCRATCH_SIZE, NULL, NULL, NULL, NULL, NULL, NULL, m, k, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0f);
         if (r < 0) throw new IllegalArgumentException("Q8_0 GEMM: libegemma refused shape " + m + " x " + k + " (error " + r + ")");
         return r;
     }
@@ -446,12 +401,7 @@ public final class EgemmaBinding {
         checkRange("Q8_0 GEMM output", c, 0, Math.multiplyExact(Math.addExact(Math.multiplyExact(m - 1, ldc), n1), 4L));
         long scratchBytes = q8_0GemmScratchSize(m, k);
         checkRange("Q8_0 GEMM scratch", scratch, 0, scratchBytes);
-        int r;
-        try {
-            r = (int) call(FN_Q8_0_GEMM, qa, da, packed, c, scratch, NULL, m, k, n, n0, n1, ldc, scratch.byteSize(), order, 0, 0, 0, 0f);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        int r = (int) call(FN_Q8_0_GEMM, qa, da, packed, c, scratch, NULL, m, k, n, n0, n1, ldc, scratch.byteSize(), order, 0, 0, 0, 0f);
         if (r != 0) throw new IllegalStateException("egemma_q8_0_gemm failed with " + r + " after Java-side checks passed");
     }
 
@@ -467,12 +417,7 @@ public final class EgemmaBinding {
         checkRange("Q8_1 sums input", x, 0, Math.multiplyExact(Math.multiplyExact(i1, k), 4L));
         checkRange("Q8_1 sums output", sa, 0, Math.multiplyExact(Math.multiplyExact(i1, k / QK8_0), 4L));
         if (i0 == i1) return;
-        int r;
-        try {
-            r = (int) call(FN_Q8_1_SUMS, x, sa, NULL, NULL, NULL, NULL, k, i0, i1, 0, 0, 0, 0, 0, 0, 0, 0, 0f);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        int r = (int) call(FN_Q8_1_SUMS, x, sa, NULL, NULL, NULL, NULL, k, i0, i1, 0, 0, 0, 0, 0, 0, 0, 0, 0f);
         if (r != 0) throw new IllegalStateException("egemma_q8_1_sums failed with " + r + " after Java-side checks passed");
     }
 
@@ -487,12 +432,7 @@ public final class EgemmaBinding {
         checkRange("min term output", c, 0, Math.multiplyExact(Math.addExact(Math.multiplyExact(m - 1, ldc), n1), 4L));
         checkRange("min term weight mins", mw, 0, Math.multiplyExact(Math.addExact(Math.multiplyExact(nb - 1, ldm), n1), 4L));
         checkRange("min term activation sums", sa, 0, Math.multiplyExact(Math.multiplyExact(m, nb), 4L));
-        int r;
-        try {
-            r = (int) call(FN_ADD_MIN_TERM, c, mw, sa, NULL, NULL, NULL, ldc, m, n0, n1, ldm, nb, 0, 0, 0, 0, 0, 0f);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        int r = (int) call(FN_ADD_MIN_TERM, c, mw, sa, NULL, NULL, NULL, ldc, m, n0, n1, ldm, nb, 0, 0, 0, 0, 0, 0f);
         if (r != 0) throw new IllegalStateException("egemma_add_min_term failed with " + r + " after Java-side checks passed");
     }
 
@@ -518,12 +458,7 @@ public final class EgemmaBinding {
     /** {@code egemma_kq_pack_size}: bytes of the packed form of {@code n} rows of {@code k} in {@code format}. */
     public long kqPackSize(int format, long n, long k) {
         checkKq("kq pack", format, n, k);
-        long r;
-        try {
-            r = (long) call(FN_KQ_PACK_SIZE, NULL, NULL, NULL, NULL, NULL, NULL, format, n, k, 0, 0, 0, 0, 0, 0, 0, 0, 0f);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        long r = (long) call(FN_KQ_PACK_SIZE, NULL, NULL, NULL, NULL, NULL, NULL, format, n, k, 0, 0, 0, 0, 0, 0, 0, 0, 0f);
         if (r < 0) throw new IllegalArgumentException("kq pack: libegemma refused shape " + n + " x " + k + " (error " + r + ")");
         return r;
     }
@@ -552,12 +487,7 @@ public final class EgemmaBinding {
         if (!dst.isNative() || dst.address() % Q8_0_PACK_ALIGN != 0)
             throw new IllegalArgumentException("kq pack destination must be native memory aligned to " + Q8_0_PACK_ALIGN + " bytes");
         MemorySegment mnArg = mins ? mn : MemorySegment.NULL, dminArg = mins ? dmin : MemorySegment.NULL;
-        int r;
-        try {
-            r = (int) call(FN_KQ_PACK, q, sc, mnArg, d, dminArg, dst, format, j0, rows, n, k, 0, 0, 0, 0, 0, 0, 0f);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        int r = (int) call(FN_KQ_PACK, q, sc, mnArg, d, dminArg, dst, format, j0, rows, n, k, 0, 0, 0, 0, 0, 0, 0f);
         if (r != 0) throw new IllegalStateException("egemma_kq_pack failed with " + r + " after Java-side checks passed");
     }
 
@@ -573,12 +503,7 @@ public final class EgemmaBinding {
         checkRange("Q8_K quantize scales", da, 0, Math.multiplyExact(Math.multiplyExact(i1, k / QK_K), 4L));
         checkRange("Q8_K quantize sums", bsums, 0, Math.multiplyExact(Math.multiplyExact(i1, k / 16), 2L));
         if (i0 == i1) return;
-        int r;
-        try {
-            r = (int) call(FN_Q8_K_QUANTIZE, x, qa, da, bsums, NULL, NULL, k, i0, i1, 0, 0, 0, 0, 0, 0, 0, 0, 0f);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        int r = (int) call(FN_Q8_K_QUANTIZE, x, qa, da, bsums, NULL, NULL, k, i0, i1, 0, 0, 0, 0, 0, 0, 0, 0, 0f);
         if (r != 0) throw new IllegalStateException("egemma_q8_k_quantize failed with " + r + " after Java-side checks passed");
     }
 
@@ -602,12 +527,7 @@ public final class EgemmaBinding {
             throw new IllegalArgumentException("kq GEMM: packed weights must be native memory aligned to " + Q8_0_PACK_ALIGN + " bytes");
         checkRange("kq GEMM output", c, 0, Math.multiplyExact(Math.addExact(Math.multiplyExact(m - 1, ldc), n1), 4L));
         checkRange("kq GEMM scratch", scratch, 0, q8_0GemmScratchSize(m, k));
-        int r;
-        try {
-            r = (int) call(FN_KQ_GEMM, qa, da, bsums, packed, c, scratch, format, m, k, n, n0, n1, ldc, scratch.byteSize(), 0, 0, 0, 0f);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        int r = (int) call(FN_KQ_GEMM, qa, da, bsums, packed, c, scratch, format, m, k, n, n0, n1, ldc, scratch.byteSize(), 0, 0, 0, 0f);
         if (r != 0) throw new IllegalStateException("egemma_kq_gemm failed with " + r + " after Java-side checks passed");
     }
 
@@ -631,12 +551,7 @@ public final class EgemmaBinding {
         checkRange("float GEMM activations", a, 0, Math.multiplyExact(Math.multiplyExact(m, k), 4L));
         checkRange("float GEMM weights", w, 0, Math.multiplyExact(Math.multiplyExact(n, k), elem));
         checkRange("float GEMM output", c, 0, Math.multiplyExact(Math.addExact(Math.multiplyExact(m - 1, ldc), n1), 4L));
-        int r;
-        try {
-            r = (int) call(FN_FLOAT_GEMM, a, w, c, NULL, NULL, NULL, m, k, wtype, n, n0, n1, ldc, 0, 0, 0, 0, 0f);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        int r = (int) call(FN_FLOAT_GEMM, a, w, c, NULL, NULL, NULL, m, k, wtype, n, n0, n1, ldc, 0, 0, 0, 0, 0f);
         if (r != 0) throw new IllegalStateException("egemma_float_gemm failed with " + r + " after Java-side checks passed");
     }
 
@@ -653,12 +568,8 @@ public final class EgemmaBinding {
         if (off < 0 || off > x.length - len)
             throw new IndexOutOfBoundsException("RMSNorm: " + rows + " x " + n + " floats from " + off + " exceed an array of " + x.length);
         if (rows == 0) return;
-        int r;
-        try {
-            r = (int) call(FN_RMS_NORM, MemorySegment.ofArray(x).asSlice(4L * off, 4L * len), MemorySegment.ofArray(w), NULL, NULL, NULL, NULL, (long) rows, (long) n, 0, 0, 0, 0, 0, 0, 0, 0, 0, eps);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        int r = (int) call(FN_RMS_NORM, MemorySegment.ofArray(x).asSlice(4L * off, 4L * len), MemorySegment.ofArray(w), NULL, NULL, NULL, NULL,
+                rows, n, 0, 0, 0, 0, 0, 0, 0, 0, 0, eps);
         if (r != 0) throw new IllegalStateException("egemma_rms_norm failed with " + r + " after Java-side checks passed");
     }
 
@@ -670,12 +581,8 @@ public final class EgemmaBinding {
             throw new IndexOutOfBoundsException("GELU: " + count + " elements, arrays of " + gate.length + " and " + up.length);
         checkRange("GELU table", table, 0, 4L * GELU_TABLE_SIZE);
         if (count == 0) return;
-        int r;
-        try {
-            r = (int) call(FN_GELU_MUL, MemorySegment.ofArray(gate), MemorySegment.ofArray(up), table, NULL, NULL, NULL, (long) count, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0f);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        int r = (int) call(FN_GELU_MUL, MemorySegment.ofArray(gate), MemorySegment.ofArray(up), table, NULL, NULL, NULL,
+                count, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0f);
         if (r != 0) throw new IllegalStateException("egemma_gelu_mul failed with " + r + " after Java-side checks passed");
     }
 
@@ -691,12 +598,7 @@ public final class EgemmaBinding {
 
     /** {@code egemma_attention_scratch_size}: floats of scratch {@code attention} needs for a sequence of {@code tokens}. */
     public long attentionScratchSize(long tokens, long headDim, long headDimV) {
-        long r;
-        try {
-            r = (long) call(FN_ATTENTION_SCRATCH_SIZE, NULL, NULL, NULL, NULL, NULL, NULL, tokens, headDim, headDimV, 0, 0, 0, 0, 0, 0, 0, 0, 0f);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        long r = (long) call(FN_ATTENTION_SCRATCH_SIZE, NULL, NULL, NULL, NULL, NULL, NULL, tokens, headDim, headDimV, 0, 0, 0, 0, 0, 0, 0, 0, 0f);
         if (r < 0) throw new IllegalArgumentException("attention: libegemma refused " + tokens + " tokens of heads " + headDim + "/" + headDimV);
         return r;
     }
@@ -732,12 +634,9 @@ public final class EgemmaBinding {
         long v0 = rowOff * vStride + (long) g * headDimV, o0 = rowOff * oStride + (long) head * headDimV;
         long need = attentionScratchSize(tokens, headDim, headDimV);
         if (scratch.length < need) throw new IllegalArgumentException("attention: " + scratch.length + " floats of scratch, " + need + " needed for " + tokens + " tokens");
-        int r;
-        try {
-            r = (int) call(FN_ATTENTION, MemorySegment.ofArray(q).asSlice(4 * q0), MemorySegment.ofArray(k).asSlice(4 * k0), MemorySegment.ofArray(v).asSlice(4 * v0), MemorySegment.ofArray(out).asSlice(4 * o0), MemorySegment.ofArray(scratch), NULL, (long) tokens, qStride, kStride, vStride, oStride, (long) headDim, (long) headDimV, (long) heads, (long) halfWindow, (long) queryFrom, (long) queryTo, 0f);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        int r = (int) call(FN_ATTENTION, MemorySegment.ofArray(q).asSlice(4 * q0), MemorySegment.ofArray(k).asSlice(4 * k0),
+                MemorySegment.ofArray(v).asSlice(4 * v0), MemorySegment.ofArray(out).asSlice(4 * o0), MemorySegment.ofArray(scratch), NULL,
+                tokens, qStride, kStride, vStride, oStride, headDim, headDimV, heads, halfWindow, queryFrom, queryTo, 0f);
         if (r != 0) throw new IllegalStateException("egemma_attention failed with " + r + " after Java-side checks passed");
     }
 
@@ -762,12 +661,8 @@ public final class EgemmaBinding {
         if (start + len > x.length)
             throw new IndexOutOfBoundsException("RoPE: rows " + rowOff + ".." + (rowOff + tokens - 1) + " of stride " + rowStride
                     + " exceed an array of " + x.length);
-        int r;
-        try {
-            r = (int) call(FN_ROPE_NEOX, MemorySegment.ofArray(x).asSlice(4 * start, 4 * len), MemorySegment.ofArray(cos), MemorySegment.ofArray(sin), NULL, NULL, NULL, (long) tokens, (long) rowStride, (long) heads, (long) headDim, 0, 0, 0, 0, 0, 0, 0, scale);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        int r = (int) call(FN_ROPE_NEOX, MemorySegment.ofArray(x).asSlice(4 * start, 4 * len), MemorySegment.ofArray(cos), MemorySegment.ofArray(sin),
+                NULL, NULL, NULL, tokens, rowStride, heads, headDim, 0, 0, 0, 0, 0, 0, 0, scale);
         if (r != 0) throw new IllegalStateException("egemma_rope_neox failed with " + r + " after Java-side checks passed");
     }
 
@@ -790,12 +685,8 @@ public final class EgemmaBinding {
         }
         float[] w = new float[tokens];
         java.util.Arrays.fill(w, 1.0f / tokens);
-        int r;
-        try {
-            r = (int) call(FN_MEAN_POOL, MemorySegment.ofArray(x).asSlice(4 * start, 4 * len), MemorySegment.ofArray(w), MemorySegment.ofArray(out).asSlice(4L * outOff, 4L * n), NULL, NULL, NULL, (long) tokens, (long) n, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0f);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        int r = (int) call(FN_MEAN_POOL, MemorySegment.ofArray(x).asSlice(4 * start, 4 * len), MemorySegment.ofArray(w),
+                MemorySegment.ofArray(out).asSlice(4L * outOff, 4L * n), NULL, NULL, NULL, tokens, n, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0f);
         if (r != 0) throw new IllegalStateException("egemma_mean_pool failed with " + r + " after Java-side checks passed");
     }
 
@@ -805,12 +696,8 @@ public final class EgemmaBinding {
         if (n < 0 || off < 0 || (long) off + n > x.length)
             throw new IndexOutOfBoundsException("L2 norm: " + n + " floats from " + off + " exceed an array of " + x.length);
         if (n == 0) return;
-        int r;
-        try {
-            r = (int) call(FN_L2_NORMALIZE, MemorySegment.ofArray(x).asSlice(4L * off, 4L * n), NULL, NULL, NULL, NULL, NULL, (long) n, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0f);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        int r = (int) call(FN_L2_NORMALIZE, MemorySegment.ofArray(x).asSlice(4L * off, 4L * n), NULL, NULL, NULL, NULL, NULL,
+                n, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0f);
         if (r != 0) throw new IllegalStateException("egemma_l2_normalize failed with " + r + " after Java-side checks passed");
     }
 

@@ -433,15 +433,15 @@ public final class NativeKernels implements Kernels {
      * all {@code products} are packed, any that were not are written to it. Call before the first product.
      */
     public void usePackCache(java.nio.file.Path model, java.util.List<WeightMatrix> products) {
-        int n = 0;
-        for (WeightMatrix w : products) if (q8Gemm(w.type()) || KqUnpacking.isKq(w.type())) n++;
-        if (n == 0 || libraryFile == null) return; // float weights are used as they are; no library file, no key
+        java.util.List<WeightMatrix> packable = new java.util.ArrayList<>(products.size());
+        for (WeightMatrix w : products) if (q8Gemm(w.type()) || KqUnpacking.isKq(w.type())) packable.add(w);
+        if (packable.isEmpty() || libraryFile == null) return; // float weights are used as they are; no library file, no key
         String layout = packLayout();
         if (layout == null) return;
-        cacheProducts = n;
+        cacheProducts = packable.size();
         cache = PackCache.open(model, layout);
         if (cache != null && cache.loaded()) {
-            Thread t = new Thread(new CacheReader(products), "egemma-pack-cache");
+            Thread t = new Thread(new CacheReader(packable), "egemma-pack-cache");
             t.setDaemon(true);
             cacheReader = t;
             t.start();
@@ -470,18 +470,18 @@ public final class NativeKernels implements Kernels {
      * lambda: the first lambda of a cold JVM costs ~11 ms.
      */
     private final class CacheReader implements Runnable {
-        private final java.util.List<WeightMatrix> products;
+        private final java.util.List<WeightMatrix> packable;
 
-        CacheReader(java.util.List<WeightMatrix> products) {
-            this.products = java.util.List.copyOf(products);
+        CacheReader(java.util.List<WeightMatrix> packable) {
+            this.packable = packable;
         }
 
         @Override
         public void run() {
             try {
-                for (WeightMatrix w : products) {
+                for (WeightMatrix w : packable) {
                     if (stopReading) return;
-                    if ((q8Gemm(w.type()) || KqUnpacking.isKq(w.type())) && !packed.containsKey(w)) packed.computeIfAbsent(w, NativeKernels.this::cachedPack);
+                    if (!packed.containsKey(w)) packed.computeIfAbsent(w, NativeKernels.this::cachedPack);
                 }
                 storeWhenComplete();
             } catch (RuntimeException e) {
